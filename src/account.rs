@@ -1,0 +1,748 @@
+//! One Smart Account: its Virtual Account tree, role bindings and agreement, and the single
+//! function that applies an event to it ([`SmartAccount::apply`]), shared by commands and replay.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::{Dfs, EdgeRef};
+
+use crate::error::{Entity, Error};
+use crate::event::{Change, Event};
+use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Target, Visibility};
+use crate::rules::RuleId;
+use crate::text::{MAX_NAME, check_name, clip};
+
+/// The deepest level a Virtual Account may sit at (VA001). Top-level Virtual Accounts are level 1.
+pub const MAX_LEVEL: usize = 10;
+
+/// A Virtual Account: a folder of a Smart Account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualAccount {
+    id: VaId,
+    name: String,
+    parent: Option<VaId>,
+    level: u8,
+    visibility: Visibility,
+}
+
+impl VirtualAccount {
+    /// Its identifier.
+    #[must_use]
+    pub fn id(&self) -> VaId {
+        self.id
+    }
+    /// Its name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its parent, or `None` at the top level.
+    #[must_use]
+    pub fn parent(&self) -> Option<VaId> {
+        self.parent
+    }
+    /// Its level: 1 at the top, at most [`MAX_LEVEL`].
+    #[must_use]
+    pub fn level(&self) -> usize {
+        usize::from(self.level)
+    }
+    /// Restricted or Unrestricted (VA007).
+    #[must_use]
+    pub fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+}
+
+/// A role binding: a user's role on a Smart Account or on one of its Virtual Accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Binding {
+    /// The user.
+    pub user: UserId,
+    /// `None` for the whole account, or the Virtual Account.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub va: Option<VaId>,
+    /// The role.
+    pub role: Role,
+    /// How far a Virtual Account role reaches; ignored (always the whole account) for account
+    /// roles.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub inheritance: Inheritance,
+}
+
+/// A recorded acceptance of the Smart Licensing agreement (AGR001).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Acceptance {
+    /// The SA Admin or SA Approver who accepted.
+    pub by: UserId,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The Virtual Account tree. petgraph holds the structure (a root node stands for the account
+/// itself); the records keyed by stable [`VaId`] hold the data. Node indices never leave this type.
+#[derive(Debug, Clone)]
+pub(crate) struct VaTree {
+    graph: StableDiGraph<VaId, ()>,
+    root: NodeIndex,
+    nodes: BTreeMap<VaId, NodeIndex>,
+    vas: BTreeMap<VaId, VirtualAccount>,
+    names: BTreeMap<String, VaId>,
+}
+
+impl PartialEq for VaTree {
+    fn eq(&self, other: &Self) -> bool {
+        // The graph and the name index are derived from the records.
+        self.vas == other.vas
+    }
+}
+impl Eq for VaTree {}
+
+fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+impl VaTree {
+    fn new() -> VaTree {
+        let mut graph = StableDiGraph::new();
+        let root = graph.add_node(VaId::new(0));
+        VaTree {
+            graph,
+            root,
+            nodes: BTreeMap::new(),
+            vas: BTreeMap::new(),
+            names: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn get(&self, va: VaId) -> Option<&VirtualAccount> {
+        self.vas.get(&va)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.vas.len()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &VirtualAccount> {
+        self.vas.values()
+    }
+
+    pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
+        self.names.get(&name_key(name.trim())).copied()
+    }
+
+    fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {
+        match parent {
+            None => Some(self.root),
+            Some(va) => self.nodes.get(&va).copied(),
+        }
+    }
+
+    /// The children of `parent` (`None`: the top level), by identifier.
+    pub(crate) fn children(&self, parent: Option<VaId>) -> Vec<VaId> {
+        let Some(node) = self.node(parent) else {
+            return Vec::new();
+        };
+        let mut out: Vec<VaId> = self
+            .graph
+            .neighbors(node)
+            .filter_map(|n| self.graph.node_weight(n).copied())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    pub(crate) fn has_children(&self, va: VaId) -> bool {
+        self.node(Some(va))
+            .is_some_and(|n| self.graph.neighbors(n).next().is_some())
+    }
+
+    /// `va` and every Virtual Account below it, parents before children.
+    pub(crate) fn subtree(&self, va: VaId) -> Vec<VaId> {
+        let Some(start) = self.nodes.get(&va).copied() else {
+            return Vec::new();
+        };
+        let mut dfs = Dfs::new(&self.graph, start);
+        let mut out = Vec::new();
+        while let Some(n) = dfs.next(&self.graph) {
+            if let Some(id) = self.graph.node_weight(n) {
+                out.push(*id);
+            }
+        }
+        out
+    }
+
+    /// Whether `ancestor` is `va` or above it.
+    pub(crate) fn is_at_or_above(&self, ancestor: VaId, va: VaId) -> bool {
+        let mut cursor = Some(va);
+        let mut steps = 0;
+        while let Some(current) = cursor {
+            if current == ancestor {
+                return true;
+            }
+            steps += 1;
+            if steps > MAX_LEVEL + 1 {
+                return false;
+            }
+            cursor = self.vas.get(&current).and_then(|v| v.parent);
+        }
+        false
+    }
+
+    fn check_name(&self, sa: SaId, name: &str, except: Option<VaId>) -> Result<String, Error> {
+        let name = check_name(name, MAX_NAME).map_err(|reason| Error::InvalidName {
+            rule: RuleId::VA003,
+            field: "virtual account name",
+            value: clip(name),
+            reason,
+        })?;
+        if let Some(existing) = self.names.get(&name_key(&name)) {
+            if Some(*existing) != except {
+                return Err(Error::DuplicateVaName {
+                    sa,
+                    name,
+                    existing: *existing,
+                });
+            }
+        }
+        Ok(name)
+    }
+
+    fn level_below(&self, parent: Option<VaId>) -> Result<usize, Error> {
+        match parent {
+            None => Ok(1),
+            Some(p) => self
+                .vas
+                .get(&p)
+                .map(|v| v.level() + 1)
+                .ok_or(Error::NotFound {
+                    rule: RuleId::VA001,
+                    entity: Entity::Va(p),
+                }),
+        }
+    }
+
+    fn insert(&mut self, va: VaId, parent: Option<VaId>, name: String, level: usize) {
+        let parent_node = self.node(parent).unwrap_or(self.root);
+        let node = self.graph.add_node(va);
+        self.graph.add_edge(parent_node, node, ());
+        self.nodes.insert(va, node);
+        self.names.insert(name_key(&name), va);
+        let level = u8::try_from(level).unwrap_or(u8::MAX);
+        self.vas.insert(
+            va,
+            VirtualAccount {
+                id: va,
+                name,
+                parent,
+                level,
+                visibility: Visibility::Unrestricted,
+            },
+        );
+    }
+
+    /// The number of levels of the subtree under `va`, counting `va` (1 for a leaf).
+    pub(crate) fn height(&self, va: VaId) -> usize {
+        let base = self.vas.get(&va).map_or(0, VirtualAccount::level);
+        self.subtree(va)
+            .iter()
+            .filter_map(|id| self.vas.get(id))
+            .map(|v| v.level() + 1 - base)
+            .max()
+            .unwrap_or(1)
+    }
+}
+
+/// A Smart Account: the root of a Virtual Account tree, with its role bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmartAccount {
+    pub(crate) id: SaId,
+    pub(crate) kind: AccountKind,
+    pub(crate) status: AccountStatus,
+    pub(crate) name: String,
+    pub(crate) identifier: Identifier,
+    pub(crate) owner: OrgId,
+    pub(crate) contact: UserId,
+    pub(crate) created_at: Timestamp,
+    pub(crate) default_va: VaId,
+    pub(crate) tree: VaTree,
+    pub(crate) bindings: BTreeMap<(UserId, Option<VaId>), Binding>,
+    pub(crate) agreement: Option<Acceptance>,
+}
+
+impl SmartAccount {
+    /// Its identifier.
+    #[must_use]
+    pub fn id(&self) -> SaId {
+        self.id
+    }
+    /// Customer, Partner Holding or Limited Use (SA001).
+    #[must_use]
+    pub fn kind(&self) -> AccountKind {
+        self.kind
+    }
+    /// Pending or Active (SA008).
+    #[must_use]
+    pub fn status(&self) -> AccountStatus {
+        self.status
+    }
+    /// Its display name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its domain (or, for Limited Use, email) identifier.
+    #[must_use]
+    pub fn identifier(&self) -> &Identifier {
+        &self.identifier
+    }
+    /// The organization that owns it.
+    #[must_use]
+    pub fn owner(&self) -> OrgId {
+        self.owner
+    }
+    /// The authorised contact (who activates a Pending account).
+    #[must_use]
+    pub fn contact(&self) -> UserId {
+        self.contact
+    }
+    /// When it was requested.
+    #[must_use]
+    pub fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+    /// The default Virtual Account (SA002).
+    #[must_use]
+    pub fn default_va(&self) -> VaId {
+        self.default_va
+    }
+    /// One of its Virtual Accounts.
+    #[must_use]
+    pub fn va(&self, va: VaId) -> Option<&VirtualAccount> {
+        self.tree.get(va)
+    }
+    /// Its Virtual Account with this name, compared ignoring case (VA003).
+    #[must_use]
+    pub fn va_by_name(&self, name: &str) -> Option<&VirtualAccount> {
+        self.tree.by_name(name).and_then(|id| self.tree.get(id))
+    }
+    /// All its Virtual Accounts, by identifier.
+    pub fn vas(&self) -> impl Iterator<Item = &VirtualAccount> {
+        self.tree.iter()
+    }
+    /// How many Virtual Accounts it has.
+    #[must_use]
+    pub fn va_count(&self) -> usize {
+        self.tree.len()
+    }
+    /// The Virtual Accounts directly below `parent` (`None`: the top level), by identifier.
+    #[must_use]
+    pub fn children(&self, parent: Option<VaId>) -> Vec<VaId> {
+        self.tree.children(parent)
+    }
+    /// `va` and every Virtual Account below it, parents before children.
+    #[must_use]
+    pub fn subtree(&self, va: VaId) -> Vec<VaId> {
+        self.tree.subtree(va)
+    }
+    /// Its role bindings, ordered by user then account (the account itself first).
+    pub fn roles(&self) -> impl Iterator<Item = &Binding> {
+        self.bindings.values()
+    }
+    /// The role `user` holds directly on the account (`va == None`) or on one Virtual Account.
+    #[must_use]
+    pub fn role_of(&self, user: UserId, va: Option<VaId>) -> Option<Role> {
+        self.bindings.get(&(user, va)).map(|b| b.role)
+    }
+    /// The number of SA Admins.
+    #[must_use]
+    pub fn admin_count(&self) -> usize {
+        self.bindings
+            .values()
+            .filter(|b| b.role == Role::SaAdmin)
+            .count()
+    }
+    /// The recorded agreement acceptance, if any (AGR001).
+    #[must_use]
+    pub fn agreement(&self) -> Option<&Acceptance> {
+        self.agreement.as_ref()
+    }
+
+    fn target(&self, va: Option<VaId>) -> Target {
+        va.map_or(Target::Account(self.id), Target::Va)
+    }
+
+    /// Builds an account from its first event, which must be [`Change::AccountCreated`].
+    pub(crate) fn create(event: &Event) -> Result<SmartAccount, Error> {
+        let Change::AccountCreated {
+            kind,
+            name,
+            identifier,
+            owner,
+            contact,
+            status,
+            default_va,
+        } = &event.change
+        else {
+            return Err(Error::Replay {
+                sa: event.sa,
+                seq: event.seq,
+                reason: "the first event must create the account".into(),
+            });
+        };
+        let name = check_account_name(name)?;
+        let mut tree = VaTree::new();
+        tree.insert(*default_va, None, "DEFAULT".into(), 1);
+        Ok(SmartAccount {
+            id: event.sa,
+            kind: *kind,
+            status: *status,
+            name,
+            identifier: identifier.clone(),
+            owner: *owner,
+            contact: *contact,
+            created_at: event.at,
+            default_va: *default_va,
+            tree,
+            bindings: BTreeMap::new(),
+            agreement: None,
+        })
+    }
+
+    /// Replays a whole log from empty (EV003).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Replay`] naming the first event that does not apply: a log that does not start
+    /// with the creation of the account, a sequence number out of order, an event for another
+    /// account, or a change that breaks a rule of the account's state.
+    pub fn replay(events: &[Event]) -> Result<SmartAccount, Error> {
+        let Some(first) = events.first() else {
+            return Err(Error::Replay {
+                sa: SaId::new(0),
+                seq: 0,
+                reason: "the log is empty".into(),
+            });
+        };
+        if first.seq != 1 {
+            return Err(Error::Replay {
+                sa: first.sa,
+                seq: first.seq,
+                reason: "the log must start at sequence 1".into(),
+            });
+        }
+        let mut account = SmartAccount::create(first)?;
+        for (expected, event) in (2u64..).zip(events.iter().skip(1)) {
+            let wrap = |reason: String| Error::Replay {
+                sa: first.sa,
+                seq: event.seq,
+                reason,
+            };
+            if event.sa != first.sa {
+                return Err(wrap(format!("the event belongs to `{}`", event.sa)));
+            }
+            if event.seq != expected {
+                return Err(wrap(format!("expected sequence {expected}")));
+            }
+            account.apply(event).map_err(|e| wrap(e.to_string()))?;
+        }
+        Ok(account)
+    }
+
+    /// Applies one event. Every structural rule is checked before anything changes, so an
+    /// error leaves the account as it was.
+    pub(crate) fn apply(&mut self, event: &Event) -> Result<(), Error> {
+        let sa = self.id;
+        match &event.change {
+            Change::AccountCreated { .. } => {
+                return Err(Error::Replay {
+                    sa,
+                    seq: event.seq,
+                    reason: "the account already exists".into(),
+                });
+            }
+            Change::AccountActivated => {
+                if self.status == AccountStatus::Active {
+                    return Err(Error::AlreadyActive { sa });
+                }
+                self.status = AccountStatus::Active;
+            }
+            Change::AccountRenamed { name } => {
+                self.name = check_account_name(name)?;
+            }
+            Change::VaCreated { va, parent, name } => {
+                if self.tree.get(*va).is_some() {
+                    return Err(Error::Replay {
+                        sa,
+                        seq: event.seq,
+                        reason: format!("`{va}` already exists"),
+                    });
+                }
+                let level = self.tree.level_below(*parent)?;
+                let name = self.tree.check_name(sa, name, None)?;
+                if level > MAX_LEVEL {
+                    return Err(Error::TooDeep { name, level });
+                }
+                if self.kind == AccountKind::LimitedUse && level > 1 {
+                    return Err(Error::LimitedUse {
+                        sa,
+                        limit: "it has no nested virtual accounts",
+                    });
+                }
+                self.tree.insert(*va, *parent, name, level);
+            }
+            Change::VaRenamed { va, name } => {
+                self.existing(*va, RuleId::VA003)?;
+                let name = self.tree.check_name(sa, name, Some(*va))?;
+                if let Some(record) = self.tree.vas.get_mut(va) {
+                    self.tree.names.remove(&name_key(&record.name));
+                    self.tree.names.insert(name_key(&name), *va);
+                    record.name = name;
+                }
+            }
+            Change::VaMoved { va, parent } => self.move_va(*va, *parent)?,
+            Change::VaDeleted { va } => {
+                self.existing(*va, RuleId::VA005)?;
+                if *va == self.default_va {
+                    return Err(Error::DefaultVa {
+                        va: *va,
+                        reason: "the default virtual account cannot be deleted",
+                    });
+                }
+                if self.tree.has_children(*va) {
+                    return Err(Error::NotEmpty {
+                        va: *va,
+                        what: "child virtual accounts",
+                    });
+                }
+                if self.bindings.values().any(|b| b.va == Some(*va)) {
+                    return Err(Error::NotEmpty {
+                        va: *va,
+                        what: "role bindings",
+                    });
+                }
+                if let Some(node) = self.tree.nodes.remove(va) {
+                    self.tree.graph.remove_node(node);
+                }
+                if let Some(record) = self.tree.vas.remove(va) {
+                    self.tree.names.remove(&name_key(&record.name));
+                }
+            }
+            Change::DefaultVaMoved { va } => {
+                let record = self.existing(*va, RuleId::SA002)?;
+                if record.parent.is_some() {
+                    return Err(Error::DefaultVa {
+                        va: *va,
+                        reason: "the default must be a top-level virtual account",
+                    });
+                }
+                if record.visibility == Visibility::Restricted {
+                    return Err(Error::DefaultRestricted { va: *va });
+                }
+                self.default_va = *va;
+            }
+            Change::VaVisibilitySet { va, visibility } => {
+                self.existing(*va, RuleId::VA007)?;
+                if *va == self.default_va && *visibility == Visibility::Restricted {
+                    return Err(Error::DefaultRestricted { va: *va });
+                }
+                if let Some(record) = self.tree.vas.get_mut(va) {
+                    record.visibility = *visibility;
+                }
+            }
+            Change::RoleAssigned {
+                user,
+                va,
+                role,
+                inheritance,
+            } => {
+                self.check_role_kind(*role, *va)?;
+                if let Some(held) = self.bindings.get(&(*user, *va)) {
+                    return Err(Error::RoleHeld {
+                        user: *user,
+                        target: self.target(*va),
+                        held: held.role,
+                    });
+                }
+                if self.kind == AccountKind::LimitedUse
+                    && !self.bindings.keys().any(|(u, _)| u == user)
+                {
+                    let mut users: Vec<UserId> = self.bindings.keys().map(|(u, _)| *u).collect();
+                    users.dedup();
+                    if users.len() >= 2 {
+                        return Err(Error::LimitedUse {
+                            sa,
+                            limit: "it has at most one user besides its creator",
+                        });
+                    }
+                }
+                let inheritance = if va.is_some() {
+                    *inheritance
+                } else {
+                    Inheritance::AccountAndChildren
+                };
+                self.bindings.insert(
+                    (*user, *va),
+                    Binding {
+                        user: *user,
+                        va: *va,
+                        role: *role,
+                        inheritance,
+                    },
+                );
+            }
+            Change::RoleChanged {
+                user,
+                va,
+                role,
+                inheritance,
+            } => {
+                self.check_role_kind(*role, *va)?;
+                let Some(held) = self.bindings.get(&(*user, *va)).copied() else {
+                    return Err(Error::NoRole {
+                        user: *user,
+                        target: self.target(*va),
+                    });
+                };
+                if held.role == Role::SaAdmin && *role != Role::SaAdmin && self.admin_count() <= 1 {
+                    return Err(Error::LastAdmin { sa, user: *user });
+                }
+                let inheritance = if va.is_some() {
+                    *inheritance
+                } else {
+                    Inheritance::AccountAndChildren
+                };
+                self.bindings.insert(
+                    (*user, *va),
+                    Binding {
+                        user: *user,
+                        va: *va,
+                        role: *role,
+                        inheritance,
+                    },
+                );
+            }
+            Change::RoleRevoked { user, va } => {
+                let Some(held) = self.bindings.get(&(*user, *va)).copied() else {
+                    return Err(Error::NoRole {
+                        user: *user,
+                        target: self.target(*va),
+                    });
+                };
+                if held.role == Role::SaAdmin && self.admin_count() <= 1 {
+                    return Err(Error::LastAdmin { sa, user: *user });
+                }
+                self.bindings.remove(&(*user, *va));
+            }
+            Change::AgreementAccepted { by } => {
+                self.agreement = Some(Acceptance {
+                    by: *by,
+                    at: event.at,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn existing(&self, va: VaId, rule: RuleId) -> Result<&VirtualAccount, Error> {
+        self.tree.get(va).ok_or(Error::NotFound {
+            rule,
+            entity: Entity::Va(va),
+        })
+    }
+
+    fn check_role_kind(&self, role: Role, va: Option<VaId>) -> Result<(), Error> {
+        if let Some(va) = va {
+            self.existing(va, RuleId::ROLE004)?;
+        }
+        if role.is_account_role() != va.is_none() {
+            return Err(Error::RoleKind {
+                role,
+                target: self.target(va),
+            });
+        }
+        Ok(())
+    }
+
+    fn move_va(&mut self, va: VaId, parent: Option<VaId>) -> Result<(), Error> {
+        let record = self.existing(va, RuleId::VA004)?.clone();
+        if let Some(p) = parent {
+            if self.tree.get(p).is_none() {
+                return Err(Error::BadMove {
+                    va,
+                    parent: p,
+                    reason: "the new parent is not in the same smart account",
+                });
+            }
+            if self.tree.is_at_or_above(va, p) {
+                return Err(Error::BadMove {
+                    va,
+                    parent: p,
+                    reason: "the new parent is inside the subtree being moved",
+                });
+            }
+        }
+        if parent.is_some() && self.kind == AccountKind::LimitedUse {
+            return Err(Error::LimitedUse {
+                sa: self.id,
+                limit: "it has no nested virtual accounts",
+            });
+        }
+        if parent.is_some() && va == self.default_va {
+            return Err(Error::DefaultVa {
+                va,
+                reason: "the default virtual account stays at the top level",
+            });
+        }
+        let new_level = self.tree.level_below(parent)?;
+        let deepest = new_level + self.tree.height(va) - 1;
+        if deepest > MAX_LEVEL {
+            return Err(Error::TooDeep {
+                name: record.name,
+                level: deepest,
+            });
+        }
+        let (Some(node), Some(parent_node)) =
+            (self.tree.nodes.get(&va).copied(), self.tree.node(parent))
+        else {
+            return Err(Error::NotFound {
+                rule: RuleId::VA004,
+                entity: Entity::Va(va),
+            });
+        };
+        let incoming: Vec<_> = self
+            .tree
+            .graph
+            .edges_directed(node, petgraph::Direction::Incoming)
+            .map(|e| e.id())
+            .collect();
+        for edge in incoming {
+            self.tree.graph.remove_edge(edge);
+        }
+        self.tree.graph.add_edge(parent_node, node, ());
+        let shift = i64::try_from(new_level).unwrap_or(0) - i64::from(record.level);
+        for id in self.tree.subtree(va) {
+            if let Some(r) = self.tree.vas.get_mut(&id) {
+                r.level = u8::try_from(i64::from(r.level) + shift).unwrap_or(u8::MAX);
+                if id == va {
+                    r.parent = parent;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn check_account_name(name: &str) -> Result<String, Error> {
+    check_name(name, MAX_NAME).map_err(|reason| Error::InvalidName {
+        rule: RuleId::SA001,
+        field: "smart account name",
+        value: clip(name),
+        reason,
+    })
+}

@@ -1,0 +1,422 @@
+//! Permission checks with explanations (ROLE009) and reverse queries (ROLE010).
+
+use std::fmt;
+
+use crate::directory::{Directory, Grant, VaSlot};
+use crate::ids::{SaId, UserId, VaId};
+use crate::model::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
+
+/// Allow or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Effect {
+    /// The action is allowed.
+    Allow,
+    /// The action is denied.
+    Deny,
+}
+
+/// The role binding through which a user holds a role on a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Via {
+    /// The role held.
+    pub role: Role,
+    /// The account it is bound to: `None` for the Smart Account itself, or the Virtual Account.
+    pub bound_to: Option<VaId>,
+    /// How far a Virtual Account binding reaches.
+    pub inheritance: Inheritance,
+    /// Whether the target inherits the role from the account or an ancestor Virtual Account
+    /// rather than being bound itself.
+    pub inherited: bool,
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.bound_to {
+            None => write!(f, "{} on the smart account", self.role),
+            Some(va) if self.inherited => write!(f, "{} on `{va}`, inherited", self.role),
+            Some(va) => write!(f, "{} on `{va}`", self.role),
+        }
+    }
+}
+
+/// Why a check came out as it did (ROLE009).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum Reason {
+    /// A binding allows it: the one closest to the target (a binding on the target itself, then
+    /// the nearest ancestor, then the Smart Account role).
+    Granted(Via),
+    /// No binding allows it.
+    NotGranted {
+        /// The closest binding the user holds on the target, if any.
+        held: Option<Via>,
+        /// The roles that would allow it.
+        would_grant: RoleSet,
+    },
+    /// The user is not registered.
+    UnknownUser,
+    /// The target does not exist.
+    UnknownTarget,
+}
+
+/// The answer of [`Directory::check`]: allow or deny, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Decision {
+    /// Who.
+    pub user: UserId,
+    /// What.
+    pub action: Action,
+    /// Where.
+    pub target: Target,
+    /// Allow or deny.
+    pub effect: Effect,
+    /// Why.
+    pub reason: Reason,
+}
+
+impl Decision {
+    /// Whether the action is allowed.
+    #[must_use]
+    pub fn is_allowed(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Decision {
+            user,
+            action,
+            target,
+            ..
+        } = self;
+        match self.reason {
+            Reason::Granted(via) => {
+                write!(f, "allowed: `{user}` may {action} on `{target}` as {via}")
+            }
+            Reason::NotGranted {
+                held: Some(via),
+                would_grant,
+            } => write!(
+                f,
+                "denied: `{user}` holds {via}, which does not allow to {action} on `{target}`; {would_grant} would"
+            ),
+            Reason::NotGranted {
+                held: None,
+                would_grant,
+            } => write!(
+                f,
+                "denied: `{user}` holds no role covering `{target}`; to {action} it needs one of: {would_grant}"
+            ),
+            Reason::UnknownUser => write!(f, "denied: `{user}` is not a registered user"),
+            Reason::UnknownTarget => write!(f, "denied: `{target}` does not exist"),
+        }
+    }
+}
+
+/// A user who holds a role on a Virtual Account, directly or inherited (ROLE010).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Holder {
+    /// The user.
+    pub user: UserId,
+    /// The binding through which they hold it.
+    pub via: Via,
+}
+
+/// How close a covering binding is to the target: lower is closer.
+fn rank(via: &Via, target_level: u8, bound_level: u8) -> u8 {
+    match via.bound_to {
+        None => u8::MAX,
+        Some(_) => target_level.saturating_sub(bound_level),
+    }
+}
+
+impl Grant {
+    /// The binding as seen from a Virtual Account, when it covers it (ROLE004).
+    #[inline]
+    fn covers_va(&self, slot: &VaSlot, action: Action) -> Option<(Via, u8)> {
+        if self.sa != slot.sa {
+            return None;
+        }
+        let inheritance = if self.children {
+            Inheritance::AccountAndChildren
+        } else {
+            Inheritance::AccountOnly
+        };
+        match self.va {
+            None => Some((
+                Via {
+                    role: self.role,
+                    bound_to: None,
+                    inheritance,
+                    inherited: true,
+                },
+                0,
+            )),
+            Some(_) if action.is_account_level() => None,
+            Some(bound) => {
+                let position = slot
+                    .path
+                    .iter()
+                    .take(usize::from(slot.level))
+                    .position(|v| *v == bound)?;
+                let direct = position + 1 == usize::from(slot.level);
+                if !direct && !self.children {
+                    return None;
+                }
+                let level = u8::try_from(position + 1).unwrap_or(u8::MAX);
+                Some((
+                    Via {
+                        role: self.role,
+                        bound_to: Some(bound),
+                        inheritance,
+                        inherited: !direct,
+                    },
+                    level,
+                ))
+            }
+        }
+    }
+
+    fn covers_account(&self, sa: SaId) -> Option<Via> {
+        (self.sa == sa && self.va.is_none()).then_some(Via {
+            role: self.role,
+            bound_to: None,
+            inheritance: Inheritance::AccountAndChildren,
+            inherited: false,
+        })
+    }
+}
+
+impl Directory {
+    /// Whether `user` may perform `action` on `target`: the fast path of [`Directory::check`],
+    /// without the explanation. Unknown users and targets are denied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{Action, Target, fixtures};
+    ///
+    /// let world = fixtures::world()?;
+    /// let (dir, acme) = (&world.dir, &world.acme);
+    /// assert!(dir.is_allowed(acme.erin, Action::ManageChildVas, Target::Va(acme.emea_sales)));
+    /// assert!(!dir.is_allowed(acme.carol, Action::ManageLicenses, Target::Va(acme.emea)));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn is_allowed(&self, user: UserId, action: Action, target: Target) -> bool {
+        let Some(grants) = self.grants.get(user.index()) else {
+            return false;
+        };
+        match target {
+            Target::Va(va) => {
+                let Some(slot) = self.slot(va) else {
+                    return false;
+                };
+                let bit = action.bit();
+                let account_level = action.is_account_level();
+                let level = usize::from(slot.level);
+                grants.iter().any(|g| {
+                    if g.sa != slot.sa || g.role.actions().bits() & bit == 0 {
+                        return false;
+                    }
+                    match g.va {
+                        None => true,
+                        Some(_) if account_level => false,
+                        Some(bound) => {
+                            if g.children {
+                                slot.path.iter().take(level).any(|v| *v == bound)
+                            } else {
+                                slot.id() == bound
+                            }
+                        }
+                    }
+                })
+            }
+            Target::Account(sa) => grants
+                .iter()
+                .any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action)),
+        }
+    }
+
+    /// Checks a permission and explains the answer (ROLE009): the binding that allowed it and
+    /// where it was inherited from, or, on a deny, the closest binding held and the roles that
+    /// would allow it.
+    #[must_use]
+    pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
+        let decide = |effect, reason| Decision {
+            user,
+            action,
+            target,
+            effect,
+            reason,
+        };
+        let Some(grants) = self
+            .grants
+            .get(user.index())
+            .filter(|_| self.users.contains_key(&user))
+        else {
+            return decide(Effect::Deny, Reason::UnknownUser);
+        };
+        let mut best_allow: Option<(Via, u8)> = None;
+        let mut best_held: Option<(Via, u8)> = None;
+        match target {
+            Target::Va(va) => {
+                let Some(slot) = self.slot(va) else {
+                    return decide(Effect::Deny, Reason::UnknownTarget);
+                };
+                for grant in grants {
+                    let Some((via, bound_level)) = grant.covers_va(slot, action) else {
+                        continue;
+                    };
+                    let r = rank(&via, slot.level, bound_level);
+                    let slot_best = if grant.role.actions().contains(action) {
+                        &mut best_allow
+                    } else {
+                        &mut best_held
+                    };
+                    if slot_best.is_none_or(|(_, best)| r < best) {
+                        *slot_best = Some((via, r));
+                    }
+                }
+            }
+            Target::Account(sa) => {
+                if self.account(sa).is_none() {
+                    return decide(Effect::Deny, Reason::UnknownTarget);
+                }
+                for grant in grants {
+                    let Some(via) = grant.covers_account(sa) else {
+                        continue;
+                    };
+                    if grant.role.actions().contains(action) {
+                        best_allow = Some((via, 0));
+                    } else {
+                        best_held = Some((via, 0));
+                    }
+                }
+            }
+        }
+        match best_allow {
+            Some((via, _)) => decide(Effect::Allow, Reason::Granted(via)),
+            None => decide(
+                Effect::Deny,
+                Reason::NotGranted {
+                    held: best_held.map(|(v, _)| v),
+                    would_grant: Role::granting(action),
+                },
+            ),
+        }
+    }
+
+    /// Every action `user` may perform on `target` (ROLE010).
+    #[must_use]
+    pub fn actions_of(&self, user: UserId, target: Target) -> ActionSet {
+        let Some(grants) = self.grants.get(user.index()) else {
+            return ActionSet::EMPTY;
+        };
+        let mut set = ActionSet::EMPTY;
+        for grant in grants {
+            match target {
+                Target::Va(va) => {
+                    let Some(slot) = self.slot(va) else {
+                        return ActionSet::EMPTY;
+                    };
+                    if grant.covers_va(slot, Action::ViewAccount).is_some() {
+                        let actions = grant.role.actions();
+                        let actions = if grant.va.is_some() {
+                            actions
+                                .iter()
+                                .filter(|a| !a.is_account_level())
+                                .fold(ActionSet::EMPTY, ActionSet::with)
+                        } else {
+                            actions
+                        };
+                        set = set.union(actions);
+                    }
+                }
+                Target::Account(sa) => {
+                    if grant.covers_account(sa).is_some() {
+                        set = set.union(grant.role.actions());
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// Every Smart Account and Virtual Account on which `user` may perform `action` (ROLE010):
+    /// complete, sorted, without duplicates. A Smart Account appears as [`Target::Account`]
+    /// when an account role allows the action there; its Virtual Accounts follow for actions
+    /// that are not account-level.
+    #[must_use]
+    pub fn targets_of(&self, user: UserId, action: Action) -> Vec<Target> {
+        let Some(grants) = self.grants.get(user.index()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for grant in grants.iter().filter(|g| g.role.actions().contains(action)) {
+            let Some(account) = self.account(grant.sa) else {
+                continue;
+            };
+            match grant.va {
+                None => {
+                    out.push(Target::Account(grant.sa));
+                    if !action.is_account_level() {
+                        out.extend(account.vas().map(|v| Target::Va(v.id())));
+                    }
+                }
+                Some(_) if action.is_account_level() => {}
+                Some(bound) if grant.children => {
+                    out.extend(account.subtree(bound).into_iter().map(Target::Va))
+                }
+                Some(bound) => out.push(Target::Va(bound)),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Every user holding a role that covers `va`, directly or inherited, with the binding
+    /// (ROLE010), sorted by user, then from the account down to the Virtual Account itself.
+    #[must_use]
+    pub fn holders(&self, va: VaId) -> Vec<Holder> {
+        let Some(slot) = self.slot(va) else {
+            return Vec::new();
+        };
+        let Some(account) = self.account(slot.sa) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Holder, u8)> = account
+            .roles()
+            .filter_map(|b| {
+                let grant = Grant {
+                    sa: slot.sa,
+                    va: b.va,
+                    role: b.role,
+                    children: b.inheritance == Inheritance::AccountAndChildren,
+                };
+                grant
+                    .covers_va(slot, Action::ViewAccount)
+                    .map(|(via, level)| (Holder { user: b.user, via }, level))
+            })
+            .collect();
+        out.sort_by_key(|(h, level)| (h.user, *level, h.via));
+        out.into_iter().map(|(h, _)| h).collect()
+    }
+}

@@ -1,0 +1,1202 @@
+//! The directory: organizations, users, Smart Accounts, and the commands that change them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use crate::account::{MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
+use crate::error::{Entity, Error};
+use crate::event::{Change, Event, RecordedActor};
+use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::model::{
+    AccountKind, AccountStatus, Action, Actor, Identifier, Inheritance, NewUser, OrgKind,
+    Organization, Role, Target, User, Visibility,
+};
+use crate::rules::RuleId;
+use crate::text::{Domain, Email, MAX_CCO_ID, MAX_NAME, check_name, clip};
+
+/// Settings of a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Config {
+    /// Public email domains (SA005): never a Customer account domain; their users get Limited
+    /// Use accounts. The default lists the common free mail providers.
+    pub public_domains: BTreeSet<Domain>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        const PUBLIC: &[&str] = &[
+            "gmail.com",
+            "googlemail.com",
+            "yahoo.com",
+            "yahoo.co.jp",
+            "yahoo.co.uk",
+            "yahoo.fr",
+            "hotmail.com",
+            "outlook.com",
+            "live.com",
+            "msn.com",
+            "aol.com",
+            "icloud.com",
+            "me.com",
+            "mac.com",
+            "mail.com",
+            "gmx.com",
+            "gmx.de",
+            "gmx.net",
+            "web.de",
+            "proton.me",
+            "protonmail.com",
+            "yandex.com",
+            "yandex.ru",
+            "mail.ru",
+            "qq.com",
+            "163.com",
+            "126.com",
+            "naver.com",
+            "zoho.com",
+            "fastmail.com",
+            "tutanota.com",
+            "rediffmail.com",
+        ];
+        let public_domains = PUBLIC
+            .iter()
+            .filter_map(|d| Domain::parse(d).ok())
+            .collect();
+        Config { public_domains }
+    }
+}
+
+/// A command that changes one Smart Account. Run it with [`Directory::execute`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
+#[non_exhaustive]
+pub enum Command {
+    /// Request a Smart Account. The account is Active at once when the actor is the contact,
+    /// and the contact becomes its first SA Admin (ROLE008); otherwise it is Pending until the
+    /// contact activates it (SA008).
+    RequestAccount {
+        /// Customer, Partner Holding or Limited Use (SA001).
+        kind: AccountKind,
+        /// Display name; defaults to the identifier when empty.
+        name: String,
+        /// The domain identifier; required for Customer and Partner Holding accounts, absent
+        /// for Limited Use ones (named by the contact's email).
+        domain: Option<String>,
+        /// The authorised contact.
+        contact: UserId,
+    },
+    /// The authorised contact activates a Pending account (SA008, ROLE008).
+    ActivateAccount {
+        /// The account.
+        sa: SaId,
+    },
+    /// Rename the account (SA Admin).
+    RenameAccount {
+        /// The account.
+        sa: SaId,
+        /// The new name.
+        name: String,
+    },
+    /// Create a Virtual Account at the top level (`parent: None`) or below `parent`.
+    CreateVa {
+        /// The account.
+        sa: SaId,
+        /// The parent, or `None` for the top level.
+        parent: Option<VaId>,
+        /// The name (VA003).
+        name: String,
+    },
+    /// Rename a Virtual Account.
+    RenameVa {
+        /// The Virtual Account.
+        va: VaId,
+        /// The new name.
+        name: String,
+    },
+    /// Move a Virtual Account with its subtree within its account (VA004, VA001).
+    MoveVa {
+        /// The Virtual Account.
+        va: VaId,
+        /// The new parent, or `None` for the top level.
+        parent: Option<VaId>,
+    },
+    /// Delete an empty Virtual Account (VA005); roles bound to it are revoked with it.
+    DeleteVa {
+        /// The Virtual Account.
+        va: VaId,
+    },
+    /// Move the default designation to another top-level Virtual Account (SA002).
+    SetDefaultVa {
+        /// The new default.
+        va: VaId,
+    },
+    /// Make a Virtual Account Restricted or Unrestricted (VA007).
+    SetVisibility {
+        /// The Virtual Account.
+        va: VaId,
+        /// The new visibility.
+        visibility: Visibility,
+    },
+    /// Give a user a role on an account they hold none on (ROLE002).
+    AssignRole {
+        /// The user.
+        user: UserId,
+        /// The Smart Account or Virtual Account.
+        target: Target,
+        /// The role (ROLE001).
+        role: Role,
+        /// How far a Virtual Account role reaches (ROLE004).
+        inheritance: Inheritance,
+    },
+    /// Change the role a user holds on an account.
+    ChangeRole {
+        /// The user.
+        user: UserId,
+        /// The Smart Account or Virtual Account.
+        target: Target,
+        /// The new role.
+        role: Role,
+        /// The new reach.
+        inheritance: Inheritance,
+    },
+    /// Take a user's role on an account away.
+    RevokeRole {
+        /// The user.
+        user: UserId,
+        /// The Smart Account or Virtual Account.
+        target: Target,
+    },
+    /// Accept the Smart Licensing agreement (AGR001).
+    AcceptAgreement {
+        /// The account.
+        sa: SaId,
+    },
+}
+
+/// The place of a Virtual Account in the fast index: its account, level and path from the top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VaSlot {
+    pub(crate) sa: SaId,
+    pub(crate) level: u8,
+    /// `path[0]` is the top-level ancestor, `path[level - 1]` the Virtual Account itself.
+    pub(crate) path: [VaId; MAX_LEVEL],
+}
+
+impl VaSlot {
+    /// Whether `ancestor` is this Virtual Account or above it.
+    #[inline]
+    pub(crate) fn under(&self, ancestor: VaId) -> bool {
+        self.path
+            .iter()
+            .take(usize::from(self.level))
+            .any(|v| *v == ancestor)
+    }
+    #[inline]
+    pub(crate) fn id(&self) -> VaId {
+        self.path
+            .get(usize::from(self.level).wrapping_sub(1))
+            .copied()
+            .unwrap_or(VaId::new(0))
+    }
+}
+
+/// A role binding in the fast index, per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Grant {
+    pub(crate) sa: SaId,
+    /// `None` for an account role.
+    pub(crate) va: Option<VaId>,
+    pub(crate) role: Role,
+    pub(crate) children: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Entry {
+    pub(crate) account: Option<SmartAccount>,
+    pub(crate) log: Vec<Event>,
+}
+
+/// All organizations, users and Smart Accounts, with the commands that change them and the
+/// queries that read them.
+///
+/// Every command takes the actor and the time, checks the actor's permission and every rule,
+/// and either applies fully and returns its events, or returns an [`Error`] naming the rule and
+/// the entity and changes nothing.
+///
+/// # Examples
+///
+/// ```
+/// use smart_accounts::{AccountKind, Action, Actor, Command, Directory, NewUser, OrgKind, Target};
+///
+/// let mut dir = Directory::new();
+/// let acme = dir.register_organization("Acme", OrgKind::Customer)?;
+/// let alice = dir.register_user(NewUser {
+///     cco_id: Some("alice".into()),
+///     email: "alice@acme.com".into(),
+///     org: acme,
+///     kind: Default::default(),
+/// })?;
+/// let at = "2026-01-05T09:00:00Z".parse()?;
+/// let sa = dir.request_account(&Actor::User(alice), at, AccountKind::Customer, "Acme", Some("acme.com"), alice)?;
+/// let emea = dir.create_va(&Actor::User(alice), at, sa, None, "EMEA")?;
+/// assert!(dir.is_allowed(alice, Action::ManageLicenses, Target::Va(emea)));
+///
+/// // A domain without a dot is refused (SA003) and changes nothing.
+/// let before = dir.clone();
+/// assert!(dir.request_account(&Actor::User(alice), at, AccountKind::Customer, "x", Some("acme"), alice).is_err());
+/// assert_eq!(dir, before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    pub(crate) config: Config,
+    pub(crate) orgs: BTreeMap<OrgId, Organization>,
+    pub(crate) users: BTreeMap<UserId, User>,
+    pub(crate) accounts: BTreeMap<SaId, Entry>,
+    // Derived indexes, rebuilt from the above.
+    pub(crate) cco_ids: BTreeMap<String, UserId>,
+    pub(crate) emails: BTreeMap<Email, UserId>,
+    pub(crate) domains: BTreeMap<String, SaId>,
+    pub(crate) lu_emails: BTreeMap<Email, SaId>,
+    pub(crate) slots: Vec<Option<VaSlot>>,
+    pub(crate) grants: Vec<Vec<Grant>>,
+    pub(crate) next_org: u32,
+    pub(crate) next_user: u32,
+    pub(crate) next_sa: u32,
+    pub(crate) next_va: u32,
+}
+
+impl PartialEq for Directory {
+    /// Two directories are equal when their organizations, users, accounts and event logs are;
+    /// the indexes are derived from those.
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config
+            && self.orgs == other.orgs
+            && self.users == other.users
+            && self.accounts.len() == other.accounts.len()
+            && self
+                .accounts
+                .iter()
+                .zip(&other.accounts)
+                .all(|((a, x), (b, y))| a == b && x.account == y.account && x.log == y.log)
+    }
+}
+impl Eq for Directory {}
+
+fn next(counter: &mut u32) -> u32 {
+    *counter = counter.saturating_add(1).max(1);
+    *counter
+}
+
+impl Directory {
+    /// An empty directory with the default [`Config`].
+    #[must_use]
+    pub fn new() -> Directory {
+        Directory::default()
+    }
+
+    /// An empty directory with the given settings.
+    #[must_use]
+    pub fn with_config(config: Config) -> Directory {
+        Directory {
+            config,
+            ..Directory::default()
+        }
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Registers an organization.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] when the name is empty, longer than 100 characters or has control
+    /// characters.
+    pub fn register_organization(&mut self, name: &str, kind: OrgKind) -> Result<OrgId, Error> {
+        let name = check_name(name, MAX_NAME).map_err(|reason| Error::InvalidName {
+            rule: RuleId::SA007,
+            field: "organization name",
+            value: clip(name),
+            reason,
+        })?;
+        let id = OrgId::new(next(&mut self.next_org));
+        self.orgs.insert(id, Organization { id, name, kind });
+        Ok(id)
+    }
+
+    /// Registers a user.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown organization, [`Error::InvalidEmail`],
+    /// [`Error::InvalidName`] for a malformed Cisco.com ID, and [`Error::DuplicateLogin`] when the
+    /// email or Cisco.com ID belongs to another user (all SA004).
+    pub fn register_user(&mut self, new: NewUser) -> Result<UserId, Error> {
+        let user = self.validate_user(UserId::new(0), new)?;
+        let id = UserId::new(next(&mut self.next_user));
+        let user = User { id, ..user };
+        self.index_user(&user);
+        self.users.insert(id, user);
+        Ok(id)
+    }
+
+    pub(crate) fn validate_user(&self, id: UserId, new: NewUser) -> Result<User, Error> {
+        if !self.orgs.contains_key(&new.org) {
+            return Err(Error::NotFound {
+                rule: RuleId::SA004,
+                entity: Entity::Organization(new.org),
+            });
+        }
+        let email = Email::parse(&new.email)?;
+        if let Some(existing) = self.emails.get(&email) {
+            return Err(Error::DuplicateLogin {
+                what: "email",
+                value: email.to_string(),
+                existing: *existing,
+            });
+        }
+        let cco_id = match new.cco_id {
+            None => None,
+            Some(cco) => {
+                let checked = check_name(&cco, MAX_CCO_ID).and_then(|c| {
+                    if c.chars().any(char::is_whitespace) {
+                        Err("it contains spaces")
+                    } else {
+                        Ok(c)
+                    }
+                });
+                let cco = checked.map_err(|reason| Error::InvalidName {
+                    rule: RuleId::SA004,
+                    field: "Cisco.com ID",
+                    value: clip(&cco),
+                    reason,
+                })?;
+                if let Some(existing) = self.cco_ids.get(&cco.to_lowercase()) {
+                    return Err(Error::DuplicateLogin {
+                        what: "Cisco.com ID",
+                        value: cco,
+                        existing: *existing,
+                    });
+                }
+                Some(cco)
+            }
+        };
+        Ok(User {
+            id,
+            cco_id,
+            email,
+            org: new.org,
+            kind: new.kind,
+        })
+    }
+
+    pub(crate) fn index_user(&mut self, user: &User) {
+        if let Some(cco) = &user.cco_id {
+            self.cco_ids.insert(cco.to_lowercase(), user.id);
+        }
+        self.emails.insert(user.email.clone(), user.id);
+        let index = user.id.index();
+        if self.grants.len() <= index {
+            self.grants.resize_with(index + 1, Vec::new);
+        }
+    }
+
+    /// An organization.
+    #[must_use]
+    pub fn organization(&self, id: OrgId) -> Option<&Organization> {
+        self.orgs.get(&id)
+    }
+    /// All organizations, by identifier.
+    pub fn organizations(&self) -> impl Iterator<Item = &Organization> {
+        self.orgs.values()
+    }
+    /// A user.
+    #[must_use]
+    pub fn user(&self, id: UserId) -> Option<&User> {
+        self.users.get(&id)
+    }
+    /// All users, by identifier.
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.values()
+    }
+    /// The user with this Cisco.com ID (compared ignoring case).
+    #[must_use]
+    pub fn user_by_cco_id(&self, cco_id: &str) -> Option<&User> {
+        self.cco_ids
+            .get(&cco_id.to_lowercase())
+            .and_then(|id| self.users.get(id))
+    }
+    /// The user with this email.
+    #[must_use]
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        let email = Email::parse(email).ok()?;
+        self.emails.get(&email).and_then(|id| self.users.get(id))
+    }
+    /// A Smart Account.
+    #[must_use]
+    pub fn account(&self, id: SaId) -> Option<&SmartAccount> {
+        self.accounts.get(&id).and_then(|e| e.account.as_ref())
+    }
+    /// All Smart Accounts, by identifier.
+    pub fn accounts(&self) -> impl Iterator<Item = &SmartAccount> {
+        self.accounts.values().filter_map(|e| e.account.as_ref())
+    }
+    /// The Smart Account whose identifier is exactly this domain.
+    #[must_use]
+    pub fn account_by_domain(&self, domain: &str) -> Option<&SmartAccount> {
+        let domain = Domain::parse(domain).ok()?;
+        self.domains
+            .get(&domain.search_key())
+            .and_then(|id| self.account(*id))
+    }
+    /// The Limited Use Smart Account identified by this email.
+    #[must_use]
+    pub fn account_by_email(&self, email: &str) -> Option<&SmartAccount> {
+        let email = Email::parse(email).ok()?;
+        self.lu_emails.get(&email).and_then(|id| self.account(*id))
+    }
+    /// The Smart Account a Virtual Account belongs to.
+    #[must_use]
+    pub fn account_of(&self, va: VaId) -> Option<SaId> {
+        self.slot(va).map(|s| s.sa)
+    }
+    /// A Virtual Account, wherever it is.
+    #[must_use]
+    pub fn va(&self, va: VaId) -> Option<&VirtualAccount> {
+        self.account(self.account_of(va)?)?.va(va)
+    }
+
+    pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
+        self.slots.get(va.index()).and_then(Option::as_ref)
+    }
+
+    /// Search by domain (SA009): the Customer and Partner Holding accounts whose identifier is
+    /// `domain` or a prefixed form of it, by identifier. Limited Use accounts are never found.
+    /// Input that is no valid domain finds nothing.
+    #[must_use]
+    pub fn search_domain(&self, domain: &str) -> Vec<SaId> {
+        let Ok(domain) = Domain::parse(domain) else {
+            return Vec::new();
+        };
+        let key = domain.search_key();
+        let mut found: Vec<SaId> = self
+            .domains
+            .range(key.clone()..)
+            .take_while(|(k, _)| k.starts_with(key.as_str()))
+            .map(|(_, sa)| *sa)
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    /// The account's event log, for a user allowed to read it (SA Admin, ROLE005).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown account, [`Error::Denied`] when the user may not
+    /// view the event log.
+    pub fn events(&self, user: UserId, sa: SaId) -> Result<&[Event], Error> {
+        let entry = self.accounts.get(&sa).ok_or(Error::NotFound {
+            rule: RuleId::EV001,
+            entity: Entity::Account(sa),
+        })?;
+        self.require_user(user, Action::ViewEventLog, Target::Account(sa))?;
+        Ok(&entry.log)
+    }
+
+    pub(crate) fn require_user(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+    ) -> Result<(), Error> {
+        if self.is_allowed(user, action, target) {
+            Ok(())
+        } else {
+            Err(Error::Denied {
+                rule: RuleId::ROLE005,
+                user,
+                action,
+                target,
+                would_grant: Role::granting(action),
+            })
+        }
+    }
+
+    fn require(&self, actor: &Actor, action: Action, target: Target) -> Result<UserId, Error> {
+        let user = self.acting_user(actor)?;
+        self.require_user(user, action, target)?;
+        Ok(user)
+    }
+
+    fn acting_user(&self, actor: &Actor) -> Result<UserId, Error> {
+        match actor {
+            Actor::User(user) if self.users.contains_key(user) => Ok(*user),
+            Actor::User(user) => Err(Error::NotFound {
+                rule: RuleId::ROLE005,
+                entity: Entity::User(*user),
+            }),
+            other => Err(Error::ActorNotAllowed {
+                actor: other.to_string(),
+            }),
+        }
+    }
+
+    pub(crate) fn recorded(&self, actor: &Actor) -> RecordedActor {
+        match actor {
+            Actor::User(user) => RecordedActor::User {
+                user: *user,
+                org: self.users.get(user).map_or(OrgId::new(0), |u| u.org),
+            },
+            Actor::Fulfilment => RecordedActor::Fulfilment,
+            Actor::VendorSupport { case } => RecordedActor::VendorSupport { case: case.clone() },
+        }
+    }
+
+    fn active_account(&self, sa: SaId, rule: RuleId) -> Result<&SmartAccount, Error> {
+        let account = self.account(sa).ok_or(Error::NotFound {
+            rule,
+            entity: Entity::Account(sa),
+        })?;
+        if account.status == AccountStatus::Pending {
+            return Err(Error::AccountPending { sa });
+        }
+        Ok(account)
+    }
+
+    fn va_in_active(
+        &self,
+        va: VaId,
+        rule: RuleId,
+    ) -> Result<(&SmartAccount, &VirtualAccount), Error> {
+        let sa = self.account_of(va).ok_or(Error::NotFound {
+            rule,
+            entity: Entity::Va(va),
+        })?;
+        let account = self.active_account(sa, rule)?;
+        let record = account.va(va).ok_or(Error::NotFound {
+            rule,
+            entity: Entity::Va(va),
+        })?;
+        Ok((account, record))
+    }
+
+    /// Where a Virtual Account sits decides who may create, rename, move or delete it: an SA
+    /// Admin at the top level, a VA Admin of the parent (or above) below it.
+    fn require_position(
+        &self,
+        actor: &Actor,
+        sa: SaId,
+        parent: Option<VaId>,
+    ) -> Result<UserId, Error> {
+        match parent {
+            None => self.require(actor, Action::CreateTopLevelVa, Target::Account(sa)),
+            Some(p) => self.require(actor, Action::ManageChildVas, Target::Va(p)),
+        }
+    }
+
+    /// Runs a command.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] naming the broken rule and the entity; the directory is then unchanged and
+    /// no event was appended (EV001).
+    pub fn execute(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        command: Command,
+    ) -> Result<Vec<Event>, Error> {
+        let (sa, changes) = self.plan(actor, command)?;
+        self.commit(sa, actor, at, changes)
+    }
+
+    /// Requests a Smart Account ([`Command::RequestAccount`]) and returns its identifier.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn request_account(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        kind: AccountKind,
+        name: &str,
+        domain: Option<&str>,
+        contact: UserId,
+    ) -> Result<SaId, Error> {
+        let command = Command::RequestAccount {
+            kind,
+            name: name.to_owned(),
+            domain: domain.map(str::to_owned),
+            contact,
+        };
+        let events = self.execute(actor, at, command)?;
+        events.first().map(|e| e.sa).ok_or(Error::NotFound {
+            rule: RuleId::SA001,
+            entity: Entity::Account(SaId::new(0)),
+        })
+    }
+
+    /// Creates a Virtual Account ([`Command::CreateVa`]) and returns its identifier.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn create_va(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        sa: SaId,
+        parent: Option<VaId>,
+        name: &str,
+    ) -> Result<VaId, Error> {
+        let events = self.execute(
+            actor,
+            at,
+            Command::CreateVa {
+                sa,
+                parent,
+                name: name.to_owned(),
+            },
+        )?;
+        events
+            .iter()
+            .find_map(|e| match e.change {
+                Change::VaCreated { va, .. } => Some(va),
+                _ => None,
+            })
+            .ok_or(Error::NotFound {
+                rule: RuleId::VA001,
+                entity: Entity::Account(sa),
+            })
+    }
+
+    /// Assigns a role ([`Command::AssignRole`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn assign_role(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        user: UserId,
+        target: Target,
+        role: Role,
+        inheritance: Inheritance,
+    ) -> Result<Vec<Event>, Error> {
+        self.execute(
+            actor,
+            at,
+            Command::AssignRole {
+                user,
+                target,
+                role,
+                inheritance,
+            },
+        )
+    }
+
+    /// Validates a command and turns it into the changes it makes, without changing anything.
+    fn plan(&self, actor: &Actor, command: Command) -> Result<(SaId, Vec<Change>), Error> {
+        match command {
+            Command::RequestAccount {
+                kind,
+                name,
+                domain,
+                contact,
+            } => self.plan_request(actor, kind, &name, domain, contact),
+            Command::ActivateAccount { sa } => {
+                let user = self.acting_user(actor)?;
+                let account = self.account(sa).ok_or(Error::NotFound {
+                    rule: RuleId::SA008,
+                    entity: Entity::Account(sa),
+                })?;
+                if account.status == AccountStatus::Active {
+                    return Err(Error::AlreadyActive { sa });
+                }
+                if account.contact != user {
+                    return Err(Error::NotContact {
+                        sa,
+                        user,
+                        contact: account.contact,
+                    });
+                }
+                Ok((sa, vec![Change::AccountActivated, admin_for(user)]))
+            }
+            Command::RenameAccount { sa, name } => {
+                self.active_account(sa, RuleId::SA001)?;
+                self.require(actor, Action::EditAccount, Target::Account(sa))?;
+                Ok((sa, vec![Change::AccountRenamed { name }]))
+            }
+            Command::CreateVa { sa, parent, name } => {
+                self.active_account(sa, RuleId::VA001)?;
+                if let Some(p) = parent {
+                    if self.account_of(p) != Some(sa) {
+                        return Err(Error::NotFound {
+                            rule: RuleId::VA004,
+                            entity: Entity::Va(p),
+                        });
+                    }
+                }
+                self.require_position(actor, sa, parent)?;
+                let va = VaId::new(self.next_va.saturating_add(1).max(1));
+                Ok((sa, vec![Change::VaCreated { va, parent, name }]))
+            }
+            Command::RenameVa { va, name } => {
+                let (account, record) = self.va_in_active(va, RuleId::VA003)?;
+                self.require_position(actor, account.id, record.parent())?;
+                Ok((account.id, vec![Change::VaRenamed { va, name }]))
+            }
+            Command::MoveVa { va, parent } => {
+                let (account, record) = self.va_in_active(va, RuleId::VA004)?;
+                if let Some(p) = parent {
+                    match self.account_of(p) {
+                        None => {
+                            return Err(Error::NotFound {
+                                rule: RuleId::VA004,
+                                entity: Entity::Va(p),
+                            });
+                        }
+                        Some(other) if other != account.id => {
+                            return Err(Error::BadMove {
+                                va,
+                                parent: p,
+                                reason: "virtual accounts never move into another smart account",
+                            });
+                        }
+                        Some(_) => {}
+                    }
+                }
+                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, account.id, parent)?;
+                Ok((account.id, vec![Change::VaMoved { va, parent }]))
+            }
+            Command::DeleteVa { va } => {
+                let (account, record) = self.va_in_active(va, RuleId::VA005)?;
+                self.require_position(actor, account.id, record.parent())?;
+                let mut changes: Vec<Change> = account
+                    .roles()
+                    .filter(|b| b.va == Some(va))
+                    .map(|b| Change::RoleRevoked {
+                        user: b.user,
+                        va: b.va,
+                    })
+                    .collect();
+                changes.push(Change::VaDeleted { va });
+                Ok((account.id, changes))
+            }
+            Command::SetDefaultVa { va } => {
+                let (account, _) = self.va_in_active(va, RuleId::SA002)?;
+                self.require(actor, Action::EditAccount, Target::Account(account.id))?;
+                Ok((account.id, vec![Change::DefaultVaMoved { va }]))
+            }
+            Command::SetVisibility { va, visibility } => {
+                let (account, record) = self.va_in_active(va, RuleId::VA007)?;
+                self.require_position(actor, account.id, record.parent())?;
+                Ok((account.id, vec![Change::VaVisibilitySet { va, visibility }]))
+            }
+            Command::AssignRole {
+                user,
+                target,
+                role,
+                inheritance,
+            } => {
+                let sa = self.plan_role(actor, user, target, Some(inheritance))?;
+                Ok((
+                    sa,
+                    vec![Change::RoleAssigned {
+                        user,
+                        va: va_of(target),
+                        role,
+                        inheritance,
+                    }],
+                ))
+            }
+            Command::ChangeRole {
+                user,
+                target,
+                role,
+                inheritance,
+            } => {
+                let sa = self.plan_role(actor, user, target, Some(inheritance))?;
+                Ok((
+                    sa,
+                    vec![Change::RoleChanged {
+                        user,
+                        va: va_of(target),
+                        role,
+                        inheritance,
+                    }],
+                ))
+            }
+            Command::RevokeRole { user, target } => {
+                let sa = self.plan_role(actor, user, target, None)?;
+                Ok((
+                    sa,
+                    vec![Change::RoleRevoked {
+                        user,
+                        va: va_of(target),
+                    }],
+                ))
+            }
+            Command::AcceptAgreement { sa } => {
+                self.active_account(sa, RuleId::AGR001)?;
+                let by = self.require(actor, Action::AcceptAgreement, Target::Account(sa))?;
+                Ok((sa, vec![Change::AgreementAccepted { by }]))
+            }
+        }
+    }
+
+    fn plan_request(
+        &self,
+        actor: &Actor,
+        kind: AccountKind,
+        name: &str,
+        domain: Option<String>,
+        contact: UserId,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let requester = self.acting_user(actor)?;
+        let contact_user = self.users.get(&contact).ok_or(Error::NotFound {
+            rule: RuleId::SA004,
+            entity: Entity::User(contact),
+        })?;
+        if contact_user.cco_id.is_none() {
+            return Err(Error::MissingCcoId { user: contact });
+        }
+        let org_kind = self.orgs.get(&contact_user.org).map(|o| o.kind);
+        let identifier = match kind {
+            AccountKind::LimitedUse => {
+                if domain.is_some() {
+                    return Err(Error::InvalidDomain {
+                        value: domain.map(|d| clip(&d)).unwrap_or_default(),
+                        reason: "a limited use smart account is identified by its contact's email, not a domain",
+                    });
+                }
+                let email = &contact_user.email;
+                if !self.config.public_domains.contains(email.domain()) {
+                    return Err(Error::NotPublicEmail {
+                        user: contact,
+                        email: email.to_string(),
+                    });
+                }
+                if let Some(existing) = self.lu_emails.get(email) {
+                    return Err(Error::EmailTaken {
+                        email: email.to_string(),
+                        existing: *existing,
+                    });
+                }
+                Identifier::Email(email.clone())
+            }
+            AccountKind::Customer | AccountKind::PartnerHolding => {
+                let Some(domain) = domain else {
+                    return Err(Error::InvalidDomain {
+                        value: String::new(),
+                        reason: "this kind of smart account needs a domain",
+                    });
+                };
+                let domain = Domain::parse(&domain)?;
+                if self
+                    .config
+                    .public_domains
+                    .iter()
+                    .any(|p| domain.is_within(p))
+                {
+                    return Err(Error::PublicDomain {
+                        domain: domain.to_string(),
+                    });
+                }
+                if let Some(existing) = self.domains.get(&domain.search_key()) {
+                    return Err(Error::DomainTaken {
+                        domain: domain.to_string(),
+                        existing: *existing,
+                    });
+                }
+                if !domain.is_within(contact_user.email.domain()) {
+                    return Err(Error::EmailDomainMismatch {
+                        user: contact,
+                        email: contact_user.email.to_string(),
+                        domain: domain.to_string(),
+                    });
+                }
+                if kind == AccountKind::PartnerHolding {
+                    let requester_seller = self
+                        .users
+                        .get(&requester)
+                        .and_then(|u| self.orgs.get(&u.org))
+                        .is_some_and(|o| o.kind.is_seller());
+                    if !requester_seller || !org_kind.is_some_and(OrgKind::is_seller) {
+                        return Err(Error::Holding {
+                            user: if requester_seller { contact } else { requester },
+                            reason: "a partner holding account is requested by and for a partner or distributor organization",
+                        });
+                    }
+                }
+                Identifier::Domain(domain)
+            }
+        };
+        let name = if name.trim().is_empty() {
+            identifier.to_string()
+        } else {
+            name.to_owned()
+        };
+        check_account_name(&name)?;
+        let sa = SaId::new(self.next_sa.saturating_add(1).max(1));
+        let default_va = VaId::new(self.next_va.saturating_add(1).max(1));
+        let status = if requester == contact {
+            AccountStatus::Active
+        } else {
+            AccountStatus::Pending
+        };
+        let mut changes = vec![Change::AccountCreated {
+            kind,
+            name,
+            identifier,
+            owner: contact_user.org,
+            contact,
+            status,
+            default_va,
+        }];
+        if status == AccountStatus::Active {
+            changes.push(admin_for(contact));
+        }
+        Ok((sa, changes))
+    }
+
+    /// Checks who may assign, change or revoke a role on `target` (ROLE006, SA007) and returns
+    /// the account.
+    fn plan_role(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        target: Target,
+        inheritance: Option<Inheritance>,
+    ) -> Result<SaId, Error> {
+        let (account, va) = match target {
+            Target::Account(sa) => (self.active_account(sa, RuleId::ROLE004)?, None),
+            Target::Va(va) => (self.va_in_active(va, RuleId::ROLE004)?.0, Some(va)),
+        };
+        let holder = self.users.get(&user).ok_or(Error::NotFound {
+            rule: RuleId::ROLE002,
+            entity: Entity::User(user),
+        })?;
+        let actor_user = match va {
+            None => self.require(actor, Action::AssignSaRoles, target)?,
+            Some(va) => {
+                let actor_user = self.require(actor, Action::AssignVaRoles, target)?;
+                // A VA Admin with "account only" reach on this VA cannot hand out "account and
+                // children": nobody grants beyond their own scope (ROLE006).
+                if inheritance == Some(Inheritance::AccountAndChildren)
+                    && !self.covers_subtree(actor_user, va)
+                {
+                    return Err(Error::Denied {
+                        rule: RuleId::ROLE006,
+                        user: actor_user,
+                        action: Action::AssignVaRoles,
+                        target,
+                        would_grant: Role::granting(Action::AssignVaRoles),
+                    });
+                }
+                actor_user
+            }
+        };
+        let _ = actor_user;
+        if account.kind == AccountKind::PartnerHolding
+            && inheritance.is_some()
+            && self
+                .orgs
+                .get(&holder.org)
+                .is_some_and(|o| o.kind == OrgKind::Customer)
+        {
+            return Err(Error::Holding {
+                user,
+                reason: "customers cannot be given a role on a partner holding account",
+            });
+        }
+        Ok(account.id)
+    }
+
+    /// Whether `user` may assign Virtual Account roles on `va` and everything below it.
+    fn covers_subtree(&self, user: UserId, va: VaId) -> bool {
+        let (Some(grants), Some(slot)) = (self.grants.get(user.index()), self.slot(va)) else {
+            return false;
+        };
+        grants.iter().any(|g| {
+            g.sa == slot.sa
+                && g.role.actions().contains(Action::AssignVaRoles)
+                && match g.va {
+                    None => true,
+                    Some(b) => g.children && slot.under(b),
+                }
+        })
+    }
+
+    /// Applies planned changes as events. A single change is applied in place (apply checks
+    /// before it mutates); several are applied to a copy that replaces the account only when all
+    /// succeeded, so a refused command changes nothing.
+    fn commit(
+        &mut self,
+        sa: SaId,
+        actor: &Actor,
+        at: Timestamp,
+        changes: Vec<Change>,
+    ) -> Result<Vec<Event>, Error> {
+        let recorded = self.recorded(actor);
+        let seq0 = self.accounts.get(&sa).map_or(0, |e| e.log.len() as u64);
+        let events: Vec<Event> = (seq0 + 1..)
+            .zip(changes)
+            .map(|(seq, change)| Event {
+                sa,
+                seq,
+                at,
+                actor: recorded.clone(),
+                change,
+            })
+            .collect();
+        let existing = self.accounts.get_mut(&sa).and_then(|e| e.account.as_mut());
+        match (existing, events.as_slice()) {
+            (Some(account), [single]) => account.apply(single)?,
+            (Some(account), _) => {
+                let mut copy = account.clone();
+                for event in &events {
+                    copy.apply(event)?;
+                }
+                *account = copy;
+            }
+            (None, [first, rest @ ..]) => {
+                let mut account = SmartAccount::create(first)?;
+                for event in rest {
+                    account.apply(event)?;
+                }
+                self.accounts.insert(
+                    sa,
+                    Entry {
+                        account: Some(account),
+                        log: Vec::new(),
+                    },
+                );
+            }
+            (None, []) => return Ok(Vec::new()),
+        }
+        for event in &events {
+            self.reindex(event);
+        }
+        if let Some(entry) = self.accounts.get_mut(&sa) {
+            entry.log.extend(events.iter().cloned());
+        }
+        Ok(events)
+    }
+
+    /// Brings the derived indexes up to date after `event` was applied to its account.
+    pub(crate) fn reindex(&mut self, event: &Event) {
+        let sa = event.sa;
+        match &event.change {
+            Change::AccountCreated {
+                identifier,
+                default_va,
+                ..
+            } => {
+                self.next_sa = self.next_sa.max(sa.get());
+                match identifier {
+                    Identifier::Domain(d) => {
+                        self.domains.insert(d.search_key(), sa);
+                    }
+                    Identifier::Email(e) => {
+                        self.lu_emails.insert(e.clone(), sa);
+                    }
+                }
+                self.place(sa, *default_va, None);
+            }
+            Change::VaCreated { va, parent, .. } => self.place(sa, *va, *parent),
+            Change::VaMoved { va, .. } => {
+                let subtree = self.account(sa).map(|a| a.subtree(*va)).unwrap_or_default();
+                for id in subtree {
+                    let parent = self
+                        .account(sa)
+                        .and_then(|a| a.va(id))
+                        .and_then(VirtualAccount::parent);
+                    self.place(sa, id, parent);
+                }
+            }
+            Change::VaDeleted { va } => {
+                if let Some(slot) = self.slots.get_mut(va.index()) {
+                    *slot = None;
+                }
+            }
+            Change::RoleAssigned { user, va, .. }
+            | Change::RoleChanged { user, va, .. }
+            | Change::RoleRevoked { user, va } => {
+                let binding = self
+                    .account(sa)
+                    .and_then(|a| a.bindings.get(&(*user, *va)).copied());
+                let index = user.index();
+                if self.grants.len() <= index {
+                    self.grants.resize_with(index + 1, Vec::new);
+                }
+                if let Some(grants) = self.grants.get_mut(index) {
+                    grants.retain(|g| !(g.sa == sa && g.va == *va));
+                    if let Some(b) = binding {
+                        grants.push(Grant {
+                            sa,
+                            va: b.va,
+                            role: b.role,
+                            children: b.inheritance == Inheritance::AccountAndChildren,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn place(&mut self, sa: SaId, va: VaId, parent: Option<VaId>) {
+        self.next_va = self.next_va.max(va.get());
+        let mut slot = match parent.and_then(|p| self.slot(p)) {
+            Some(p) => *p,
+            None => VaSlot {
+                sa,
+                level: 0,
+                path: [VaId::new(0); MAX_LEVEL],
+            },
+        };
+        if let Some(cell) = slot.path.get_mut(usize::from(slot.level)) {
+            *cell = va;
+            slot.level += 1;
+        }
+        let index = va.index();
+        if self.slots.len() <= index {
+            self.slots.resize(index + 1, None);
+        }
+        if let Some(cell) = self.slots.get_mut(index) {
+            *cell = Some(slot);
+        }
+    }
+}
+
+fn admin_for(user: UserId) -> Change {
+    Change::RoleAssigned {
+        user,
+        va: None,
+        role: Role::SaAdmin,
+        inheritance: Inheritance::AccountAndChildren,
+    }
+}
+
+fn va_of(target: Target) -> Option<VaId> {
+    match target {
+        Target::Account(_) => None,
+        Target::Va(va) => Some(va),
+    }
+}

@@ -1,0 +1,371 @@
+//! The error of a refused command or of bad input. Every error names the rule it enforces.
+
+use std::fmt;
+
+use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::model::{Action, Role, RoleSet, Target};
+use crate::rules::RuleId;
+
+/// An entity an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Entity {
+    /// An organization.
+    Organization(OrgId),
+    /// A user.
+    User(UserId),
+    /// A Smart Account.
+    Account(SaId),
+    /// A Virtual Account.
+    Va(VaId),
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Entity::Organization(id) => write!(f, "organization `{id}`"),
+            Entity::User(id) => write!(f, "user `{id}`"),
+            Entity::Account(id) => write!(f, "smart account `{id}`"),
+            Entity::Va(id) => write!(f, "virtual account `{id}`"),
+        }
+    }
+}
+
+/// Why a command was refused or input was rejected.
+///
+/// Each variant names the rule of `SPEC.md` it enforces ([`Error::rule`]) and the entity or value
+/// at fault. The message (`Display`) is one lowercase line that starts with the rule ID and says
+/// what to do. The enum is `#[non_exhaustive]`: later versions add variants as they enforce more
+/// rules, so match with a wildcard arm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A referenced entity does not exist (or, for a Restricted Virtual Account named by anything
+    /// but its exact name, is not revealed).
+    #[error("{rule}: {entity} does not exist")]
+    NotFound {
+        /// The rule of the command that needed the entity.
+        rule: RuleId,
+        /// The missing entity.
+        entity: Entity,
+    },
+    /// The actor's roles do not allow the action (ROLE005), or a Virtual Account Admin tried to
+    /// grant beyond its own scope (ROLE006).
+    #[error("{rule}: `{user}` may not {action} on `{target}`; it needs one of: {would_grant}")]
+    Denied {
+        /// ROLE005 or ROLE006.
+        rule: RuleId,
+        /// Who tried.
+        user: UserId,
+        /// What they tried.
+        action: Action,
+        /// Where.
+        target: Target,
+        /// The roles that would have allowed it.
+        would_grant: RoleSet,
+    },
+    /// Only a signed-in user may run this command.
+    #[error("ROLE005: {actor} cannot run this command; only a signed-in user with a role can")]
+    ActorNotAllowed {
+        /// The actor, as text.
+        actor: String,
+    },
+    /// An account domain identifier is malformed (SA003).
+    #[error("SA003: `{value}` is not a valid account domain identifier: {reason}")]
+    InvalidDomain {
+        /// The offending text (clipped).
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The domain already names a Smart Account (SA003).
+    #[error(
+        "SA003: domain `{domain}` already identifies `{existing}`; an independent entity needs a prefixed form such as `unit.{domain}`"
+    )]
+    DomainTaken {
+        /// The requested domain.
+        domain: String,
+        /// The account that has it.
+        existing: SaId,
+    },
+    /// An email address is malformed (SA004: users are identified by their email).
+    #[error("SA004: `{value}` is not a valid email address: {reason}")]
+    InvalidEmail {
+        /// The offending text (clipped).
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A Cisco.com ID or email is already registered to another user (SA004).
+    #[error("SA004: {what} `{value}` is already registered to `{existing}`")]
+    DuplicateLogin {
+        /// "Cisco.com ID" or "email".
+        what: &'static str,
+        /// The value.
+        value: String,
+        /// The user who has it.
+        existing: UserId,
+    },
+    /// The creator or contact has no Cisco.com ID (SA004).
+    #[error("SA004: `{user}` has no Cisco.com ID; the account's contact needs one")]
+    MissingCcoId {
+        /// The user.
+        user: UserId,
+    },
+    /// The contact's email domain does not match the requested domain (SA004).
+    #[error(
+        "SA004: the email `{email}` of `{user}` does not match domain `{domain}`; the domain must equal the email's domain or be a prefixed form of it"
+    )]
+    EmailDomainMismatch {
+        /// The contact.
+        user: UserId,
+        /// Their email.
+        email: String,
+        /// The requested domain.
+        domain: String,
+    },
+    /// A public email domain was requested as a Customer account domain (SA005).
+    #[error(
+        "SA005: `{domain}` is a public email domain and cannot identify a customer account; request a Limited Use Smart Account instead"
+    )]
+    PublicDomain {
+        /// The domain.
+        domain: String,
+    },
+    /// A Limited Use account was requested by a user with a company email (SA005).
+    #[error(
+        "SA005: `{email}` of `{user}` is a company email; Limited Use Smart Accounts are for public email domains only, request a Customer Smart Account"
+    )]
+    NotPublicEmail {
+        /// The user.
+        user: UserId,
+        /// Their email.
+        email: String,
+    },
+    /// A Limited Use account already exists for this email (SA005).
+    #[error("SA005: `{email}` already identifies Limited Use Smart Account `{existing}`")]
+    EmailTaken {
+        /// The email.
+        email: String,
+        /// The account.
+        existing: SaId,
+    },
+    /// A Limited Use account's limit was reached (SA006).
+    #[error("SA006: limited use smart account `{sa}`: {limit}")]
+    LimitedUse {
+        /// The account.
+        sa: SaId,
+        /// Which limit.
+        limit: &'static str,
+    },
+    /// A holding account was requested by a customer, or a customer user was given a role on a
+    /// holding account (SA007).
+    #[error("SA007: {reason}")]
+    Holding {
+        /// The user at fault.
+        user: UserId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The account is Pending and cannot be used yet (SA008).
+    #[error(
+        "SA008: smart account `{sa}` is pending; its authorised contact must activate it first"
+    )]
+    AccountPending {
+        /// The account.
+        sa: SaId,
+    },
+    /// The account is already Active (SA008).
+    #[error("SA008: smart account `{sa}` is already active")]
+    AlreadyActive {
+        /// The account.
+        sa: SaId,
+    },
+    /// Someone other than the authorised contact tried to activate a Pending account (SA008).
+    #[error(
+        "SA008: only the authorised contact `{contact}` can activate smart account `{sa}`, not `{user}`"
+    )]
+    NotContact {
+        /// The account.
+        sa: SaId,
+        /// Who tried.
+        user: UserId,
+        /// Who may.
+        contact: UserId,
+    },
+    /// The default Virtual Account cannot be deleted, and the default designation moves only to
+    /// another top-level Virtual Account of the same account (SA002).
+    #[error("SA002: virtual account `{va}`: {reason}")]
+    DefaultVa {
+        /// The Virtual Account.
+        va: VaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The operation would put a Virtual Account deeper than level 10 (VA001).
+    #[error(
+        "VA001: this would put virtual account `{name}` at level {level}; virtual accounts nest at most 10 levels deep"
+    )]
+    TooDeep {
+        /// The Virtual Account (or the new one's name).
+        name: String,
+        /// The level it would reach.
+        level: usize,
+    },
+    /// A name is malformed (VA003 for Virtual Account names; also account and organization
+    /// names).
+    #[error("{rule}: {field} `{value}` is not valid: {reason}")]
+    InvalidName {
+        /// The rule.
+        rule: RuleId,
+        /// Which name.
+        field: &'static str,
+        /// The offending text (clipped).
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Another Virtual Account of the account has this name, ignoring case (VA003).
+    #[error(
+        "VA003: smart account `{sa}` already has a virtual account named `{name}` (`{existing}`); names are unique ignoring case"
+    )]
+    DuplicateVaName {
+        /// The account.
+        sa: SaId,
+        /// The name.
+        name: String,
+        /// The Virtual Account that has it.
+        existing: VaId,
+    },
+    /// A move would leave the Smart Account or create a cycle (VA004).
+    #[error("VA004: virtual account `{va}` cannot move under `{parent}`: {reason}")]
+    BadMove {
+        /// The Virtual Account to move.
+        va: VaId,
+        /// The requested parent.
+        parent: VaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The Virtual Account still holds something (VA005).
+    #[error("VA005: virtual account `{va}` still holds {what}; empty it first")]
+    NotEmpty {
+        /// The Virtual Account.
+        va: VaId,
+        /// What it holds.
+        what: &'static str,
+    },
+    /// The default Virtual Account is always Unrestricted (VA007).
+    #[error("VA007: virtual account `{va}` is the default and must stay unrestricted")]
+    DefaultRestricted {
+        /// The Virtual Account.
+        va: VaId,
+    },
+    /// An account role was assigned on a Virtual Account or the other way round (ROLE001).
+    #[error(
+        "ROLE001: {role} cannot be held on `{target}`; smart account roles are Admin, User, Viewer, Approver and virtual account roles are Admin, User, Viewer"
+    )]
+    RoleKind {
+        /// The role.
+        role: Role,
+        /// Where it was to be held.
+        target: Target,
+    },
+    /// The user already holds a role on this account (ROLE002).
+    #[error(
+        "ROLE002: `{user}` already holds {held} on `{target}`; change that role instead of assigning a second one"
+    )]
+    RoleHeld {
+        /// The user.
+        user: UserId,
+        /// The account.
+        target: Target,
+        /// The role they hold.
+        held: Role,
+    },
+    /// The user holds no role on this account (ROLE002).
+    #[error("ROLE002: `{user}` holds no role on `{target}`; assign one instead")]
+    NoRole {
+        /// The user.
+        user: UserId,
+        /// The account.
+        target: Target,
+    },
+    /// The change would leave the account without an SA Admin (ROLE007).
+    #[error("ROLE007: `{user}` is the last SA Admin of `{sa}`; make someone else SA Admin first")]
+    LastAdmin {
+        /// The account.
+        sa: SaId,
+        /// The admin.
+        user: UserId,
+    },
+    /// An identifier appears twice where it must be unique, or a snapshot's parts contradict
+    /// each other.
+    #[error("{rule}: {entity}: {reason}")]
+    Inconsistent {
+        /// The rule the inconsistency breaks.
+        rule: RuleId,
+        /// The entity at fault.
+        entity: Entity,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An event log does not replay (EV003).
+    #[error("EV003: event {seq} of smart account `{sa}` does not replay: {reason}")]
+    Replay {
+        /// The account.
+        sa: SaId,
+        /// The sequence number of the event.
+        seq: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The rule this error enforces.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use smart_accounts::{Domain, RuleId};
+    ///
+    /// let err = Domain::parse("not a domain").unwrap_err();
+    /// assert_eq!(err.rule(), RuleId::SA003);
+    /// assert!(err.to_string().starts_with("SA003: "));
+    /// ```
+    #[must_use]
+    pub fn rule(&self) -> RuleId {
+        match self {
+            Error::NotFound { rule, .. }
+            | Error::Denied { rule, .. }
+            | Error::InvalidName { rule, .. }
+            | Error::Inconsistent { rule, .. } => *rule,
+            Error::ActorNotAllowed { .. } => RuleId::ROLE005,
+            Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
+            Error::InvalidEmail { .. }
+            | Error::DuplicateLogin { .. }
+            | Error::MissingCcoId { .. }
+            | Error::EmailDomainMismatch { .. } => RuleId::SA004,
+            Error::PublicDomain { .. }
+            | Error::NotPublicEmail { .. }
+            | Error::EmailTaken { .. } => RuleId::SA005,
+            Error::LimitedUse { .. } => RuleId::SA006,
+            Error::Holding { .. } => RuleId::SA007,
+            Error::AccountPending { .. }
+            | Error::AlreadyActive { .. }
+            | Error::NotContact { .. } => RuleId::SA008,
+            Error::DefaultVa { .. } => RuleId::SA002,
+            Error::TooDeep { .. } => RuleId::VA001,
+            Error::DuplicateVaName { .. } => RuleId::VA003,
+            Error::BadMove { .. } => RuleId::VA004,
+            Error::NotEmpty { .. } => RuleId::VA005,
+            Error::DefaultRestricted { .. } => RuleId::VA007,
+            Error::RoleKind { .. } => RuleId::ROLE001,
+            Error::RoleHeld { .. } | Error::NoRole { .. } => RuleId::ROLE002,
+            Error::LastAdmin { .. } => RuleId::ROLE007,
+            Error::Replay { .. } => RuleId::EV003,
+        }
+    }
+}

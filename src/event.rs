@@ -1,0 +1,160 @@
+//! The event log: every change to a Smart Account is an [`Event`] (EV001); replaying an
+//! account's events from empty rebuilds it exactly (EV003).
+
+use jiff::Timestamp;
+
+use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Visibility};
+
+/// Who caused an event, as recorded: a user together with their organization (so partner
+/// actions stay attributable, PTR003), the ordering system, or vendor support with its case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum RecordedActor {
+    /// A user, with the organization they belonged to.
+    User {
+        /// The user.
+        user: UserId,
+        /// Their organization.
+        org: OrgId,
+    },
+    /// The ordering system.
+    Fulfilment,
+    /// Vendor support.
+    VendorSupport {
+        /// The support case number.
+        case: String,
+    },
+}
+
+/// One change to a Smart Account, in its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Event {
+    /// The account whose log holds the event.
+    pub sa: SaId,
+    /// Position in the account's log, from 1 without gaps.
+    pub seq: u64,
+    /// When it happened (passed in by the caller).
+    pub at: Timestamp,
+    /// Who did it.
+    pub actor: RecordedActor,
+    /// What changed.
+    pub change: Change,
+}
+
+/// What changed. Each variant carries everything needed to apply it again on replay.
+///
+/// `#[non_exhaustive]`: later capabilities add changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
+#[non_exhaustive]
+pub enum Change {
+    /// The account was created, with its default Virtual Account (SA002).
+    AccountCreated {
+        /// Customer, Partner Holding or Limited Use.
+        kind: AccountKind,
+        /// Display name.
+        name: String,
+        /// Domain or (Limited Use) email.
+        identifier: Identifier,
+        /// The owning organization.
+        owner: OrgId,
+        /// The authorised contact, who activates a Pending account.
+        contact: UserId,
+        /// Pending or Active.
+        status: AccountStatus,
+        /// The default Virtual Account created with it.
+        default_va: VaId,
+    },
+    /// The authorised contact activated a Pending account (SA008).
+    AccountActivated,
+    /// The account's display name changed.
+    AccountRenamed {
+        /// The new name.
+        name: String,
+    },
+    /// A Virtual Account was created.
+    VaCreated {
+        /// The new Virtual Account.
+        va: VaId,
+        /// Its parent, or `None` at the top level.
+        parent: Option<VaId>,
+        /// Its name.
+        name: String,
+    },
+    /// A Virtual Account was renamed.
+    VaRenamed {
+        /// The Virtual Account.
+        va: VaId,
+        /// The new name.
+        name: String,
+    },
+    /// A Virtual Account moved, with its subtree.
+    VaMoved {
+        /// The Virtual Account.
+        va: VaId,
+        /// The new parent, or `None` for the top level.
+        parent: Option<VaId>,
+    },
+    /// A Virtual Account was deleted.
+    VaDeleted {
+        /// The Virtual Account.
+        va: VaId,
+    },
+    /// The default designation moved (SA002).
+    DefaultVaMoved {
+        /// The new default.
+        va: VaId,
+    },
+    /// A Virtual Account became Restricted or Unrestricted (VA007).
+    VaVisibilitySet {
+        /// The Virtual Account.
+        va: VaId,
+        /// The new visibility.
+        visibility: Visibility,
+    },
+    /// A role was assigned.
+    RoleAssigned {
+        /// The user.
+        user: UserId,
+        /// `None` for the account, or the Virtual Account.
+        va: Option<VaId>,
+        /// The role.
+        role: Role,
+        /// How far a Virtual Account role reaches.
+        inheritance: Inheritance,
+    },
+    /// A held role was changed.
+    RoleChanged {
+        /// The user.
+        user: UserId,
+        /// `None` for the account, or the Virtual Account.
+        va: Option<VaId>,
+        /// The new role.
+        role: Role,
+        /// The new reach.
+        inheritance: Inheritance,
+    },
+    /// A role was revoked.
+    RoleRevoked {
+        /// The user.
+        user: UserId,
+        /// `None` for the account, or the Virtual Account.
+        va: Option<VaId>,
+    },
+    /// The Smart Licensing agreement was accepted (AGR001).
+    AgreementAccepted {
+        /// Who accepted it.
+        by: UserId,
+    },
+}

@@ -1,0 +1,41 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod account;
+mod check;
+mod directory;
+mod error;
+mod event;
+mod ids;
+mod model;
+pub mod rules;
+mod snapshot;
+mod text;
+
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
+
+pub use account::{Acceptance, Binding, MAX_LEVEL, SmartAccount, VirtualAccount};
+pub use check::{Decision, Effect, Holder, Reason, Via};
+pub use directory::{Command, Config, Directory};
+pub use error::{Entity, Error};
+pub use event::{Change, Event, RecordedActor};
+pub use ids::{OrgId, SaId, UserId, VaId};
+pub use model::{
+    AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
+    OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
+};
+pub use rules::RuleId;
+pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
+pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
+
+/// Design notes: why the crate is built the way it is.
+pub mod _design {
+    #![doc = include_str!("../DESIGN.md")]
+}
+
+/// The changelog.
+pub mod _changelog {
+    #![doc = include_str!("../CHANGELOG.md")]
+}

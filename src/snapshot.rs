@@ -1,0 +1,557 @@
+//! Whole-directory snapshots: a plain, serde-friendly picture of a [`Directory`], validated on
+//! the way in so that loading one can never produce a state the commands could not.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use jiff::Timestamp;
+
+use crate::account::{Acceptance, Binding, SmartAccount};
+use crate::directory::{Config, Directory, Entry};
+use crate::error::{Entity, Error};
+use crate::event::{Change, Event, RecordedActor};
+use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::model::{
+    AccountKind, AccountStatus, Identifier, Inheritance, NewUser, OrgKind, Organization, User,
+    Visibility,
+};
+use crate::rules::RuleId;
+use crate::text::{MAX_NAME, check_name, clip};
+
+/// A Virtual Account in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct VaSnapshot {
+    /// Its identifier, unique across the directory.
+    pub id: VaId,
+    /// Its name (VA003).
+    pub name: String,
+    /// Its parent in the same account, or `None` at the top level.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub parent: Option<VaId>,
+    /// Restricted or Unrestricted (VA007).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub visibility: Visibility,
+}
+
+/// A Smart Account in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct AccountSnapshot {
+    /// Its identifier.
+    pub id: SaId,
+    /// Customer, Partner Holding or Limited Use.
+    pub kind: AccountKind,
+    /// Pending or Active.
+    pub status: AccountStatus,
+    /// Display name.
+    pub name: String,
+    /// Domain, or the email of a Limited Use account.
+    pub identifier: Identifier,
+    /// Owning organization.
+    pub owner: OrgId,
+    /// Authorised contact.
+    pub contact: UserId,
+    /// When it was requested.
+    pub created_at: Timestamp,
+    /// The default Virtual Account (a top-level one listed in `vas`).
+    pub default_va: VaId,
+    /// Every Virtual Account, in any order.
+    pub vas: Vec<VaSnapshot>,
+    /// Every role binding.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub roles: Vec<Binding>,
+    /// The agreement acceptance, if any.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub agreement: Option<Acceptance>,
+    /// The event log. When present it must replay to exactly this state (EV003); an account
+    /// loaded without one starts with an empty log.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub events: Vec<Event>,
+}
+
+/// A whole directory as plain data. `Directory` serializes through this type, and
+/// deserializing a `Directory` validates it with [`Directory::from_snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Snapshot {
+    /// Settings.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub config: Config,
+    /// Every organization.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub organizations: Vec<Organization>,
+    /// Every user.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub users: Vec<User>,
+    /// Every Smart Account.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub accounts: Vec<AccountSnapshot>,
+}
+
+/// Why a snapshot was refused: the rule broken and where, as a path into the snapshot such as
+/// `accounts[2].vas[5]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {error}")]
+pub struct SnapshotError {
+    path: String,
+    error: Error,
+}
+
+impl SnapshotError {
+    /// Where in the snapshot the problem is, e.g. `accounts[0].roles[3]`.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// What is wrong.
+    #[must_use]
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+    /// The rule broken.
+    #[must_use]
+    pub fn rule(&self) -> RuleId {
+        self.error.rule()
+    }
+}
+
+fn at(path: impl Into<String>) -> impl FnOnce(Error) -> SnapshotError {
+    let path = path.into();
+    move |error| SnapshotError { path, error }
+}
+
+impl Directory {
+    /// The directory as plain data.
+    #[must_use]
+    pub fn to_snapshot(&self) -> Snapshot {
+        let accounts = self
+            .accounts
+            .values()
+            .filter_map(|entry| {
+                let a = entry.account.as_ref()?;
+                Some(AccountSnapshot {
+                    id: a.id,
+                    kind: a.kind,
+                    status: a.status,
+                    name: a.name.clone(),
+                    identifier: a.identifier.clone(),
+                    owner: a.owner,
+                    contact: a.contact,
+                    created_at: a.created_at,
+                    default_va: a.default_va,
+                    vas: a
+                        .vas()
+                        .map(|v| VaSnapshot {
+                            id: v.id(),
+                            name: v.name().to_owned(),
+                            parent: v.parent(),
+                            visibility: v.visibility(),
+                        })
+                        .collect(),
+                    roles: a.roles().copied().collect(),
+                    agreement: a.agreement,
+                    events: entry.log.clone(),
+                })
+            })
+            .collect();
+        Snapshot {
+            config: self.config.clone(),
+            organizations: self.orgs.values().cloned().collect(),
+            users: self.users.values().cloned().collect(),
+            accounts,
+        }
+    }
+
+    /// Builds a directory from a snapshot, validating everything a command would.
+    ///
+    /// # Errors
+    ///
+    /// A [`SnapshotError`] with the path of the first problem and the rule it breaks:
+    /// duplicate identifiers, dangling references (an organization, user, parent or Virtual
+    /// Account that does not exist), invalid or duplicate domains and emails, names over their
+    /// limits, a Virtual Account cycle, a level over 10, a default Virtual Account that is
+    /// missing or not top-level, a second role for one user on one account, an Active account
+    /// without SA Admin, roles on a Pending account, or an event log that does not replay to the
+    /// stated state.
+    pub fn from_snapshot(snapshot: Snapshot) -> Result<Directory, SnapshotError> {
+        let mut dir = Directory::with_config(snapshot.config);
+        for (i, org) in snapshot.organizations.into_iter().enumerate() {
+            let path = format!("organizations[{i}]");
+            let name = check_name(&org.name, MAX_NAME).map_err(|reason| SnapshotError {
+                path: path.clone(),
+                error: Error::InvalidName {
+                    rule: RuleId::SA007,
+                    field: "organization name",
+                    value: clip(&org.name),
+                    reason,
+                },
+            })?;
+            if org.id.get() == 0 || dir.orgs.contains_key(&org.id) {
+                return Err(at(path)(duplicate(Entity::Organization(org.id))));
+            }
+            dir.next_org = dir.next_org.max(org.id.get());
+            dir.orgs.insert(org.id, Organization { name, ..org });
+        }
+        for (i, user) in snapshot.users.into_iter().enumerate() {
+            let path = format!("users[{i}]");
+            if user.id.get() == 0 || dir.users.contains_key(&user.id) {
+                return Err(at(path)(duplicate(Entity::User(user.id))));
+            }
+            let new = NewUser {
+                cco_id: user.cco_id,
+                email: user.email.to_string(),
+                org: user.org,
+                kind: user.kind,
+            };
+            let user = dir.validate_user(user.id, new).map_err(at(path))?;
+            dir.next_user = dir.next_user.max(user.id.get());
+            dir.index_user(&user);
+            dir.users.insert(user.id, user);
+        }
+        let mut seen_vas = BTreeSet::new();
+        for (i, account) in snapshot.accounts.into_iter().enumerate() {
+            dir.load_account(i, account, &mut seen_vas)?;
+        }
+        Ok(dir)
+    }
+
+    fn load_account(
+        &mut self,
+        i: usize,
+        snap: AccountSnapshot,
+        seen_vas: &mut BTreeSet<VaId>,
+    ) -> Result<(), SnapshotError> {
+        let path = format!("accounts[{i}]");
+        let sa = snap.id;
+        let err = |error| SnapshotError {
+            path: path.clone(),
+            error,
+        };
+        if sa.get() == 0 || self.accounts.contains_key(&sa) {
+            return Err(err(duplicate(Entity::Account(sa))));
+        }
+        let owner = self
+            .orgs
+            .get(&snap.owner)
+            .ok_or_else(|| err(missing(RuleId::SA007, Entity::Organization(snap.owner))))?;
+        if snap.kind == AccountKind::PartnerHolding && owner.kind == OrgKind::Customer {
+            return Err(err(Error::Holding {
+                user: snap.contact,
+                reason: "a partner holding account must belong to a partner or distributor",
+            }));
+        }
+        if !self.users.contains_key(&snap.contact) {
+            return Err(err(missing(RuleId::SA008, Entity::User(snap.contact))));
+        }
+        match (&snap.identifier, snap.kind) {
+            (Identifier::Domain(domain), AccountKind::Customer | AccountKind::PartnerHolding) => {
+                if self
+                    .config
+                    .public_domains
+                    .iter()
+                    .any(|p| domain.is_within(p))
+                {
+                    return Err(err(Error::PublicDomain {
+                        domain: domain.to_string(),
+                    }));
+                }
+                if let Some(existing) = self.domains.get(&domain.search_key()) {
+                    return Err(err(Error::DomainTaken {
+                        domain: domain.to_string(),
+                        existing: *existing,
+                    }));
+                }
+            }
+            (Identifier::Email(email), AccountKind::LimitedUse) => {
+                if !self.config.public_domains.contains(email.domain()) {
+                    return Err(err(Error::NotPublicEmail {
+                        user: snap.contact,
+                        email: email.to_string(),
+                    }));
+                }
+                if let Some(existing) = self.lu_emails.get(email) {
+                    return Err(err(Error::EmailTaken {
+                        email: email.to_string(),
+                        existing: *existing,
+                    }));
+                }
+            }
+            _ => {
+                return Err(err(Error::Inconsistent {
+                    rule: RuleId::SA001,
+                    entity: Entity::Account(sa),
+                    reason: "customer and holding accounts are identified by a domain, limited use accounts by an email",
+                }));
+            }
+        }
+        for (j, va) in snap.vas.iter().enumerate() {
+            if va.id.get() == 0 || !seen_vas.insert(va.id) {
+                return Err(SnapshotError {
+                    path: format!("{path}.vas[{j}]"),
+                    error: duplicate(Entity::Va(va.id)),
+                });
+            }
+        }
+        for (j, b) in snap.roles.iter().enumerate() {
+            let role_path = || format!("{path}.roles[{j}]");
+            let holder = self.users.get(&b.user).ok_or_else(|| SnapshotError {
+                path: role_path(),
+                error: missing(RuleId::ROLE002, Entity::User(b.user)),
+            })?;
+            if snap.kind == AccountKind::PartnerHolding
+                && self
+                    .orgs
+                    .get(&holder.org)
+                    .is_some_and(|o| o.kind == OrgKind::Customer)
+            {
+                return Err(SnapshotError {
+                    path: role_path(),
+                    error: Error::Holding {
+                        user: b.user,
+                        reason: "customers cannot hold a role on a partner holding account",
+                    },
+                });
+            }
+        }
+        if snap.status == AccountStatus::Pending && !snap.roles.is_empty() {
+            return Err(err(Error::Inconsistent {
+                rule: RuleId::SA008,
+                entity: Entity::Account(sa),
+                reason: "a pending account has no roles until its contact activates it",
+            }));
+        }
+        if snap.status == AccountStatus::Active
+            && !snap.roles.iter().any(|b| b.role == crate::Role::SaAdmin)
+        {
+            return Err(err(Error::Inconsistent {
+                rule: RuleId::ROLE007,
+                entity: Entity::Account(sa),
+                reason: "an active account needs at least one SA Admin",
+            }));
+        }
+
+        let events = canonical_events(&path, &snap)?;
+        let Some(first) = events.first() else {
+            return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
+        };
+        let mut account = SmartAccount::create(first).map_err(err)?;
+        for (event, origin) in events.iter().zip(origins(&snap)).skip(1) {
+            account.apply(event).map_err(|error| SnapshotError {
+                path: format!("{path}{origin}"),
+                error,
+            })?;
+        }
+        account.status = snap.status;
+        account.agreement = snap.agreement;
+        if !snap.events.is_empty() {
+            let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
+            if replayed.id != sa || replayed != account {
+                return Err(err(Error::Inconsistent {
+                    rule: RuleId::EV003,
+                    entity: Entity::Account(sa),
+                    reason: "the event log replays to a different state than the one stated",
+                }));
+            }
+            for event in &snap.events {
+                if let Change::VaCreated { va, .. } = event.change {
+                    self.next_va = self.next_va.max(va.get());
+                }
+            }
+        }
+        self.accounts.insert(
+            sa,
+            Entry {
+                account: Some(account),
+                log: snap.events,
+            },
+        );
+        for event in &events {
+            self.reindex(event);
+        }
+        Ok(())
+    }
+}
+
+fn duplicate(entity: Entity) -> Error {
+    Error::Inconsistent {
+        rule: RuleId::EV003,
+        entity,
+        reason: "this identifier is zero or appears twice",
+    }
+}
+
+fn missing(rule: RuleId, entity: Entity) -> Error {
+    Error::NotFound { rule, entity }
+}
+
+/// Where each canonical event comes from in the snapshot, for error paths.
+fn origins(snap: &AccountSnapshot) -> Vec<String> {
+    let order = va_order(snap).unwrap_or_default();
+    let mut out = vec![String::new(), va_path(snap, snap.default_va)];
+    out.extend(
+        order
+            .iter()
+            .filter(|id| **id != snap.default_va)
+            .map(|id| va_path(snap, *id)),
+    );
+    out.extend(
+        snap.vas
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.visibility == Visibility::Restricted)
+            .map(|(j, _)| format!(".vas[{j}]")),
+    );
+    out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
+    out
+}
+
+fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
+    snap.vas
+        .iter()
+        .position(|v| v.id == id)
+        .map(|j| format!(".vas[{j}]"))
+        .unwrap_or_default()
+}
+
+/// The Virtual Accounts, parents before children; `Err` with the first one that is never
+/// reached from the top level (a cycle or a dangling parent).
+fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
+    let mut children: std::collections::BTreeMap<Option<VaId>, Vec<VaId>> =
+        std::collections::BTreeMap::new();
+    for va in &snap.vas {
+        children.entry(va.parent).or_default().push(va.id);
+    }
+    let mut order = Vec::with_capacity(snap.vas.len());
+    let mut queue: VecDeque<VaId> = children.get(&None).cloned().unwrap_or_default().into();
+    while let Some(id) = queue.pop_front() {
+        order.push(id);
+        if let Some(kids) = children.get(&Some(id)) {
+            queue.extend(kids.iter().copied());
+        }
+    }
+    if order.len() != snap.vas.len() {
+        let reached: BTreeSet<VaId> = order.iter().copied().collect();
+        let first = snap
+            .vas
+            .iter()
+            .map(|v| v.id)
+            .find(|id| !reached.contains(id))
+            .unwrap_or(VaId::new(0));
+        return Err(first);
+    }
+    Ok(order)
+}
+
+/// The events that build the stated account through the same checks as the commands.
+fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, SnapshotError> {
+    let sa = snap.id;
+    let order = va_order(snap).map_err(|va| SnapshotError {
+        path: format!("{path}{}", va_path(snap, va)),
+        error: Error::Inconsistent {
+            rule: RuleId::VA004,
+            entity: Entity::Va(va),
+            reason: "its parent is missing, in another account, or part of a cycle",
+        },
+    })?;
+    let default = snap
+        .vas
+        .iter()
+        .find(|v| v.id == snap.default_va)
+        .ok_or_else(|| SnapshotError {
+            path: format!("{path}.default_va"),
+            error: Error::NotFound {
+                rule: RuleId::SA002,
+                entity: Entity::Va(snap.default_va),
+            },
+        })?;
+    if default.parent.is_some() {
+        return Err(SnapshotError {
+            path: format!("{path}{}", va_path(snap, default.id)),
+            error: Error::DefaultVa {
+                va: default.id,
+                reason: "the default must be a top-level virtual account",
+            },
+        });
+    }
+    let actor = RecordedActor::User {
+        user: snap.contact,
+        org: snap.owner,
+    };
+    let mut changes = vec![
+        Change::AccountCreated {
+            kind: snap.kind,
+            name: snap.name.clone(),
+            identifier: snap.identifier.clone(),
+            owner: snap.owner,
+            contact: snap.contact,
+            status: AccountStatus::Active,
+            default_va: snap.default_va,
+        },
+        Change::VaRenamed {
+            va: snap.default_va,
+            name: default.name.clone(),
+        },
+    ];
+    let by_id: std::collections::BTreeMap<VaId, &VaSnapshot> =
+        snap.vas.iter().map(|v| (v.id, v)).collect();
+    for id in order.iter().filter(|id| **id != snap.default_va) {
+        if let Some(v) = by_id.get(id) {
+            changes.push(Change::VaCreated {
+                va: v.id,
+                parent: v.parent,
+                name: v.name.clone(),
+            });
+        }
+    }
+    for v in snap
+        .vas
+        .iter()
+        .filter(|v| v.visibility == Visibility::Restricted)
+    {
+        changes.push(Change::VaVisibilitySet {
+            va: v.id,
+            visibility: v.visibility,
+        });
+    }
+    for b in &snap.roles {
+        let inheritance = if b.va.is_some() {
+            b.inheritance
+        } else {
+            Inheritance::AccountAndChildren
+        };
+        changes.push(Change::RoleAssigned {
+            user: b.user,
+            va: b.va,
+            role: b.role,
+            inheritance,
+        });
+    }
+    Ok((1u64..)
+        .zip(changes)
+        .map(|(seq, change)| Event {
+            sa,
+            seq,
+            at: snap.created_at,
+            actor: actor.clone(),
+            change,
+        })
+        .collect())
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Directory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_snapshot().serialize(serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Directory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let snapshot = Snapshot::deserialize(deserializer)?;
+        Directory::from_snapshot(snapshot).map_err(serde::de::Error::custom)
+    }
+}

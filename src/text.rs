@@ -1,0 +1,259 @@
+//! Validated text: account domain identifiers, emails, names.
+
+use std::fmt;
+
+/// Longest text copied into an error message; longer input is clipped so a hostile
+/// megabyte-long string cannot blow up an error.
+const CLIP: usize = 80;
+
+/// A copy of `s` short enough to show in an error message.
+pub(crate) fn clip(s: &str) -> String {
+    if s.chars().count() <= CLIP {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(CLIP).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Why a piece of text was refused.
+pub(crate) fn check_name(value: &str, max_chars: usize) -> Result<String, &'static str> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("it is empty");
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(if max_chars == MAX_NAME {
+            "it is longer than 100 characters"
+        } else {
+            "it is too long"
+        });
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("it contains control characters");
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Longest name of a Virtual Account, Smart Account or organization, in characters (VA003).
+pub const MAX_NAME: usize = 100;
+/// Longest account domain identifier, in bytes (SA003).
+pub const MAX_DOMAIN: usize = 253;
+/// Longest email address, in bytes.
+pub const MAX_EMAIL: usize = 254;
+/// Longest Cisco.com ID, in characters.
+pub const MAX_CCO_ID: usize = 100;
+
+/// An account domain identifier (SA003): a lowercase DNS name such as `acme.com` or its
+/// prefixed form `emea.acme.com`.
+///
+/// # Examples
+///
+/// ```
+/// use smart_accounts::Domain;
+///
+/// let domain = Domain::parse("  EMEA.Acme.com ")?;
+/// assert_eq!(domain.as_str(), "emea.acme.com");
+/// assert!(domain.is_within(&Domain::parse("acme.com")?));
+/// assert!(Domain::parse("localhost").is_err());
+/// assert!(Domain::parse("-acme.com").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
+pub struct Domain(String);
+
+impl Domain {
+    /// Validates and normalises (trims, lowercases) a domain identifier.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidDomain`] (SA003) when the text is not ASCII, has fewer than two
+    /// labels, a label that is empty, longer than 63 characters, has characters outside
+    /// `a-z0-9-` or starts or ends with `-`, or the whole is longer than 253 characters.
+    pub fn parse(value: &str) -> Result<Domain, crate::Error> {
+        domain_problem(value).map_err(|reason| crate::Error::InvalidDomain {
+            value: clip(value),
+            reason,
+        })
+    }
+
+    /// The normalised text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this identifier is `other` or a prefixed form of it (`emea.acme.com` is within
+    /// `acme.com`).
+    #[must_use]
+    pub fn is_within(&self, other: &Domain) -> bool {
+        self.0 == other.0
+            || (self.0.len() > other.0.len()
+                && self.0.ends_with(other.0.as_str())
+                && self.0.as_bytes().get(self.0.len() - other.0.len() - 1) == Some(&b'.'))
+    }
+
+    /// The labels reversed and joined with dots, with a final dot (`com.acme.`): all prefixed
+    /// forms of a domain share this key as a prefix, so a sorted map answers SA009 by range.
+    pub(crate) fn search_key(&self) -> String {
+        let mut key = String::with_capacity(self.0.len() + 1);
+        for label in self.0.rsplit('.') {
+            key.push_str(label);
+            key.push('.');
+        }
+        key
+    }
+}
+
+fn domain_problem(value: &str) -> Result<Domain, &'static str> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err("it is empty");
+    }
+    if !v.is_ascii() {
+        return Err("it has non-ASCII characters");
+    }
+    if v.len() > MAX_DOMAIN {
+        return Err("it is longer than 253 characters");
+    }
+    let v = v.to_ascii_lowercase();
+    let mut labels = 0usize;
+    for label in v.split('.') {
+        labels += 1;
+        if label.is_empty() {
+            return Err("it has an empty label");
+        }
+        if label.len() > 63 {
+            return Err("a label is longer than 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err("a label has characters other than a-z, 0-9 and -");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err("a label starts or ends with -");
+        }
+    }
+    if labels < 2 {
+        return Err("it needs at least two labels, like acme.com");
+    }
+    Ok(Domain(v))
+}
+
+impl TryFrom<String> for Domain {
+    type Error = crate::Error;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Domain::parse(&value)
+    }
+}
+
+impl From<Domain> for String {
+    fn from(value: Domain) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An email address, normalised to lowercase; its domain part is a valid [`Domain`].
+///
+/// # Examples
+///
+/// ```
+/// use smart_accounts::Email;
+///
+/// let email = Email::parse("Alice@ACME.com")?;
+/// assert_eq!(email.as_str(), "alice@acme.com");
+/// assert_eq!(email.domain().as_str(), "acme.com");
+/// assert!(Email::parse("no-at-sign").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
+pub struct Email {
+    text: String,
+    domain: Domain,
+}
+
+impl Email {
+    /// Validates and normalises an email address.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidEmail`] when there is not exactly one `@`, the local part is
+    /// empty, longer than 64 characters or has spaces or control characters, the domain part is
+    /// no valid [`Domain`], or the whole is longer than 254 characters.
+    pub fn parse(value: &str) -> Result<Email, crate::Error> {
+        let err = |reason| crate::Error::InvalidEmail {
+            value: clip(value),
+            reason,
+        };
+        let v = value.trim();
+        if v.len() > MAX_EMAIL {
+            return Err(err("it is longer than 254 characters"));
+        }
+        let Some((local, domain)) = v.split_once('@') else {
+            return Err(err("it has no @"));
+        };
+        if domain.contains('@') {
+            return Err(err("it has more than one @"));
+        }
+        if local.is_empty() || local.len() > 64 {
+            return Err(err("the part before @ must have 1 to 64 characters"));
+        }
+        if !local.is_ascii()
+            || local
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
+            return Err(err(
+                "the part before @ has spaces, control or non-ASCII characters",
+            ));
+        }
+        let domain =
+            domain_problem(domain).map_err(|_| err("the part after @ is not a valid domain"))?;
+        let text = format!("{}@{}", local.to_ascii_lowercase(), domain.as_str());
+        Ok(Email { text, domain })
+    }
+
+    /// The normalised address.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The domain part.
+    #[must_use]
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = crate::Error;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Email::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.text
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
