@@ -201,14 +201,14 @@ impl VaTree {
             value: clip(name),
             reason,
         })?;
-        if let Some(existing) = self.names.get(&name_key(&name)) {
-            if Some(*existing) != except {
-                return Err(Error::DuplicateVaName {
-                    sa,
-                    name,
-                    existing: *existing,
-                });
-            }
+        if let Some(existing) = self.names.get(&name_key(&name))
+            && Some(*existing) != except
+        {
+            return Err(Error::DuplicateVaName {
+                sa,
+                name,
+                existing: *existing,
+            });
         }
         Ok(name)
     }
