@@ -15,6 +15,8 @@ mod text;
 
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 pub use account::{Acceptance, Binding, MAX_LEVEL, SmartAccount, VirtualAccount};
 pub use check::{Decision, Effect, Holder, Reason, Via};
