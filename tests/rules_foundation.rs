@@ -1586,6 +1586,21 @@ fn role009_check_explains_the_binding_and_where_it_is_inherited_from() {
     );
     assert!(d.to_string().contains("SA User"), "{d}");
 
+    // A VA role covering the target is reported as held even for an account-level action,
+    // which only SA roles grant.
+    let d = w
+        .dir
+        .check(a.erin, Action::EditAccount, Target::Va(a.emea_sales));
+    let Reason::NotGranted { held, would_grant } = d.reason else {
+        panic!("{d:?}")
+    };
+    let held = held.unwrap();
+    assert_eq!(
+        (held.role, held.bound_to, held.inherited),
+        (Role::VaAdmin, Some(a.emea), true)
+    );
+    assert_eq!(would_grant.iter().collect::<Vec<_>>(), [Role::SaAdmin]);
+
     let d = w
         .dir
         .check(a.oscar, Action::EditAccount, Target::Account(a.sa));
