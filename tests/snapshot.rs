@@ -59,9 +59,7 @@ fn json(w: &World) -> String {
 
 fn json_refused(text: &str) -> String {
     let snap_err = serde_json::from_str::<Snapshot>(text).err();
-    let dir_err = serde_json::from_str::<Directory>(text)
-        .err()
-        .expect("the JSON must be refused");
+    let dir_err = serde_json::from_str::<Directory>(text).expect_err("the JSON must be refused");
     if let Some(e) = snap_err {
         assert!(e.to_string().contains("line"), "{e}");
     }
