@@ -24,7 +24,8 @@
 //!
 //! let mut runner = TestRunner::deterministic();
 //! let (mut dir, commands) = strategies::directory_and_commands(1..20)
-//!     .new_tree(&mut runner)?
+//!     .new_tree(&mut runner)
+//!     .map_err(|reason| reason.to_string())?
 //!     .current();
 //! let at = "2026-01-05T09:00:00Z".parse()?;
 //! for (actor, command) in commands {

@@ -74,7 +74,15 @@ fn json_refused(text: &str) -> String {
 
 #[test]
 fn valid_snapshots_round_trip() {
-    let w = world();
+    let mut w = world();
+    // An accepted agreement too (it once got lost on load: AGR001, EV003).
+    w.dir
+        .execute(
+            &smart_accounts::Actor::User(w.acme.dave),
+            w.at,
+            smart_accounts::Command::AcceptAgreement { sa: w.acme.sa },
+        )
+        .unwrap();
     let snap = w.dir.to_snapshot();
     assert_eq!(Directory::from_snapshot(snap.clone()).unwrap(), w.dir);
     let back: Directory = serde_json::from_str(&json(&w)).unwrap();
@@ -82,6 +90,8 @@ fn valid_snapshots_round_trip() {
     // Without event logs, the state alone loads too.
     let loaded = Directory::from_snapshot(state(&w)).unwrap();
     assert_eq!(loaded.account(w.acme.sa), w.dir.account(w.acme.sa));
+    let acceptance = loaded.account(w.acme.sa).unwrap().agreement().unwrap();
+    assert_eq!(acceptance.by, w.acme.dave);
 }
 
 #[test]
