@@ -39,5 +39,7 @@ pub mod _design {
 
 /// The changelog.
 pub mod _changelog {
+    // Keep a Changelog headings such as `## [Unreleased]` are not intra-doc links.
+    #![allow(rustdoc::broken_intra_doc_links)]
     #![doc = include_str!("../CHANGELOG.md")]
 }

@@ -1,4 +1,4 @@
-//! [proptest] strategies for directories and command sequences (feature `proptest`), for this
+//! [proptest](mod@proptest) strategies for directories and command sequences (feature `proptest`), for this
 //! crate's property tests and for other projects' test suites.
 //!
 //! - [`directory`]: a small random [`Directory`] — a few organizations (customers, a partner, a
