@@ -77,6 +77,7 @@ impl Default for Config {
     serde(rename_all = "snake_case", deny_unknown_fields)
 )]
 #[non_exhaustive]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Command {
     /// Request a Smart Account. The account is Active at once when the actor is the contact,
     /// and the contact becomes its first SA Admin (ROLE008); otherwise it is Pending until the

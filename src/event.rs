@@ -14,6 +14,7 @@ use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Vi
     feature = "serde",
     serde(rename_all = "snake_case", deny_unknown_fields)
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum RecordedActor {
     /// A user, with the organization they belonged to.
     User {
@@ -38,6 +39,7 @@ pub enum RecordedActor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Event {
     /// The account whose log holds the event.
     pub sa: SaId,
@@ -61,6 +63,7 @@ pub struct Event {
     serde(rename_all = "snake_case", deny_unknown_fields)
 )]
 #[non_exhaustive]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Change {
     /// The account was created, with its default Virtual Account (SA002).
     AccountCreated {

@@ -9,6 +9,7 @@ use crate::text::{Domain, Email};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum OrgKind {
     /// A company that buys and uses licenses.
     Customer,
@@ -30,6 +31,7 @@ impl OrgKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Organization {
     /// Its identifier.
     pub id: OrgId,
@@ -43,6 +45,7 @@ pub struct Organization {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum UserKind {
     /// One person: the recommended kind of Smart Account creator.
     #[default]
@@ -55,6 +58,7 @@ pub enum UserKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct User {
     /// Its identifier.
     pub id: UserId,
@@ -72,6 +76,7 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct NewUser {
     /// The Cisco.com login, if any.
     pub cco_id: Option<String>,
@@ -88,6 +93,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AccountKind {
     /// A company's own account, named by its domain.
     Customer,
@@ -113,6 +119,7 @@ impl fmt::Display for AccountKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AccountStatus {
     /// Requested on someone's behalf; waiting for the authorised contact to activate it.
     Pending,
@@ -125,6 +132,7 @@ pub enum AccountStatus {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Identifier {
     /// An account domain identifier (SA003).
     Domain(Domain),
@@ -145,6 +153,7 @@ impl fmt::Display for Identifier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Role {
     /// Smart Account Administrator: everything.
     SaAdmin,
@@ -237,6 +246,7 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Inheritance {
     /// That Virtual Account only.
     AccountOnly,
@@ -250,6 +260,7 @@ pub enum Inheritance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Visibility {
     /// Listed. The default, and always the case for the default Virtual Account.
     #[default]
@@ -262,6 +273,7 @@ pub enum Visibility {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Action {
     /// View the account and the Virtual Account tree.
     ViewAccount,
@@ -434,6 +446,27 @@ impl fmt::Display for RoleSet {
     }
 }
 
+/// Arbitrary sets hold only real actions and roles: the unused high bits stay clear, as in
+/// every set the crate builds.
+#[cfg(feature = "arbitrary")]
+mod set_arbitrary {
+    use super::{ActionSet, Role, RoleSet};
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    impl<'a> Arbitrary<'a> for ActionSet {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(ActionSet(u16::arbitrary(u)? & ActionSet::EVERY.0))
+        }
+    }
+
+    impl<'a> Arbitrary<'a> for RoleSet {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            let every = Role::ALL.iter().fold(0, |acc, r| acc | r.bit());
+            Ok(RoleSet(u8::arbitrary(u)? & every))
+        }
+    }
+}
+
 #[cfg(feature = "serde")]
 mod set_serde {
     use super::{Action, ActionSet, Role, RoleSet};
@@ -467,6 +500,7 @@ mod set_serde {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Target {
     /// A Smart Account as a whole: only Smart Account roles count.
     Account(SaId),
@@ -500,6 +534,7 @@ impl From<VaId> for Target {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Actor {
     /// A signed-in user; their roles decide what they may do.
     User(UserId),

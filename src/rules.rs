@@ -28,6 +28,7 @@ macro_rules! rules {
         /// # Ok::<(), Box<dyn std::error::Error>>(())
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[allow(clippy::upper_case_acronyms, reason = "the variants are the catalog's IDs, spelled as in SPEC.md")]
         pub enum RuleId {
             $( $(#[$doc])* #[doc = $title] $variant, )*
