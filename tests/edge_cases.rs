@@ -1,0 +1,450 @@
+//! Behaviour at the edges that the rule tests do not reach: hostile event logs, unknown
+//! identifiers in queries, every explanation text, lookups, limits and the text forms of the
+//! public types. Found by line coverage (`scripts/coverage.sh`) and mutation testing
+//! (`scripts/mutants.sh`); each test asserts the behaviour, not only that the code runs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use smart_accounts::fixtures::{self, World};
+use smart_accounts::{
+    AccountKind, Action, ActionSet, Actor, Change, Decision, Directory, Effect, Error, Event,
+    Inheritance, NewUser, OrgKind, Reason, Role, RoleSet, RuleId, SaId, SmartAccount, Target,
+    UserId, VaId, Via,
+};
+
+fn world() -> World {
+    fixtures::world().unwrap()
+}
+
+/// Acme's event log.
+fn acme_log(w: &World) -> Vec<Event> {
+    w.dir.events(w.acme.alice, w.acme.sa).unwrap().to_vec()
+}
+
+/// `events` with one more event carrying `change`.
+fn with(events: &[Event], change: Change) -> Vec<Event> {
+    let mut out = events.to_vec();
+    let last = out.last().unwrap().clone();
+    out.push(Event {
+        seq: last.seq + 1,
+        change,
+        ..last
+    });
+    out
+}
+
+/// Replay refuses the log with an EV003 error whose reason contains `needle`.
+fn replay_refused(events: &[Event], needle: &str) {
+    let err = SmartAccount::replay(events).expect_err("the log must be refused");
+    assert_eq!(err.rule(), RuleId::EV003, "{err}");
+    let Error::Replay { reason, .. } = &err else {
+        panic!("not a replay error: {err:?}");
+    };
+    assert!(
+        reason.contains(needle),
+        "reason `{reason}` lacks `{needle}`"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile event logs (EV003)
+
+#[test]
+fn ev003_a_log_that_does_not_start_with_the_creation_is_refused() {
+    let w = world();
+    let mut log = acme_log(&w);
+    log[0].change = Change::AccountActivated;
+    replay_refused(&log, "the first event must create the account");
+}
+
+#[test]
+fn ev003_a_second_creation_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let again = log[0].change.clone();
+    replay_refused(&with(&log, again), "the account already exists");
+}
+
+#[test]
+fn ev003_activating_an_active_account_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let expected = Error::AlreadyActive { sa: w.acme.sa }.to_string();
+    replay_refused(&with(&log, Change::AccountActivated), &expected);
+}
+
+#[test]
+fn ev003_creating_an_existing_va_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let change = Change::VaCreated {
+        va: w.acme.emea,
+        parent: None,
+        name: "Another".into(),
+    };
+    replay_refused(&with(&log, change), "already exists");
+}
+
+#[test]
+fn ev003_deleting_a_va_that_still_has_role_bindings_in_a_log_is_refused() {
+    // frank holds VA User on EMEA-Sales, which has no children: the command revokes bindings
+    // with the VA, but a log that deletes it without revoking them is inconsistent.
+    let w = world();
+    let log = acme_log(&w);
+    let va = w.acme.emea_sales;
+    assert!(
+        w.dir
+            .account(w.acme.sa)
+            .unwrap()
+            .children(Some(va))
+            .is_empty()
+    );
+    let expected = Error::NotEmpty {
+        va,
+        what: "role bindings",
+    }
+    .to_string();
+    replay_refused(&with(&log, Change::VaDeleted { va }), &expected);
+}
+
+#[test]
+fn ev003_moving_a_va_below_another_accounts_va_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let change = Change::VaMoved {
+        va: w.acme.emea,
+        parent: Some(w.partner.holding_default),
+    };
+    replay_refused(&with(&log, change), "not in the same smart account");
+}
+
+#[test]
+fn replayed_account_keeps_its_creation_time() {
+    let w = world();
+    let account = w.dir.account(w.acme.sa).unwrap();
+    assert_eq!(account.created_at(), w.at);
+    let replayed = SmartAccount::replay(&acme_log(&w)).unwrap();
+    assert_eq!(replayed.created_at(), w.at);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries with unknown identifiers
+
+#[test]
+fn tree_queries_on_an_unknown_va_are_empty() {
+    let w = world();
+    let account = w.dir.account(w.acme.sa).unwrap();
+    let nowhere = VaId::new(999_999);
+    assert!(account.children(Some(nowhere)).is_empty());
+    assert!(account.subtree(nowhere).is_empty());
+    // A VA of another account is unknown here too.
+    assert!(account.subtree(w.partner.holding_default).is_empty());
+    assert!(!account.children(None).is_empty());
+}
+
+#[test]
+fn role010_reverse_queries_on_unknown_users_and_vas_are_empty() {
+    let w = world();
+    let stranger = UserId::new(999_999);
+    let nowhere = VaId::new(999_999);
+    assert_eq!(
+        w.dir.actions_of(stranger, Target::Account(w.acme.sa)),
+        ActionSet::EMPTY
+    );
+    assert_eq!(
+        w.dir.actions_of(w.acme.alice, Target::Va(nowhere)),
+        ActionSet::EMPTY
+    );
+    assert_eq!(
+        w.dir.actions_of(w.acme.alice, Target::Va(w.acme.emea)),
+        ActionSet::EVERY
+    );
+    assert!(w.dir.targets_of(stranger, Action::ViewAccount).is_empty());
+    assert!(w.dir.holders(nowhere).is_empty());
+    assert!(!w.dir.holders(w.acme.emea).is_empty());
+}
+
+#[test]
+fn role005_a_va_role_never_grants_an_account_level_action_on_its_va() {
+    // erin is VA Admin on EMEA: on EMEA itself, an account-level action is still denied, and
+    // the explanation names her binding.
+    let w = world();
+    let (erin, emea) = (w.acme.erin, w.acme.emea);
+    assert!(
+        !w.dir
+            .is_allowed(erin, Action::EditAccount, Target::Va(emea))
+    );
+    let decision = w.dir.check(erin, Action::EditAccount, Target::Va(emea));
+    assert_eq!(decision.effect, Effect::Deny);
+    let Reason::NotGranted { held, would_grant } = decision.reason else {
+        panic!("{decision:?}");
+    };
+    assert_eq!(held.map(|v| v.role), Some(Role::VaAdmin));
+    assert_eq!(would_grant.iter().collect::<Vec<_>>(), vec![Role::SaAdmin]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explanations (ROLE009)
+
+#[test]
+fn role009_every_kind_of_decision_explains_itself() {
+    let w = world();
+    let dir = &w.dir;
+    let text = |d: Decision| d.to_string();
+
+    let unknown_user = text(dir.check(UserId::new(999_999), Action::ViewAccount, w.acme.sa.into()));
+    assert_eq!(
+        unknown_user,
+        "denied: `user:999999` is not a registered user"
+    );
+
+    let unknown_target =
+        text(dir.check(w.acme.alice, Action::ViewAccount, VaId::new(999_999).into()));
+    assert_eq!(unknown_target, "denied: `va:999999` does not exist");
+
+    let no_role = text(dir.check(w.acme.oscar, Action::ViewAccount, w.acme.emea.into()));
+    assert!(
+        no_role.starts_with(&format!(
+            "denied: `{}` holds no role covering `{}`",
+            w.acme.oscar, w.acme.emea
+        )),
+        "{no_role}"
+    );
+    assert!(
+        no_role
+            .ends_with("SA Admin, SA User, SA Viewer, SA Approver, VA Admin, VA User, VA Viewer"),
+        "{no_role}"
+    );
+
+    let inherited = text(dir.check(w.acme.erin, Action::ViewAccount, w.acme.emea_sales.into()));
+    assert!(
+        inherited.ends_with(&format!("as VA Admin on `{}`, inherited", w.acme.emea)),
+        "{inherited}"
+    );
+
+    let direct = text(dir.check(w.acme.frank, Action::ViewAccount, w.acme.emea_sales.into()));
+    assert!(
+        direct.ends_with(&format!("as VA User on `{}`", w.acme.emea_sales)),
+        "{direct}"
+    );
+
+    let account = text(dir.check(w.acme.bob, Action::ViewAccount, w.acme.emea.into()));
+    assert!(
+        account.ends_with("as SA User on the smart account"),
+        "{account}"
+    );
+}
+
+#[test]
+fn via_display_distinguishes_direct_inherited_and_account_bindings() {
+    let va = VaId::new(7);
+    let via = |bound_to, inherited| Via {
+        role: Role::VaUser,
+        bound_to,
+        inheritance: Inheritance::AccountAndChildren,
+        inherited,
+    };
+    assert_eq!(via(Some(va), false).to_string(), "VA User on `va:7`");
+    assert_eq!(
+        via(Some(va), true).to_string(),
+        "VA User on `va:7`, inherited"
+    );
+    assert_eq!(via(None, false).to_string(), "VA User on the smart account");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups and limits
+
+#[test]
+fn lookups_by_login_and_email_normalise_and_miss_cleanly() {
+    let w = world();
+    assert_eq!(
+        w.dir.user_by_cco_id("ALICE").map(|u| u.id),
+        Some(w.acme.alice)
+    );
+    assert_eq!(w.dir.user_by_cco_id("nobody").map(|u| u.id), None);
+    assert_eq!(
+        w.dir.user_by_email("  Alice@ACME.com ").map(|u| u.id),
+        Some(w.acme.alice)
+    );
+    assert_eq!(w.dir.user_by_email("not an email").map(|u| u.id), None);
+    assert_eq!(w.dir.user_by_email("ghost@acme.com").map(|u| u.id), None);
+}
+
+#[test]
+fn sa007_organization_names_are_validated() {
+    let mut dir = Directory::new();
+    for (name, reason) in [
+        ("   ", "it is empty"),
+        (&"x".repeat(101) as &str, "it is longer than 100 characters"),
+        ("a\u{0}b", "it contains control characters"),
+    ] {
+        let err = dir
+            .register_organization(name, OrgKind::Customer)
+            .expect_err("refused");
+        let Error::InvalidName { reason: got, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(*got, reason);
+        assert!(err.to_string().starts_with(err.rule().code()));
+    }
+    assert_eq!(
+        dir.organizations().count(),
+        0,
+        "a refusal registers nothing"
+    );
+    let id = dir
+        .register_organization("  Acme  ", OrgKind::Customer)
+        .unwrap();
+    assert_eq!(dir.organization(id).unwrap().name, "Acme");
+}
+
+#[test]
+fn sa004_a_cisco_id_over_100_characters_is_refused() {
+    let mut dir = Directory::new();
+    let org = dir
+        .register_organization("Acme", OrgKind::Customer)
+        .unwrap();
+    let new = |cco: String| NewUser {
+        cco_id: Some(cco),
+        email: "a@acme.com".into(),
+        org,
+        kind: Default::default(),
+    };
+    let err = dir
+        .register_user(new("c".repeat(101)))
+        .expect_err("refused");
+    let Error::InvalidName { reason, .. } = &err else {
+        panic!("{err:?}");
+    };
+    // MAX_CCO_ID is 100, like MAX_NAME, so the message names the number.
+    assert_eq!(*reason, "it is longer than 100 characters");
+    assert_eq!(dir.users().count(), 0);
+    dir.register_user(new("c".repeat(100))).unwrap();
+}
+
+#[test]
+fn an_email_over_254_characters_is_refused_with_a_clipped_value() {
+    let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
+    assert!(long.len() > 254);
+    let err = smart_accounts::Email::parse(&long).expect_err("refused");
+    let Error::InvalidEmail { value, reason } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*reason, "it is longer than 254 characters");
+    assert_eq!(value.chars().count(), 81, "80 characters and an ellipsis");
+    assert!(value.ends_with('…'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text forms of the public types
+
+#[test]
+fn kinds_actions_and_sets_display_as_documented() {
+    assert_eq!(AccountKind::Customer.to_string(), "Customer");
+    assert_eq!(AccountKind::PartnerHolding.to_string(), "Partner Holding");
+    assert_eq!(AccountKind::LimitedUse.to_string(), "Limited Use");
+    let texts: Vec<String> = Action::ALL.iter().map(ToString::to_string).collect();
+    assert_eq!(texts[0], "view the account");
+    assert_eq!(texts[11], "view the event log");
+    let mut unique = texts.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        Action::ALL.len(),
+        "every action reads differently"
+    );
+    assert!(texts.iter().all(|t| t.chars().all(|c| !c.is_uppercase())));
+
+    assert_eq!(RoleSet::default().to_string(), "no role");
+    assert!(RoleSet::EMPTY.is_empty());
+    assert!(!Role::granting(Action::ViewAccount).is_empty());
+    assert!(ActionSet::EMPTY.is_empty());
+    assert!(!ActionSet::EMPTY.with(Action::ViewEventLog).is_empty());
+}
+
+#[test]
+fn targets_convert_from_ids_and_actors_display_clipped() {
+    assert_eq!(Target::from(SaId::new(3)), Target::Account(SaId::new(3)));
+    assert_eq!(Target::from(VaId::new(4)), Target::Va(VaId::new(4)));
+    assert_eq!(Actor::User(UserId::new(5)).to_string(), "user:5");
+    assert_eq!(Actor::Fulfilment.to_string(), "order fulfilment");
+    let long = Actor::VendorSupport {
+        case: "9".repeat(500),
+    }
+    .to_string();
+    assert!(long.starts_with("vendor support (case `9999"));
+    assert!(long.ends_with("…`)"), "{long}");
+    assert!(
+        long.chars().count() < 120,
+        "the case number is clipped: {long}"
+    );
+}
+
+#[test]
+fn rule_ids_have_titles_and_sources_and_bad_codes_are_clipped() {
+    for rule in RuleId::ALL {
+        assert!(!rule.title().is_empty(), "{rule} has no title");
+        assert!(!rule.source().is_empty(), "{rule} has no source");
+        assert_eq!(rule.code().parse::<RuleId>().unwrap(), *rule);
+    }
+    assert!(RuleId::VA001.title().contains("10"));
+    let err = "Z"
+        .repeat(1000)
+        .parse::<RuleId>()
+        .expect_err("no such rule");
+    let text = err.to_string();
+    assert!(text.len() < 200, "clipped: {text}");
+    assert!(text.ends_with("is not a rule ID of the catalog"), "{text}");
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn sets_and_rule_ids_serialize_as_lists_and_codes() {
+    let roles = Role::granting(Action::AcceptAgreement);
+    let json = serde_json::to_string(&roles).unwrap();
+    assert_eq!(json, r#"["sa_admin","sa_approver"]"#);
+    assert_eq!(serde_json::from_str::<RoleSet>(&json).unwrap(), roles);
+    let actions = Role::SaViewer.actions();
+    let json = serde_json::to_string(&actions).unwrap();
+    assert_eq!(json, r#"["view_account","view_licenses"]"#);
+    assert_eq!(serde_json::from_str::<ActionSet>(&json).unwrap(), actions);
+    assert_eq!(serde_json::to_string(&RuleId::SA003).unwrap(), r#""SA003""#);
+    assert_eq!(
+        serde_json::from_str::<RuleId>(r#""ROLE010""#).unwrap(),
+        RuleId::ROLE010
+    );
+    assert!(serde_json::from_str::<RuleId>(r#""ZZ999""#).is_err());
+    assert!(serde_json::from_str::<RoleSet>(r#"["root"]"#).is_err());
+}
+
+#[cfg(feature = "arbitrary")]
+#[test]
+fn arbitrary_values_are_valid_and_sets_hold_only_real_members() {
+    use arbitrary::{Arbitrary, Unstructured};
+    use smart_accounts::{Domain, Email};
+
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    for start in 0..64 {
+        let mut u = Unstructured::new(&bytes[start..]);
+        let domain = Domain::arbitrary(&mut u).unwrap();
+        assert_eq!(Domain::parse(domain.as_str()).unwrap(), domain);
+        let email = Email::arbitrary(&mut u).unwrap();
+        assert_eq!(Email::parse(email.as_str()).unwrap(), email);
+    }
+    let ones = [0xff_u8; 8];
+    let actions = ActionSet::arbitrary(&mut Unstructured::new(&ones)).unwrap();
+    assert_eq!(actions, ActionSet::EVERY);
+    let roles = RoleSet::arbitrary(&mut Unstructured::new(&ones)).unwrap();
+    assert_eq!(roles.iter().collect::<Vec<_>>(), Role::ALL.to_vec());
+    #[cfg(feature = "serde")]
+    assert_eq!(
+        serde_json::from_str::<RoleSet>(&serde_json::to_string(&roles).unwrap()).unwrap(),
+        roles
+    );
+}
