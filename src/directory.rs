@@ -743,13 +743,11 @@ impl Directory {
             }
             Command::CreateVa { sa, parent, name } => {
                 self.active_account(sa, RuleId::VA001)?;
-                if let Some(p) = parent {
-                    if self.account_of(p) != Some(sa) {
-                        return Err(Error::NotFound {
-                            rule: RuleId::VA004,
-                            entity: Entity::Va(p),
-                        });
-                    }
+                if let Some(p) = parent.filter(|p| self.account_of(*p) != Some(sa)) {
+                    return Err(Error::NotFound {
+                        rule: RuleId::VA004,
+                        entity: Entity::Va(p),
+                    });
                 }
                 self.require_position(actor, sa, parent)?;
                 let va = VaId::new(self.next_va.saturating_add(1).max(1));
