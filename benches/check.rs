@@ -78,13 +78,13 @@ fn shape(total: usize, rng: &mut Rng) -> Shape {
     // by_level[l] holds the positions of the VAs at level l + 1.
     let mut by_level: Vec<Vec<usize>> = vec![vec![0]];
     by_level.resize(10, Vec::new());
-    for level in 0..10 {
+    for (level, at_level) in by_level.iter_mut().enumerate() {
         let parent = if level == 0 {
             None
         } else {
             Some(parents.len() - 1)
         };
-        by_level[level].push(parents.len());
+        at_level.push(parents.len());
         parents.push(parent);
     }
     while parents.len() < total {
@@ -244,8 +244,9 @@ fn model(vas: usize, users: usize, queries: usize, seed: u64) -> Model {
         bound.push(b);
     }
 
-    // 44% of the queries (of users bound to a VA) aim inside the user's reach (a walk down from the bound VA), half at
-    // a random VA; the action mix then decides. About a third are allowed.
+    // For a user bound to a VA, 44% of the queries aim inside their reach (a walk down from the
+    // bound VA), the rest at a random VA; the action mix then decides. About a third are
+    // allowed.
     let mut qs = Vec::with_capacity(queries);
     for _ in 0..queries {
         let u = rng.below(user_ids.len());

@@ -135,59 +135,30 @@ pub struct Holder {
     pub via: Via,
 }
 
-/// How close a covering binding is to the target: lower is closer.
-fn rank(via: &Via, target_level: u8, bound_level: u8) -> u8 {
-    match via.bound_to {
-        None => u8::MAX,
-        Some(_) => target_level.saturating_sub(bound_level),
-    }
-}
-
 impl Grant {
-    /// The binding as seen from a Virtual Account, when it covers it (ROLE004).
+    /// The binding as seen from the Virtual Account of `slot`, which it reaches.
+    #[inline]
+    fn via(&self, slot: &VaSlot) -> Via {
+        Via {
+            role: self.role,
+            bound_to: self.va,
+            inheritance: if self.children {
+                Inheritance::AccountAndChildren
+            } else {
+                Inheritance::AccountOnly
+            },
+            inherited: self.va.is_none() || self.level != slot.level,
+        }
+    }
+
+    /// The binding as seen from a Virtual Account, when it covers it (ROLE004), with the
+    /// level it is bound at (0 for the account).
     #[inline]
     fn covers_va(&self, slot: &VaSlot, action: Action) -> Option<(Via, u8)> {
-        if self.sa != slot.sa {
+        if !self.reaches(slot) || (self.va.is_some() && action.is_account_level()) {
             return None;
         }
-        let inheritance = if self.children {
-            Inheritance::AccountAndChildren
-        } else {
-            Inheritance::AccountOnly
-        };
-        match self.va {
-            None => Some((
-                Via {
-                    role: self.role,
-                    bound_to: None,
-                    inheritance,
-                    inherited: true,
-                },
-                0,
-            )),
-            Some(_) if action.is_account_level() => None,
-            Some(bound) => {
-                let position = slot
-                    .path
-                    .iter()
-                    .take(usize::from(slot.level))
-                    .position(|v| *v == bound)?;
-                let direct = position + 1 == usize::from(slot.level);
-                if !direct && !self.children {
-                    return None;
-                }
-                let level = u8::try_from(position + 1).unwrap_or(u8::MAX);
-                Some((
-                    Via {
-                        role: self.role,
-                        bound_to: Some(bound),
-                        inheritance,
-                        inherited: !direct,
-                    },
-                    level,
-                ))
-            }
-        }
+        Some((self.via(slot), self.level))
     }
 
     fn covers_account(&self, sa: SaId) -> Option<Via> {
@@ -229,23 +200,14 @@ impl Directory {
                     return false;
                 };
                 let bit = action.bit();
-                let account_level = action.is_account_level();
-                let level = usize::from(slot.level);
-                grants.iter().any(|g| {
-                    if g.sa != slot.sa || g.role.actions().bits() & bit == 0 {
-                        return false;
-                    }
-                    match g.va {
-                        None => true,
-                        Some(_) if account_level => false,
-                        Some(bound) => {
-                            if g.children {
-                                slot.path.iter().take(level).any(|v| *v == bound)
-                            } else {
-                                slot.id() == bound
-                            }
-                        }
-                    }
+                // Virtual Account roles (level 1 and below) never grant account-level actions.
+                let max_level = if action.is_account_level() {
+                    0
+                } else {
+                    u8::MAX
+                };
+                grants.any(|g| {
+                    (g.role.actions().bits() & bit != 0) & (g.level <= max_level) & g.reaches(slot)
                 })
             }
             Target::Account(sa) => grants
@@ -266,34 +228,52 @@ impl Directory {
             effect,
             reason,
         };
+        // Roles are only ever bound to registered users, so a user holding one is known
+        // without a look-up in the user table.
         let Some(grants) = self
             .grants
             .get(user.index())
-            .filter(|_| self.users.contains_key(&user))
+            .filter(|g| !g.is_empty() || self.users.contains_key(&user))
         else {
             return decide(Effect::Deny, Reason::UnknownUser);
         };
-        let mut best_allow: Option<(Via, u8)> = None;
-        let mut best_held: Option<(Via, u8)> = None;
+        let mut best_allow: Option<Via> = None;
+        let mut best_held: Option<Via> = None;
         match target {
             Target::Va(va) => {
                 let Some(slot) = self.slot(va) else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
+                let bit = action.bit();
+                let max_level = if action.is_account_level() {
+                    0
+                } else {
+                    u8::MAX
+                };
+                // The closest covering grant that allows and the closest that does not. The
+                // rank is the distance up from the target; the account role ranks last.
+                let mut allow: Option<(&Grant, u8)> = None;
+                let mut held: Option<(&Grant, u8)> = None;
                 for grant in grants {
-                    let Some((via, bound_level)) = grant.covers_va(slot, action) else {
+                    if !(grant.reaches(slot) & (grant.level <= max_level)) {
                         continue;
-                    };
-                    let r = rank(&via, slot.level, bound_level);
-                    let slot_best = if grant.role.actions().contains(action) {
-                        &mut best_allow
+                    }
+                    let rank = if grant.level == 0 {
+                        u8::MAX
                     } else {
-                        &mut best_held
+                        slot.level.saturating_sub(grant.level)
                     };
-                    if slot_best.is_none_or(|(_, best)| r < best) {
-                        *slot_best = Some((via, r));
+                    let best = if grant.role.actions().bits() & bit != 0 {
+                        &mut allow
+                    } else {
+                        &mut held
+                    };
+                    if best.is_none_or(|(_, r)| rank < r) {
+                        *best = Some((grant, rank));
                     }
                 }
+                best_allow = allow.map(|(g, _)| g.via(slot));
+                best_held = held.map(|(g, _)| g.via(slot));
             }
             Target::Account(sa) => {
                 if self.account(sa).is_none() {
@@ -304,19 +284,19 @@ impl Directory {
                         continue;
                     };
                     if grant.role.actions().contains(action) {
-                        best_allow = Some((via, 0));
+                        best_allow = Some(via);
                     } else {
-                        best_held = Some((via, 0));
+                        best_held = Some(via);
                     }
                 }
             }
         }
         match best_allow {
-            Some((via, _)) => decide(Effect::Allow, Reason::Granted(via)),
+            Some(via) => decide(Effect::Allow, Reason::Granted(via)),
             None => decide(
                 Effect::Deny,
                 Reason::NotGranted {
-                    held: best_held.map(|(v, _)| v),
+                    held: best_held,
                     would_grant: Role::granting(action),
                 },
             ),
@@ -405,13 +385,7 @@ impl Directory {
         let mut out: Vec<(Holder, u8)> = account
             .roles()
             .filter_map(|b| {
-                let grant = Grant {
-                    sa: slot.sa,
-                    va: b.va,
-                    role: b.role,
-                    children: b.inheritance == Inheritance::AccountAndChildren,
-                };
-                grant
+                self.grant(slot.sa, b)
                     .covers_va(slot, Action::ViewAccount)
                     .map(|(via, level)| (Holder { user: b.user, via }, level))
             })
