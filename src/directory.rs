@@ -1322,3 +1322,18 @@ fn va_of(target: Target) -> Option<VaId> {
         Target::Va(va) => Some(va),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{GrantList, VaSlot};
+
+    /// The layout the check's speed rests on: one cache line per Virtual Account, a 24-byte
+    /// record per user (see DESIGN.md, "How do permission checks reach their speed?").
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn role009_index_layout() {
+        assert_eq!(size_of::<VaSlot>(), 64);
+        assert_eq!(align_of::<VaSlot>(), 64);
+        assert_eq!(size_of::<GrantList>(), 24);
+    }
+}
