@@ -196,9 +196,6 @@ impl Directory {
         };
         match target {
             Target::Va(va) => {
-                let Some(slot) = self.slot(va) else {
-                    return false;
-                };
                 let bit = action.bit();
                 // Virtual Account roles (level 1 and below) never grant account-level actions.
                 let max_level = if action.is_account_level() {
@@ -206,9 +203,16 @@ impl Directory {
                 } else {
                     u8::MAX
                 };
-                grants.any(|g| {
-                    (g.role.actions().bits() & bit != 0) & (g.level <= max_level) & g.reaches(slot)
-                })
+                let may = |g: &Grant| (g.role.actions().bits() & bit != 0) & (g.level <= max_level);
+                // When no role of the user allows the action anywhere, the target's slot is
+                // not even read: one cache line less for a third of the denials.
+                if !grants.any(may) {
+                    return false;
+                }
+                let Some(slot) = self.slot(va) else {
+                    return false;
+                };
+                grants.any(|g| may(g) & g.reaches(slot))
             }
             Target::Account(sa) => grants
                 .iter()
@@ -250,6 +254,23 @@ impl Directory {
                 } else {
                     u8::MAX
                 };
+                if let Some(grant) = grants.single() {
+                    // The usual single role: nothing to rank.
+                    if grant.reaches(slot) & (grant.level <= max_level) {
+                        let via = grant.via(slot);
+                        if grant.role.actions().bits() & bit != 0 {
+                            return decide(Effect::Allow, Reason::Granted(via));
+                        }
+                        best_held = Some(via);
+                    }
+                    return decide(
+                        Effect::Deny,
+                        Reason::NotGranted {
+                            held: best_held,
+                            would_grant: Role::granting(action),
+                        },
+                    );
+                }
                 // The closest covering grant that allows and the closest that does not. The
                 // rank is the distance up from the target; the account role ranks last.
                 let mut allow: Option<(&Grant, u8)> = None;

@@ -277,6 +277,12 @@ impl GrantList {
             .chain(self.more.as_deref().map_or(&[][..], Vec::as_slice))
     }
 
+    /// The grant, when there is exactly one (the usual case).
+    #[inline]
+    pub(crate) fn single(&self) -> Option<&Grant> {
+        self.first.as_ref().filter(|_| self.more.is_none())
+    }
+
     /// Whether some grant satisfies `f`: the inline one first, the others only if there are.
     #[inline(always)]
     pub(crate) fn any(&self, mut f: impl FnMut(&Grant) -> bool) -> bool {
