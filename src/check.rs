@@ -152,13 +152,18 @@ impl Grant {
     }
 
     /// The binding as seen from a Virtual Account, when it covers it (ROLE004), with the
-    /// level it is bound at (0 for the account).
+    /// level it is bound at (0 for the account). Coverage does not depend on the action;
+    /// whether the role allows an action there is [`Grant::allows`].
     #[inline]
-    fn covers_va(&self, slot: &VaSlot, action: Action) -> Option<(Via, u8)> {
-        if !self.reaches(slot) || (self.va.is_some() && action.is_account_level()) {
-            return None;
-        }
-        Some((self.via(slot), self.level))
+    fn covers_va(&self, slot: &VaSlot) -> Option<(Via, u8)> {
+        self.reaches(slot).then(|| (self.via(slot), self.level))
+    }
+
+    /// Whether the role allows `action` on a target the binding covers: account-level actions
+    /// only through an account role.
+    #[inline]
+    fn allows(&self, action: Action) -> bool {
+        self.role.actions().contains(action) && (self.va.is_none() || !action.is_account_level())
     }
 
     fn covers_account(&self, sa: SaId) -> Option<Via> {
@@ -248,17 +253,15 @@ impl Directory {
                 let Some(slot) = self.slot(va) else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
-                let bit = action.bit();
-                let max_level = if action.is_account_level() {
-                    0
-                } else {
-                    u8::MAX
-                };
+                // Allowing: the role has the action and, for an account-level action, is an
+                // account role (level 0). A binding that covers the target but does not allow
+                // the action is still reported as held, to explain the deny.
+                let allows = |g: &Grant| g.allows(action);
                 if let Some(grant) = grants.single() {
                     // The usual single role: nothing to rank.
-                    if grant.reaches(slot) & (grant.level <= max_level) {
+                    if grant.reaches(slot) {
                         let via = grant.via(slot);
-                        if grant.role.actions().bits() & bit != 0 {
+                        if allows(grant) {
                             return decide(Effect::Allow, Reason::Granted(via));
                         }
                         best_held = Some(via);
@@ -276,7 +279,7 @@ impl Directory {
                 let mut allow: Option<(&Grant, u8)> = None;
                 let mut held: Option<(&Grant, u8)> = None;
                 for grant in grants {
-                    if !(grant.reaches(slot) & (grant.level <= max_level)) {
+                    if !grant.reaches(slot) {
                         continue;
                     }
                     let rank = if grant.level == 0 {
@@ -284,11 +287,7 @@ impl Directory {
                     } else {
                         slot.level.saturating_sub(grant.level)
                     };
-                    let best = if grant.role.actions().bits() & bit != 0 {
-                        &mut allow
-                    } else {
-                        &mut held
-                    };
+                    let best = if allows(grant) { &mut allow } else { &mut held };
                     if best.is_none_or(|(_, r)| rank < r) {
                         *best = Some((grant, rank));
                     }
@@ -337,7 +336,7 @@ impl Directory {
                     let Some(slot) = self.slot(va) else {
                         return ActionSet::EMPTY;
                     };
-                    if grant.covers_va(slot, Action::ViewAccount).is_some() {
+                    if grant.covers_va(slot).is_some() {
                         let actions = grant.role.actions();
                         let actions = if grant.va.is_some() {
                             actions
@@ -407,7 +406,7 @@ impl Directory {
             .roles()
             .filter_map(|b| {
                 self.grant(slot.sa, b)
-                    .covers_va(slot, Action::ViewAccount)
+                    .covers_va(slot)
                     .map(|(via, level)| (Holder { user: b.user, via }, level))
             })
             .collect();

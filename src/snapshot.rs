@@ -339,9 +339,12 @@ impl Directory {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
-        for (event, origin) in events.iter().zip(origins(&snap)).skip(1) {
+        // Every canonical event is applied, whether or not it has an origin for error paths
+        // (a `zip` would silently drop the events past the end of `origins`).
+        let origins = origins(&snap);
+        for (k, event) in events.iter().enumerate().skip(1) {
             account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{origin}"),
+                path: format!("{path}{}", origins.get(k).map_or("", String::as_str)),
                 error,
             })?;
         }
@@ -407,6 +410,9 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .map(|(j, _)| format!(".vas[{j}]")),
     );
     out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
+    if snap.agreement.is_some() {
+        out.push(".agreement".into());
+    }
     out
 }
 

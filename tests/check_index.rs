@@ -30,12 +30,11 @@ fn distance(account: &SmartAccount, ancestor: VaId, va: VaId) -> Option<usize> {
     None
 }
 
-/// The reference: how far up the binding that reaches `va` is bound (`usize::MAX` for the
-/// account role), or `None` when it does not reach it for `action` (ROLE004).
-fn reach(account: &SmartAccount, b: &Binding, action: Action, va: VaId) -> Option<usize> {
+/// The reference: how far up the binding that covers `va` is bound (`usize::MAX` for the
+/// account role), or `None` when it does not cover it (ROLE004).
+fn reach(account: &SmartAccount, b: &Binding, va: VaId) -> Option<usize> {
     match b.va {
         None => Some(usize::MAX),
-        Some(_) if action.is_account_level() => None,
         Some(bound) => match distance(account, bound, va)? {
             0 => Some(0),
             d if b.inheritance == Inheritance::AccountAndChildren => Some(d),
@@ -44,8 +43,14 @@ fn reach(account: &SmartAccount, b: &Binding, action: Action, va: VaId) -> Optio
     }
 }
 
-/// The closest binding of `user` reaching `va` among those that allow `action` (`allow`) or
-/// do not (`!allow`).
+/// Whether a covering binding allows `action` (ROLE005): account-level actions only through an
+/// account role.
+fn allows(b: &Binding, action: Action) -> bool {
+    b.role.actions().contains(action) && (b.va.is_none() || !action.is_account_level())
+}
+
+/// The closest binding of `user` covering `va` among those that allow `action` (`allow`) or
+/// do not (`!allow`: the one a deny reports as held).
 fn closest(
     account: &SmartAccount,
     user: UserId,
@@ -55,8 +60,8 @@ fn closest(
 ) -> Option<Binding> {
     account
         .roles()
-        .filter(|b| b.user == user && b.role.actions().contains(action) == allow)
-        .filter_map(|b| reach(account, b, action, va).map(|d| (d, *b)))
+        .filter(|b| b.user == user && allows(b, action) == allow)
+        .filter_map(|b| reach(account, b, va).map(|d| (d, *b)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, b)| b)
 }
