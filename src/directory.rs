@@ -594,10 +594,10 @@ impl Directory {
             role: binding.role,
             children: binding.va.is_none()
                 || binding.inheritance == Inheritance::AccountAndChildren,
+            // A Virtual Account that has no slot (never the case) gets a level no slot reaches.
             level: binding
                 .va
-                .and_then(|va| self.slot(va))
-                .map_or(0, |s| s.level),
+                .map_or(0, |va| self.slot(va).map_or(u8::MAX, |s| s.level)),
         }
     }
 
