@@ -448,3 +448,77 @@ fn arbitrary_values_are_valid_and_sets_hold_only_real_members() {
         roles
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots with reused identifiers
+
+/// The world's snapshot without event logs, so each test sees only the problem it makes.
+fn state(w: &World) -> smart_accounts::Snapshot {
+    let mut snap = w.dir.to_snapshot();
+    for a in &mut snap.accounts {
+        a.events.clear();
+    }
+    snap
+}
+
+fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.path(), path, "{err}");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(err.to_string().contains(needle), "{err}");
+}
+
+#[test]
+fn ev003_snapshot_identifiers_that_are_zero_or_repeated_are_refused() {
+    let w = world();
+    let snap = state(&w);
+    let n_orgs = snap.organizations.len();
+    let n_accounts = snap.accounts.len();
+
+    let mut twice = snap.clone();
+    twice.organizations.push(twice.organizations[0].clone());
+    load_refused(
+        twice,
+        &format!("organizations[{n_orgs}]"),
+        RuleId::EV003,
+        "appears twice",
+    );
+
+    let mut zero = snap.clone();
+    zero.users[0].id = UserId::new(0);
+    load_refused(zero, "users[0]", RuleId::EV003, "zero or appears twice");
+
+    let mut again = snap.clone();
+    again.accounts.push(again.accounts[0].clone());
+    load_refused(
+        again,
+        &format!("accounts[{n_accounts}]"),
+        RuleId::EV003,
+        "appears twice",
+    );
+
+    // The untouched snapshot loads: each refusal above is the one change.
+    let loaded = Directory::from_snapshot(snap).map_err(|e| e.to_string());
+    assert_eq!(loaded.map(|d| d.accounts().count()), Ok(n_accounts));
+}
+
+#[test]
+fn sa005_a_second_limited_use_account_for_one_email_in_a_snapshot_is_refused() {
+    let w = world();
+    let mut snap = state(&w);
+    let solo = snap
+        .accounts
+        .iter()
+        .position(|a| a.id == w.solo.sa)
+        .unwrap();
+    let mut copy = snap.accounts[solo].clone();
+    copy.id = SaId::new(999_999);
+    snap.accounts.push(copy);
+    let path = format!("accounts[{}]", snap.accounts.len() - 1);
+    let expected = Error::EmailTaken {
+        email: "x@y.z".into(),
+        existing: w.solo.sa,
+    }
+    .rule();
+    load_refused(snap, &path, expected, "sam.bikes@gmail.com");
+}
