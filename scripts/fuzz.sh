@@ -5,6 +5,9 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The fuzz crate builds into its own fuzz/target (sanitizer flags differ from normal builds);
+# a CARGO_TARGET_DIR meant for the main crate would force a full rebuild elsewhere.
+unset CARGO_TARGET_DIR
 seconds="${1:-60}"
 shift || true
 if ! cargo +nightly --version >/dev/null 2>&1; then
