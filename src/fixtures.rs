@@ -23,6 +23,8 @@
 //! on `Americas`, `oscar` no role. The partner user `nina` of Nimbus holds VA User on
 //! `Americas`, granted by `alice` (PTR001).
 
+pub mod quotes;
+
 use jiff::Timestamp;
 
 use crate::Command;

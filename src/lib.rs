@@ -9,9 +9,12 @@ mod error;
 mod event;
 mod ids;
 mod model;
+pub mod policy;
+pub mod quote;
 pub mod rules;
 mod snapshot;
 mod text;
+pub mod validate;
 
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
@@ -26,9 +29,12 @@ pub use model::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
 };
+pub use policy::PolicyCalendar;
+pub use quote::Quote;
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
+pub use validate::{Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.
 pub mod _design {

@@ -1,0 +1,926 @@
+//! The quote and order validator: one call that says whether a quote can be submitted, an
+//! order placed or changed, and lists every finding, line by line (Q001–Q010).
+//!
+//! [`validate()`] reads the [`Directory`] and never changes it. It never stops at the first
+//! problem and never fails on content: every problem, including malformed content, is a
+//! [`Finding`] (Q008). Findings come in a stable order: quote-wide findings first, then the
+//! lines in quote order, within one line by rule ID, then in the order the checks ran.
+//!
+//! # Severities and verdicts
+//!
+//! An **error** blocks the stage; a **warning** asks a person to look (it never blocks); an
+//! **info** explains. The [`Verdict`] is [`Verdict::Blocked`] when there is an error, else
+//! [`Verdict::AllowedOnHold`] when an order (placement or change) has a line that only
+//! initiates an assignment or names a Pending account (Q006), else [`Verdict::Allowed`]. On
+//! hold counts as allowed: the order is accepted and waits for an Active account.
+//!
+//! | rule | submit | order, change |
+//! | --- | --- | --- |
+//! | Q001 unassigned Smart-Account-required line | info "Smart Account Required" | error "Smart Account Required" |
+//! | Q004 policy calendar on unassigned required lines | warning or error, as the calendar says | — |
+//! | Q005 end customer's country exempt | info | — |
+//! | Q002, Q003, PTR004, SA003–SA005 bad assignment or party | error | error |
+//! | Q006 Pending account or only initiated | info | warning, verdict on hold |
+//! | Q007 lost or misdelivered licenses | warning | warning |
+//! | Q008 malformed content | error | error |
+//! | Q009 booked line's assignment changed | error | error |
+//!
+//! Q010: a Restricted Virtual Account named by anything but its exact name gets exactly the
+//! finding a Virtual Account that does not exist gets (rule Q003, "not found"), and no other
+//! finding mentions or counts Restricted Virtual Accounts.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::civil::Date;
+
+use crate::account::SmartAccount;
+use crate::directory::Directory;
+use crate::ids::SaId;
+use crate::model::{AccountKind, AccountStatus, Identifier, OrgKind, Visibility};
+use crate::policy::{PolicyAction, PolicyCalendar};
+use crate::quote::{
+    Assignment, Contact, DealKind, LicenseKind, Line, LineId, Quote, SaRequirement, Term, VaRef,
+};
+use crate::rules::RuleId;
+use crate::text::{Domain, MAX_NAME, clip};
+
+/// What the caller is about to do with the quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Stage {
+    /// Quote submission: the policy calendar applies (Q004, Q005).
+    Submit,
+    /// Order placement: every Smart-Account-required line needs an assignment (Q001).
+    Order,
+    /// A change to an order after booking: as order placement, and booked lines keep their
+    /// assignment (Q009).
+    Change,
+}
+
+impl Stage {
+    /// Every stage.
+    pub const ALL: [Stage; 3] = [Stage::Submit, Stage::Order, Stage::Change];
+
+    fn is_order(self) -> bool {
+        matches!(self, Stage::Order | Stage::Change)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Submit => "quote submission",
+            Stage::Order => "order placement",
+            Stage::Change => "change after booking",
+        })
+    }
+}
+
+/// The error of parsing a [`Stage`] from text other than `submit`, `order` or `change`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Q008: `{0}` is not a stage; use submit, order or change")]
+pub struct UnknownStageError(String);
+
+impl FromStr for Stage {
+    type Err = UnknownStageError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "submit" => Ok(Stage::Submit),
+            "order" => Ok(Stage::Order),
+            "change" => Ok(Stage::Change),
+            other => Err(UnknownStageError(clip(other))),
+        }
+    }
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Severity {
+    /// Explains; needs nothing.
+    Info,
+    /// Asks a person to check; never blocks.
+    Warning,
+    /// Blocks the stage.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// The answer for the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Verdict {
+    /// Go ahead.
+    Allowed,
+    /// Not until the errors are fixed.
+    Blocked,
+    /// The order is accepted and put on Smart Account Hold until an Active account is assigned
+    /// (Q006). Counts as allowed.
+    AllowedOnHold,
+}
+
+impl Verdict {
+    /// Whether the stage may go ahead (on hold included).
+    #[must_use]
+    pub fn is_allowed(self) -> bool {
+        !matches!(self, Verdict::Blocked)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Blocked => "blocked",
+            Verdict::AllowedOnHold => "allowed on Smart Account Hold",
+        })
+    }
+}
+
+/// One problem or remark.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Finding {
+    /// The rule it comes from.
+    pub rule: RuleId,
+    /// Error, warning or info.
+    pub severity: Severity,
+    /// The line, or `None` for the quote as a whole.
+    pub line: Option<LineId>,
+    /// What is wrong and what to do, for a person.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.line {
+            Some(line) => write!(
+                f,
+                "{} {} line {}: {}",
+                self.severity, self.rule, line, self.message
+            ),
+            None => write!(f, "{} {} quote: {}", self.severity, self.rule, self.message),
+        }
+    }
+}
+
+/// How many findings of each severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Counts {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Infos.
+    pub infos: usize,
+}
+
+/// The result of [`validate()`]: the verdict for the stage, the counts and every finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Report {
+    /// The stage validated.
+    pub stage: Stage,
+    /// The day validated for.
+    pub date: Date,
+    /// The answer.
+    pub verdict: Verdict,
+    /// Findings by severity.
+    pub counts: Counts,
+    /// Every finding, in a stable order (see the [module docs](self)).
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Whether the stage may go ahead (on Smart Account Hold included).
+    #[must_use]
+    pub fn is_allowed(&self) -> bool {
+        self.verdict.is_allowed()
+    }
+
+    /// The findings of one rule.
+    pub fn of_rule(&self, rule: RuleId) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.rule == rule)
+    }
+
+    /// The findings about one line.
+    pub fn of_line<'a>(&'a self, line: &'a str) -> impl Iterator<Item = &'a Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.line.as_ref().is_some_and(|l| l.as_str() == line))
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+    }
+}
+
+impl fmt::Display for Report {
+    /// A readable report: the verdict and counts, then one finding per line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} on {}: {} ({} errors, {} warnings, {} infos)",
+            self.stage,
+            self.date,
+            self.verdict,
+            self.counts.errors,
+            self.counts.warnings,
+            self.counts.infos
+        )?;
+        for finding in &self.findings {
+            writeln!(f, "  {finding}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Longest SKU, in characters.
+const MAX_SKU: usize = 100;
+
+struct Ctx<'a> {
+    dir: &'a Directory,
+    quote: &'a Quote,
+    stage: Stage,
+    findings: Vec<Finding>,
+    hold: bool,
+    /// Whether the end customer has an Active Customer account (looked up once, on demand).
+    customer_active: Option<Option<SaId>>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, rule: RuleId, severity: Severity, line: &Line, message: String) {
+        self.findings.push(Finding {
+            rule,
+            severity,
+            line: Some(line.id.clone()),
+            message,
+        });
+    }
+
+    fn quote_wide(&mut self, rule: RuleId, severity: Severity, message: String) {
+        self.findings.push(Finding {
+            rule,
+            severity,
+            line: None,
+            message,
+        });
+    }
+
+    fn customer_active(&mut self) -> Option<SaId> {
+        if let Some(found) = self.customer_active {
+            return found;
+        }
+        let dir = self.dir;
+        let found = self.quote.end_customer.domain.as_ref().and_then(|domain| {
+            dir.search_domain(domain.as_str()).into_iter().find(|sa| {
+                dir.account(*sa).is_some_and(|a| {
+                    a.kind() == AccountKind::Customer && a.status() == AccountStatus::Active
+                })
+            })
+        });
+        self.customer_active = Some(found);
+        found
+    }
+}
+
+/// A short name of an account for messages: `Acme (acme.com)`.
+fn label(account: &SmartAccount) -> String {
+    format!("{} ({})", clip(account.name()), account.identifier())
+}
+
+/// Whether two domains belong to one company: equal, or one a prefixed form of the other.
+fn related(a: &Domain, b: &Domain) -> bool {
+    a.is_within(b) || b.is_within(a)
+}
+
+/// Validates a quote or order for a stage on a day, under a policy calendar (Q001–Q010).
+///
+/// Never fails and never panics: every problem is a [`Finding`] of the [`Report`] (Q008).
+///
+/// # Examples
+///
+/// ```
+/// use jiff::civil::date;
+/// use smart_accounts::quote::{Assignment, Country, Deal, DealKind, EndCustomer, Line, Quote};
+/// use smart_accounts::{PolicyCalendar, RuleId, Stage, Verdict, fixtures, validate};
+///
+/// let world = fixtures::world()?;
+/// let mut quote = Quote {
+///     deal: Deal { id: "D-1".into(), kind: DealKind::RnsdTransactional },
+///     partner: world.partner.org,
+///     distributor: None,
+///     end_customer: EndCustomer {
+///         name: "Acme".into(),
+///         domain: Some("acme.com".parse()?),
+///         country: Country::US,
+///     },
+///     lines: vec![Line::new("1.0", "C9300-NW-A-24", 2)],
+/// };
+/// let calendar = PolicyCalendar::default();
+/// let report = validate(&world.dir, &quote, Stage::Order, date(2026, 3, 1), &calendar);
+/// assert_eq!(report.verdict, Verdict::Blocked);
+/// assert!(report.of_rule(RuleId::Q001).any(|f| f.message.contains("Smart Account Required")));
+///
+/// quote.lines[0].assignment = Some(Assignment::Account { sa: world.acme.sa, va: None });
+/// let report = validate(&world.dir, &quote, Stage::Order, date(2026, 3, 1), &calendar);
+/// assert!(report.is_allowed());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn validate(
+    dir: &Directory,
+    quote: &Quote,
+    stage: Stage,
+    day: Date,
+    calendar: &PolicyCalendar,
+) -> Report {
+    let mut cx = Ctx {
+        dir,
+        quote,
+        stage,
+        findings: Vec::new(),
+        hold: false,
+        customer_active: None,
+    };
+    check_quote(&mut cx);
+    let requirement = calendar.requirement(day, &quote.deal.kind, quote.end_customer.country);
+    if stage == Stage::Submit && requirement.exempted {
+        cx.quote_wide(
+            RuleId::Q005,
+            Severity::Info,
+            format!(
+                "the end customer is in {}, which the Smart Account policy in force on {day} exempts; the lines are still checked at order time (Q001)",
+                quote.end_customer.country
+            ),
+        );
+    }
+    let policy = if stage == Stage::Submit {
+        requirement.action
+    } else {
+        PolicyAction::None
+    };
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for line in &quote.lines {
+        let start = cx.findings.len();
+        if !seen.insert(line.id.as_str()) {
+            cx.push(
+                RuleId::Q008,
+                Severity::Error,
+                line,
+                "another line has the same identifier; give every line its own".to_owned(),
+            );
+        }
+        check_line(&mut cx, line, policy);
+        if let Some(tail) = cx.findings.get_mut(start..) {
+            tail.sort_by_key(|f| f.rule);
+        }
+    }
+    let mut counts = Counts::default();
+    for f in &cx.findings {
+        match f.severity {
+            Severity::Error => counts.errors += 1,
+            Severity::Warning => counts.warnings += 1,
+            Severity::Info => counts.infos += 1,
+        }
+    }
+    let verdict = if counts.errors > 0 {
+        Verdict::Blocked
+    } else if cx.hold && stage.is_order() {
+        Verdict::AllowedOnHold
+    } else {
+        Verdict::Allowed
+    };
+    Report {
+        stage,
+        date: day,
+        verdict,
+        counts,
+        findings: cx.findings,
+    }
+}
+
+/// Checks the parties and the shape of the quote as a whole.
+fn check_quote(cx: &mut Ctx<'_>) {
+    let quote = cx.quote;
+    let dir = cx.dir;
+    if quote.deal.id.trim().is_empty() {
+        cx.quote_wide(
+            RuleId::Q008,
+            Severity::Error,
+            "the deal has no identifier".to_owned(),
+        );
+    }
+    if let DealKind::Other(name) = &quote.deal.kind {
+        if name.trim().is_empty() {
+            cx.quote_wide(
+                RuleId::Q008,
+                Severity::Error,
+                "the deal kind has no name".to_owned(),
+            );
+        }
+    }
+    if quote.end_customer.name.trim().is_empty() {
+        cx.quote_wide(
+            RuleId::Q008,
+            Severity::Error,
+            "the end customer has no name".to_owned(),
+        );
+    }
+    if quote.lines.is_empty() {
+        cx.quote_wide(
+            RuleId::Q008,
+            Severity::Error,
+            "the quote has no lines".to_owned(),
+        );
+    }
+    match dir.organization(quote.partner) {
+        None => cx.quote_wide(
+            RuleId::Q003,
+            Severity::Error,
+            format!(
+                "the quoting partner `{}` is no organization of the directory",
+                quote.partner
+            ),
+        ),
+        Some(org) if !org.kind.is_seller() => cx.quote_wide(
+            RuleId::Q003,
+            Severity::Error,
+            format!(
+                "the quoting partner `{}` ({}) is a customer, not a partner or distributor",
+                quote.partner,
+                clip(&org.name)
+            ),
+        ),
+        Some(_) => {}
+    }
+    if let Some(distributor) = quote.distributor {
+        match dir.organization(distributor) {
+            None => cx.quote_wide(
+                RuleId::PTR004,
+                Severity::Error,
+                format!("the distributor `{distributor}` is no organization of the directory"),
+            ),
+            Some(org) if org.kind != OrgKind::Distributor => cx.quote_wide(
+                RuleId::PTR004,
+                Severity::Error,
+                format!(
+                    "the distributor `{distributor}` ({}) is not a distributor organization",
+                    clip(&org.name)
+                ),
+            ),
+            Some(_) if distributor == quote.partner => cx.quote_wide(
+                RuleId::PTR004,
+                Severity::Error,
+                "the distributor and the quoting partner are the same organization; leave the distributor out for 1-tier selling".to_owned(),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+fn check_line(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
+    if line.id.as_str().trim().is_empty() {
+        cx.push(
+            RuleId::Q008,
+            Severity::Error,
+            line,
+            "the line has no identifier".to_owned(),
+        );
+    }
+    if line.sku.trim().is_empty() {
+        cx.push(
+            RuleId::Q008,
+            Severity::Error,
+            line,
+            "the line has no SKU".to_owned(),
+        );
+    } else if line.sku.chars().count() > MAX_SKU {
+        cx.push(
+            RuleId::Q008,
+            Severity::Error,
+            line,
+            "the SKU is longer than 100 characters".to_owned(),
+        );
+    }
+    if line.quantity == 0 {
+        cx.push(
+            RuleId::Q008,
+            Severity::Error,
+            line,
+            "the quantity is 0; order at least 1".to_owned(),
+        );
+    }
+    if let Term::Subscription { months: 0 } = line.term {
+        cx.push(
+            RuleId::Q008,
+            Severity::Error,
+            line,
+            "the subscription term is 0 months".to_owned(),
+        );
+    }
+
+    // Q009: a booked line keeps its assignment; only vendor support re-assigns (LIC004 b).
+    if line.booked {
+        if let Some(new) = &line.new_assignment {
+            if line.assignment.as_ref() != Some(new) {
+                cx.push(
+                    RuleId::Q009,
+                    Severity::Error,
+                    line,
+                    "the line is booked: its Smart Account assignment can no longer be changed by the partner; open a vendor support case to re-assign the licenses (LIC004)".to_owned(),
+                );
+            }
+        }
+    }
+
+    match line.effective_assignment() {
+        None => unassigned(cx, line, policy),
+        Some(assignment) => {
+            if line.requirement == SaRequirement::NotApplicable {
+                cx.push(
+                    RuleId::Q002,
+                    Severity::Info,
+                    line,
+                    "the product delivers nothing to a Smart Account; the assignment has no effect"
+                        .to_owned(),
+                );
+            }
+            match assignment {
+                Assignment::Account { sa, va } => existing(cx, line, *sa, va.as_ref()),
+                Assignment::NewAccount { domain, contact } => {
+                    new_account(cx, line, domain.as_ref(), contact);
+                    initiated(cx, line, "a new Smart Account is only requested");
+                }
+                Assignment::Delegate { contact } => {
+                    delegate(cx, line, contact);
+                    initiated(cx, line, "the assignment is delegated to the end customer");
+                }
+            }
+        }
+    }
+}
+
+fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
+    match line.requirement {
+        SaRequirement::Mandatory => {
+            if cx.stage.is_order() {
+                cx.push(
+                    RuleId::Q001,
+                    Severity::Error,
+                    line,
+                    "Smart Account Required: assign the end customer's Smart Account (or a holding account), request a new one or delegate to the customer before placing the order".to_owned(),
+                );
+            } else {
+                cx.push(
+                    RuleId::Q001,
+                    Severity::Info,
+                    line,
+                    "Smart Account Required: the order cannot be placed until this line has a Smart Account assignment".to_owned(),
+                );
+                match policy {
+                    PolicyAction::None => {}
+                    PolicyAction::Warn => cx.push(
+                        RuleId::Q004,
+                        Severity::Warning,
+                        line,
+                        "the Smart Account policy monitors this quote: identify or initiate a Smart Account assignment (no impact on submission yet)".to_owned(),
+                    ),
+                    PolicyAction::Block => cx.push(
+                        RuleId::Q004,
+                        Severity::Error,
+                        line,
+                        format!(
+                            "this {} deal cannot be submitted until the line has a Smart Account identified or initiated (request one or delegate to the customer)",
+                            cx.quote.deal.kind
+                        ),
+                    ),
+                }
+            }
+        }
+        SaRequirement::Optional if cx.stage.is_order() && line.license == LicenseKind::Smart => {
+            cx.push(
+                RuleId::Q001,
+                Severity::Info,
+                line,
+                "no Smart Account assigned: the Smart licenses will have to be assigned after delivery; assign the customer's account to deliver them directly".to_owned(),
+            );
+        }
+        SaRequirement::Optional | SaRequirement::NotApplicable => {}
+    }
+}
+
+fn initiated(cx: &mut Ctx<'_>, line: &Line, what: &str) {
+    if cx.stage.is_order() {
+        cx.hold = true;
+        cx.push(
+            RuleId::Q006,
+            Severity::Warning,
+            line,
+            format!("Smart Account Hold: {what}; the order waits until an Active Smart Account is assigned"),
+        );
+    } else {
+        cx.push(
+            RuleId::Q006,
+            Severity::Info,
+            line,
+            format!("{what}: when ordered, the line goes on Smart Account Hold until an Active Smart Account is assigned"),
+        );
+    }
+}
+
+/// An existing account: it must exist, a named Virtual Account must belong to it (Q003, Q010),
+/// a holding account must be the partner's or distributor's (Q003, PTR004).
+fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
+    let dir = cx.dir;
+    let Some(account) = dir.account(sa) else {
+        cx.push(
+            RuleId::Q003,
+            Severity::Error,
+            line,
+            format!("Smart Account `{sa}` does not exist; search the end customer's domain and pick one of its accounts"),
+        );
+        return;
+    };
+    let quote = cx.quote;
+    let holding = account.kind() == AccountKind::PartnerHolding;
+    if holding {
+        let owner = account.owner();
+        let ours = owner == quote.partner || Some(owner) == quote.distributor;
+        if !ours {
+            let rule = if quote.distributor.is_some() {
+                RuleId::PTR004
+            } else {
+                RuleId::Q003
+            };
+            cx.push(
+                rule,
+                Severity::Error,
+                line,
+                format!(
+                    "holding account {} belongs to neither the quoting partner nor the distributor; use your own holding account or the customer's Smart Account",
+                    label(account)
+                ),
+            );
+        }
+    }
+
+    // Resolve the Virtual Account; Restricted ones only by exact name (Q010).
+    let resolved = match va {
+        None => Some(account.default_va()),
+        Some(VaRef::Name(name)) => account
+            .va_by_name(name)
+            .filter(|v| v.visibility() == Visibility::Unrestricted || v.name() == name)
+            .map(|v| v.id()),
+        Some(VaRef::Id(id)) => {
+            if dir.account_of(*id) == Some(sa) {
+                account
+                    .va(*id)
+                    .filter(|v| v.visibility() == Visibility::Unrestricted)
+                    .map(|v| v.id())
+            } else {
+                None
+            }
+        }
+    };
+    if let (None, Some(named)) = (resolved, va) {
+        // The same words whether the Virtual Account is missing or Restricted (Q010).
+        cx.push(
+            RuleId::Q003,
+            Severity::Error,
+            line,
+            format!(
+                "virtual account `{named}` not found in Smart Account {}; pick one of its virtual accounts or leave it empty for the default",
+                label(account)
+            ),
+        );
+    }
+
+    if account.status() == AccountStatus::Pending {
+        if cx.stage.is_order() {
+            cx.hold = true;
+            cx.push(
+                RuleId::Q006,
+                Severity::Warning,
+                line,
+                format!(
+                    "Smart Account Hold: Smart Account {} is Pending until its authorised contact activates it (SA008); the order waits until then",
+                    label(account)
+                ),
+            );
+        } else {
+            cx.push(
+                RuleId::Q006,
+                Severity::Info,
+                line,
+                format!(
+                    "Smart Account {} is Pending (SA008): when ordered, the line goes on Smart Account Hold until it is activated",
+                    label(account)
+                ),
+            );
+        }
+    }
+
+    // Q007: lost and misdelivered licenses.
+    if holding {
+        if let Some(active) = cx.customer_active() {
+            let name = dir.account(active).map(label).unwrap_or_default();
+            cx.push(
+                RuleId::Q007,
+                Severity::Warning,
+                line,
+                format!("the end customer already has the Active Smart Account {name}; assign it instead of a holding account so the licenses reach the customer"),
+            );
+        }
+        if let Term::Subscription { .. } = line.term {
+            cx.push(
+                RuleId::Q007,
+                Severity::Warning,
+                line,
+                "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".to_owned(),
+            );
+        }
+    } else {
+        let domain = match account.identifier() {
+            Identifier::Domain(domain) => domain,
+            Identifier::Email(email) => email.domain(),
+        };
+        if let Some(customer) = quote.end_customer.domain.as_ref() {
+            if !related(domain, customer) {
+                cx.push(
+                    RuleId::Q007,
+                    Severity::Warning,
+                    line,
+                    format!(
+                        "Smart Account {} does not match the end customer's domain `{customer}`; check that the licenses go to the right company",
+                        label(account)
+                    ),
+                );
+            }
+        }
+        if va.is_none() {
+            let default = account.default_va();
+            let others = account
+                .vas()
+                .any(|v| v.id() != default && v.visibility() == Visibility::Unrestricted);
+            if others {
+                cx.push(
+                    RuleId::Q007,
+                    Severity::Warning,
+                    line,
+                    format!(
+                        "no virtual account named: the licenses go to the default virtual account of {} although it has others; ask the customer which one to use",
+                        label(account)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn contact_matches_customer(cx: &Ctx<'_>, contact: &Contact) -> bool {
+    cx.quote
+        .end_customer
+        .domain
+        .as_ref()
+        .is_none_or(|customer| related(contact.email.domain(), customer))
+}
+
+/// A request for a new account (Q002 with SA003–SA005).
+fn new_account(cx: &mut Ctx<'_>, line: &Line, domain: Option<&Domain>, contact: &Contact) {
+    let dir = cx.dir;
+    let has_cco = contact
+        .cco_id
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty() && c.chars().count() <= MAX_NAME);
+    if !has_cco {
+        cx.push(
+            RuleId::SA004,
+            Severity::Error,
+            line,
+            format!(
+                "the new account's contact `{}` needs a Cisco.com ID; ask them to register one",
+                contact.email
+            ),
+        );
+    }
+    let public = |d: &Domain| dir.config().public_domains.iter().any(|p| d.is_within(p));
+    let email_domain = contact.email.domain();
+    match domain {
+        Some(domain) => {
+            if public(domain) {
+                cx.push(
+                    RuleId::SA005,
+                    Severity::Error,
+                    line,
+                    format!("`{domain}` is a public email domain and can never name a Customer Smart Account; request a Limited Use account for the contact instead"),
+                );
+            } else if !domain.is_within(email_domain) {
+                cx.push(
+                    RuleId::SA004,
+                    Severity::Error,
+                    line,
+                    format!("the contact's email `{}` does not match the requested domain `{domain}`; the domain must equal the email's domain or be a prefixed form of it", contact.email),
+                );
+            }
+            if let Some(existing) = dir.account_by_domain(domain.as_str()) {
+                cx.push(
+                    RuleId::SA003,
+                    Severity::Error,
+                    line,
+                    format!("`{domain}` already identifies Smart Account {}; assign it, or request a prefixed identifier such as `unit.{domain}` for an independent entity", label(existing)),
+                );
+            } else if family_has_account(dir, domain) {
+                cx.push(
+                    RuleId::Q007,
+                    Severity::Warning,
+                    line,
+                    format!("the company of `{domain}` already has a Smart Account; check with the customer before creating another (BP001)"),
+                );
+            }
+            if let Some(customer) = &cx.quote.end_customer.domain {
+                if !related(domain, customer) {
+                    cx.push(
+                        RuleId::Q007,
+                        Severity::Warning,
+                        line,
+                        format!("the requested domain `{domain}` does not match the end customer's domain `{customer}`"),
+                    );
+                }
+            }
+        }
+        None => {
+            if !public(email_domain) {
+                cx.push(
+                    RuleId::SA005,
+                    Severity::Error,
+                    line,
+                    format!("a Limited Use account is only for a contact with a public email domain; request a Customer account for `{email_domain}` instead"),
+                );
+            }
+            if let Some(existing) = dir.account_by_email(contact.email.as_str()) {
+                cx.push(
+                    RuleId::SA005,
+                    Severity::Error,
+                    line,
+                    format!(
+                        "`{}` already identifies Limited Use Smart Account {}; assign it instead",
+                        contact.email,
+                        label(existing)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Whether an account exists for a prefixed form of `domain` or for a domain it is a prefixed
+/// form of.
+fn family_has_account(dir: &Directory, domain: &Domain) -> bool {
+    if !dir.search_domain(domain.as_str()).is_empty() {
+        return true;
+    }
+    let mut rest = domain.as_str();
+    while let Some((_, parent)) = rest.split_once('.') {
+        if parent.contains('.') && dir.account_by_domain(parent).is_some() {
+            return true;
+        }
+        rest = parent;
+    }
+    false
+}
+
+fn delegate(cx: &mut Ctx<'_>, line: &Line, contact: &Contact) {
+    if !contact_matches_customer(cx, contact) {
+        cx.push(
+            RuleId::Q002,
+            Severity::Warning,
+            line,
+            format!(
+                "the delegate `{}` is not at the end customer's domain; check that they act for the customer",
+                contact.email
+            ),
+        );
+    }
+}
