@@ -180,7 +180,10 @@ pub struct EndCustomer {
     pub name: String,
     /// The company domain, when known (`acme.com`): assigned accounts are compared with it
     /// (Q007).
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub domain: Option<Domain>,
     /// The country, ISO 3166-1 alpha-2 (`JP` is excluded from Q004, Q005).
     pub country: Country,
@@ -278,7 +281,10 @@ impl fmt::Display for VaRef {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Contact {
     /// The Cisco.com ID, when the person has one (a new account's contact needs one, SA004).
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub cco_id: Option<String>,
     /// The email address.
     pub email: Email,
@@ -303,7 +309,10 @@ pub enum Assignment {
         /// The Smart Account.
         sa: SaId,
         /// The Virtual Account, if one is named.
-        #[cfg_attr(feature = "serde", serde(default))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         va: Option<VaRef>,
     },
     /// A request for a new Smart Account for the end customer: a Customer account for
@@ -311,7 +320,10 @@ pub enum Assignment {
     /// email (SA004, SA005).
     NewAccount {
         /// The requested account domain identifier; `None` asks for a Limited Use account.
-        #[cfg_attr(feature = "serde", serde(default))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         domain: Option<Domain>,
         /// The authorised contact, who will activate the account.
         contact: Contact,
@@ -349,15 +361,24 @@ pub struct Line {
     /// Perpetual or a term subscription.
     pub term: Term,
     /// Whether the line is booked: its assignment is then fixed for the partner (Q009).
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "std::ops::Not::not")
+    )]
     pub booked: bool,
     /// The Smart Account assignment (Q002), if any.
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub assignment: Option<Assignment>,
     /// A change the partner asks for: the assignment the line should get instead. On a line
     /// that is not booked it replaces [`Line::assignment`]; on a booked line any different
     /// value is refused (Q009).
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub new_assignment: Option<Assignment>,
 }
 
@@ -408,7 +429,10 @@ pub struct Quote {
     /// The quoting partner (reseller): an organization of the directory.
     pub partner: OrgId,
     /// In 2-tier selling, the distributor ordering for the partner (PTR004).
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub distributor: Option<OrgId>,
     /// The end customer.
     pub end_customer: EndCustomer,
