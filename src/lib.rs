@@ -19,6 +19,9 @@ pub mod validate;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 
+#[cfg(feature = "proptest")]
+pub mod quote_strategies;
+
 pub use account::{Acceptance, Binding, MAX_LEVEL, SmartAccount, VirtualAccount};
 pub use check::{Decision, Effect, Holder, Reason, Via};
 pub use directory::{Command, Config, Directory};

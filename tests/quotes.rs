@@ -623,6 +623,7 @@ fn q008_every_finding_is_returned_in_a_stable_order() {
     assert_eq!(rules_of(&r, Severity::Error), vec![RuleId::Q008]);
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn q008_bad_json_names_the_field() {
     let world = world();
