@@ -4,7 +4,8 @@
 //! [`validate()`] reads the [`Directory`] and never changes it. It never stops at the first
 //! problem and never fails on content: every problem, including malformed content, is a
 //! [`Finding`] (Q008). Findings come in a stable order: quote-wide findings first, then the
-//! lines in quote order, within one line by rule ID, then in the order the checks ran.
+//! lines in quote order; within the quote-wide ones and within one line by rule ID (catalog
+//! order), then in the order the checks ran.
 //!
 //! # Severities and verdicts
 //!
@@ -376,6 +377,7 @@ pub fn validate(
             ),
         );
     }
+    cx.findings.sort_by_key(|f| f.rule);
     let policy = if stage == Stage::Submit {
         requirement.action
     } else {
