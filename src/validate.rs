@@ -325,7 +325,7 @@ fn related(a: &Domain, b: &Domain) -> bool {
 /// ```
 /// use jiff::civil::date;
 /// use smart_accounts::quote::{Assignment, Country, Deal, DealKind, EndCustomer, Line, Quote};
-/// use smart_accounts::{PolicyCalendar, RuleId, Stage, Verdict, fixtures, validate};
+/// use smart_accounts::{Domain, PolicyCalendar, RuleId, Stage, Verdict, fixtures, validate};
 ///
 /// let world = fixtures::world()?;
 /// let mut quote = Quote {
@@ -334,7 +334,7 @@ fn related(a: &Domain, b: &Domain) -> bool {
 ///     distributor: None,
 ///     end_customer: EndCustomer {
 ///         name: "Acme".into(),
-///         domain: Some("acme.com".parse()?),
+///         domain: Some(Domain::parse("acme.com")?),
 ///         country: Country::US,
 ///     },
 ///     lines: vec![Line::new("1.0", "C9300-NW-A-24", 2)],
