@@ -116,6 +116,20 @@ fn build(accounts: usize) -> Bench {
         padmin,
     )
     .unwrap();
+    // The customer the quotes are for has 1,000 more Virtual Accounts, `Site-0` … `Site-999`,
+    // so that every line of a quote can name a different one.
+    let middle = customers[accounts / 2];
+    let contact = dir.account(middle).unwrap().contact();
+    for i in 0..SIZES[2] {
+        dir.create_va(
+            &Actor::User(contact),
+            at,
+            middle,
+            None,
+            &format!("Site-{i}"),
+        )
+        .unwrap();
+    }
     let (user, target) = first.unwrap();
     Bench {
         dir,
@@ -160,6 +174,37 @@ fn valid(bench: &Bench, n: usize) -> Quote {
     quote(bench, customer, lines)
 }
 
+/// Every line assigned to a different Virtual Account of the end customer's account: each
+/// assignment is resolved on its own (the worst case for valid lines).
+fn valid_distinct(bench: &Bench, n: usize) -> Quote {
+    let customer = bench.customers.len() / 2;
+    let sa = bench.customers[customer];
+    let lines = (0..n)
+        .map(|i| {
+            Line::new(&format!("{i}.0"), "C9300-NW-E-24", 1).assigned(Assignment::Account {
+                sa,
+                va: Some(VaRef::Name(format!("Site-{i}"))),
+            })
+        })
+        .collect();
+    quote(bench, customer, lines)
+}
+
+/// Every line assigned to a different account that does not exist: each finding has its own
+/// text (the worst case for lines with findings).
+fn findings_distinct(bench: &Bench, n: usize) -> Quote {
+    let customer = bench.customers.len() / 2;
+    let lines = (0..n)
+        .map(|i| {
+            Line::new(&format!("{i}.0"), "C9300-NW-E-24", 1).assigned(Assignment::Account {
+                sa: SaId::new(9_000_000 + i as u32),
+                va: None,
+            })
+        })
+        .collect();
+    quote(bench, customer, lines)
+}
+
 /// Every line with at least one finding: unassigned, unknown account, unknown Virtual Account,
 /// another company's account in the default Virtual Account, a subscription with an unknown
 /// account.
@@ -195,6 +240,16 @@ fn findings(bench: &Bench, n: usize) -> Quote {
 
 const SIZES: [usize; 3] = [1, 100, 1000];
 
+type Make = fn(&Bench, usize) -> Quote;
+
+/// The quote families: name and builder.
+const FAMILIES: [(&str, Make); 4] = [
+    ("valid", valid),
+    ("valid-distinct", valid_distinct),
+    ("findings", findings),
+    ("findings-distinct", findings_distinct),
+];
+
 fn run_criterion(c: &mut Criterion, bench: &Bench) {
     let calendar = PolicyCalendar::default();
     let day = date(2026, 3, 2);
@@ -208,15 +263,13 @@ fn run_criterion(c: &mut Criterion, bench: &Bench) {
             )
         });
     });
-    for n in SIZES {
-        let q = valid(bench, n);
-        group.bench_with_input(BenchmarkId::new("valid", n), &q, |b, q| {
-            b.iter(|| validate(&bench.dir, black_box(q), Stage::Submit, day, &calendar));
-        });
-        let q = findings(bench, n);
-        group.bench_with_input(BenchmarkId::new("findings", n), &q, |b, q| {
-            b.iter(|| validate(&bench.dir, black_box(q), Stage::Submit, day, &calendar));
-        });
+    for (name, make) in FAMILIES {
+        for n in SIZES {
+            let q = make(bench, n);
+            group.bench_with_input(BenchmarkId::new(name, n), &q, |b, q| {
+                b.iter(|| validate(&bench.dir, black_box(q), Stage::Submit, day, &calendar));
+            });
+        }
     }
     group.finish();
 }
@@ -265,10 +318,12 @@ fn report(bench: &Bench) {
     println!("| quote | lines | median per quote | per line | per line / is_allowed | target |");
     println!("| --- | ---: | ---: | ---: | ---: | --- |");
     let mut per_quote = Vec::new();
-    for (name, target, make) in [
-        ("valid", 10.0, valid as fn(&Bench, usize) -> Quote),
-        ("findings", 30.0, findings),
-    ] {
+    for (name, make) in FAMILIES {
+        let target = if name.starts_with("valid") {
+            10.0
+        } else {
+            30.0
+        };
         for n in SIZES {
             let q = make(bench, n);
             let ns = median_ns(31, || {
@@ -294,7 +349,7 @@ fn report(bench: &Bench) {
             per_quote.push((name, n, ns));
         }
     }
-    for name in ["valid", "findings"] {
+    for (name, _) in FAMILIES {
         let at = |n| {
             per_quote
                 .iter()

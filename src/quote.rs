@@ -18,6 +18,7 @@
 //!   default one (LIC002).
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::ids::{OrgId, SaId, VaId};
 use crate::text::{Domain, Email, clip};
@@ -228,10 +229,10 @@ pub enum Term {
 }
 
 /// A line identifier, unique within its quote (`"1.0"`, `"L-20"`, …).
+///
+/// The text is shared: every finding about a line holds the identifier without copying it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
-pub struct LineId(pub String);
+pub struct LineId(Arc<str>);
 
 impl LineId {
     /// The identifier as text.
@@ -249,7 +250,27 @@ impl fmt::Display for LineId {
 
 impl From<&str> for LineId {
     fn from(value: &str) -> Self {
-        LineId(value.to_owned())
+        LineId(Arc::from(value))
+    }
+}
+
+impl From<String> for LineId {
+    fn from(value: String) -> Self {
+        LineId(Arc::from(value))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for LineId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for LineId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(LineId::from)
     }
 }
 

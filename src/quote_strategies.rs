@@ -121,7 +121,7 @@ pub fn line() -> impl Strategy<Value = Line> {
     )
         .prop_map(
             |(id, sku, quantity, requirement, license, term, booked, assignment, new)| Line {
-                id: LineId(id),
+                id: LineId::from(id),
                 sku,
                 quantity,
                 requirement,

@@ -30,9 +30,10 @@
 //! finding a Virtual Account that does not exist gets (rule Q003, "not found"), and no other
 //! finding mentions or counts Restricted Virtual Accounts.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
@@ -164,7 +165,107 @@ pub struct Finding {
     /// The line, or `None` for the quote as a whole.
     pub line: Option<LineId>,
     /// What is wrong and what to do, for a person.
-    pub message: String,
+    pub message: Message,
+}
+
+/// The text of a finding. Fixed texts are not copied, and a text shared by many lines (the same
+/// account on each) is built once per report: findings stay cheap on quotes of thousands of
+/// lines. Reads as a `str`.
+#[derive(Clone)]
+pub struct Message(Text);
+
+#[derive(Clone)]
+enum Text {
+    Fixed(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Message {
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Text::Fixed(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Message {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(value: &'static str) -> Self {
+        Message(Text::Fixed(value))
+    }
+}
+
+impl From<String> for Message {
+    fn from(value: String) -> Self {
+        Message(Text::Shared(Arc::from(value)))
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for Message {}
+impl PartialEq<str> for Message {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+impl PartialEq<&str> for Message {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+impl PartialOrd for Message {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Message {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+impl std::hash::Hash for Message {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Message::from)
+    }
 }
 
 impl fmt::Display for Finding {
@@ -259,6 +360,57 @@ impl fmt::Display for Report {
 
 /// Longest SKU, in characters.
 const MAX_SKU: usize = 100;
+/// Up to this many lines, duplicate line IDs and repeated assignments are found by scanning;
+/// above it, through hash tables.
+const SCAN: usize = 16;
+
+/// What an assignment yields whatever line it is on: resolved once per report, however many
+/// lines carry it.
+struct Resolved {
+    findings: Vec<(RuleId, Severity, Message)>,
+    /// The assignment is a Partner Holding Account (a term subscription there is a warning).
+    holding: bool,
+    /// The order goes on Smart Account Hold (Q006).
+    hold: bool,
+}
+
+impl Resolved {
+    fn add(&mut self, rule: RuleId, severity: Severity, message: impl Into<Message>) {
+        self.findings.push((rule, severity, message.into()));
+    }
+}
+
+/// The assignments of one quote, resolved.
+struct Cache<'q> {
+    entries: Vec<(&'q Assignment, Resolved)>,
+    index: Option<HashMap<&'q Assignment, usize>>,
+}
+
+impl<'q> Cache<'q> {
+    fn find(&self, assignment: &Assignment) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(assignment).copied(),
+            None => self.entries.iter().position(|(a, _)| *a == assignment),
+        }
+    }
+
+    fn insert(&mut self, assignment: &'q Assignment, resolved: Resolved) -> usize {
+        let at = self.entries.len();
+        self.entries.push((assignment, resolved));
+        if let Some(index) = &mut self.index {
+            index.insert(assignment, at);
+        } else if self.entries.len() > SCAN {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (a, _))| (*a, i))
+                    .collect(),
+            );
+        }
+        at
+    }
+}
 
 struct Ctx<'a> {
     dir: &'a Directory,
@@ -268,10 +420,12 @@ struct Ctx<'a> {
     hold: bool,
     /// Whether the end customer has an Active Customer account (looked up once, on demand).
     customer_active: Option<Option<SaId>>,
+    /// The Q004 error text, built once.
+    blocked_text: Option<Message>,
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, rule: RuleId, severity: Severity, line: &Line, message: String) {
+    fn push(&mut self, rule: RuleId, severity: Severity, line: &Line, message: Message) {
         self.findings.push(Finding {
             rule,
             severity,
@@ -280,12 +434,12 @@ impl Ctx<'_> {
         });
     }
 
-    fn quote_wide(&mut self, rule: RuleId, severity: Severity, message: String) {
+    fn quote_wide(&mut self, rule: RuleId, severity: Severity, message: impl Into<Message>) {
         self.findings.push(Finding {
             rule,
             severity,
             line: None,
-            message,
+            message: message.into(),
         });
     }
 
@@ -364,6 +518,7 @@ pub fn validate(
         findings: Vec::new(),
         hold: false,
         customer_active: None,
+        blocked_text: None,
     };
     check_quote(&mut cx);
     let requirement = calendar.requirement(day, &quote.deal.kind, quote.end_customer.country);
@@ -383,20 +538,67 @@ pub fn validate(
     } else {
         PolicyAction::None
     };
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    for line in &quote.lines {
+    let many = quote.lines.len() > SCAN;
+    let mut ids: Option<HashSet<&str>> = many.then(|| HashSet::with_capacity(quote.lines.len()));
+    let mut cache = Cache {
+        entries: Vec::new(),
+        index: None,
+    };
+    for (i, line) in quote.lines.iter().enumerate() {
         let start = cx.findings.len();
-        if !seen.insert(line.id.as_str()) {
+        let duplicate = match &mut ids {
+            Some(ids) => !ids.insert(line.id.as_str()),
+            None => quote.lines.iter().take(i).any(|l| l.id == line.id),
+        };
+        if duplicate {
             cx.push(
                 RuleId::Q008,
                 Severity::Error,
                 line,
-                "another line has the same identifier; give every line its own".to_owned(),
+                "another line has the same identifier; give every line its own".into(),
             );
         }
-        check_line(&mut cx, line, policy);
+        check_line(&mut cx, line);
+        match line.effective_assignment() {
+            None => unassigned(&mut cx, line, policy),
+            Some(assignment) => {
+                if line.requirement == SaRequirement::NotApplicable {
+                    cx.push(
+                        RuleId::Q002,
+                        Severity::Info,
+                        line,
+                        "the product delivers nothing to a Smart Account; the assignment has no effect".into(),
+                    );
+                }
+                let at = match cache.find(assignment) {
+                    Some(at) => at,
+                    None => {
+                        let resolved = resolve(&mut cx, assignment);
+                        cache.insert(assignment, resolved)
+                    }
+                };
+                if let Some((_, resolved)) = cache.entries.get(at) {
+                    for (rule, severity, message) in &resolved.findings {
+                        cx.push(*rule, *severity, line, message.clone());
+                    }
+                    cx.hold |= resolved.hold;
+                    if resolved.holding {
+                        if let Term::Subscription { .. } = line.term {
+                            cx.push(
+                                RuleId::Q007,
+                                Severity::Warning,
+                                line,
+                                "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".into(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
         if let Some(tail) = cx.findings.get_mut(start..) {
-            tail.sort_by_key(|f| f.rule);
+            if !tail.is_sorted_by_key(|f| f.rule) {
+                tail.sort_by_key(|f| f.rule);
+            }
         }
     }
     let mut counts = Counts::default();
@@ -428,34 +630,22 @@ fn check_quote(cx: &mut Ctx<'_>) {
     let quote = cx.quote;
     let dir = cx.dir;
     if quote.deal.id.trim().is_empty() {
-        cx.quote_wide(
-            RuleId::Q008,
-            Severity::Error,
-            "the deal has no identifier".to_owned(),
-        );
+        cx.quote_wide(RuleId::Q008, Severity::Error, "the deal has no identifier");
     }
     if let DealKind::Other(name) = &quote.deal.kind {
         if name.trim().is_empty() {
-            cx.quote_wide(
-                RuleId::Q008,
-                Severity::Error,
-                "the deal kind has no name".to_owned(),
-            );
+            cx.quote_wide(RuleId::Q008, Severity::Error, "the deal kind has no name");
         }
     }
     if quote.end_customer.name.trim().is_empty() {
         cx.quote_wide(
             RuleId::Q008,
             Severity::Error,
-            "the end customer has no name".to_owned(),
+            "the end customer has no name",
         );
     }
     if quote.lines.is_empty() {
-        cx.quote_wide(
-            RuleId::Q008,
-            Severity::Error,
-            "the quote has no lines".to_owned(),
-        );
+        cx.quote_wide(RuleId::Q008, Severity::Error, "the quote has no lines");
     }
     match dir.organization(quote.partner) {
         None => cx.quote_wide(
@@ -495,20 +685,21 @@ fn check_quote(cx: &mut Ctx<'_>) {
             Some(_) if distributor == quote.partner => cx.quote_wide(
                 RuleId::PTR004,
                 Severity::Error,
-                "the distributor and the quoting partner are the same organization; leave the distributor out for 1-tier selling".to_owned(),
+                "the distributor and the quoting partner are the same organization; leave the distributor out for 1-tier selling",
             ),
             Some(_) => {}
         }
     }
 }
 
-fn check_line(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
+/// The checks of a line that do not depend on its assignment: its shape (Q008) and Q009.
+fn check_line(cx: &mut Ctx<'_>, line: &Line) {
     if line.id.as_str().trim().is_empty() {
         cx.push(
             RuleId::Q008,
             Severity::Error,
             line,
-            "the line has no identifier".to_owned(),
+            "the line has no identifier".into(),
         );
     }
     if line.sku.trim().is_empty() {
@@ -516,14 +707,14 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
             RuleId::Q008,
             Severity::Error,
             line,
-            "the line has no SKU".to_owned(),
+            "the line has no SKU".into(),
         );
-    } else if line.sku.chars().count() > MAX_SKU {
+    } else if line.sku.len() > MAX_SKU && line.sku.chars().count() > MAX_SKU {
         cx.push(
             RuleId::Q008,
             Severity::Error,
             line,
-            "the SKU is longer than 100 characters".to_owned(),
+            "the SKU is longer than 100 characters".into(),
         );
     }
     if line.quantity == 0 {
@@ -531,7 +722,7 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
             RuleId::Q008,
             Severity::Error,
             line,
-            "the quantity is 0; order at least 1".to_owned(),
+            "the quantity is 0; order at least 1".into(),
         );
     }
     if let Term::Subscription { months: 0 } = line.term {
@@ -539,10 +730,9 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
             RuleId::Q008,
             Severity::Error,
             line,
-            "the subscription term is 0 months".to_owned(),
+            "the subscription term is 0 months".into(),
         );
     }
-
     // Q009: a booked line keeps its assignment; only vendor support re-assigns (LIC004 b).
     if line.booked {
         if let Some(new) = &line.new_assignment {
@@ -551,34 +741,8 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
                     RuleId::Q009,
                     Severity::Error,
                     line,
-                    "the line is booked: its Smart Account assignment can no longer be changed by the partner; open a vendor support case to re-assign the licenses (LIC004)".to_owned(),
+                    "the line is booked: its Smart Account assignment can no longer be changed by the partner; open a vendor support case to re-assign the licenses (LIC004)".into(),
                 );
-            }
-        }
-    }
-
-    match line.effective_assignment() {
-        None => unassigned(cx, line, policy),
-        Some(assignment) => {
-            if line.requirement == SaRequirement::NotApplicable {
-                cx.push(
-                    RuleId::Q002,
-                    Severity::Info,
-                    line,
-                    "the product delivers nothing to a Smart Account; the assignment has no effect"
-                        .to_owned(),
-                );
-            }
-            match assignment {
-                Assignment::Account { sa, va } => existing(cx, line, *sa, va.as_ref()),
-                Assignment::NewAccount { domain, contact } => {
-                    new_account(cx, line, domain.as_ref(), contact);
-                    initiated(cx, line, "a new Smart Account is only requested");
-                }
-                Assignment::Delegate { contact } => {
-                    delegate(cx, line, contact);
-                    initiated(cx, line, "the assignment is delegated to the end customer");
-                }
             }
         }
     }
@@ -592,14 +756,14 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
                     RuleId::Q001,
                     Severity::Error,
                     line,
-                    "Smart Account Required: assign the end customer's Smart Account (or a holding account), request a new one or delegate to the customer before placing the order".to_owned(),
+                    "Smart Account Required: assign the end customer's Smart Account (or a holding account), request a new one or delegate to the customer before placing the order".into(),
                 );
             } else {
                 cx.push(
                     RuleId::Q001,
                     Severity::Info,
                     line,
-                    "Smart Account Required: the order cannot be placed until this line has a Smart Account assignment".to_owned(),
+                    "Smart Account Required: the order cannot be placed until this line has a Smart Account assignment".into(),
                 );
                 match policy {
                     PolicyAction::None => {}
@@ -607,17 +771,21 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
                         RuleId::Q004,
                         Severity::Warning,
                         line,
-                        "the Smart Account policy monitors this quote: identify or initiate a Smart Account assignment (no impact on submission yet)".to_owned(),
+                        "the Smart Account policy monitors this quote: identify or initiate a Smart Account assignment (no impact on submission yet)".into(),
                     ),
-                    PolicyAction::Block => cx.push(
-                        RuleId::Q004,
-                        Severity::Error,
-                        line,
-                        format!(
-                            "this {} deal cannot be submitted until the line has a Smart Account identified or initiated (request one or delegate to the customer)",
-                            cx.quote.deal.kind
-                        ),
-                    ),
+                    PolicyAction::Block => {
+                        let kind = &cx.quote.deal.kind;
+                        let text = cx
+                            .blocked_text
+                            .get_or_insert_with(|| {
+                                format!(
+                                    "this {kind} deal cannot be submitted until the line has a Smart Account identified or initiated (request one or delegate to the customer)"
+                                )
+                                .into()
+                            })
+                            .clone();
+                        cx.push(RuleId::Q004, Severity::Error, line, text);
+                    }
                 }
             }
         }
@@ -626,27 +794,50 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
                 RuleId::Q001,
                 Severity::Info,
                 line,
-                "no Smart Account assigned: the Smart licenses will have to be assigned after delivery; assign the customer's account to deliver them directly".to_owned(),
+                "no Smart Account assigned: the Smart licenses will have to be assigned after delivery; assign the customer's account to deliver them directly".into(),
             );
         }
         SaRequirement::Optional | SaRequirement::NotApplicable => {}
     }
 }
 
-fn initiated(cx: &mut Ctx<'_>, line: &Line, what: &str) {
+/// Everything an assignment yields, independent of the line it is on.
+fn resolve(cx: &mut Ctx<'_>, assignment: &Assignment) -> Resolved {
+    let mut out = Resolved {
+        findings: Vec::new(),
+        holding: false,
+        hold: false,
+    };
+    match assignment {
+        Assignment::Account { sa, va } => existing(cx, &mut out, *sa, va.as_ref()),
+        Assignment::NewAccount { domain, contact } => {
+            new_account(cx, &mut out, domain.as_ref(), contact);
+            initiated(cx, &mut out, "a new Smart Account is only requested");
+        }
+        Assignment::Delegate { contact } => {
+            delegate(cx, &mut out, contact);
+            initiated(
+                cx,
+                &mut out,
+                "the assignment is delegated to the end customer",
+            );
+        }
+    }
+    out
+}
+
+fn initiated(cx: &Ctx<'_>, out: &mut Resolved, what: &str) {
     if cx.stage.is_order() {
-        cx.hold = true;
-        cx.push(
+        out.hold = true;
+        out.add(
             RuleId::Q006,
             Severity::Warning,
-            line,
             format!("Smart Account Hold: {what}; the order waits until an Active Smart Account is assigned"),
         );
     } else {
-        cx.push(
+        out.add(
             RuleId::Q006,
             Severity::Info,
-            line,
             format!("{what}: when ordered, the line goes on Smart Account Hold until an Active Smart Account is assigned"),
         );
     }
@@ -654,19 +845,19 @@ fn initiated(cx: &mut Ctx<'_>, line: &Line, what: &str) {
 
 /// An existing account: it must exist, a named Virtual Account must belong to it (Q003, Q010),
 /// a holding account must be the partner's or distributor's (Q003, PTR004).
-fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
+fn existing(cx: &mut Ctx<'_>, out: &mut Resolved, sa: SaId, va: Option<&VaRef>) {
     let dir = cx.dir;
     let Some(account) = dir.account(sa) else {
-        cx.push(
+        out.add(
             RuleId::Q003,
             Severity::Error,
-            line,
             format!("Smart Account `{sa}` does not exist; search the end customer's domain and pick one of its accounts"),
         );
         return;
     };
     let quote = cx.quote;
     let holding = account.kind() == AccountKind::PartnerHolding;
+    out.holding = holding;
     if holding {
         let owner = account.owner();
         let ours = owner == quote.partner || Some(owner) == quote.distributor;
@@ -676,10 +867,9 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
             } else {
                 RuleId::Q003
             };
-            cx.push(
+            out.add(
                 rule,
                 Severity::Error,
-                line,
                 format!(
                     "holding account {} belongs to neither the quoting partner nor the distributor; use your own holding account or the customer's Smart Account",
                     label(account)
@@ -708,10 +898,9 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
     };
     if let (None, Some(named)) = (resolved, va) {
         // The same words whether the Virtual Account is missing or Restricted (Q010).
-        cx.push(
+        out.add(
             RuleId::Q003,
             Severity::Error,
-            line,
             format!(
                 "virtual account `{named}` not found in Smart Account {}; pick one of its virtual accounts or leave it empty for the default",
                 label(account)
@@ -721,21 +910,19 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
 
     if account.status() == AccountStatus::Pending {
         if cx.stage.is_order() {
-            cx.hold = true;
-            cx.push(
+            out.hold = true;
+            out.add(
                 RuleId::Q006,
                 Severity::Warning,
-                line,
                 format!(
                     "Smart Account Hold: Smart Account {} is Pending until its authorised contact activates it (SA008); the order waits until then",
                     label(account)
                 ),
             );
         } else {
-            cx.push(
+            out.add(
                 RuleId::Q006,
                 Severity::Info,
-                line,
                 format!(
                     "Smart Account {} is Pending (SA008): when ordered, the line goes on Smart Account Hold until it is activated",
                     label(account)
@@ -744,23 +931,14 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
         }
     }
 
-    // Q007: lost and misdelivered licenses.
+    // Q007: lost and misdelivered licenses (the term subscription case is per line).
     if holding {
         if let Some(active) = cx.customer_active() {
             let name = dir.account(active).map(label).unwrap_or_default();
-            cx.push(
+            out.add(
                 RuleId::Q007,
                 Severity::Warning,
-                line,
                 format!("the end customer already has the Active Smart Account {name}; assign it instead of a holding account so the licenses reach the customer"),
-            );
-        }
-        if let Term::Subscription { .. } = line.term {
-            cx.push(
-                RuleId::Q007,
-                Severity::Warning,
-                line,
-                "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".to_owned(),
             );
         }
     } else {
@@ -770,10 +948,9 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
         };
         if let Some(customer) = quote.end_customer.domain.as_ref() {
             if !related(domain, customer) {
-                cx.push(
+                out.add(
                     RuleId::Q007,
                     Severity::Warning,
-                    line,
                     format!(
                         "Smart Account {} does not match the end customer's domain `{customer}`; check that the licenses go to the right company",
                         label(account)
@@ -787,10 +964,9 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
                 .vas()
                 .any(|v| v.id() != default && v.visibility() == Visibility::Unrestricted);
             if others {
-                cx.push(
+                out.add(
                     RuleId::Q007,
                     Severity::Warning,
-                    line,
                     format!(
                         "no virtual account named: the licenses go to the default virtual account of {} although it has others; ask the customer which one to use",
                         label(account)
@@ -801,26 +977,17 @@ fn existing(cx: &mut Ctx<'_>, line: &Line, sa: SaId, va: Option<&VaRef>) {
     }
 }
 
-fn contact_matches_customer(cx: &Ctx<'_>, contact: &Contact) -> bool {
-    cx.quote
-        .end_customer
-        .domain
-        .as_ref()
-        .is_none_or(|customer| related(contact.email.domain(), customer))
-}
-
 /// A request for a new account (Q002 with SA003–SA005).
-fn new_account(cx: &mut Ctx<'_>, line: &Line, domain: Option<&Domain>, contact: &Contact) {
+fn new_account(cx: &Ctx<'_>, out: &mut Resolved, domain: Option<&Domain>, contact: &Contact) {
     let dir = cx.dir;
     let has_cco = contact
         .cco_id
         .as_deref()
         .is_some_and(|c| !c.trim().is_empty() && c.chars().count() <= MAX_NAME);
     if !has_cco {
-        cx.push(
+        out.add(
             RuleId::SA004,
             Severity::Error,
-            line,
             format!(
                 "the new account's contact `{}` needs a Cisco.com ID; ask them to register one",
                 contact.email
@@ -832,41 +999,36 @@ fn new_account(cx: &mut Ctx<'_>, line: &Line, domain: Option<&Domain>, contact: 
     match domain {
         Some(domain) => {
             if public(domain) {
-                cx.push(
+                out.add(
                     RuleId::SA005,
                     Severity::Error,
-                    line,
                     format!("`{domain}` is a public email domain and can never name a Customer Smart Account; request a Limited Use account for the contact instead"),
                 );
             } else if !domain.is_within(email_domain) {
-                cx.push(
+                out.add(
                     RuleId::SA004,
                     Severity::Error,
-                    line,
                     format!("the contact's email `{}` does not match the requested domain `{domain}`; the domain must equal the email's domain or be a prefixed form of it", contact.email),
                 );
             }
             if let Some(existing) = dir.account_by_domain(domain.as_str()) {
-                cx.push(
+                out.add(
                     RuleId::SA003,
                     Severity::Error,
-                    line,
                     format!("`{domain}` already identifies Smart Account {}; assign it, or request a prefixed identifier such as `unit.{domain}` for an independent entity", label(existing)),
                 );
             } else if family_has_account(dir, domain) {
-                cx.push(
+                out.add(
                     RuleId::Q007,
                     Severity::Warning,
-                    line,
                     format!("the company of `{domain}` already has a Smart Account; check with the customer before creating another (BP001)"),
                 );
             }
             if let Some(customer) = &cx.quote.end_customer.domain {
                 if !related(domain, customer) {
-                    cx.push(
+                    out.add(
                         RuleId::Q007,
                         Severity::Warning,
-                        line,
                         format!("the requested domain `{domain}` does not match the end customer's domain `{customer}`"),
                     );
                 }
@@ -874,18 +1036,16 @@ fn new_account(cx: &mut Ctx<'_>, line: &Line, domain: Option<&Domain>, contact: 
         }
         None => {
             if !public(email_domain) {
-                cx.push(
+                out.add(
                     RuleId::SA005,
                     Severity::Error,
-                    line,
                     format!("a Limited Use account is only for a contact with a public email domain; request a Customer account for `{email_domain}` instead"),
                 );
             }
             if let Some(existing) = dir.account_by_email(contact.email.as_str()) {
-                cx.push(
+                out.add(
                     RuleId::SA005,
                     Severity::Error,
-                    line,
                     format!(
                         "`{}` already identifies Limited Use Smart Account {}; assign it instead",
                         contact.email,
@@ -913,12 +1073,17 @@ fn family_has_account(dir: &Directory, domain: &Domain) -> bool {
     false
 }
 
-fn delegate(cx: &mut Ctx<'_>, line: &Line, contact: &Contact) {
-    if !contact_matches_customer(cx, contact) {
-        cx.push(
+fn delegate(cx: &Ctx<'_>, out: &mut Resolved, contact: &Contact) {
+    let matches = cx
+        .quote
+        .end_customer
+        .domain
+        .as_ref()
+        .is_none_or(|customer| related(contact.email.domain(), customer));
+    if !matches {
+        out.add(
             RuleId::Q002,
             Severity::Warning,
-            line,
             format!(
                 "the delegate `{}` is not at the end customer's domain; check that they act for the customer",
                 contact.email

@@ -786,14 +786,17 @@ fn q010_restricted_va_is_found_by_exact_name_only_and_never_revealed() {
     let never = only_finding(&world, VaRef::Name("zzzz".into()));
     let hidden = only_finding(&world, VaRef::Name("apac".into()));
     assert_eq!(never.rule, hidden.rule);
-    assert_eq!(never.message.replace("zzzz", "apac"), hidden.message);
+    assert_eq!(
+        never.message.replace("zzzz", "apac"),
+        hidden.message.as_str()
+    );
     let never = only_finding(&world, VaRef::Id(VaId::new(99_999)));
     let hidden = only_finding(&world, VaRef::Id(apac));
     assert_eq!(
         never
             .message
             .replace(&VaId::new(99_999).to_string(), &apac.to_string()),
-        hidden.message
+        hidden.message.as_str()
     );
 }
 
