@@ -311,9 +311,21 @@ fn report(bench: &Bench) {
         ));
     };
     let allowed = median_ns(31, check);
+    let account = bench
+        .dir
+        .account(bench.customers[bench.customers.len() / 2])
+        .unwrap();
+    let by_name = median_ns(31, || {
+        black_box(account.va_by_name(black_box("Site-500")));
+    });
     println!(
         "\nMedians ({} Smart Accounts), per-line cost against one is_allowed ({allowed:.1} ns):",
         bench.customers.len()
+    );
+    println!(
+        "(one SmartAccount::va_by_name on the end customer's {}-VA account: {by_name:.1} ns = {:.1}× is_allowed)",
+        account.va_count(),
+        by_name / allowed
     );
     println!("| quote | lines | median per quote | per line | per line / is_allowed | target |");
     println!("| --- | ---: | ---: | ---: | ---: | --- |");

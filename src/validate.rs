@@ -364,17 +364,92 @@ const MAX_SKU: usize = 100;
 /// above it, through hash tables.
 const SCAN: usize = 16;
 
+/// A fast hasher for the short keys of one report (line IDs, assignments): multiply-rotate over
+/// 8-byte words, keyed per report from the standard library's random state, so that crafted
+/// line IDs cannot be aimed at collisions in advance.
+#[derive(Clone, Copy)]
+struct Keyed(u64);
+
+impl std::hash::BuildHasher for Keyed {
+    type Hasher = Quick;
+    fn build_hasher(&self) -> Quick {
+        Quick(self.0)
+    }
+}
+
+struct Quick(u64);
+
+impl Quick {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Quick {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(rest) {
+                *w = *b;
+            }
+            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.mix(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+fn keyed() -> Keyed {
+    use std::hash::BuildHasher;
+    Keyed(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
+}
+
 /// What an assignment yields whatever line it is on: resolved once per report, however many
 /// lines carry it.
 struct Resolved {
-    findings: Vec<(RuleId, Severity, Message)>,
+    /// Where its findings are in [`Cache::findings`].
+    findings: std::ops::Range<usize>,
     /// The assignment is a Partner Holding Account (a term subscription there is a warning).
     holding: bool,
     /// The order goes on Smart Account Hold (Q006).
     hold: bool,
 }
 
-impl Resolved {
+/// The findings of the assignment being resolved, and its flags.
+struct Out<'c> {
+    findings: &'c mut Vec<(RuleId, Severity, Message)>,
+    holding: bool,
+    hold: bool,
+}
+
+impl Out<'_> {
     fn add(&mut self, rule: RuleId, severity: Severity, message: impl Into<Message>) {
         self.findings.push((rule, severity, message.into()));
     }
@@ -383,7 +458,10 @@ impl Resolved {
 /// The assignments of one quote, resolved.
 struct Cache<'q> {
     entries: Vec<(&'q Assignment, Resolved)>,
-    index: Option<HashMap<&'q Assignment, usize>>,
+    /// The findings of every resolved assignment, one after the other.
+    findings: Vec<(RuleId, Severity, Message)>,
+    index: Option<HashMap<&'q Assignment, usize, Keyed>>,
+    keyed: Keyed,
 }
 
 impl<'q> Cache<'q> {
@@ -400,13 +478,9 @@ impl<'q> Cache<'q> {
         if let Some(index) = &mut self.index {
             index.insert(assignment, at);
         } else if self.entries.len() > SCAN {
-            self.index = Some(
-                self.entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (a, _))| (*a, i))
-                    .collect(),
-            );
+            let mut index = HashMap::with_capacity_and_hasher(4 * SCAN, self.keyed);
+            index.extend(self.entries.iter().enumerate().map(|(i, (a, _))| (*a, i)));
+            self.index = Some(index);
         }
         at
     }
@@ -539,10 +613,14 @@ pub fn validate(
         PolicyAction::None
     };
     let many = quote.lines.len() > SCAN;
-    let mut ids: Option<HashSet<&str>> = many.then(|| HashSet::with_capacity(quote.lines.len()));
+    let keyed = if many { keyed() } else { Keyed(1) };
+    let mut ids: Option<HashSet<&str, Keyed>> =
+        many.then(|| HashSet::with_capacity_and_hasher(quote.lines.len(), keyed));
     let mut cache = Cache {
         entries: Vec::new(),
+        findings: Vec::new(),
         index: None,
+        keyed,
     };
     for (i, line) in quote.lines.iter().enumerate() {
         let start = cx.findings.len();
@@ -573,12 +651,13 @@ pub fn validate(
                 let at = match cache.find(assignment) {
                     Some(at) => at,
                     None => {
-                        let resolved = resolve(&mut cx, assignment);
+                        let resolved = resolve(&mut cx, &mut cache.findings, assignment);
                         cache.insert(assignment, resolved)
                     }
                 };
                 if let Some((_, resolved)) = cache.entries.get(at) {
-                    for (rule, severity, message) in &resolved.findings {
+                    let found = cache.findings.get(resolved.findings.clone()).unwrap_or(&[]);
+                    for (rule, severity, message) in found {
                         cx.push(*rule, *severity, line, message.clone());
                     }
                     cx.hold |= resolved.hold;
@@ -802,9 +881,14 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
 }
 
 /// Everything an assignment yields, independent of the line it is on.
-fn resolve(cx: &mut Ctx<'_>, assignment: &Assignment) -> Resolved {
-    let mut out = Resolved {
-        findings: Vec::new(),
+fn resolve(
+    cx: &mut Ctx<'_>,
+    findings: &mut Vec<(RuleId, Severity, Message)>,
+    assignment: &Assignment,
+) -> Resolved {
+    let start = findings.len();
+    let mut out = Out {
+        findings,
         holding: false,
         hold: false,
     };
@@ -823,10 +907,14 @@ fn resolve(cx: &mut Ctx<'_>, assignment: &Assignment) -> Resolved {
             );
         }
     }
-    out
+    Resolved {
+        findings: start..out.findings.len(),
+        holding: out.holding,
+        hold: out.hold,
+    }
 }
 
-fn initiated(cx: &Ctx<'_>, out: &mut Resolved, what: &str) {
+fn initiated(cx: &Ctx<'_>, out: &mut Out<'_>, what: &str) {
     if cx.stage.is_order() {
         out.hold = true;
         out.add(
@@ -845,7 +933,7 @@ fn initiated(cx: &Ctx<'_>, out: &mut Resolved, what: &str) {
 
 /// An existing account: it must exist, a named Virtual Account must belong to it (Q003, Q010),
 /// a holding account must be the partner's or distributor's (Q003, PTR004).
-fn existing(cx: &mut Ctx<'_>, out: &mut Resolved, sa: SaId, va: Option<&VaRef>) {
+fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
     let dir = cx.dir;
     let Some(account) = dir.account(sa) else {
         out.add(
@@ -978,7 +1066,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Resolved, sa: SaId, va: Option<&VaRef>) 
 }
 
 /// A request for a new account (Q002 with SA003–SA005).
-fn new_account(cx: &Ctx<'_>, out: &mut Resolved, domain: Option<&Domain>, contact: &Contact) {
+fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact: &Contact) {
     let dir = cx.dir;
     let has_cco = contact
         .cco_id
@@ -1073,7 +1161,7 @@ fn family_has_account(dir: &Directory, domain: &Domain) -> bool {
     false
 }
 
-fn delegate(cx: &Ctx<'_>, out: &mut Resolved, contact: &Contact) {
+fn delegate(cx: &Ctx<'_>, out: &mut Out<'_>, contact: &Contact) {
     let matches = cx
         .quote
         .end_customer

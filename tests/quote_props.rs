@@ -109,6 +109,37 @@ proptest! {
         check_invariants(&quote, &report, stage);
     }
 
+    /// A line's findings do not depend on the other lines (but for duplicate identifiers):
+    /// validating each line alone gives the same findings, on quotes long enough to take the
+    /// hashed paths for duplicate IDs and repeated assignments.
+    #[test]
+    fn q008_line_findings_are_independent_of_other_lines(
+        dir in qs::directory(),
+        quote in qs::quote_with(40),
+        stage in qs::stage(),
+        day in qs::day(),
+        calendar in qs::calendar(),
+    ) {
+        let whole = validate(&dir, &quote, stage, day, &calendar);
+        check_invariants(&quote, &whole, stage);
+        let mut expected = Vec::new();
+        for line in &quote.lines {
+            let mut alone = quote.clone();
+            alone.lines = vec![line.clone()];
+            let report = validate(&dir, &alone, stage, day, &calendar);
+            expected.extend(report.findings.into_iter().filter(|f| f.line.is_some()));
+        }
+        let duplicate = |f: &smart_accounts::validate::Finding| {
+            f.rule == RuleId::Q008 && f.message.contains("same identifier")
+        };
+        let got: Vec<_> = whole
+            .findings
+            .into_iter()
+            .filter(|f| f.line.is_some() && !duplicate(f))
+            .collect();
+        prop_assert_eq!(got, expected);
+    }
+
     /// Same input, identical report; the directory is not changed.
     #[test]
     fn q008_reports_are_deterministic(
