@@ -421,6 +421,10 @@ impl std::hash::Hasher for Quick {
         self.mix(i as u64);
     }
     #[inline]
+    fn write_isize(&mut self, i: isize) {
+        self.mix(i as u64);
+    }
+    #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
