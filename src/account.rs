@@ -201,14 +201,16 @@ impl VaTree {
             value: clip(name),
             reason,
         })?;
-        if let Some(existing) = self.names.get(&name_key(&name)) {
-            if Some(*existing) != except {
-                return Err(Error::DuplicateVaName {
-                    sa,
-                    name,
-                    existing: *existing,
-                });
-            }
+        if let Some(existing) = self
+            .names
+            .get(&name_key(&name))
+            .filter(|e| Some(**e) != except)
+        {
+            return Err(Error::DuplicateVaName {
+                sa,
+                name,
+                existing: *existing,
+            });
         }
         Ok(name)
     }

@@ -18,6 +18,8 @@ pub mod validate;
 
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 #[cfg(feature = "proptest")]
 pub mod quote_strategies;
@@ -46,5 +48,7 @@ pub mod _design {
 
 /// The changelog.
 pub mod _changelog {
+    // Keep a Changelog headings such as `## [Unreleased]` are not intra-doc links.
+    #![allow(rustdoc::broken_intra_doc_links)]
     #![doc = include_str!("../CHANGELOG.md")]
 }

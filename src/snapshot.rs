@@ -65,8 +65,9 @@ pub struct AccountSnapshot {
     /// The agreement acceptance, if any.
     #[cfg_attr(feature = "serde", serde(default))]
     pub agreement: Option<Acceptance>,
-    /// The event log. When present it must replay to exactly this state (EV003); an account
-    /// loaded without one starts with an empty log.
+    /// The event log. When present it must replay to exactly this state (EV003). An account
+    /// loaded without one gets a log rebuilt from the stated state, recorded as
+    /// [`RecordedActor::Imported`], so its log always replays.
     #[cfg_attr(feature = "serde", serde(default))]
     pub events: Vec<Event>,
 }
@@ -338,15 +339,18 @@ impl Directory {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
-        for (event, origin) in events.iter().zip(origins(&snap)).skip(1) {
+        // Every canonical event is applied, whether or not it has an origin for error paths
+        // (a `zip` would silently drop the events past the end of `origins`).
+        let origins = origins(&snap);
+        for (k, event) in events.iter().enumerate().skip(1) {
             account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{origin}"),
+                path: format!("{path}{}", origins.get(k).map_or("", String::as_str)),
                 error,
             })?;
         }
-        account.status = snap.status;
-        account.agreement = snap.agreement;
-        if !snap.events.is_empty() {
+        let log = if snap.events.is_empty() {
+            events.clone()
+        } else {
             let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
             if replayed.id != sa || replayed != account {
                 return Err(err(Error::Inconsistent {
@@ -355,17 +359,18 @@ impl Directory {
                     reason: "the event log replays to a different state than the one stated",
                 }));
             }
-            for event in &snap.events {
-                if let Change::VaCreated { va, .. } = event.change {
-                    self.next_va = self.next_va.max(va.get());
-                }
+            snap.events
+        };
+        for event in &log {
+            if let Change::VaCreated { va, .. } = event.change {
+                self.next_va = self.next_va.max(va.get());
             }
         }
         self.accounts.insert(
             sa,
             Entry {
                 account: Some(account),
-                log: snap.events,
+                log,
             },
         );
         for event in &events {
@@ -405,6 +410,9 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .map(|(j, _)| format!(".vas[{j}]")),
     );
     out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
+    if snap.agreement.is_some() {
+        out.push(".agreement".into());
+    }
     out
 }
 
@@ -476,10 +484,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             },
         });
     }
-    let actor = RecordedActor::User {
-        user: snap.contact,
-        org: snap.owner,
-    };
+    let actor = RecordedActor::Imported;
     let mut changes = vec![
         Change::AccountCreated {
             kind: snap.kind,
@@ -487,7 +492,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             identifier: snap.identifier.clone(),
             owner: snap.owner,
             contact: snap.contact,
-            status: AccountStatus::Active,
+            status: snap.status,
             default_va: snap.default_va,
         },
         Change::VaRenamed {
@@ -529,7 +534,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             inheritance,
         });
     }
-    Ok((1u64..)
+    let mut events: Vec<Event> = (1u64..)
         .zip(changes)
         .map(|(seq, change)| Event {
             sa,
@@ -538,7 +543,18 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             actor: actor.clone(),
             change,
         })
-        .collect())
+        .collect();
+    if let Some(acceptance) = snap.agreement {
+        let seq = events.len() as u64 + 1;
+        events.push(Event {
+            sa,
+            seq,
+            at: acceptance.at,
+            actor,
+            change: Change::AgreementAccepted { by: acceptance.by },
+        });
+    }
+    Ok(events)
 }
 
 #[cfg(feature = "serde")]
