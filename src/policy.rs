@@ -172,13 +172,13 @@ impl PolicyCalendar {
     /// [`CalendarError`] when a phase does not start strictly after the one before it.
     pub fn new(phases: Vec<Phase>) -> Result<PolicyCalendar, CalendarError> {
         for (index, pair) in phases.windows(2).enumerate() {
-            if let [before, after] = pair {
-                if after.from <= before.from {
-                    return Err(CalendarError {
-                        index: index + 1,
-                        from: after.from,
-                    });
-                }
+            if let [before, after] = pair
+                && after.from <= before.from
+            {
+                return Err(CalendarError {
+                    index: index + 1,
+                    from: after.from,
+                });
             }
         }
         Ok(PolicyCalendar { phases })

@@ -2,7 +2,7 @@
 //! (feature `proptest`).
 //!
 //! Identifiers are drawn mostly from small ranges, so that generated quotes often name the
-//! organizations, accounts and Virtual Accounts of [`fixtures::world`](crate::fixtures::world)
+//! organizations, accounts and Virtual Accounts of [`crate::fixtures::world`]
 //! and sometimes name nothing at all; names and strings include case variants, blanks, control
 //! characters and long text.
 

@@ -665,23 +665,23 @@ pub fn validate(
                         cx.push(*rule, *severity, line, message.clone());
                     }
                     cx.hold |= resolved.hold;
-                    if resolved.holding {
-                        if let Term::Subscription { .. } = line.term {
-                            cx.push(
+                    if resolved.holding
+                        && let Term::Subscription { .. } = line.term
+                    {
+                        cx.push(
                                 RuleId::Q007,
                                 Severity::Warning,
                                 line,
                                 "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".into(),
                             );
-                        }
                     }
                 }
             }
         }
-        if let Some(tail) = cx.findings.get_mut(start..) {
-            if !tail.is_sorted_by_key(|f| f.rule) {
-                tail.sort_by_key(|f| f.rule);
-            }
+        if let Some(tail) = cx.findings.get_mut(start..)
+            && !tail.is_sorted_by_key(|f| f.rule)
+        {
+            tail.sort_by_key(|f| f.rule);
         }
     }
     let mut counts = Counts::default();
@@ -715,10 +715,10 @@ fn check_quote(cx: &mut Ctx<'_>) {
     if quote.deal.id.trim().is_empty() {
         cx.quote_wide(RuleId::Q008, Severity::Error, "the deal has no identifier");
     }
-    if let DealKind::Other(name) = &quote.deal.kind {
-        if name.trim().is_empty() {
-            cx.quote_wide(RuleId::Q008, Severity::Error, "the deal kind has no name");
-        }
+    if let DealKind::Other(name) = &quote.deal.kind
+        && name.trim().is_empty()
+    {
+        cx.quote_wide(RuleId::Q008, Severity::Error, "the deal kind has no name");
     }
     if quote.end_customer.name.trim().is_empty() {
         cx.quote_wide(
@@ -817,17 +817,16 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line) {
         );
     }
     // Q009: a booked line keeps its assignment; only vendor support re-assigns (LIC004 b).
-    if line.booked {
-        if let Some(new) = &line.new_assignment {
-            if line.assignment.as_ref() != Some(new) {
-                cx.push(
+    if line.booked
+        && let Some(new) = &line.new_assignment
+        && line.assignment.as_ref() != Some(new)
+    {
+        cx.push(
                     RuleId::Q009,
                     Severity::Error,
                     line,
                     "the line is booked: its Smart Account assignment can no longer be changed by the partner; open a vendor support case to re-assign the licenses (LIC004)".into(),
                 );
-            }
-        }
     }
 }
 
@@ -1038,9 +1037,10 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
             Identifier::Domain(domain) => domain,
             Identifier::Email(email) => email.domain(),
         };
-        if let Some(customer) = quote.end_customer.domain.as_ref() {
-            if !related(domain, customer) {
-                out.add(
+        if let Some(customer) = quote.end_customer.domain.as_ref()
+            && !related(domain, customer)
+        {
+            out.add(
                     RuleId::Q007,
                     Severity::Warning,
                     format!(
@@ -1048,7 +1048,6 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                         label(account)
                     ),
                 );
-            }
         }
         if va.is_none() {
             let default = account.default_va();
@@ -1116,14 +1115,14 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
                     format!("the company of `{domain}` already has a Smart Account; check with the customer before creating another (BP001)"),
                 );
             }
-            if let Some(customer) = &cx.quote.end_customer.domain {
-                if !related(domain, customer) {
-                    out.add(
+            if let Some(customer) = &cx.quote.end_customer.domain
+                && !related(domain, customer)
+            {
+                out.add(
                         RuleId::Q007,
                         Severity::Warning,
                         format!("the requested domain `{domain}` does not match the end customer's domain `{customer}`"),
                     );
-                }
             }
         }
         None => {

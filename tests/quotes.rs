@@ -637,7 +637,8 @@ fn q008_bad_json_names_the_field() {
             .map_err(|e| (e.path().to_string(), e.inner().to_string()))
     };
     assert_eq!(parse(&good), Ok(()));
-    let cases: Vec<(fn(&mut serde_json::Value), &str, &str)> = vec![
+    type Case = (fn(&mut serde_json::Value), &'static str, &'static str);
+    let cases: Vec<Case> = vec![
         (
             |v| v["lines"][0]["quantity"] = "ten".into(),
             "lines[0].quantity",
