@@ -391,17 +391,16 @@ impl std::hash::Hasher for Quick {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
+            let word = chunk
+                .iter()
+                .rev()
+                .fold(0u64, |w, b| (w << 8) | u64::from(*b));
+            self.mix(word);
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            for (w, b) in word.iter_mut().zip(rest) {
-                *w = *b;
-            }
-            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+            let word = rest.iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+            self.mix(word ^ ((rest.len() as u64) << 56));
         }
     }
     #[inline]
@@ -426,7 +425,9 @@ impl std::hash::Hasher for Quick {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiplications leave the low bits weak; tables index by them.
+        let h = self.0;
+        (h ^ (h >> 29)).wrapping_mul(0x94_d0_49_bb_13_31_11_eb) ^ (h >> 32)
     }
 }
 
@@ -535,6 +536,15 @@ impl Ctx<'_> {
         });
         self.customer_active = Some(found);
         found
+    }
+}
+
+/// Whether a text is empty or only whitespace (fast for the usual non-blank text).
+#[inline]
+fn blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() => false,
+        _ => text.trim().is_empty(),
     }
 }
 
@@ -777,7 +787,7 @@ fn check_quote(cx: &mut Ctx<'_>) {
 
 /// The checks of a line that do not depend on its assignment: its shape (Q008) and Q009.
 fn check_line(cx: &mut Ctx<'_>, line: &Line) {
-    if line.id.as_str().trim().is_empty() {
+    if blank(line.id.as_str()) {
         cx.push(
             RuleId::Q008,
             Severity::Error,
@@ -785,7 +795,7 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line) {
             "the line has no identifier".into(),
         );
     }
-    if line.sku.trim().is_empty() {
+    if blank(&line.sku) {
         cx.push(
             RuleId::Q008,
             Severity::Error,
