@@ -399,7 +399,10 @@ impl std::hash::Hasher for Quick {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let word = rest.iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+            let word = rest
+                .iter()
+                .rev()
+                .fold(0u64, |w, b| (w << 8) | u64::from(*b));
             self.mix(word ^ ((rest.len() as u64) << 56));
         }
     }
