@@ -80,6 +80,13 @@ fn check_invariants(quote: &Quote, report: &Report, stage: Stage) {
     }
     let unique: std::collections::BTreeSet<&str> =
         quote.lines.iter().map(|l| l.id.as_str()).collect();
+    // Every line whose identifier an earlier line has is reported once, and no other.
+    let duplicates = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::Q008 && f.message.contains("same identifier"))
+        .count();
+    assert_eq!(duplicates, quote.lines.len() - unique.len());
     if unique.len() == quote.lines.len() {
         assert!(
             keys.windows(2).all(|p| p[0] <= p[1]),
