@@ -508,6 +508,10 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn push(&mut self, rule: RuleId, severity: Severity, line: &Line, message: Message) {
+        if self.findings.len() == self.findings.capacity() && self.findings.len() < 64 {
+            // Lines with findings tend to come in numbers: one allocation for a line each.
+            self.findings.reserve(self.quote.lines.len().max(8));
+        }
         self.findings.push(Finding {
             rule,
             severity,
@@ -960,6 +964,8 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
         return;
     };
     let quote = cx.quote;
+    let mut name: Option<String> = None;
+    let mut named = |account: &SmartAccount| name.get_or_insert_with(|| label(account)).clone();
     let holding = account.kind() == AccountKind::PartnerHolding;
     out.holding = holding;
     if holding {
@@ -976,7 +982,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                 Severity::Error,
                 format!(
                     "holding account {} belongs to neither the quoting partner nor the distributor; use your own holding account or the customer's Smart Account",
-                    label(account)
+                    named(account)
                 ),
             );
         }
@@ -1000,14 +1006,14 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
             }
         }
     };
-    if let (None, Some(named)) = (resolved, va) {
+    if let (None, Some(wanted)) = (resolved, va) {
         // The same words whether the Virtual Account is missing or Restricted (Q010).
         out.add(
             RuleId::Q003,
             Severity::Error,
             format!(
-                "virtual account `{named}` not found in Smart Account {}; pick one of its virtual accounts or leave it empty for the default",
-                label(account)
+                "virtual account `{wanted}` not found in Smart Account {}; pick one of its virtual accounts or leave it empty for the default",
+                named(account)
             ),
         );
     }
@@ -1020,7 +1026,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                 Severity::Warning,
                 format!(
                     "Smart Account Hold: Smart Account {} is Pending until its authorised contact activates it (SA008); the order waits until then",
-                    label(account)
+                    named(account)
                 ),
             );
         } else {
@@ -1029,7 +1035,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                 Severity::Info,
                 format!(
                     "Smart Account {} is Pending (SA008): when ordered, the line goes on Smart Account Hold until it is activated",
-                    label(account)
+                    named(account)
                 ),
             );
         }
@@ -1058,7 +1064,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                     Severity::Warning,
                     format!(
                         "Smart Account {} does not match the end customer's domain `{customer}`; check that the licenses go to the right company",
-                        label(account)
+                        named(account)
                     ),
                 );
         }
@@ -1073,7 +1079,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                     Severity::Warning,
                     format!(
                         "no virtual account named: the licenses go to the default virtual account of {} although it has others; ask the customer which one to use",
-                        label(account)
+                        named(account)
                     ),
                 );
             }

@@ -561,7 +561,7 @@ fn q007_warnings_for_lost_and_misdelivered_licenses() {
             .map(|f| f.message.clone())
             .collect::<Vec<_>>()
     };
-    assert!(msgs("1.0")[0].contains("already has the Active Smart Account"));
+    assert!(msgs("1.0")[0].contains("already has the Active Smart Account Acme (acme.com)"));
     assert!(msgs("2.0").iter().any(|m| m.contains("term subscription")));
     assert!(msgs("3.0")[0].contains("default virtual account"));
     assert!(msgs("4.0")[0].contains("does not match the end customer's domain"));
