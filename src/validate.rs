@@ -30,7 +30,6 @@
 //! finding a Virtual Account that does not exist gets (rule Q003, "not found"), and no other
 //! finding mentions or counts Restricted Virtual Accounts.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -370,13 +369,6 @@ const SCAN: usize = 16;
 #[derive(Clone, Copy)]
 struct Keyed(u64);
 
-impl std::hash::BuildHasher for Keyed {
-    type Hasher = Quick;
-    fn build_hasher(&self) -> Quick {
-        Quick(self.0)
-    }
-}
-
 struct Quick(u64);
 
 impl Quick {
@@ -391,11 +383,8 @@ impl std::hash::Hasher for Quick {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let word = chunk
-                .iter()
-                .rev()
-                .fold(0u64, |w, b| (w << 8) | u64::from(*b));
-            self.mix(word);
+            let word: [u8; 8] = chunk.try_into().unwrap_or([0; 8]);
+            self.mix(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
@@ -434,6 +423,15 @@ impl std::hash::Hasher for Quick {
     }
 }
 
+impl Keyed {
+    fn fingerprint<T: std::hash::Hash + ?Sized>(self, value: &T) -> u64 {
+        use std::hash::Hasher as _;
+        let mut hasher = Quick(self.0);
+        value.hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
 fn keyed() -> Keyed {
     use std::hash::BuildHasher;
     Keyed(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
@@ -463,34 +461,80 @@ impl Out<'_> {
     }
 }
 
+/// Open addressing over 64-bit fingerprints, for long quotes: each slot holds a fingerprint and
+/// an index + 1 (0: empty). At most half full, so probes are short and always end.
+struct FpTable {
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
+
+impl FpTable {
+    fn for_items(items: usize) -> FpTable {
+        let size = items.saturating_mul(2).next_power_of_two().max(32);
+        FpTable {
+            slots: vec![(0, 0); size],
+            mask: size - 1,
+        }
+    }
+
+    /// The index of an item with fingerprint `fp` for which `same` holds; else records `new`
+    /// under `fp` and returns `None`.
+    fn find_or_insert(
+        &mut self,
+        fp: u64,
+        new: u32,
+        mut same: impl FnMut(u32) -> bool,
+    ) -> Option<u32> {
+        let mut at = (fp as usize) & self.mask;
+        for _ in 0..self.slots.len() {
+            match self.slots.get_mut(at) {
+                Some(slot) if slot.1 == 0 => {
+                    *slot = (fp, new.saturating_add(1));
+                    return None;
+                }
+                Some(slot) if slot.0 == fp && same(slot.1 - 1) => return Some(slot.1 - 1),
+                _ => at = (at + 1) & self.mask,
+            }
+        }
+        None
+    }
+}
+
 /// The assignments of one quote, resolved.
 struct Cache<'q> {
     entries: Vec<(&'q Assignment, Resolved)>,
     /// The findings of every resolved assignment, one after the other.
     findings: Vec<(RuleId, Severity, Message)>,
-    index: Option<HashMap<&'q Assignment, usize, Keyed>>,
-    keyed: Keyed,
+    /// For long quotes, the entries by fingerprint.
+    table: Option<(Keyed, FpTable)>,
 }
 
 impl<'q> Cache<'q> {
-    fn find(&self, assignment: &Assignment) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(assignment).copied(),
-            None => self.entries.iter().position(|(a, _)| *a == assignment),
-        }
-    }
-
-    fn insert(&mut self, assignment: &'q Assignment, resolved: Resolved) -> usize {
-        let at = self.entries.len();
-        self.entries.push((assignment, resolved));
-        if let Some(index) = &mut self.index {
-            index.insert(assignment, at);
-        } else if self.entries.len() > SCAN {
-            let mut index = HashMap::with_capacity_and_hasher(4 * SCAN, self.keyed);
-            index.extend(self.entries.iter().enumerate().map(|(i, (a, _))| (*a, i)));
-            self.index = Some(index);
-        }
-        at
+    /// The position of `assignment` in `entries`, resolving it first when it is new.
+    fn entry(&mut self, cx: &mut Ctx<'_>, assignment: &'q Assignment) -> usize {
+        let Cache {
+            entries,
+            findings,
+            table,
+        } = self;
+        let found = match table {
+            Some((keyed, table)) => {
+                let next = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+                table
+                    .find_or_insert(keyed.fingerprint(assignment), next, |i| {
+                        entries
+                            .get(i as usize)
+                            .is_some_and(|(a, _)| *a == assignment)
+                    })
+                    .map(|i| i as usize)
+            }
+            None => entries.iter().position(|(a, _)| *a == assignment),
+        };
+        found.unwrap_or_else(|| {
+            let resolved = resolve(cx, findings, assignment);
+            entries.push((assignment, resolved));
+            entries.len() - 1
+        })
     }
 }
 
@@ -635,18 +679,22 @@ pub fn validate(
     };
     let many = quote.lines.len() > SCAN;
     let keyed = if many { keyed() } else { Keyed(1) };
-    let mut ids: Option<HashSet<&str, Keyed>> =
-        many.then(|| HashSet::with_capacity_and_hasher(quote.lines.len(), keyed));
+    let mut ids = many.then(|| FpTable::for_items(quote.lines.len()));
     let mut cache = Cache {
         entries: Vec::new(),
         findings: Vec::new(),
-        index: None,
-        keyed,
+        table: many.then(|| (keyed, FpTable::for_items(quote.lines.len()))),
     };
     for (i, line) in quote.lines.iter().enumerate() {
         let start = cx.findings.len();
         let duplicate = match &mut ids {
-            Some(ids) => !ids.insert(line.id.as_str()),
+            Some(ids) => {
+                let at = u32::try_from(i).unwrap_or(u32::MAX);
+                ids.find_or_insert(keyed.fingerprint(line.id.as_str()), at, |j| {
+                    quote.lines.get(j as usize).is_some_and(|l| l.id == line.id)
+                })
+                .is_some()
+            }
             None => quote.lines.iter().take(i).any(|l| l.id == line.id),
         };
         if duplicate {
@@ -669,13 +717,7 @@ pub fn validate(
                         "the product delivers nothing to a Smart Account; the assignment has no effect".into(),
                     );
                 }
-                let at = match cache.find(assignment) {
-                    Some(at) => at,
-                    None => {
-                        let resolved = resolve(&mut cx, &mut cache.findings, assignment);
-                        cache.insert(assignment, resolved)
-                    }
-                };
+                let at = cache.entry(&mut cx, assignment);
                 if let Some((_, resolved)) = cache.entries.get(at) {
                     let found = cache.findings.get(resolved.findings.clone()).unwrap_or(&[]);
                     for (rule, severity, message) in found {
