@@ -1243,3 +1243,26 @@ fn delegate(cx: &Ctx<'_>, out: &mut Out<'_>, contact: &Contact) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FpTable;
+
+    #[test]
+    fn q008_fingerprint_table_confirms_matches_and_survives_collisions() {
+        // Every item under the same fingerprint: only equal items are found.
+        let items = ["a", "b", "a", "c", "b"];
+        let mut table = FpTable::for_items(items.len());
+        let mut found = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let i = u32::try_from(i).unwrap();
+            found.push(table.find_or_insert(42, i, |j| items[j as usize] == *item));
+        }
+        assert_eq!(found, vec![None, None, Some(0), None, Some(1)]);
+        // Fingerprints that wrap around the end of the table probe from the start.
+        let mut table = FpTable::for_items(1);
+        assert_eq!(table.find_or_insert(u64::MAX, 0, |_| false), None);
+        assert_eq!(table.find_or_insert(u64::MAX, 1, |_| false), None);
+        assert_eq!(table.find_or_insert(u64::MAX, 2, |j| j == 1), Some(1));
+    }
+}
