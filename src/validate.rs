@@ -424,10 +424,36 @@ impl std::hash::Hasher for Quick {
 }
 
 impl Keyed {
-    fn fingerprint<T: std::hash::Hash + ?Sized>(self, value: &T) -> u64 {
+    /// The fingerprint of a text: its length seeds the state, so no end marker is needed.
+    fn text(self, text: &str) -> u64 {
         use std::hash::Hasher as _;
+        let mut hasher = Quick(self.0 ^ text.len() as u64);
+        hasher.write(text.as_bytes());
+        hasher.finish()
+    }
+
+    /// The fingerprint of an assignment: the common case, an account with an optional VA, in
+    /// as few steps as possible.
+    fn assignment(self, assignment: &Assignment) -> u64 {
+        use std::hash::{Hash as _, Hasher as _};
         let mut hasher = Quick(self.0);
-        value.hash(&mut hasher);
+        match assignment {
+            Assignment::Account { sa, va } => {
+                let sa = u64::from(sa.get());
+                match va {
+                    None => hasher.mix(sa),
+                    Some(VaRef::Id(id)) => hasher.mix(sa | (u64::from(id.get()) << 32)),
+                    Some(VaRef::Name(name)) => {
+                        hasher.mix(sa | ((name.len() as u64) << 32) | (1 << 63));
+                        hasher.write(name.as_bytes());
+                    }
+                }
+            }
+            other => {
+                hasher.mix(u64::MAX);
+                other.hash(&mut hasher);
+            }
+        }
         hasher.finish()
     }
 }
@@ -521,7 +547,7 @@ impl<'q> Cache<'q> {
             Some((keyed, table)) => {
                 let next = u32::try_from(entries.len()).unwrap_or(u32::MAX);
                 table
-                    .find_or_insert(keyed.fingerprint(assignment), next, |i| {
+                    .find_or_insert(keyed.assignment(assignment), next, |i| {
                         entries
                             .get(i as usize)
                             .is_some_and(|(a, _)| *a == assignment)
@@ -690,7 +716,7 @@ pub fn validate(
         let duplicate = match &mut ids {
             Some(ids) => {
                 let at = u32::try_from(i).unwrap_or(u32::MAX);
-                ids.find_or_insert(keyed.fingerprint(line.id.as_str()), at, |j| {
+                ids.find_or_insert(keyed.text(line.id.as_str()), at, |j| {
                     quote.lines.get(j as usize).is_some_and(|l| l.id == line.id)
                 })
                 .is_some()
