@@ -201,14 +201,14 @@ impl VaTree {
             value: clip(name),
             reason,
         })?;
-        if let Some(existing) = self.names.get(&name_key(&name)) {
-            if Some(*existing) != except {
-                return Err(Error::DuplicateVaName {
-                    sa,
-                    name,
-                    existing: *existing,
-                });
-            }
+        if let Some(existing) = self.names.get(&name_key(&name))
+            && Some(*existing) != except
+        {
+            return Err(Error::DuplicateVaName {
+                sa,
+                name,
+                existing: *existing,
+            });
         }
         Ok(name)
     }
@@ -273,6 +273,8 @@ pub struct SmartAccount {
     pub(crate) tree: VaTree,
     pub(crate) bindings: BTreeMap<(UserId, Option<VaId>), Binding>,
     pub(crate) agreement: Option<Acceptance>,
+    /// Licenses and devices (`crate::license`).
+    pub(crate) licenses: crate::license::Licenses,
 }
 
 impl SmartAccount {
@@ -411,6 +413,7 @@ impl SmartAccount {
             tree,
             bindings: BTreeMap::new(),
             agreement: None,
+            licenses: crate::license::Licenses::default(),
         })
     }
 
@@ -518,6 +521,12 @@ impl SmartAccount {
                     return Err(Error::NotEmpty {
                         va: *va,
                         what: "child virtual accounts",
+                    });
+                }
+                if self.va_holds_licenses(*va) {
+                    return Err(Error::NotEmpty {
+                        va: *va,
+                        what: "licenses or devices",
                     });
                 }
                 if self.bindings.values().any(|b| b.va == Some(*va)) {
@@ -645,6 +654,7 @@ impl SmartAccount {
                     at: event.at,
                 });
             }
+            Change::License(change) => self.apply_license(event, change)?,
         }
         Ok(())
     }
