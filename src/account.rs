@@ -201,8 +201,10 @@ impl VaTree {
             value: clip(name),
             reason,
         })?;
-        if let Some(existing) = self.names.get(&name_key(&name))
-            && Some(*existing) != except
+        if let Some(existing) = self
+            .names
+            .get(&name_key(&name))
+            .filter(|e| Some(**e) != except)
         {
             return Err(Error::DuplicateVaName {
                 sa,

@@ -755,9 +755,7 @@ impl Directory {
             }
             Command::CreateVa { sa, parent, name } => {
                 self.active_account(sa, RuleId::VA001)?;
-                if let Some(p) = parent
-                    && self.account_of(p) != Some(sa)
-                {
+                if let Some(p) = parent.filter(|p| self.account_of(*p) != Some(sa)) {
                     return Err(Error::NotFound {
                         rule: RuleId::VA004,
                         entity: Entity::Va(p),

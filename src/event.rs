@@ -29,6 +29,9 @@ pub enum RecordedActor {
         /// The support case number.
         case: String,
     },
+    /// Loaded from a snapshot that carried no event log: the log was rebuilt from the stated
+    /// state, so it replays to it (EV003) without pretending anyone made those changes.
+    Imported,
 }
 
 /// One change to a Smart Account, in its log.

@@ -72,8 +72,9 @@ pub struct AccountSnapshot {
     /// Licenses and devices. Absent in snapshots written before licenses existed.
     #[cfg_attr(feature = "serde", serde(default))]
     pub licenses: LicenseSnapshot,
-    /// The event log. When present it must replay to exactly this state (EV003); an account
-    /// loaded without one starts with an empty log.
+    /// The event log. When present it must replay to exactly this state (EV003). An account
+    /// loaded without one gets a log rebuilt from the stated state, recorded as
+    /// [`RecordedActor::Imported`], so its log always replays.
     #[cfg_attr(feature = "serde", serde(default))]
     pub events: Vec<Event>,
 }
@@ -464,9 +465,9 @@ impl Directory {
                 error,
             })?;
         }
-        account.status = snap.status;
-        account.agreement = snap.agreement;
-        if !snap.events.is_empty() {
+        let log = if snap.events.is_empty() {
+            events.clone()
+        } else {
             let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
             if replayed.id != sa || replayed != account {
                 return Err(err(Error::Inconsistent {
@@ -475,17 +476,18 @@ impl Directory {
                     reason: "the event log replays to a different state than the one stated",
                 }));
             }
-            for event in &snap.events {
-                if let Change::VaCreated { va, .. } = event.change {
-                    self.next_va = self.next_va.max(va.get());
-                }
+            snap.events
+        };
+        for event in &log {
+            if let Change::VaCreated { va, .. } = event.change {
+                self.next_va = self.next_va.max(va.get());
             }
         }
         self.accounts.insert(
             sa,
             Entry {
                 account: Some(account),
-                log: snap.events,
+                log,
             },
         );
         for event in &events {
@@ -526,6 +528,9 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
     );
     out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
     out.extend(snap.licenses.items().into_iter().map(|(p, _)| p));
+    if snap.agreement.is_some() {
+        out.push(".agreement".into());
+    }
     out
 }
 
@@ -597,10 +602,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             },
         });
     }
-    let actor = RecordedActor::User {
-        user: snap.contact,
-        org: snap.owner,
-    };
+    let actor = RecordedActor::Imported;
     let mut changes = vec![
         Change::AccountCreated {
             kind: snap.kind,
@@ -608,7 +610,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             identifier: snap.identifier.clone(),
             owner: snap.owner,
             contact: snap.contact,
-            status: AccountStatus::Active,
+            status: snap.status,
             default_va: snap.default_va,
         },
         Change::VaRenamed {
@@ -656,7 +658,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             .into_iter()
             .map(|(_, item)| Change::License(LicenseChange::Opening(item))),
     );
-    Ok((1u64..)
+    let mut events: Vec<Event> = (1u64..)
         .zip(changes)
         .map(|(seq, change)| Event {
             sa,
@@ -665,7 +667,18 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             actor: actor.clone(),
             change,
         })
-        .collect())
+        .collect();
+    if let Some(acceptance) = snap.agreement {
+        let seq = events.len() as u64 + 1;
+        events.push(Event {
+            sa,
+            seq,
+            at: acceptance.at,
+            actor,
+            change: Change::AgreementAccepted { by: acceptance.by },
+        });
+    }
+    Ok(events)
 }
 
 #[cfg(feature = "serde")]
