@@ -393,8 +393,9 @@ pub struct Device {
     /// Whether it has ever consumed a license (a device that never did needs no report).
     #[cfg_attr(feature = "serde", serde(default))]
     pub ever_consumed: bool,
-    /// What it consumes now, by license type (LIC006).
-    #[cfg_attr(feature = "serde", serde(default))]
+    /// What it consumes now, by license type (LIC006). Serialized as a list of
+    /// `{license, quantity}`.
+    #[cfg_attr(feature = "serde", serde(default, with = "as_lines"))]
     pub consumption: BTreeMap<License, u64>,
 }
 
@@ -2159,5 +2160,39 @@ fn reporting(d: &Device, as_of: Date, policy: ReportingPolicy) -> ReportingStatu
         ReportingStatus::DueSoon { due }
     } else {
         ReportingStatus::OnTime { due }
+    }
+}
+
+#[cfg(feature = "serde")]
+mod as_lines {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{License, TransferLine};
+
+    pub(super) fn serialize<S: Serializer>(
+        map: &BTreeMap<License, u64>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter().map(|(license, quantity)| TransferLine {
+            license: license.clone(),
+            quantity: *quantity,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<License, u64>, D::Error> {
+        let lines = Vec::<TransferLine>::deserialize(d)?;
+        let mut map = BTreeMap::new();
+        for line in lines {
+            if map.insert(line.license, line.quantity).is_some() {
+                return Err(serde::de::Error::custom(
+                    "LIC006: a license type appears twice in a device's consumption",
+                ));
+            }
+        }
+        Ok(map)
     }
 }
