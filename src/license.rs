@@ -2167,7 +2167,7 @@ fn reporting(d: &Device, as_of: Date, policy: ReportingPolicy) -> ReportingStatu
 mod as_lines {
     use std::collections::BTreeMap;
 
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserialize, Deserializer, Serializer};
 
     use super::{License, TransferLine};
 
