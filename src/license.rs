@@ -867,14 +867,16 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
+    // Reservations never exceed the purchased quantity (they take available quantity, and
+    // transfers take only available quantity), so both figures are exact.
     fn available(&self) -> u64 {
         self.purchased
-            .saturating_sub(self.consumed.saturating_add(self.reserved))
+            .saturating_sub(self.reserved)
+            .saturating_sub(self.consumed)
     }
     fn shortfall(&self) -> u64 {
         self.consumed
-            .saturating_add(self.reserved)
-            .saturating_sub(self.purchased)
+            .saturating_sub(self.purchased.saturating_sub(self.reserved))
     }
     fn is_empty(&self) -> bool {
         self.purchased == 0 && self.consumed == 0 && self.reserved == 0
@@ -1633,6 +1635,9 @@ impl SmartAccount {
                 self.va_here(*va, RuleId::DEV001)?;
                 let record = self.device_here(device, RuleId::DEV001)?;
                 let old = record.va;
+                if old == *va {
+                    return Ok(());
+                }
                 let consumption: Vec<(License, u64)> = record
                     .consumption
                     .iter()
