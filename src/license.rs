@@ -8,7 +8,8 @@
 //! [`Change::License`], applied by the same `apply` as every other change: checks first, then
 //! the mutation, so a refused change leaves the account as it was.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -897,7 +898,7 @@ pub(crate) struct Licenses {
     pool_ids: BTreeMap<(VaId, u32), u32>,
     classic: BTreeMap<License, u64>,
     devices: BTreeMap<DeviceId, Device>,
-    keys: BTreeMap<IdempotencyKey, KeyRecord>,
+    keys: HashMap<IdempotencyKey, KeyRecord>,
     transfers: BTreeMap<TransferId, CrossSaTransfer>,
     history: Vec<Procurement>,
     order_lines: BTreeMap<OrderLine, usize>,
@@ -941,17 +942,7 @@ impl Licenses {
         if let Some(slot) = self.pool_ids.get(&(va, ty)) {
             return *slot as usize;
         }
-        let slot = self.pools.len();
-        self.pools.push(Pool {
-            va,
-            ty,
-            purchased: 0,
-            consumed: 0,
-            reserved: 0,
-        });
-        self.pool_ids
-            .insert((va, ty), u32::try_from(slot).unwrap_or(u32::MAX));
-        slot
+        new_pool(&mut self.pools, &mut self.pool_ids, va, ty)
     }
 
     fn pool_mut(&mut self, va: VaId, license: &License) -> Option<&mut Pool> {
@@ -985,6 +976,25 @@ impl PartialEq for Licenses {
     }
 }
 impl Eq for Licenses {}
+
+/// Appends an empty pool and indexes it.
+fn new_pool(
+    pools: &mut Vec<Pool>,
+    pool_ids: &mut BTreeMap<(VaId, u32), u32>,
+    va: VaId,
+    ty: u32,
+) -> usize {
+    let slot = pools.len();
+    pools.push(Pool {
+        va,
+        ty,
+        purchased: 0,
+        consumed: 0,
+        reserved: 0,
+    });
+    pool_ids.insert((va, ty), u32::try_from(slot).unwrap_or(u32::MAX));
+    slot
+}
 
 fn day_of(at: Timestamp) -> Date {
     jiff::tz::Offset::UTC.to_datetime(at).date()
@@ -1033,10 +1043,10 @@ pub(crate) fn check_lines(lines: &[TransferLine]) -> Result<(), Error> {
         positive(line.quantity, RuleId::LIC009)?;
         line.license.term.check()?;
         if lines.iter().take(i).any(|l| l.license == line.license) {
-            return Err(Error::Inconsistent {
+            return Err(Error::InvalidQuantity {
                 rule: RuleId::LIC009,
-                entity: Entity::Va(VaId::new(0)),
-                reason: "a license type appears twice in one transfer",
+                quantity: line.quantity,
+                reason: "a license type appears twice in one transfer; merge the lines",
             });
         }
     }
@@ -1403,24 +1413,28 @@ impl SmartAccount {
         quantity: u64,
         rule: RuleId,
     ) -> Result<(), Error> {
-        let available = self.available(va, license);
-        if available < quantity {
-            if !self.licenses.knows(license) {
-                return Err(Error::UnknownLicense {
-                    rule,
-                    sa: self.id,
-                    license: clip(&license.to_string()),
-                });
-            }
-            return Err(Error::Insufficient {
-                rule,
-                va,
-                license: clip(&license.to_string()),
-                available,
-                requested: quantity,
-            });
+        if self.available(va, license) < quantity {
+            return Err(self.shortage(va, license, quantity, rule));
         }
         Ok(())
+    }
+
+    /// The error for a request of more than is available.
+    fn shortage(&self, va: VaId, license: &License, quantity: u64, rule: RuleId) -> Error {
+        if !self.licenses.knows(license) {
+            return Error::UnknownLicense {
+                rule,
+                sa: self.id,
+                license: clip(&license.to_string()),
+            };
+        }
+        Error::Insufficient {
+            rule,
+            va,
+            license: clip(&license.to_string()),
+            available: self.available(va, license),
+            requested: quantity,
+        }
     }
 
     /// Applies a license change: every check first, then the mutation.
@@ -1466,33 +1480,7 @@ impl SmartAccount {
                 from,
                 to,
                 lines,
-            } => {
-                if self.licenses.keys.contains_key(key) {
-                    return Err(Error::IdempotencyConflict {
-                        rule: RuleId::LIC009,
-                        key: key.to_string(),
-                    });
-                }
-                check_lines(lines)?;
-                self.check_move_out(*from, lines)?;
-                self.va_here(*to, RuleId::LIC003)?;
-                if from == to {
-                    return Err(Error::SameVa { va: *to });
-                }
-                self.check_move_in(*to, lines, RuleId::LIC003)?;
-                self.move_out(*from, lines);
-                self.move_in(*to, lines);
-                self.licenses.keys.insert(
-                    key.clone(),
-                    KeyRecord {
-                        key: key.clone(),
-                        from: *from,
-                        to: *to,
-                        lines: lines.clone(),
-                    },
-                );
-                Ok(())
-            }
+            } => self.apply_transfer(key, *from, *to, lines),
             LicenseChange::Sent(t) => {
                 if t.from_sa != self.id || t.to_sa == self.id {
                     return Err(Error::CrossSa {
@@ -1759,12 +1747,7 @@ impl SmartAccount {
         }
         match d.kind {
             LicenseKind::Smart => {
-                let Some(va) = d.va else {
-                    return Err(Error::NotFound {
-                        rule: RuleId::LIC002,
-                        entity: Entity::Account(self.id),
-                    });
-                };
+                let va = d.va.unwrap_or(self.default_va);
                 self.va_here(va, RuleId::LIC002)?;
                 let current = self
                     .licenses
@@ -1794,6 +1777,70 @@ impl SmartAccount {
         self.licenses.history.push(Procurement {
             deposit: d.clone(),
             at,
+        });
+        Ok(())
+    }
+
+    /// A transfer between two Virtual Accounts (LIC003, LIC009): every line is resolved to its
+    /// source and destination pool once and checked, then the quantities move and the key is
+    /// recorded. The hot path of the crate's license commands.
+    fn apply_transfer(
+        &mut self,
+        key: &IdempotencyKey,
+        from: VaId,
+        to: VaId,
+        lines: &[TransferLine],
+    ) -> Result<(), Error> {
+        check_lines(lines)?;
+        self.va_here(from, RuleId::LIC003)?;
+        self.va_here(to, RuleId::LIC003)?;
+        if from == to {
+            return Err(Error::SameVa { va: to });
+        }
+        // (type, source slot, destination slot if the pool exists, quantity)
+        let mut resolved = [(0u32, 0usize, None::<usize>, 0u64); MAX_TRANSFER_TYPES];
+        for (slot, line) in resolved.iter_mut().zip(lines) {
+            let l = &self.licenses;
+            let ty = l.type_id(&line.license);
+            let source = ty.and_then(|ty| l.pool_ids.get(&(from, ty)).map(|s| *s as usize));
+            let available = source
+                .and_then(|s| l.pools.get(s))
+                .map_or(0, Pool::available);
+            let (Some(ty), Some(source)) = (ty, source) else {
+                return Err(self.shortage(from, &line.license, line.quantity, RuleId::LIC009));
+            };
+            if available < line.quantity {
+                return Err(self.shortage(from, &line.license, line.quantity, RuleId::LIC009));
+            }
+            let dest = l.pool_ids.get(&(to, ty)).map(|s| *s as usize);
+            let current = dest.and_then(|s| l.pools.get(s)).map_or(0, |p| p.purchased);
+            add(current, line.quantity, RuleId::LIC003)?;
+            *slot = (ty, source, dest, line.quantity);
+        }
+        let l = &mut self.licenses;
+        let Entry::Vacant(vacant) = l.keys.entry(key.clone()) else {
+            return Err(Error::IdempotencyConflict {
+                rule: RuleId::LIC009,
+                key: key.to_string(),
+            });
+        };
+        for (ty, source, dest, quantity) in resolved.iter().take(lines.len()) {
+            if let Some(pool) = l.pools.get_mut(*source) {
+                pool.purchased = pool.purchased.saturating_sub(*quantity);
+            }
+            let dest = match dest {
+                Some(d) => *d,
+                None => new_pool(&mut l.pools, &mut l.pool_ids, to, *ty),
+            };
+            if let Some(pool) = l.pools.get_mut(dest) {
+                pool.purchased = pool.purchased.saturating_add(*quantity);
+            }
+        }
+        vacant.insert(KeyRecord {
+            key: key.clone(),
+            from,
+            to,
+            lines: lines.to_vec(),
         });
         Ok(())
     }
@@ -2105,7 +2152,11 @@ impl SmartAccount {
             procurement: l.history.clone(),
             holding: l.lots.clone(),
             deliveries: l.deliveries.clone(),
-            keys: l.keys.values().cloned().collect(),
+            keys: {
+                let mut keys: Vec<KeyRecord> = l.keys.values().cloned().collect();
+                keys.sort_by(|a, b| a.key.cmp(&b.key));
+                keys
+            },
             transfers: l.transfers.values().cloned().collect(),
         }
     }

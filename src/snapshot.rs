@@ -459,7 +459,11 @@ impl Directory {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
-        for (event, origin) in events.iter().zip(origins(&snap)).skip(1) {
+        // Every canonical event is applied, whether or not it has an origin for error paths
+        // (zipping the two once dropped the agreement acceptance).
+        let origins = origins(&snap);
+        for (k, event) in events.iter().enumerate().skip(1) {
+            let origin = origins.get(k).map_or("", String::as_str);
             account.apply(event).map_err(|error| SnapshotError {
                 path: format!("{path}{origin}"),
                 error,

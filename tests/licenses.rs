@@ -620,7 +620,7 @@ fn lic006_overage_shows_as_shortfall_until_a_true_up() {
 fn lic007_days_a_term_ran_undelivered_are_reported() {
     let w = world();
     let l = &w.licensing;
-    let delivered_on = w.at.to_string()[..10].parse::<Date>().unwrap();
+    let delivered_on = jiff::tz::Offset::UTC.to_datetime(w.at).date();
     let expected = l.aged_since.until(delivered_on).unwrap().get_days();
     assert!(expected > 100);
     // Sam's Bikes received 5 of the aged term licenses, which had run since shipping.
@@ -1211,4 +1211,27 @@ fn ev001_a_snapshot_with_licenses_round_trips_and_bad_items_name_their_path() {
     let old: smart_accounts::Snapshot = serde_json::from_value(json).unwrap();
     let loaded = Directory::from_snapshot(old).unwrap();
     assert_eq!(loaded.account(w.acme.sa).unwrap().compliance().count(), 0);
+}
+
+#[test]
+fn ev003_a_snapshot_without_log_keeps_the_agreement_acceptance() {
+    let mut w = world();
+    let acme = w.acme;
+    w.dir
+        .execute(
+            &Actor::User(acme.dave),
+            w.at,
+            smart_accounts::Command::AcceptAgreement { sa: acme.sa },
+        )
+        .unwrap();
+    let mut snapshot = w.dir.to_snapshot();
+    for a in &mut snapshot.accounts {
+        a.events.clear();
+    }
+    let loaded = Directory::from_snapshot(snapshot).unwrap();
+    let account = loaded.account(acme.sa).unwrap();
+    assert_eq!(account.agreement().map(|a| a.by), Some(acme.dave));
+    assert_eq!(account, w.dir.account(acme.sa).unwrap());
+    let log = loaded.events(acme.alice, acme.sa).unwrap();
+    assert_eq!(&SmartAccount::replay(log).unwrap(), account);
 }
