@@ -11,6 +11,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -898,7 +899,7 @@ pub(crate) struct Licenses {
     pool_ids: BTreeMap<(VaId, u32), u32>,
     classic: BTreeMap<License, u64>,
     devices: BTreeMap<DeviceId, Device>,
-    keys: HashMap<IdempotencyKey, KeyRecord>,
+    keys: HashMap<IdempotencyKey, KeyRecord, BuildHasherDefault<KeyHasher>>,
     transfers: BTreeMap<TransferId, CrossSaTransfer>,
     history: Vec<Procurement>,
     order_lines: BTreeMap<OrderLine, usize>,
@@ -976,6 +977,45 @@ impl PartialEq for Licenses {
     }
 }
 impl Eq for Licenses {}
+
+/// The hasher of the idempotency-key map: keys are short strings, looked up on every transfer.
+/// Multiply-rotate over 8-byte words with a final avalanche; deterministic (no per-process
+/// seed), so a map's layout is reproducible. Hash flooding would slow only the account whose
+/// authorised users chose the keys.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyHasher(u64);
+
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            h = (h ^ w).wrapping_mul(MIX).rotate_left(29);
+        }
+        let rest = words.remainder();
+        let mut last = [0u8; 8];
+        last.iter_mut().zip(rest).for_each(|(b, r)| *b = *r);
+        let tail = u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59);
+        self.0 = (h ^ tail).wrapping_mul(MIX).rotate_left(29);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0 ^ u64::from(i)).wrapping_mul(MIX).rotate_left(29);
+    }
+
+    fn finish(&self) -> u64 {
+        // murmur3's 64-bit finalizer: every input bit reaches every output bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
 
 /// Appends an empty pool and indexes it.
 fn new_pool(

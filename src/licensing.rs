@@ -85,7 +85,10 @@ impl Directory {
     }
 
     /// Transfers licenses between two Virtual Accounts of one account
-    /// ([`LicenseCommand::Transfer`], LIC003, LIC009). Returns the event, or none for a retry.
+    /// ([`LicenseCommand::Transfer`], LIC003, LIC009). Returns the event it appended to the
+    /// account's log, or `None` for a retry (same key, same request), which changes nothing.
+    /// The same as running the command through [`Directory::execute`], without copying the
+    /// event out.
     ///
     /// # Errors
     ///
@@ -98,17 +101,61 @@ impl Directory {
         to: VaId,
         lines: Vec<TransferLine>,
         key: IdempotencyKey,
-    ) -> Result<Vec<Event>, Error> {
-        self.execute_license(
-            actor,
+    ) -> Result<Option<&Event>, Error> {
+        let command = LicenseCommand::Transfer {
+            from,
+            to,
+            lines,
+            key,
+        };
+        match self.plan_license(actor, command)? {
+            Planned::One(sa, changes) => {
+                let mut changes = changes.into_iter();
+                match (changes.next(), changes.next()) {
+                    (None, _) => Ok(None),
+                    (Some(change), None) => self.commit_one(sa, actor, at, change).map(Some),
+                    (Some(first), Some(second)) => {
+                        let mut all = vec![first, second];
+                        all.extend(changes);
+                        self.commit(sa, actor, at, all)?;
+                        Ok(self.accounts.get(&sa).and_then(|e| e.log.last()))
+                    }
+                }
+            }
+            planned @ Planned::Pair { .. } => planned.single().map(|_| None),
+        }
+    }
+
+    /// Applies one change to an account in place and moves its event into the log (no copy).
+    fn commit_one(
+        &mut self,
+        sa: SaId,
+        actor: &Actor,
+        at: Timestamp,
+        change: Change,
+    ) -> Result<&Event, Error> {
+        let missing = Error::NotFound {
+            rule: RuleId::LIC003,
+            entity: Entity::Account(sa),
+        };
+        let actor = self.recorded(actor);
+        let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
+        let event = Event {
+            sa,
+            seq: entry.log.len() as u64 + 1,
             at,
-            LicenseCommand::Transfer {
-                from,
-                to,
-                lines,
-                key,
-            },
-        )
+            actor,
+            change,
+        };
+        entry
+            .account
+            .as_mut()
+            .ok_or(missing.clone())?
+            .apply(&event)?;
+        self.reindex(&event);
+        let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
+        entry.log.push(event);
+        entry.log.last().ok_or(missing)
     }
 
     /// Registers a device ([`LicenseCommand::RegisterDevice`], DEV001).

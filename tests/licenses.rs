@@ -807,6 +807,37 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
     );
     assert!(matches!(err, Error::InvalidQuantity { .. }));
     assert!(err.to_string().contains("overflow"));
+    // The typed helper returns the event it appended, and nothing for a retry.
+    let lines = vec![line(&ise, 2)];
+    let event = w
+        .dir
+        .transfer(
+            &alice,
+            at,
+            acme.default_va,
+            acme.us,
+            lines.clone(),
+            key("typed"),
+        )
+        .unwrap()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        w.dir.events(acme.alice, acme.sa).unwrap().last(),
+        Some(&event)
+    );
+    assert!(matches!(
+        event.change,
+        Change::License(LicenseChange::Transferred { to, .. }) if to == acme.us
+    ));
+    let before = w.dir.clone();
+    assert!(
+        w.dir
+            .transfer(&alice, at, acme.default_va, acme.us, lines, key("typed"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(w.dir, before);
     // Two lines of one type are merged into one.
     let events = w
         .dir
