@@ -460,12 +460,11 @@ impl Directory {
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
         // Every canonical event is applied, whether or not it has an origin for error paths
-        // (zipping the two once dropped the agreement acceptance).
+        // (a `zip` would silently drop the events past the end of `origins`).
         let origins = origins(&snap);
         for (k, event) in events.iter().enumerate().skip(1) {
-            let origin = origins.get(k).map_or("", String::as_str);
             account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{origin}"),
+                path: format!("{path}{}", origins.get(k).map_or("", String::as_str)),
                 error,
             })?;
         }

@@ -47,6 +47,7 @@ fn ev003_snapshot_without_log_gets_a_replayable_imported_log() {
     assert_eq!(globex.status(), smart_accounts::AccountStatus::Pending);
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn ev003_snapshot_with_log_round_trips_through_json() {
     let world = fixtures::world().unwrap();
