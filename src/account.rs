@@ -275,6 +275,8 @@ pub struct SmartAccount {
     pub(crate) tree: VaTree,
     pub(crate) bindings: BTreeMap<(UserId, Option<VaId>), Binding>,
     pub(crate) agreement: Option<Acceptance>,
+    /// Licenses and devices (`crate::license`).
+    pub(crate) licenses: crate::license::Licenses,
 }
 
 impl SmartAccount {
@@ -413,6 +415,7 @@ impl SmartAccount {
             tree,
             bindings: BTreeMap::new(),
             agreement: None,
+            licenses: crate::license::Licenses::default(),
         })
     }
 
@@ -520,6 +523,12 @@ impl SmartAccount {
                     return Err(Error::NotEmpty {
                         va: *va,
                         what: "child virtual accounts",
+                    });
+                }
+                if self.va_holds_licenses(*va) {
+                    return Err(Error::NotEmpty {
+                        va: *va,
+                        what: "licenses or devices",
                     });
                 }
                 if self.bindings.values().any(|b| b.va == Some(*va)) {
@@ -647,6 +656,7 @@ impl SmartAccount {
                     at: event.at,
                 });
             }
+            Change::License(change) => self.apply_license(event, change)?,
         }
         Ok(())
     }

@@ -8,6 +8,8 @@ mod directory;
 mod error;
 mod event;
 mod ids;
+pub mod license;
+mod licensing;
 mod model;
 pub mod policy;
 pub mod quote;
@@ -30,6 +32,11 @@ pub use directory::{Command, Config, Directory};
 pub use error::{Entity, Error};
 pub use event::{Change, Event, RecordedActor};
 pub use ids::{OrgId, SaId, UserId, VaId};
+pub use license::{
+    Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term, TransferId,
+    TransferLine,
+};
 pub use model::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
@@ -37,7 +44,7 @@ pub use model::{
 pub use policy::PolicyCalendar;
 pub use quote::Quote;
 pub use rules::RuleId;
-pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
+pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
 pub use validate::{Report, Stage, Verdict, validate};
 
