@@ -135,7 +135,19 @@ impl VaTree {
     }
 
     pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
-        self.names.get(&name_key(name.trim())).copied()
+        let name = name.trim();
+        // Names are compared ignoring case (VA003). Lowercase ASCII names in a stack buffer, so
+        // the lookup of an order line's VA does not allocate; other names take `to_lowercase`.
+        let mut buf = [0u8; MAX_NAME];
+        if let Some(key) = buf.get_mut(..name.len()).filter(|_| name.is_ascii()) {
+            key.copy_from_slice(name.as_bytes());
+            key.make_ascii_lowercase();
+            return std::str::from_utf8(key)
+                .ok()
+                .and_then(|k| self.names.get(k))
+                .copied();
+        }
+        self.names.get(&name_key(name)).copied()
     }
 
     fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {
@@ -277,6 +289,8 @@ pub struct SmartAccount {
     pub(crate) tree: VaTree,
     pub(crate) bindings: BTreeMap<(UserId, Option<VaId>), Binding>,
     pub(crate) agreement: Option<Acceptance>,
+    /// Licenses and devices (`crate::license`).
+    pub(crate) licenses: crate::license::Licenses,
 }
 
 impl SmartAccount {
@@ -415,6 +429,7 @@ impl SmartAccount {
             tree,
             bindings: BTreeMap::new(),
             agreement: None,
+            licenses: crate::license::Licenses::default(),
         })
     }
 
@@ -522,6 +537,12 @@ impl SmartAccount {
                     return Err(Error::NotEmpty {
                         va: *va,
                         what: "child virtual accounts",
+                    });
+                }
+                if self.va_holds_licenses(*va) {
+                    return Err(Error::NotEmpty {
+                        va: *va,
+                        what: "licenses or devices",
                     });
                 }
                 if self.bindings.values().any(|b| b.va == Some(*va)) {
@@ -649,6 +670,7 @@ impl SmartAccount {
                     at: event.at,
                 });
             }
+            Change::License(change) => self.apply_license(event, change)?,
         }
         Ok(())
     }

@@ -179,6 +179,8 @@ pub enum Command {
         /// The account.
         sa: SaId,
     },
+    /// A license or device command (LIC, DEV rules).
+    License(crate::license::LicenseCommand),
 }
 
 /// The place of a Virtual Account in the fast index: its account, level and path from the top.
@@ -372,6 +374,8 @@ pub struct Directory {
     pub(crate) slots: Vec<VaSlot>,
     /// Indexed by `UserId`.
     pub(crate) grants: Vec<GrantList>,
+    /// Which account each registered device belongs to (DEV001).
+    pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
     pub(crate) next_user: u32,
     pub(crate) next_sa: u32,
@@ -655,13 +659,18 @@ impl Directory {
         }
     }
 
-    fn require(&self, actor: &Actor, action: Action, target: Target) -> Result<UserId, Error> {
+    pub(crate) fn require(
+        &self,
+        actor: &Actor,
+        action: Action,
+        target: Target,
+    ) -> Result<UserId, Error> {
         let user = self.acting_user(actor)?;
         self.require_user(user, action, target)?;
         Ok(user)
     }
 
-    fn acting_user(&self, actor: &Actor) -> Result<UserId, Error> {
+    pub(crate) fn acting_user(&self, actor: &Actor) -> Result<UserId, Error> {
         match actor {
             Actor::User(user) if self.users.contains_key(user) => Ok(*user),
             Actor::User(user) => Err(Error::NotFound {
@@ -685,7 +694,7 @@ impl Directory {
         }
     }
 
-    fn active_account(&self, sa: SaId, rule: RuleId) -> Result<&SmartAccount, Error> {
+    pub(crate) fn active_account(&self, sa: SaId, rule: RuleId) -> Result<&SmartAccount, Error> {
         let account = self.account(sa).ok_or(Error::NotFound {
             rule,
             entity: Entity::Account(sa),
@@ -696,7 +705,7 @@ impl Directory {
         Ok(account)
     }
 
-    fn va_in_active(
+    pub(crate) fn va_in_active(
         &self,
         va: VaId,
         rule: RuleId,
@@ -739,6 +748,9 @@ impl Directory {
         at: Timestamp,
         command: Command,
     ) -> Result<Vec<Event>, Error> {
+        if let Command::License(command) = command {
+            return self.execute_license(actor, at, command);
+        }
         let (sa, changes) = self.plan(actor, command)?;
         self.commit(sa, actor, at, changes)
     }
@@ -976,6 +988,7 @@ impl Directory {
                 let by = self.require(actor, Action::AcceptAgreement, Target::Account(sa))?;
                 Ok((sa, vec![Change::AgreementAccepted { by }]))
             }
+            Command::License(command) => self.plan_license(actor, command)?.single(),
         }
     }
 
@@ -1171,7 +1184,7 @@ impl Directory {
     /// Applies planned changes as events. A single change is applied in place (apply checks
     /// before it mutates); several are applied to a copy that replaces the account only when all
     /// succeeded, so a refused command changes nothing.
-    fn commit(
+    pub(crate) fn commit(
         &mut self,
         sa: SaId,
         actor: &Actor,
@@ -1292,6 +1305,7 @@ impl Directory {
                     grants.set(sa, *va, grant);
                 }
             }
+            Change::License(change) => self.reindex_license(sa, change),
             _ => {}
         }
     }

@@ -163,4 +163,6 @@ pub enum Change {
         /// Who accepted it.
         by: UserId,
     },
+    /// Licenses or devices changed (LIC, DEV rules).
+    License(crate::license::LicenseChange),
 }

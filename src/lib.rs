@@ -8,15 +8,23 @@ mod directory;
 mod error;
 mod event;
 mod ids;
+pub mod license;
+mod licensing;
 mod model;
+pub mod policy;
+pub mod quote;
 pub mod rules;
 mod snapshot;
 mod text;
+pub mod validate;
 
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+
+#[cfg(feature = "proptest")]
+pub mod quote_strategies;
 
 pub use account::{Acceptance, Binding, MAX_LEVEL, SmartAccount, VirtualAccount};
 pub use check::{Decision, Effect, Holder, Reason, Via};
@@ -24,13 +32,21 @@ pub use directory::{Command, Config, Directory};
 pub use error::{Entity, Error};
 pub use event::{Change, Event, RecordedActor};
 pub use ids::{OrgId, SaId, UserId, VaId};
+pub use license::{
+    Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term, TransferId,
+    TransferLine,
+};
 pub use model::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
 };
+pub use policy::PolicyCalendar;
+pub use quote::Quote;
 pub use rules::RuleId;
-pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
+pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
+pub use validate::{Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.
 pub mod _design {

@@ -10,6 +10,10 @@ use crate::directory::{Config, Directory, Entry};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::license::{
+    ClassicBalance, CrossSaTransfer, Delivery, Device, HoldingLot, KeyRecord, LicenseChange,
+    Opening, PoolBalance, Procurement,
+};
 use crate::model::{
     AccountKind, AccountStatus, Identifier, Inheritance, NewUser, OrgKind, Organization, User,
     Visibility,
@@ -65,11 +69,105 @@ pub struct AccountSnapshot {
     /// The agreement acceptance, if any.
     #[cfg_attr(feature = "serde", serde(default))]
     pub agreement: Option<Acceptance>,
+    /// Licenses and devices. Absent in snapshots written before licenses existed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub licenses: LicenseSnapshot,
     /// The event log. When present it must replay to exactly this state (EV003). An account
     /// loaded without one gets a log rebuilt from the stated state, recorded as
     /// [`RecordedActor::Imported`], so its log always replays.
     #[cfg_attr(feature = "serde", serde(default))]
     pub events: Vec<Event>,
+}
+
+/// The licenses and devices of a Smart Account in a snapshot. Loading pushes each item through
+/// the account's `apply` as an opening balance ([`crate::license::Opening`]), so it is checked
+/// like the change that would have produced it; errors name paths such as
+/// `accounts[0].licenses.devices[2]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct LicenseSnapshot {
+    /// Pools: purchased and reserved per Virtual Account and license type.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub pools: Vec<PoolBalance>,
+    /// The License Registration Portal record (Classic licenses).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub classic: Vec<ClassicBalance>,
+    /// Devices, with what they consume (which makes the pools' consumed quantities).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub devices: Vec<Device>,
+    /// The procurement history (EV002).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub procurement: Vec<Procurement>,
+    /// Licenses waiting in a holding account (LIC008), oldest first.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub holding: Vec<HoldingLot>,
+    /// Term subscriptions delivered to this customer account (LIC007).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub deliveries: Vec<Delivery>,
+    /// Idempotency keys already used (LIC009).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub keys: Vec<KeyRecord>,
+    /// Transfers between accounts already recorded (LIC004).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub transfers: Vec<CrossSaTransfer>,
+}
+
+impl LicenseSnapshot {
+    /// The opening-balance items, in loading order, each with its path below `licenses`.
+    fn items(&self) -> Vec<(String, Opening)> {
+        let mut out = Vec::new();
+        let mut push = |field: &str, items: Vec<Opening>| {
+            for (i, item) in items.into_iter().enumerate() {
+                out.push((format!(".licenses.{field}[{i}]"), item));
+            }
+        };
+        push(
+            "pools",
+            self.pools.iter().cloned().map(Opening::Pool).collect(),
+        );
+        push(
+            "classic",
+            self.classic.iter().cloned().map(Opening::Classic).collect(),
+        );
+        push(
+            "procurement",
+            self.procurement
+                .iter()
+                .cloned()
+                .map(Opening::Procurement)
+                .collect(),
+        );
+        push(
+            "holding",
+            self.holding.iter().cloned().map(Opening::Lot).collect(),
+        );
+        push(
+            "deliveries",
+            self.deliveries
+                .iter()
+                .cloned()
+                .map(Opening::Delivery)
+                .collect(),
+        );
+        push(
+            "keys",
+            self.keys.iter().cloned().map(Opening::Key).collect(),
+        );
+        push(
+            "transfers",
+            self.transfers
+                .iter()
+                .cloned()
+                .map(Opening::Transfer)
+                .collect(),
+        );
+        push(
+            "devices",
+            self.devices.iter().cloned().map(Opening::Device).collect(),
+        );
+        out
+    }
 }
 
 /// A whole directory as plain data. `Directory` serializes through this type, and
@@ -154,6 +252,7 @@ impl Directory {
                         .collect(),
                     roles: a.roles().copied().collect(),
                     agreement: a.agreement,
+                    licenses: a.opening_items(),
                     events: entry.log.clone(),
                 })
             })
@@ -334,6 +433,27 @@ impl Directory {
             }));
         }
 
+        if snap.status == AccountStatus::Pending
+            && (!snap.licenses.devices.is_empty()
+                || snap.licenses.pools.iter().any(|p| p.reserved > 0))
+        {
+            return Err(err(Error::NotUsable {
+                sa,
+                what: "consumed or reserved",
+                reason: "it is pending",
+            }));
+        }
+        for (j, d) in snap.licenses.devices.iter().enumerate() {
+            if let Some(other) = self.devices.get(&d.id) {
+                return Err(SnapshotError {
+                    path: format!("{path}.licenses.devices[{j}]"),
+                    error: Error::DuplicateDevice {
+                        device: d.id.to_string(),
+                        sa: *other,
+                    },
+                });
+            }
+        }
         let events = canonical_events(&path, &snap)?;
         let Some(first) = events.first() else {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
@@ -410,6 +530,7 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .map(|(j, _)| format!(".vas[{j}]")),
     );
     out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
+    out.extend(snap.licenses.items().into_iter().map(|(p, _)| p));
     if snap.agreement.is_some() {
         out.push(".agreement".into());
     }
@@ -534,6 +655,12 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             inheritance,
         });
     }
+    changes.extend(
+        snap.licenses
+            .items()
+            .into_iter()
+            .map(|(_, item)| Change::License(LicenseChange::Opening(item))),
+    );
     let mut events: Vec<Event> = (1u64..)
         .zip(changes)
         .map(|(seq, change)| Event {

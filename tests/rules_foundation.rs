@@ -239,6 +239,35 @@ fn sa002_default_va_cannot_be_deleted_and_moves_only_to_top_level() {
         .filter(|v| v.id() == account.default_va())
         .count();
     assert_eq!(defaults, 1);
+    // The old default still holds the fixture's licenses: it can be deleted only once empty
+    // (VA005), so release the reservation and move its licenses to the new default first.
+    let ise = w.licensing.ise.clone();
+    let old = w.acme.default_va;
+    w.dir
+        .license(
+            &alice,
+            at(),
+            smart_accounts::LicenseCommand::ReleaseReservation {
+                va: old,
+                license: ise.clone(),
+                quantity: 2,
+            },
+        )
+        .unwrap();
+    let held = w.dir.account(w.acme.sa).unwrap().available(old, &ise);
+    w.dir
+        .transfer(
+            &alice,
+            at(),
+            old,
+            w.acme.emea,
+            vec![smart_accounts::TransferLine {
+                license: ise,
+                quantity: held,
+            }],
+            smart_accounts::IdempotencyKey::parse("empty-old-default").unwrap(),
+        )
+        .unwrap();
     accepted(
         &mut w.dir,
         &alice,

@@ -1,5 +1,6 @@
-//! Property: arbitrary public values (commands, events, changes, decisions, rule IDs, role and
-//! action sets, users, ...) serialize to JSON and read back equal, and display without panicking.
+//! Property: arbitrary public values (commands, license commands, events, changes, decisions,
+//! quotes, rule IDs, role and action sets, users, ...) serialize to JSON and read back equal,
+//! and display without panicking.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -8,7 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use smart_accounts::{
     Acceptance, ActionSet, Actor, Binding, Change, Command, Decision, Entity, Event, Holder,
-    Identifier, NewUser, Organization, Reason, RecordedActor, RoleSet, RuleId, Target, User, Via,
+    Identifier, NewUser, Organization, Quote, Reason, RecordedActor, RoleSet, RuleId, Stage,
+    Target, User, Via,
 };
 
 #[derive(Debug, Arbitrary)]
@@ -33,6 +35,8 @@ enum Value {
     User(User),
     ActionSet(ActionSet),
     RoleSet(RoleSet),
+    Quote(Quote),
+    Stage(Stage),
 }
 
 fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
@@ -84,6 +88,8 @@ fuzz_target!(|value: Value| {
         Value::Organization(v) => round_trip(v),
         Value::User(v) => round_trip(v),
         Value::ActionSet(v) => round_trip(v),
+        Value::Quote(v) => round_trip(v),
+        Value::Stage(v) => round_trip(v),
         Value::RoleSet(v) => {
             round_trip(v);
             let _ = v.to_string();
