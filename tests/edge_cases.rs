@@ -522,3 +522,63 @@ fn sa005_a_second_limited_use_account_for_one_email_in_a_snapshot_is_refused() {
     .rule();
     load_refused(snap, &path, expected, "sam.bikes@gmail.com");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mutation survivors of src/check.rs, killed
+
+#[test]
+fn role009_an_unregistered_id_inside_the_grant_table_is_an_unknown_user() {
+    // Identifiers start at 1, so the grant table's slot 0 exists but belongs to no user: the
+    // check must still say "unknown user", not "no role" (a mutant dropping the `!` in the
+    // registered-user filter of `check` survived without this).
+    let w = world();
+    let ghost = UserId::new(0);
+    let decision = w
+        .dir
+        .check(ghost, Action::ViewAccount, Target::Va(w.acme.emea));
+    assert_eq!(decision.reason, Reason::UnknownUser);
+    assert_eq!(decision.effect, Effect::Deny);
+    // oscar is registered and holds no role: that is a different answer.
+    let oscar = w
+        .dir
+        .check(w.acme.oscar, Action::ViewAccount, Target::Va(w.acme.emea));
+    assert!(matches!(
+        oscar.reason,
+        Reason::NotGranted { held: None, .. }
+    ));
+}
+
+#[test]
+fn role010_targets_of_an_account_only_role_is_that_va_alone() {
+    // An "account only" VA role on a VA with children reaches none of them (ROLE004): the
+    // reverse query lists the VA alone (a mutant treating every VA role as "and children"
+    // survived: the fixture's account-only role sits on a VA without children).
+    let mut w = world();
+    let me = Actor::User(w.acme.alice);
+    w.dir
+        .assign_role(
+            &me,
+            w.at,
+            w.acme.oscar,
+            Target::Va(w.acme.emea),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+        )
+        .unwrap();
+    assert!(
+        !w.dir
+            .account(w.acme.sa)
+            .unwrap()
+            .children(Some(w.acme.emea))
+            .is_empty()
+    );
+    assert_eq!(
+        w.dir.targets_of(w.acme.oscar, Action::ViewAccount),
+        vec![Target::Va(w.acme.emea)]
+    );
+    assert!(!w.dir.is_allowed(
+        w.acme.oscar,
+        Action::ViewAccount,
+        Target::Va(w.acme.emea_sales)
+    ));
+}
