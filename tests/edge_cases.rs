@@ -437,6 +437,21 @@ fn arbitrary_values_are_valid_and_sets_hold_only_real_members() {
         let email = Email::arbitrary(&mut u).unwrap();
         assert_eq!(Email::parse(email.as_str()).unwrap(), email);
     }
+    for start in 0..64 {
+        let mut u = Unstructured::new(&bytes[start..]);
+        let sku = smart_accounts::Sku::arbitrary(&mut u).unwrap();
+        assert_eq!(smart_accounts::Sku::parse(sku.as_str()).unwrap(), sku);
+        let country = smart_accounts::quote::Country::arbitrary(&mut u).unwrap();
+        assert_eq!(
+            smart_accounts::quote::Country::parse(country.as_str()).unwrap(),
+            country
+        );
+        let line = smart_accounts::quote::LineId::arbitrary(&mut u).unwrap();
+        assert!(
+            ["1.0", "2.0", "3.0", "4.0"].contains(&line.as_str()),
+            "{line}"
+        );
+    }
     let ones = [0xff_u8; 8];
     let actions = ActionSet::arbitrary(&mut Unstructured::new(&ones)).unwrap();
     assert_eq!(actions, ActionSet::EVERY);
@@ -581,4 +596,46 @@ fn role010_targets_of_an_account_only_role_is_that_va_alone() {
         Action::ViewAccount,
         Target::Va(w.acme.emea_sales)
     ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quote values and policy texts
+
+#[test]
+fn q008_invalid_country_codes_say_what_and_why_with_a_clipped_value() {
+    use smart_accounts::quote::Country;
+    for (text, why) in [
+        ("jp", "two uppercase letters"),
+        ("Japan", "two uppercase letters"),
+        ("XA", "private use"),
+        ("QM", "private use"),
+        ("AA", "private use"),
+    ] {
+        let err = Country::parse(text).expect_err(text);
+        assert_eq!(err.what(), "country code");
+        assert_eq!(err.value(), text);
+        let message = err.to_string();
+        assert!(message.starts_with("Q008: `"), "{message}");
+        assert!(message.contains(why), "{message}");
+    }
+    let long = "Z".repeat(500);
+    let err = Country::parse(&long).expect_err("too long");
+    assert_eq!(
+        err.value().chars().count(),
+        81,
+        "clipped to 80 characters and an ellipsis"
+    );
+    assert_eq!("QL".parse::<Country>().unwrap().to_string(), "QL");
+    assert_eq!(Country::try_from("JP".to_owned()).unwrap(), Country::JP);
+}
+
+#[test]
+fn q005_policy_actions_read_as_documented() {
+    use smart_accounts::policy::PolicyAction;
+    assert_eq!(PolicyAction::None.to_string(), "no requirement");
+    assert_eq!(PolicyAction::Warn.to_string(), "monitored (warning only)");
+    assert_eq!(
+        PolicyAction::Block.to_string(),
+        "enforced (blocks submission)"
+    );
 }
