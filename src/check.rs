@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use jiff::civil::Date;
+
 use crate::directory::{Directory, Grant, VaSlot};
 use crate::ids::{SaId, UserId, VaId};
 use crate::model::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
@@ -204,6 +206,9 @@ impl Directory {
     /// Whether `user` may perform `action` on `target`: the fast path of [`Directory::check`],
     /// without the explanation. Unknown users and targets are denied.
     ///
+    /// Bindings that carry an expiry date (PTR005) are **not** counted: without a date nobody
+    /// can say they have not expired. Use [`Directory::is_allowed_on`] to count them.
+    ///
     /// # Examples
     ///
     /// ```
@@ -223,6 +228,62 @@ impl Directory {
         let Some(grants) = self.grants.get(user.index()) else {
             return false;
         };
+        self.allowed_by(grants.iter(), action, target)
+    }
+
+    /// Whether `user` may perform `action` on `target` on the day `date`: as
+    /// [`Directory::is_allowed`], and bindings with an expiry count when `date` is before their
+    /// expiry. From its expiry date on, a binding allows nothing (PTR005).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{Action, Actor, Command, Target, fixtures};
+    ///
+    /// let mut world = fixtures::world()?;
+    /// let (acme, nina) = (world.acme, world.partner.nina);
+    /// let target = Target::Va(acme.americas);
+    /// world.dir.execute(&Actor::User(acme.alice), world.at, Command::SetRoleExpiry {
+    ///     user: nina,
+    ///     target,
+    ///     expires: Some("2026-06-30".parse()?),
+    /// })?;
+    /// let act = Action::ManageLicenses;
+    /// assert!(world.dir.is_allowed_on(nina, act, target, "2026-06-29".parse()?));
+    /// assert!(!world.dir.is_allowed_on(nina, act, target, "2026-06-30".parse()?));
+    /// // Without a date, a binding that expires is not counted.
+    /// assert!(!world.dir.is_allowed(nina, act, target));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_allowed_on(&self, user: UserId, action: Action, target: Target, date: Date) -> bool {
+        let Some(grants) = self.grants.get(user.index()) else {
+            return false;
+        };
+        if self.allowed_by(grants.iter(), action, target) {
+            return true;
+        }
+        match self.dated.get(user.index()) {
+            Some(dated) if !dated.is_empty() => self.allowed_by(
+                dated
+                    .iter()
+                    .filter(|g| g.expires.is_none_or(|end| date < end)),
+                action,
+                target,
+            ),
+            _ => false,
+        }
+    }
+
+    #[inline(always)]
+    fn allowed_by<'a>(
+        &self,
+        mut grants: impl Iterator<Item = &'a Grant>,
+        action: Action,
+        target: Target,
+    ) -> bool {
         match target {
             Target::Va(va) => {
                 let Some(slot) = self.slot(va) else {
@@ -231,7 +292,7 @@ impl Directory {
                 let bit = action.bit();
                 let account_level = action.is_account_level();
                 let level = usize::from(slot.level);
-                grants.iter().any(|g| {
+                grants.any(|g| {
                     if g.sa != slot.sa || g.role.actions().bits() & bit == 0 {
                         return false;
                     }
@@ -248,17 +309,37 @@ impl Directory {
                     }
                 })
             }
-            Target::Account(sa) => grants
-                .iter()
-                .any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action)),
+            Target::Account(sa) => {
+                grants.any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action))
+            }
         }
     }
 
     /// Checks a permission and explains the answer (ROLE009): the binding that allowed it and
     /// where it was inherited from, or, on a deny, the closest binding held and the roles that
     /// would allow it.
+    ///
+    /// Like [`Directory::is_allowed`], it does not count bindings that carry an expiry date;
+    /// [`Directory::check_on`] does.
     #[must_use]
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
+        self.check_with(user, action, target, None)
+    }
+
+    /// Checks a permission on the day `date` and explains the answer: as [`Directory::check`],
+    /// and bindings with an expiry count when `date` is before their expiry (PTR005).
+    #[must_use]
+    pub fn check_on(&self, user: UserId, action: Action, target: Target, date: Date) -> Decision {
+        self.check_with(user, action, target, Some(date))
+    }
+
+    fn check_with(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+        date: Option<Date>,
+    ) -> Decision {
         let decide = |effect, reason| Decision {
             user,
             action,
@@ -273,6 +354,14 @@ impl Directory {
         else {
             return decide(Effect::Deny, Reason::UnknownUser);
         };
+        let dated = match (date, self.dated.get(user.index())) {
+            (Some(on), Some(dated)) => dated
+                .iter()
+                .filter(|g| g.expires.is_none_or(|end| on < end))
+                .copied()
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut best_allow: Option<(Via, u8)> = None;
         let mut best_held: Option<(Via, u8)> = None;
         match target {
@@ -280,7 +369,7 @@ impl Directory {
                 let Some(slot) = self.slot(va) else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
-                for grant in grants {
+                for grant in grants.iter().chain(&dated) {
                     let Some((via, bound_level)) = grant.covers_va(slot, action) else {
                         continue;
                     };
@@ -299,7 +388,7 @@ impl Directory {
                 if self.account(sa).is_none() {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 }
-                for grant in grants {
+                for grant in grants.iter().chain(&dated) {
                     let Some(via) = grant.covers_account(sa) else {
                         continue;
                     };
@@ -323,7 +412,8 @@ impl Directory {
         }
     }
 
-    /// Every action `user` may perform on `target` (ROLE010).
+    /// Every action `user` may perform on `target` (ROLE010). Bindings with an expiry date are
+    /// not counted, as in [`Directory::is_allowed`].
     #[must_use]
     pub fn actions_of(&self, user: UserId, target: Target) -> ActionSet {
         let Some(grants) = self.grants.get(user.index()) else {
@@ -362,7 +452,8 @@ impl Directory {
     /// Every Smart Account and Virtual Account on which `user` may perform `action` (ROLE010):
     /// complete, sorted, without duplicates. A Smart Account appears as [`Target::Account`]
     /// when an account role allows the action there; its Virtual Accounts follow for actions
-    /// that are not account-level.
+    /// that are not account-level. Bindings with an expiry date are not counted, as in
+    /// [`Directory::is_allowed`].
     #[must_use]
     pub fn targets_of(&self, user: UserId, action: Action) -> Vec<Target> {
         let Some(grants) = self.grants.get(user.index()) else {
@@ -394,6 +485,7 @@ impl Directory {
 
     /// Every user holding a role that covers `va`, directly or inherited, with the binding
     /// (ROLE010), sorted by user, then from the account down to the Virtual Account itself.
+    /// Every binding is listed, including ones with an expiry (see [`crate::Binding::expires`]).
     #[must_use]
     pub fn holders(&self, va: VaId) -> Vec<Holder> {
         let Some(slot) = self.slot(va) else {
@@ -410,6 +502,7 @@ impl Directory {
                     va: b.va,
                     role: b.role,
                     children: b.inheritance == Inheritance::AccountAndChildren,
+                    expires: b.expires,
                 };
                 grant
                     .covers_va(slot, Action::ViewAccount)

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 
 use crate::account::{MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
 use crate::error::{Entity, Error};
@@ -23,6 +24,18 @@ pub struct Config {
     /// Public email domains (SA005): never a Customer account domain; their users get Limited
     /// Use accounts. The default lists the common free mail providers.
     pub public_domains: BTreeSet<Domain>,
+    /// How many days a partner access request waits for an answer before it lapses (PTR005).
+    /// Default 90.
+    #[cfg_attr(feature = "serde", serde(default = "default_lapse_days"))]
+    pub partner_request_lapse_days: u32,
+}
+
+/// The default of [`Config::partner_request_lapse_days`].
+pub const DEFAULT_REQUEST_LAPSE_DAYS: u32 = 90;
+
+#[cfg(feature = "serde")]
+fn default_lapse_days() -> u32 {
+    DEFAULT_REQUEST_LAPSE_DAYS
 }
 
 impl Default for Config {
@@ -65,7 +78,10 @@ impl Default for Config {
             .iter()
             .filter_map(|d| Domain::parse(d).ok())
             .collect();
-        Config { public_domains }
+        Config {
+            public_domains,
+            partner_request_lapse_days: DEFAULT_REQUEST_LAPSE_DAYS,
+        }
     }
 }
 
@@ -178,6 +194,65 @@ pub enum Command {
         /// The account.
         sa: SaId,
     },
+    /// Give a held role an expiry date, or take it away (PTR005). From that date on the role
+    /// allows nothing. Clearing or moving the expiry of a partner user's role needs a customer
+    /// SA Admin, like granting it (PTR001).
+    SetRoleExpiry {
+        /// The user.
+        user: UserId,
+        /// The Smart Account or Virtual Account.
+        target: Target,
+        /// The first day the role allows nothing, or `None` for no expiry.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// A partner user asks for a role on a customer's account, e.g. admin access on an account
+    /// the partner requested for the customer (PTR002). It grants nothing until a customer SA
+    /// Admin approves it, and lapses unanswered after
+    /// [`Config::partner_request_lapse_days`] (PTR005). The account may still be Pending.
+    RequestPartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The account itself (a Smart Account role) or one of its Virtual Accounts.
+        target: Target,
+        /// The role asked for; `SaAdmin` on the account is "admin access".
+        role: Role,
+        /// How far a Virtual Account role would reach.
+        inheritance: Inheritance,
+        /// An expiry for the role, if the partner wants one.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// A customer SA Admin approves a pending request: the partner user gets the role asked
+    /// for, with the earlier of the requested expiry and `expires` (PTR001, PTR002, PTR005).
+    ApprovePartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The request's identifier ([`crate::AccessRequest::id`]).
+        request: u64,
+        /// An expiry the customer sets, if any.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// A customer SA Admin rejects a pending request: it grants nothing, ever (PTR002).
+    RejectPartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The request's identifier.
+        request: u64,
+    },
+    /// A customer SA Admin revokes every role the users of a partner organization hold on the
+    /// account and rejects its pending requests (PTR003).
+    RevokePartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The partner organization.
+        org: OrgId,
+    },
+    /// A customer SA Admin records a review of partner access (PTR003, BP006).
+    ReviewPartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The partner organization reviewed, or `None` for every partner.
+        org: Option<OrgId>,
+    },
 }
 
 /// The place of a Virtual Account in the fast index: its account, level and path from the top.
@@ -215,6 +290,8 @@ pub(crate) struct Grant {
     pub(crate) va: Option<VaId>,
     pub(crate) role: Role,
     pub(crate) children: bool,
+    /// The first day the grant allows nothing; such grants live in `Directory::dated`.
+    pub(crate) expires: Option<Date>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -267,6 +344,9 @@ pub struct Directory {
     pub(crate) lu_emails: BTreeMap<Email, SaId>,
     pub(crate) slots: Vec<Option<VaSlot>>,
     pub(crate) grants: Vec<Vec<Grant>>,
+    /// The grants that carry an expiry date, per user: only the date-aware checks read them,
+    /// so the plain checks over `grants` stay as they were.
+    pub(crate) dated: Vec<Vec<Grant>>,
     pub(crate) next_org: u32,
     pub(crate) next_user: u32,
     pub(crate) next_sa: u32,
@@ -521,7 +601,22 @@ impl Directory {
         action: Action,
         target: Target,
     ) -> Result<(), Error> {
-        if self.is_allowed(user, action, target) {
+        self.require_user_on(user, action, target, None)
+    }
+
+    /// As `require_user`, counting bindings with an expiry when `on` is given.
+    pub(crate) fn require_user_on(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+        on: Option<Date>,
+    ) -> Result<(), Error> {
+        let allowed = match on {
+            None => self.is_allowed(user, action, target),
+            Some(date) => self.is_allowed_on(user, action, target, date),
+        };
+        if allowed {
             Ok(())
         } else {
             Err(Error::Denied {
@@ -534,13 +629,19 @@ impl Directory {
         }
     }
 
-    fn require(&self, actor: &Actor, action: Action, target: Target) -> Result<UserId, Error> {
+    pub(crate) fn require(
+        &self,
+        actor: &Actor,
+        on: Date,
+        action: Action,
+        target: Target,
+    ) -> Result<UserId, Error> {
         let user = self.acting_user(actor)?;
-        self.require_user(user, action, target)?;
+        self.require_user_on(user, action, target, Some(on))?;
         Ok(user)
     }
 
-    fn acting_user(&self, actor: &Actor) -> Result<UserId, Error> {
+    pub(crate) fn acting_user(&self, actor: &Actor) -> Result<UserId, Error> {
         match actor {
             Actor::User(user) if self.users.contains_key(user) => Ok(*user),
             Actor::User(user) => Err(Error::NotFound {
@@ -564,7 +665,7 @@ impl Directory {
         }
     }
 
-    fn active_account(&self, sa: SaId, rule: RuleId) -> Result<&SmartAccount, Error> {
+    pub(crate) fn active_account(&self, sa: SaId, rule: RuleId) -> Result<&SmartAccount, Error> {
         let account = self.account(sa).ok_or(Error::NotFound {
             rule,
             entity: Entity::Account(sa),
@@ -597,12 +698,13 @@ impl Directory {
     fn require_position(
         &self,
         actor: &Actor,
+        on: Date,
         sa: SaId,
         parent: Option<VaId>,
     ) -> Result<UserId, Error> {
         match parent {
-            None => self.require(actor, Action::CreateTopLevelVa, Target::Account(sa)),
-            Some(p) => self.require(actor, Action::ManageChildVas, Target::Va(p)),
+            None => self.require(actor, on, Action::CreateTopLevelVa, Target::Account(sa)),
+            Some(p) => self.require(actor, on, Action::ManageChildVas, Target::Va(p)),
         }
     }
 
@@ -618,7 +720,7 @@ impl Directory {
         at: Timestamp,
         command: Command,
     ) -> Result<Vec<Event>, Error> {
-        let (sa, changes) = self.plan(actor, command)?;
+        let (sa, changes) = self.plan(actor, crate::partners::utc_date(at), command)?;
         self.commit(sa, actor, at, changes)
     }
 
@@ -710,7 +812,14 @@ impl Directory {
     }
 
     /// Validates a command and turns it into the changes it makes, without changing anything.
-    fn plan(&self, actor: &Actor, command: Command) -> Result<(SaId, Vec<Change>), Error> {
+    /// `on` is the UTC date of the command: the actor's roles are checked as of that day, so an
+    /// expired grant cannot act (PTR005).
+    fn plan(
+        &self,
+        actor: &Actor,
+        on: Date,
+        command: Command,
+    ) -> Result<(SaId, Vec<Change>), Error> {
         match command {
             Command::RequestAccount {
                 kind,
@@ -738,7 +847,7 @@ impl Directory {
             }
             Command::RenameAccount { sa, name } => {
                 self.active_account(sa, RuleId::SA001)?;
-                self.require(actor, Action::EditAccount, Target::Account(sa))?;
+                self.require(actor, on, Action::EditAccount, Target::Account(sa))?;
                 Ok((sa, vec![Change::AccountRenamed { name }]))
             }
             Command::CreateVa { sa, parent, name } => {
@@ -749,13 +858,13 @@ impl Directory {
                         entity: Entity::Va(p),
                     });
                 }
-                self.require_position(actor, sa, parent)?;
+                self.require_position(actor, on, sa, parent)?;
                 let va = VaId::new(self.next_va.saturating_add(1).max(1));
                 Ok((sa, vec![Change::VaCreated { va, parent, name }]))
             }
             Command::RenameVa { va, name } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA003)?;
-                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, record.parent())?;
                 Ok((account.id, vec![Change::VaRenamed { va, name }]))
             }
             Command::MoveVa { va, parent } => {
@@ -778,13 +887,13 @@ impl Directory {
                         Some(_) => {}
                     }
                 }
-                self.require_position(actor, account.id, record.parent())?;
-                self.require_position(actor, account.id, parent)?;
+                self.require_position(actor, on, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, parent)?;
                 Ok((account.id, vec![Change::VaMoved { va, parent }]))
             }
             Command::DeleteVa { va } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA005)?;
-                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, record.parent())?;
                 let mut changes: Vec<Change> = account
                     .roles()
                     .filter(|b| b.va == Some(va))
@@ -798,12 +907,12 @@ impl Directory {
             }
             Command::SetDefaultVa { va } => {
                 let (account, _) = self.va_in_active(va, RuleId::SA002)?;
-                self.require(actor, Action::EditAccount, Target::Account(account.id))?;
+                self.require(actor, on, Action::EditAccount, Target::Account(account.id))?;
                 Ok((account.id, vec![Change::DefaultVaMoved { va }]))
             }
             Command::SetVisibility { va, visibility } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA007)?;
-                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, record.parent())?;
                 Ok((account.id, vec![Change::VaVisibilitySet { va, visibility }]))
             }
             Command::AssignRole {
@@ -812,7 +921,7 @@ impl Directory {
                 role,
                 inheritance,
             } => {
-                let sa = self.plan_role(actor, user, target, Some(inheritance))?;
+                let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
                 Ok((
                     sa,
                     vec![Change::RoleAssigned {
@@ -829,7 +938,7 @@ impl Directory {
                 role,
                 inheritance,
             } => {
-                let sa = self.plan_role(actor, user, target, Some(inheritance))?;
+                let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
                 Ok((
                     sa,
                     vec![Change::RoleChanged {
@@ -841,7 +950,7 @@ impl Directory {
                 ))
             }
             Command::RevokeRole { user, target } => {
-                let sa = self.plan_role(actor, user, target, None)?;
+                let sa = self.plan_role(actor, on, user, target, None)?;
                 Ok((
                     sa,
                     vec![Change::RoleRevoked {
@@ -852,8 +961,72 @@ impl Directory {
             }
             Command::AcceptAgreement { sa } => {
                 self.active_account(sa, RuleId::AGR001)?;
-                let by = self.require(actor, Action::AcceptAgreement, Target::Account(sa))?;
+                let by = self.require(actor, on, Action::AcceptAgreement, Target::Account(sa))?;
                 Ok((sa, vec![Change::AgreementAccepted { by }]))
+            }
+            Command::SetRoleExpiry {
+                user,
+                target,
+                expires,
+            } => {
+                let (sa, va) = match target {
+                    Target::Account(sa) => (sa, None),
+                    Target::Va(va) => (self.account_of(va).unwrap_or(SaId::new(0)), Some(va)),
+                };
+                let held = self
+                    .account(sa)
+                    .and_then(|a| a.bindings.get(&(user, va)).copied());
+                let sa = self.plan_role(
+                    actor,
+                    on,
+                    user,
+                    target,
+                    Some(held.map_or(Inheritance::AccountOnly, |b| b.inheritance)),
+                )?;
+                if held.is_none() {
+                    return Err(Error::NoRole { user, target });
+                }
+                Ok((sa, vec![Change::RoleExpirySet { user, va, expires }]))
+            }
+            Command::RequestPartnerAccess {
+                sa,
+                target,
+                role,
+                inheritance,
+                expires,
+            } => self.plan_access_request(actor, on, sa, target, role, inheritance, expires),
+            Command::ApprovePartnerAccess {
+                sa,
+                request,
+                expires,
+            } => self.plan_approval(actor, on, sa, request, expires),
+            Command::RejectPartnerAccess { sa, request } => {
+                let by = self.require_customer_admin(actor, on, sa)?;
+                let account = self.active_account(sa, RuleId::PTR002)?;
+                match account.access_requests.get(&request) {
+                    None => Err(Error::AccessRequest {
+                        sa,
+                        request,
+                        reason: "there is no such request",
+                    }),
+                    Some(r) if r.status != crate::account::RequestStatus::Pending => {
+                        Err(Error::AccessRequest {
+                            sa,
+                            request,
+                            reason: "it was already answered",
+                        })
+                    }
+                    Some(_) => Ok((sa, vec![Change::AccessRejected { request, by }])),
+                }
+            }
+            Command::RevokePartnerAccess { sa, org } => self.plan_revocation(actor, on, sa, org),
+            Command::ReviewPartnerAccess { sa, org } => {
+                let by = self.require_customer_admin(actor, on, sa)?;
+                self.active_account(sa, RuleId::PTR003)?;
+                if let Some(org) = org {
+                    self.partner_org_of(sa, org)?;
+                }
+                Ok((sa, vec![Change::AccessReviewed { by, org }]))
             }
         }
     }
@@ -978,6 +1151,7 @@ impl Directory {
     fn plan_role(
         &self,
         actor: &Actor,
+        on: Date,
         user: UserId,
         target: Target,
         inheritance: Option<Inheritance>,
@@ -991,13 +1165,13 @@ impl Directory {
             entity: Entity::User(user),
         })?;
         let actor_user = match va {
-            None => self.require(actor, Action::AssignSaRoles, target)?,
+            None => self.require(actor, on, Action::AssignSaRoles, target)?,
             Some(va) => {
-                let actor_user = self.require(actor, Action::AssignVaRoles, target)?;
+                let actor_user = self.require(actor, on, Action::AssignVaRoles, target)?;
                 // A VA Admin with "account only" reach on this VA cannot hand out "account and
                 // children": nobody grants beyond their own scope (ROLE006).
                 if inheritance == Some(Inheritance::AccountAndChildren)
-                    && !self.covers_subtree(actor_user, va)
+                    && !self.covers_subtree(actor_user, va, on)
                 {
                     return Err(Error::Denied {
                         rule: RuleId::ROLE006,
@@ -1010,6 +1184,10 @@ impl Directory {
                 actor_user
             }
         };
+        // Only the customer's own SA Admin hands a partner user a role or extends one (PTR001).
+        if inheritance.is_some() && self.is_partner_user_on(user, account) {
+            self.require_customer_admin(actor, on, account.id)?;
+        }
         let _ = actor_user;
         if account.kind == AccountKind::PartnerHolding
             && inheritance.is_some()
@@ -1027,12 +1205,14 @@ impl Directory {
     }
 
     /// Whether `user` may assign Virtual Account roles on `va` and everything below it.
-    fn covers_subtree(&self, user: UserId, va: VaId) -> bool {
+    fn covers_subtree(&self, user: UserId, va: VaId, on: Date) -> bool {
         let (Some(grants), Some(slot)) = (self.grants.get(user.index()), self.slot(va)) else {
             return false;
         };
-        grants.iter().any(|g| {
-            g.sa == slot.sa
+        let dated = self.dated.get(user.index()).map_or(&[][..], Vec::as_slice);
+        grants.iter().chain(dated).any(|g| {
+            g.expires.is_none_or(|end| on < end)
+                && g.sa == slot.sa
                 && g.role.actions().contains(Action::AssignVaRoles)
                 && match g.va {
                     None => true,
@@ -1135,22 +1315,33 @@ impl Directory {
             }
             Change::RoleAssigned { user, va, .. }
             | Change::RoleChanged { user, va, .. }
-            | Change::RoleRevoked { user, va } => {
+            | Change::RoleRevoked { user, va }
+            | Change::RoleExpirySet { user, va, .. } => {
                 let binding = self
                     .account(sa)
                     .and_then(|a| a.bindings.get(&(*user, *va)).copied());
                 let index = user.index();
-                if self.grants.len() <= index {
-                    self.grants.resize_with(index + 1, Vec::new);
+                for list in [&mut self.grants, &mut self.dated] {
+                    if list.len() <= index {
+                        list.resize_with(index + 1, Vec::new);
+                    }
+                    if let Some(grants) = list.get_mut(index) {
+                        grants.retain(|g| !(g.sa == sa && g.va == *va));
+                    }
                 }
-                if let Some(grants) = self.grants.get_mut(index) {
-                    grants.retain(|g| !(g.sa == sa && g.va == *va));
-                    if let Some(b) = binding {
+                if let Some(b) = binding {
+                    let list = if b.expires.is_some() {
+                        &mut self.dated
+                    } else {
+                        &mut self.grants
+                    };
+                    if let Some(grants) = list.get_mut(index) {
                         grants.push(Grant {
                             sa,
                             va: b.va,
                             role: b.role,
                             children: b.inheritance == Inheritance::AccountAndChildren,
+                            expires: b.expires,
                         });
                     }
                 }

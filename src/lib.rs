@@ -9,6 +9,7 @@ mod error;
 mod event;
 mod ids;
 mod model;
+mod partners;
 pub mod rules;
 mod snapshot;
 mod text;
@@ -16,9 +17,12 @@ mod text;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 
-pub use account::{Acceptance, Binding, MAX_LEVEL, SmartAccount, VirtualAccount};
+pub use account::{
+    Acceptance, AccessRequest, AccessReview, Binding, MAX_LEVEL, RequestStatus, SmartAccount,
+    VirtualAccount,
+};
 pub use check::{Decision, Effect, Holder, Reason, Via};
-pub use directory::{Command, Config, Directory};
+pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
 pub use error::{Entity, Error};
 pub use event::{Change, Event, RecordedActor};
 pub use ids::{OrgId, SaId, UserId, VaId};
@@ -26,6 +30,7 @@ pub use model::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
 };
+pub use partners::PartnerAccess;
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use jiff::Timestamp;
 
-use crate::account::{Acceptance, Binding, SmartAccount};
+use crate::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
 use crate::directory::{Config, Directory, Entry};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
@@ -65,6 +65,12 @@ pub struct AccountSnapshot {
     /// The agreement acceptance, if any.
     #[cfg_attr(feature = "serde", serde(default))]
     pub agreement: Option<Acceptance>,
+    /// Partner access requests (PTR002), answered or not.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub access_requests: Vec<AccessRequest>,
+    /// Recorded reviews of partner access (PTR003), oldest first.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub access_reviews: Vec<AccessReview>,
     /// The event log. When present it must replay to exactly this state (EV003); an account
     /// loaded without one starts with an empty log.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -153,6 +159,8 @@ impl Directory {
                         .collect(),
                     roles: a.roles().copied().collect(),
                     agreement: a.agreement,
+                    access_requests: a.access_requests().copied().collect(),
+                    access_reviews: a.access_reviews().to_vec(),
                     events: entry.log.clone(),
                 })
             })
@@ -346,6 +354,7 @@ impl Directory {
         }
         account.status = snap.status;
         account.agreement = snap.agreement;
+        self.load_partner_records(&path, &snap, &mut account)?;
         if !snap.events.is_empty() {
             let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
             if replayed.id != sa || replayed != account {
@@ -371,6 +380,68 @@ impl Directory {
         for event in &events {
             self.reindex(event);
         }
+        Ok(())
+    }
+}
+
+impl Directory {
+    /// Validates the partner access requests and reviews of an account snapshot and puts them
+    /// into the account: requests name known partner users, Virtual Accounts of the account and
+    /// roles of the right kind, each identifier once; reviews name known users and
+    /// organizations.
+    fn load_partner_records(
+        &self,
+        path: &str,
+        snap: &AccountSnapshot,
+        account: &mut SmartAccount,
+    ) -> Result<(), SnapshotError> {
+        for (j, r) in snap.access_requests.iter().enumerate() {
+            let fail = |error| SnapshotError {
+                path: format!("{path}.access_requests[{j}]"),
+                error,
+            };
+            if !self.users.contains_key(&r.user) {
+                return Err(fail(missing(RuleId::PTR002, Entity::User(r.user))));
+            }
+            if !self.orgs.contains_key(&r.org) {
+                return Err(fail(missing(RuleId::PTR002, Entity::Organization(r.org))));
+            }
+            if let Some(va) = r.va {
+                if account.va(va).is_none() {
+                    return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
+                }
+            }
+            if r.role.is_account_role() != r.va.is_none() {
+                return Err(fail(Error::RoleKind {
+                    role: r.role,
+                    target: r
+                        .va
+                        .map_or(crate::Target::Account(snap.id), crate::Target::Va),
+                }));
+            }
+            if account.access_requests.insert(r.id, *r).is_some() {
+                return Err(fail(Error::Inconsistent {
+                    rule: RuleId::PTR002,
+                    entity: Entity::Account(snap.id),
+                    reason: "two access requests have the same identifier",
+                }));
+            }
+        }
+        for (j, review) in snap.access_reviews.iter().enumerate() {
+            let fail = |error| SnapshotError {
+                path: format!("{path}.access_reviews[{j}]"),
+                error,
+            };
+            if !self.users.contains_key(&review.by) {
+                return Err(fail(missing(RuleId::PTR003, Entity::User(review.by))));
+            }
+            if let Some(org) = review.org {
+                if !self.orgs.contains_key(&org) {
+                    return Err(fail(missing(RuleId::PTR003, Entity::Organization(org))));
+                }
+            }
+        }
+        account.access_reviews = snap.access_reviews.clone();
         Ok(())
     }
 }
@@ -405,6 +476,13 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .map(|(j, _)| format!(".vas[{j}]")),
     );
     out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
+    out.extend(
+        snap.roles
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.expires.is_some())
+            .map(|(j, _)| format!(".roles[{j}]")),
+    );
     out
 }
 
@@ -527,6 +605,13 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             va: b.va,
             role: b.role,
             inheritance,
+        });
+    }
+    for b in snap.roles.iter().filter(|b| b.expires.is_some()) {
+        changes.push(Change::RoleExpirySet {
+            user: b.user,
+            va: b.va,
+            expires: b.expires,
         });
     }
     Ok((1u64..)
