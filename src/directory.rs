@@ -1185,8 +1185,15 @@ impl Directory {
             }
         };
         // Only the customer's own SA Admin hands a partner user a role or extends one (PTR001).
-        if inheritance.is_some() && self.is_partner_user_on(user, account) {
-            self.require_customer_admin(actor, on, account.id)?;
+        if inheritance.is_some()
+            && self.is_partner_user_on(user, account)
+            && self.require_customer_admin(actor, on, account.id).is_err()
+        {
+            return Err(Error::PartnerConsent {
+                user: actor_user,
+                sa: account.id,
+                reason: "only a customer SA Admin grants or extends a partner user's role",
+            });
         }
         let _ = actor_user;
         if account.kind == AccountKind::PartnerHolding

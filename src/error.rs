@@ -312,12 +312,11 @@ pub enum Error {
         reason: &'static str,
     },
     /// A partner user would get a role on a customer's account without a customer SA Admin
-    /// granting it (PTR001).
-    #[error(
-        "PTR001: `{user}` is a partner user; only a customer SA Admin of `{sa}` can grant them a role there ({reason})"
-    )]
+    /// granting it, or someone who is no customer SA Admin tried to answer, review or revoke
+    /// partner access (PTR001).
+    #[error("PTR001: `{user}` cannot act for the customer owning `{sa}`: {reason}")]
     PartnerConsent {
-        /// The partner user.
+        /// Who tried.
         user: UserId,
         /// The customer account.
         sa: SaId,
