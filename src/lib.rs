@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;
+pub mod advisor;
 mod check;
 mod directory;
 mod error;

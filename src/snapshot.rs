@@ -406,10 +406,10 @@ impl Directory {
             if !self.orgs.contains_key(&r.org) {
                 return Err(fail(missing(RuleId::PTR002, Entity::Organization(r.org))));
             }
-            if let Some(va) = r.va {
-                if account.va(va).is_none() {
-                    return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
-                }
+            if let Some(va) = r.va
+                && account.va(va).is_none()
+            {
+                return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
             }
             if r.role.is_account_role() != r.va.is_none() {
                 return Err(fail(Error::RoleKind {
@@ -435,10 +435,10 @@ impl Directory {
             if !self.users.contains_key(&review.by) {
                 return Err(fail(missing(RuleId::PTR003, Entity::User(review.by))));
             }
-            if let Some(org) = review.org {
-                if !self.orgs.contains_key(&org) {
-                    return Err(fail(missing(RuleId::PTR003, Entity::Organization(org))));
-                }
+            if let Some(org) = review.org
+                && !self.orgs.contains_key(&org)
+            {
+                return Err(fail(missing(RuleId::PTR003, Entity::Organization(org))));
             }
         }
         account.access_reviews = snap.access_reviews.clone();

@@ -527,8 +527,10 @@ fn ptr005_grants_expire_and_requests_lapse() {
     );
 
     // A shorter, configured period; a request's own expiry ends it earlier.
-    let mut config = Config::default();
-    config.partner_request_lapse_days = 10;
+    let config = Config {
+        partner_request_lapse_days: 10,
+        ..Config::default()
+    };
     let mut snapshot = w.dir.to_snapshot();
     snapshot.config = config;
     let mut dir = Directory::from_snapshot(snapshot).unwrap();
@@ -867,10 +869,10 @@ proptest! {
             let target = c.targets[t];
             let inheritance = if i { Inheritance::AccountAndChildren } else { Inheritance::AccountOnly };
             for user in [nico, w.partner.admin] {
-                if w.dir.assign_role(&alice, w.at, user, target, Role::ALL[r], inheritance).is_ok() {
-                    if let Some(e) = e {
-                        w.dir.execute(&alice, w.at, Command::SetRoleExpiry { user, target, expires: Some(date(e)) }).unwrap();
-                    }
+                if w.dir.assign_role(&alice, w.at, user, target, Role::ALL[r], inheritance).is_ok()
+                    && let Some(e) = e
+                {
+                    w.dir.execute(&alice, w.at, Command::SetRoleExpiry { user, target, expires: Some(date(e)) }).unwrap();
                 }
             }
         }
