@@ -31,7 +31,7 @@ use jiff::civil::Date;
 
 use crate::account::{Binding, RequestStatus, SmartAccount};
 use crate::directory::Directory;
-use crate::event::Change;
+use crate::event::{Change, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::model::{AccountKind, Identifier, Role, UserKind, Visibility};
 use crate::partners::{days_between, utc_date};
@@ -788,9 +788,20 @@ impl<'d> Advisor<'d> {
             .filter_map(|(_, b)| b.va)
             .find(|va| partners.iter().all(|(o, b)| *o == org || b.va != Some(*va)))
             .or_else(|| {
-                let name = self.org_name(org);
-                account.va_by_name(name).map(|v| v.id())
+                // A Virtual Account the partner created itself, from the log.
+                let log = &self.dir.accounts.get(&account.id)?.log;
+                log.iter().find_map(|e| match (&e.change, &e.actor) {
+                    (Change::VaCreated { va, .. }, RecordedActor::User { org: by, .. })
+                        if *by == org
+                            && account.va(*va).is_some()
+                            && partners.iter().all(|(o, b)| *o == org || b.va != Some(*va)) =>
+                    {
+                        Some(*va)
+                    }
+                    _ => None,
+                })
             })
+            .or_else(|| account.va_by_name(self.org_name(org)).map(|v| v.id()))
     }
 
     /// BP005: Virtual Accounts covered by Virtual Account roles of two or more partner

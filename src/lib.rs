@@ -6,6 +6,7 @@ mod account;
 pub mod advisor;
 mod check;
 mod directory;
+pub mod dot;
 mod error;
 mod event;
 mod ids;
