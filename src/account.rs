@@ -135,7 +135,7 @@ pub enum RequestStatus {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct AccessRequest {
-    /// Its identifier within the account: the sequence number of the event that recorded it.
+    /// Its identifier within the account: 1, 2, … in the order asked.
     pub id: u64,
     /// The partner user who asked, and who would hold the role.
     pub user: UserId,
@@ -482,8 +482,7 @@ impl SmartAccount {
         self.agreement.as_ref()
     }
 
-    /// The partner access requests made on this account (PTR002), by identifier (the sequence
-    /// number of the event that recorded the request).
+    /// The partner access requests made on this account (PTR002), by identifier.
     pub fn access_requests(&self) -> impl Iterator<Item = &AccessRequest> {
         self.access_requests.values()
     }
@@ -784,6 +783,7 @@ impl SmartAccount {
                 binding.expires = *expires;
             }
             Change::AccessRequested {
+                request,
                 user,
                 org,
                 va,
@@ -791,12 +791,19 @@ impl SmartAccount {
                 inheritance,
                 expires,
             } => {
-                self.check_role_kind(*role, *va)?;
-                if self.access_requests.contains_key(&event.seq) {
-                    return Err(Error::Replay {
+                // The Virtual Account existed when the partner asked (the command checks it);
+                // it may have been deleted since, so replay checks only the kind of role.
+                if role.is_account_role() != va.is_none() {
+                    return Err(Error::RoleKind {
+                        role: *role,
+                        target: self.target(*va),
+                    });
+                }
+                if *request == 0 || self.access_requests.contains_key(request) {
+                    return Err(Error::AccessRequest {
                         sa,
-                        seq: event.seq,
-                        reason: "an access request with this number exists".into(),
+                        request: *request,
+                        reason: "its identifier is zero or already used",
                     });
                 }
                 let inheritance = if va.is_some() {
@@ -805,9 +812,9 @@ impl SmartAccount {
                     Inheritance::AccountAndChildren
                 };
                 self.access_requests.insert(
-                    event.seq,
+                    *request,
                     AccessRequest {
-                        id: event.seq,
+                        id: *request,
                         user: *user,
                         org: *org,
                         va: *va,

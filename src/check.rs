@@ -146,9 +146,10 @@ fn rank(via: &Via, target_level: u8, bound_level: u8) -> u8 {
 }
 
 impl Grant {
-    /// The binding as seen from a Virtual Account, when it covers it (ROLE004).
+    /// The binding as seen from a Virtual Account, when it covers it (ROLE004). Coverage does
+    /// not depend on the action; whether the role allows an action there is [`Grant::allows`].
     #[inline]
-    fn covers_va(&self, slot: &VaSlot, action: Action) -> Option<(Via, u8)> {
+    fn covers_va(&self, slot: &VaSlot) -> Option<(Via, u8)> {
         if self.sa != slot.sa {
             return None;
         }
@@ -167,7 +168,6 @@ impl Grant {
                 },
                 0,
             )),
-            Some(_) if action.is_account_level() => None,
             Some(bound) => {
                 let position = slot
                     .path
@@ -190,6 +190,13 @@ impl Grant {
                 ))
             }
         }
+    }
+
+    /// Whether the role allows `action` on a target the binding covers: account-level actions
+    /// only through an account role.
+    #[inline]
+    fn allows(&self, action: Action) -> bool {
+        self.role.actions().contains(action) && (self.va.is_none() || !action.is_account_level())
     }
 
     fn covers_account(&self, sa: SaId) -> Option<Via> {
@@ -370,11 +377,13 @@ impl Directory {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
                 for grant in grants.iter().chain(&dated) {
-                    let Some((via, bound_level)) = grant.covers_va(slot, action) else {
+                    let Some((via, bound_level)) = grant.covers_va(slot) else {
                         continue;
                     };
                     let r = rank(&via, slot.level, bound_level);
-                    let slot_best = if grant.role.actions().contains(action) {
+                    // A binding that covers the target but does not allow the action is still
+                    // reported as held, to explain the deny.
+                    let slot_best = if grant.allows(action) {
                         &mut best_allow
                     } else {
                         &mut best_held
@@ -426,7 +435,7 @@ impl Directory {
                     let Some(slot) = self.slot(va) else {
                         return ActionSet::EMPTY;
                     };
-                    if grant.covers_va(slot, Action::ViewAccount).is_some() {
+                    if grant.covers_va(slot).is_some() {
                         let actions = grant.role.actions();
                         let actions = if grant.va.is_some() {
                             actions
@@ -505,7 +514,7 @@ impl Directory {
                     expires: b.expires,
                 };
                 grant
-                    .covers_va(slot, Action::ViewAccount)
+                    .covers_va(slot)
                     .map(|(via, level)| (Holder { user: b.user, via }, level))
             })
             .collect();

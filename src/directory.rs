@@ -1164,10 +1164,16 @@ impl Directory {
             rule: RuleId::ROLE002,
             entity: Entity::User(user),
         })?;
+        // Who may assign or revoke is ROLE006's rule: a refusal here names it, not the
+        // generic ROLE005 of the permission matrix.
         let actor_user = match va {
-            None => self.require(actor, on, Action::AssignSaRoles, target)?,
+            None => self
+                .require(actor, on, Action::AssignSaRoles, target)
+                .map_err(role006)?,
             Some(va) => {
-                let actor_user = self.require(actor, on, Action::AssignVaRoles, target)?;
+                let actor_user = self
+                    .require(actor, on, Action::AssignVaRoles, target)
+                    .map_err(role006)?;
                 // A VA Admin with "account only" reach on this VA cannot hand out "account and
                 // children": nobody grants beyond their own scope (ROLE006).
                 if inheritance == Some(Inheritance::AccountAndChildren)
@@ -1387,6 +1393,27 @@ fn admin_for(user: UserId) -> Change {
         va: None,
         role: Role::SaAdmin,
         inheritance: Inheritance::AccountAndChildren,
+    }
+}
+
+/// A permission refusal of a role assignment, change or revocation names ROLE006 ("who may
+/// assign or revoke"); other errors pass through.
+fn role006(error: Error) -> Error {
+    match error {
+        Error::Denied {
+            user,
+            action,
+            target,
+            would_grant,
+            ..
+        } => Error::Denied {
+            rule: RuleId::ROLE006,
+            user,
+            action,
+            target,
+            would_grant,
+        },
+        other => other,
     }
 }
 

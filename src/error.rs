@@ -50,8 +50,8 @@ pub enum Error {
         /// The missing entity.
         entity: Entity,
     },
-    /// The actor's roles do not allow the action (ROLE005), or a Virtual Account Admin tried to
-    /// grant beyond its own scope (ROLE006).
+    /// The actor's roles do not allow the action (ROLE005), or the actor may not assign, change
+    /// or revoke this role, e.g. beyond its own admin scope (ROLE006).
     #[error("{rule}: `{user}` may not {action} on `{target}`; it needs one of: {would_grant}")]
     Denied {
         /// ROLE005 or ROLE006.

@@ -30,6 +30,9 @@ pub enum RecordedActor {
         /// The support case number.
         case: String,
     },
+    /// Loaded from a snapshot that carried no event log: the log was rebuilt from the stated
+    /// state, so it replays to it (EV003) without pretending anyone made those changes.
+    Imported,
 }
 
 /// One change to a Smart Account, in its log.
@@ -167,9 +170,10 @@ pub enum Change {
         /// The first day the role allows nothing, or `None` for no expiry.
         expires: Option<Date>,
     },
-    /// A partner user asked for a role on this customer account (PTR002). The request's
-    /// identifier is the event's sequence number.
+    /// A partner user asked for a role on this customer account (PTR002).
     AccessRequested {
+        /// The request's identifier within the account: 1, 2, … in the order asked.
+        request: u64,
         /// The partner user.
         user: UserId,
         /// Their organization.

@@ -18,6 +18,8 @@ mod text;
 
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 pub use account::{
     Acceptance, AccessRequest, AccessReview, Binding, MAX_LEVEL, RequestStatus, SmartAccount,
@@ -44,5 +46,7 @@ pub mod _design {
 
 /// The changelog.
 pub mod _changelog {
+    // Keep a Changelog headings such as `## [Unreleased]` are not intra-doc links.
+    #![allow(rustdoc::broken_intra_doc_links)]
     #![doc = include_str!("../CHANGELOG.md")]
 }

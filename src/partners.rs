@@ -166,9 +166,15 @@ impl Directory {
             return Err(refuse("an open request for this access exists"));
         }
         let org = self.users.get(&user).map_or(OrgId::new(0), |u| u.org);
+        let request = account
+            .access_requests
+            .keys()
+            .next_back()
+            .map_or(1, |last| last.saturating_add(1));
         Ok((
             sa,
             vec![Change::AccessRequested {
+                request,
                 user,
                 org,
                 va,
@@ -307,10 +313,16 @@ impl Directory {
                 expires,
             },
         )?;
-        events.first().map(|e| e.seq).ok_or(Error::NotFound {
-            rule: RuleId::PTR002,
-            entity: Entity::Account(sa),
-        })
+        events
+            .iter()
+            .find_map(|e| match e.change {
+                Change::AccessRequested { request, .. } => Some(request),
+                _ => None,
+            })
+            .ok_or(Error::NotFound {
+                rule: RuleId::PTR002,
+                entity: Entity::Account(sa),
+            })
     }
 
     /// Every role that users of partner organizations hold on `sa`, with what it allows and

@@ -71,8 +71,9 @@ pub struct AccountSnapshot {
     /// Recorded reviews of partner access (PTR003), oldest first.
     #[cfg_attr(feature = "serde", serde(default))]
     pub access_reviews: Vec<AccessReview>,
-    /// The event log. When present it must replay to exactly this state (EV003); an account
-    /// loaded without one starts with an empty log.
+    /// The event log. When present it must replay to exactly this state (EV003). An account
+    /// loaded without one gets a log rebuilt from the stated state, recorded as
+    /// [`RecordedActor::Imported`], so its log always replays.
     #[cfg_attr(feature = "serde", serde(default))]
     pub events: Vec<Event>,
 }
@@ -341,21 +342,24 @@ impl Directory {
             }));
         }
 
+        self.check_partner_records(&path, &snap)?;
         let events = canonical_events(&path, &snap)?;
         let Some(first) = events.first() else {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
-        for (event, origin) in events.iter().zip(origins(&snap)).skip(1) {
+        // Every canonical event is applied, whether or not it has an origin for error paths
+        // (a `zip` would silently drop the events past the end of `origins`).
+        let origins = origins(&snap);
+        for (k, event) in events.iter().enumerate().skip(1) {
             account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{origin}"),
+                path: format!("{path}{}", origins.get(k).map_or("", String::as_str)),
                 error,
             })?;
         }
-        account.status = snap.status;
-        account.agreement = snap.agreement;
-        self.load_partner_records(&path, &snap, &mut account)?;
-        if !snap.events.is_empty() {
+        let log = if snap.events.is_empty() {
+            events.clone()
+        } else {
             let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
             if replayed.id != sa || replayed != account {
                 return Err(err(Error::Inconsistent {
@@ -364,17 +368,18 @@ impl Directory {
                     reason: "the event log replays to a different state than the one stated",
                 }));
             }
-            for event in &snap.events {
-                if let Change::VaCreated { va, .. } = event.change {
-                    self.next_va = self.next_va.max(va.get());
-                }
+            snap.events
+        };
+        for event in &log {
+            if let Change::VaCreated { va, .. } = event.change {
+                self.next_va = self.next_va.max(va.get());
             }
         }
         self.accounts.insert(
             sa,
             Entry {
                 account: Some(account),
-                log: snap.events,
+                log,
             },
         );
         for event in &events {
@@ -385,15 +390,14 @@ impl Directory {
 }
 
 impl Directory {
-    /// Validates the partner access requests and reviews of an account snapshot and puts them
-    /// into the account: requests name known partner users, Virtual Accounts of the account and
-    /// roles of the right kind, each identifier once; reviews name known users and
-    /// organizations.
-    fn load_partner_records(
+    /// Checks what the events of partner access requests and reviews cannot: requests name
+    /// known users and organizations, and pending ones a Virtual Account of the account;
+    /// reviews name known users and organizations. The canonical events then put them into
+    /// the account through `apply` (kinds of role, unique identifiers, answered once).
+    fn check_partner_records(
         &self,
         path: &str,
         snap: &AccountSnapshot,
-        account: &mut SmartAccount,
     ) -> Result<(), SnapshotError> {
         for (j, r) in snap.access_requests.iter().enumerate() {
             let fail = |error| SnapshotError {
@@ -407,24 +411,10 @@ impl Directory {
                 return Err(fail(missing(RuleId::PTR002, Entity::Organization(r.org))));
             }
             if let Some(va) = r.va
-                && account.va(va).is_none()
+                && r.status == crate::RequestStatus::Pending
+                && !snap.vas.iter().any(|v| v.id == va)
             {
                 return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
-            }
-            if r.role.is_account_role() != r.va.is_none() {
-                return Err(fail(Error::RoleKind {
-                    role: r.role,
-                    target: r
-                        .va
-                        .map_or(crate::Target::Account(snap.id), crate::Target::Va),
-                }));
-            }
-            if account.access_requests.insert(r.id, *r).is_some() {
-                return Err(fail(Error::Inconsistent {
-                    rule: RuleId::PTR002,
-                    entity: Entity::Account(snap.id),
-                    reason: "two access requests have the same identifier",
-                }));
             }
         }
         for (j, review) in snap.access_reviews.iter().enumerate() {
@@ -441,7 +431,6 @@ impl Directory {
                 return Err(fail(missing(RuleId::PTR003, Entity::Organization(org))));
             }
         }
-        account.access_reviews = snap.access_reviews.clone();
         Ok(())
     }
 }
@@ -483,6 +472,16 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .filter(|(_, b)| b.expires.is_some())
             .map(|(j, _)| format!(".roles[{j}]")),
     );
+    for (j, r) in snap.access_requests.iter().enumerate() {
+        out.push(format!(".access_requests[{j}]"));
+        if r.status != crate::RequestStatus::Pending {
+            out.push(format!(".access_requests[{j}].status"));
+        }
+    }
+    out.extend((0..snap.access_reviews.len()).map(|j| format!(".access_reviews[{j}]")));
+    if snap.agreement.is_some() {
+        out.push(".agreement".into());
+    }
     out
 }
 
@@ -554,10 +553,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             },
         });
     }
-    let actor = RecordedActor::User {
-        user: snap.contact,
-        org: snap.owner,
-    };
+    let actor = RecordedActor::Imported;
     let mut changes = vec![
         Change::AccountCreated {
             kind: snap.kind,
@@ -565,7 +561,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             identifier: snap.identifier.clone(),
             owner: snap.owner,
             contact: snap.contact,
-            status: AccountStatus::Active,
+            status: snap.status,
             default_va: snap.default_va,
         },
         Change::VaRenamed {
@@ -614,7 +610,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             expires: b.expires,
         });
     }
-    Ok((1u64..)
+    let mut events: Vec<Event> = (1u64..)
         .zip(changes)
         .map(|(seq, change)| Event {
             sa,
@@ -623,7 +619,62 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             actor: actor.clone(),
             change,
         })
-        .collect())
+        .collect();
+    // Partner access requests, their answers and the reviews, each at its own time.
+    let mut timed: Vec<(Timestamp, Change)> = Vec::new();
+    for r in &snap.access_requests {
+        timed.push((
+            r.requested_at,
+            Change::AccessRequested {
+                request: r.id,
+                user: r.user,
+                org: r.org,
+                va: r.va,
+                role: r.role,
+                inheritance: r.inheritance,
+                expires: r.expires,
+            },
+        ));
+        match r.status {
+            crate::RequestStatus::Pending => {}
+            crate::RequestStatus::Approved { by, at } => {
+                timed.push((at, Change::AccessApproved { request: r.id, by }));
+            }
+            crate::RequestStatus::Rejected { by, at } => {
+                timed.push((at, Change::AccessRejected { request: r.id, by }));
+            }
+        }
+    }
+    for review in &snap.access_reviews {
+        timed.push((
+            review.at,
+            Change::AccessReviewed {
+                by: review.by,
+                org: review.org,
+            },
+        ));
+    }
+    for (at, change) in timed {
+        let seq = events.len() as u64 + 1;
+        events.push(Event {
+            sa,
+            seq,
+            at,
+            actor: actor.clone(),
+            change,
+        });
+    }
+    if let Some(acceptance) = snap.agreement {
+        let seq = events.len() as u64 + 1;
+        events.push(Event {
+            sa,
+            seq,
+            at: acceptance.at,
+            actor,
+            change: Change::AgreementAccepted { by: acceptance.by },
+        });
+    }
+    Ok(events)
 }
 
 #[cfg(feature = "serde")]

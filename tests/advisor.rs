@@ -441,6 +441,11 @@ fn advice_prints_its_rule_subject_and_fix() {
     let line = advice[0].to_string();
     assert!(line.starts_with(advice[0].rule.code()), "{line}");
     assert!(line.contains("fix: "));
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn the_advisor_configuration_reads_partial_json_with_defaults() {
     let json = serde_json::to_string(&AdvisorConfig::default()).unwrap();
     let back: AdvisorConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(back, AdvisorConfig::default());

@@ -1,0 +1,576 @@
+//! [proptest](mod@proptest) strategies for directories and command sequences (feature `proptest`), for this
+//! crate's property tests and for other projects' test suites.
+//!
+//! - [`directory`]: a small random [`Directory`] — a few organizations (customers, a partner, a
+//!   distributor, people with public email domains), up to a dozen users and a random history of
+//!   account requests, activations, Virtual Accounts and role assignments. It is built through
+//!   the public commands (refused ones are simply skipped), so it only ever holds states the
+//!   commands can produce, with full event logs.
+//! - [`commands`]: for a given directory, sequences of `(Actor, Command)` that mix valid and
+//!   invalid commands and authorised and unauthorised actors. IDs are drawn mostly from the
+//!   entities that exist, sometimes from the next IDs the directory will hand out (so later
+//!   commands can hit entities created earlier in the sequence) and sometimes from outside
+//!   (dangling IDs, unregistered users, the ordering system or vendor support as actor).
+//! - [`directory_and_commands`]: both together.
+//!
+//! The strategies shrink: a failing case reduces to fewer build steps and fewer commands.
+//!
+//! # Examples
+//!
+//! ```
+//! use proptest::strategy::{Strategy, ValueTree};
+//! use proptest::test_runner::TestRunner;
+//! use smart_accounts::strategies;
+//!
+//! let mut runner = TestRunner::deterministic();
+//! let (mut dir, commands) = strategies::directory_and_commands(1..20)
+//!     .new_tree(&mut runner)
+//!     .map_err(|reason| reason.to_string())?
+//!     .current();
+//! let at = "2026-01-05T09:00:00Z".parse()?;
+//! for (actor, command) in commands {
+//!     let before = dir.clone();
+//!     if dir.execute(&actor, at, command).is_err() {
+//!         assert_eq!(dir, before); // a refused command changes nothing
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use jiff::Timestamp;
+use proptest::prelude::*;
+use proptest::sample::{Index, select};
+
+use crate::directory::{Command, Directory};
+use crate::ids::{SaId, UserId, VaId};
+use crate::model::{
+    AccountKind, AccountStatus, Actor, Identifier, Inheritance, NewUser, OrgKind, Role, Target,
+    UserKind, Visibility,
+};
+
+/// The time stamped on the commands that build a [`directory`]: 2026-01-05T09:00:00Z.
+pub const AT: Timestamp = Timestamp::constant(1_767_603_600, 0);
+
+/// An identifier no generated directory ever hands out: commands that use it refer to nothing.
+pub const DANGLING: u32 = 1_000_000;
+
+/// The organizations of a generated directory: name, kind and the email domain of its users.
+const ORGS: [(&str, OrgKind, &str); 6] = [
+    ("Acme", OrgKind::Customer, "acme.com"),
+    ("Acme EMEA", OrgKind::Customer, "emea.acme.com"),
+    ("Globex", OrgKind::Customer, "globex.com"),
+    ("Nimbus Networks", OrgKind::Partner, "nimbus.net"),
+    ("Ingress Distribution", OrgKind::Distributor, "ingress.net"),
+    ("Sam's Bikes", OrgKind::Customer, "gmail.com"),
+];
+
+/// Names for Virtual Accounts: some equal ignoring case, some invalid (VA003).
+const NAMES: [&str; 14] = [
+    "EMEA",
+    "emea",
+    "Sales",
+    "Ops",
+    "Lab",
+    "US",
+    "DEFAULT",
+    "Finance",
+    "a",
+    "",
+    "   ",
+    "tab\tname",
+    "Ünïcode ✓",
+    "Field-Team",
+];
+
+/// One user to register.
+#[derive(Debug, Clone)]
+struct UserSpec {
+    org: usize,
+    cco: bool,
+    alias: bool,
+}
+
+/// One step of building a directory; entities are picked by [`Index`] among those existing
+/// when the step runs, and the actor is whoever may run it.
+#[derive(Debug, Clone)]
+enum BuildStep {
+    Request {
+        kind: AccountKind,
+        contact: Index,
+        by_contact: bool,
+        prefixed: bool,
+    },
+    Activate {
+        sa: Index,
+    },
+    CreateVa {
+        sa: Index,
+        parent: Option<Index>,
+        name: Index,
+    },
+    Assign {
+        sa: Index,
+        user: Index,
+        va: Option<Index>,
+        role: Index,
+        children: bool,
+    },
+    Restrict {
+        va: Index,
+    },
+}
+
+fn user_spec() -> impl Strategy<Value = UserSpec> {
+    (
+        0..ORGS.len(),
+        prop::bool::weighted(0.9),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(org, cco, alias)| UserSpec { org, cco, alias })
+}
+
+fn kind() -> impl Strategy<Value = AccountKind> {
+    prop_oneof![
+        4 => Just(AccountKind::Customer),
+        1 => Just(AccountKind::PartnerHolding),
+        1 => Just(AccountKind::LimitedUse),
+    ]
+}
+
+fn build_step() -> impl Strategy<Value = BuildStep> {
+    prop_oneof![
+        3 => (kind(), any::<Index>(), prop::bool::weighted(0.85), prop::bool::weighted(0.2))
+            .prop_map(|(kind, contact, by_contact, prefixed)| BuildStep::Request {
+                kind,
+                contact,
+                by_contact,
+                prefixed,
+            }),
+        1 => any::<Index>().prop_map(|sa| BuildStep::Activate { sa }),
+        6 => (any::<Index>(), prop::option::weighted(0.6, any::<Index>()), any::<Index>())
+            .prop_map(|(sa, parent, name)| BuildStep::CreateVa { sa, parent, name }),
+        4 => (
+            any::<Index>(),
+            any::<Index>(),
+            prop::option::weighted(0.6, any::<Index>()),
+            any::<Index>(),
+            any::<bool>(),
+        )
+            .prop_map(|(sa, user, va, role, children)| BuildStep::Assign {
+                sa,
+                user,
+                va,
+                role,
+                children,
+            }),
+        1 => any::<Index>().prop_map(|va| BuildStep::Restrict { va }),
+    ]
+}
+
+fn pick<T: Clone>(items: &[T], index: &Index) -> Option<T> {
+    if items.is_empty() {
+        None
+    } else {
+        items.get(index.index(items.len())).cloned()
+    }
+}
+
+/// The first SA Admin of an account, who runs the build steps in it.
+fn admin_of(dir: &Directory, sa: SaId) -> Option<UserId> {
+    dir.account(sa)?
+        .roles()
+        .find(|b| b.role == Role::SaAdmin)
+        .map(|b| b.user)
+}
+
+fn build(users: &[UserSpec], steps: &[BuildStep]) -> Directory {
+    let mut dir = Directory::new();
+    let mut orgs = Vec::new();
+    for (name, kind, _) in ORGS {
+        if let Ok(id) = dir.register_organization(name, kind) {
+            orgs.push(id);
+        }
+    }
+    for (n, spec) in users.iter().enumerate() {
+        let (Some((_, _, domain)), Some(org)) = (ORGS.get(spec.org), orgs.get(spec.org)) else {
+            continue;
+        };
+        let _ = dir.register_user(NewUser {
+            cco_id: spec.cco.then(|| format!("user{n}")),
+            email: format!("user{n}@{domain}"),
+            org: *org,
+            kind: if spec.alias {
+                UserKind::TeamAlias
+            } else {
+                UserKind::Individual
+            },
+        });
+    }
+    let user_ids: Vec<UserId> = dir.users().map(|u| u.id).collect();
+    for step in steps {
+        let sa_ids: Vec<SaId> = dir.accounts().map(|a| a.id()).collect();
+        let (actor, command) = match step {
+            BuildStep::Request {
+                kind,
+                contact,
+                by_contact,
+                prefixed,
+            } => {
+                let Some(contact) = pick(&user_ids, contact) else {
+                    continue;
+                };
+                let Some(user) = dir.user(contact) else {
+                    continue;
+                };
+                let base = user.email.domain().as_str().to_owned();
+                // The kind is a hint: people at a public domain get Limited Use accounts, and
+                // only sellers get holding accounts (the rest are refused, as they should be,
+                // and skipped).
+                let public = dir.config().public_domains.contains(user.email.domain());
+                let seller = dir
+                    .organization(user.org)
+                    .is_some_and(|o| o.kind.is_seller());
+                let kind = match kind {
+                    _ if public => AccountKind::LimitedUse,
+                    AccountKind::PartnerHolding if !seller => AccountKind::Customer,
+                    AccountKind::LimitedUse => AccountKind::Customer,
+                    other => *other,
+                };
+                let domain = match kind {
+                    AccountKind::LimitedUse => None,
+                    _ if *prefixed => Some(format!("unit{}.{base}", sa_ids.len())),
+                    _ => Some(base),
+                };
+                // On someone's behalf: any other user of a seller, else the contact.
+                let requester = if *by_contact {
+                    contact
+                } else {
+                    user_ids
+                        .iter()
+                        .copied()
+                        .find(|u| *u != contact)
+                        .unwrap_or(contact)
+                };
+                (
+                    requester,
+                    Command::RequestAccount {
+                        kind,
+                        name: String::new(),
+                        domain,
+                        contact,
+                    },
+                )
+            }
+            BuildStep::Activate { sa } => {
+                let Some(sa) = pick(&sa_ids, sa) else {
+                    continue;
+                };
+                let Some(account) = dir.account(sa) else {
+                    continue;
+                };
+                (account.contact(), Command::ActivateAccount { sa })
+            }
+            BuildStep::CreateVa { sa, parent, name } => {
+                let Some(sa) = pick(&sa_ids, sa) else {
+                    continue;
+                };
+                let (Some(admin), Some(account)) = (admin_of(&dir, sa), dir.account(sa)) else {
+                    continue;
+                };
+                let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
+                let parent = parent.as_ref().and_then(|p| pick(&vas, p));
+                let name = pick(&NAMES, name).unwrap_or("VA");
+                let name = format!("{name}-{}", account.va_count());
+                (admin, Command::CreateVa { sa, parent, name })
+            }
+            BuildStep::Assign {
+                sa,
+                user,
+                va,
+                role,
+                children,
+            } => {
+                let Some(sa) = pick(&sa_ids, sa) else {
+                    continue;
+                };
+                let (Some(admin), Some(account), Some(user)) =
+                    (admin_of(&dir, sa), dir.account(sa), pick(&user_ids, user))
+                else {
+                    continue;
+                };
+                let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
+                let target = match va.as_ref().and_then(|i| pick(&vas, i)) {
+                    Some(va) => Target::Va(va),
+                    None => Target::Account(sa),
+                };
+                let roles: Vec<Role> = Role::ALL
+                    .into_iter()
+                    .filter(|r| r.is_account_role() == matches!(target, Target::Account(_)))
+                    .collect();
+                let Some(role) = pick(&roles, role) else {
+                    continue;
+                };
+                let inheritance = if *children {
+                    Inheritance::AccountAndChildren
+                } else {
+                    Inheritance::AccountOnly
+                };
+                (
+                    admin,
+                    Command::AssignRole {
+                        user,
+                        target,
+                        role,
+                        inheritance,
+                    },
+                )
+            }
+            BuildStep::Restrict { va } => {
+                let vas: Vec<(SaId, VaId)> = dir
+                    .accounts()
+                    .flat_map(|a| a.vas().map(move |v| (a.id(), v.id())))
+                    .collect();
+                let Some((sa, va)) = pick(&vas, va) else {
+                    continue;
+                };
+                let Some(admin) = admin_of(&dir, sa) else {
+                    continue;
+                };
+                (
+                    admin,
+                    Command::SetVisibility {
+                        va,
+                        visibility: Visibility::Restricted,
+                    },
+                )
+            }
+        };
+        // Refused steps change nothing; the directory stays valid either way.
+        let _ = dir.execute(&Actor::User(actor), AT, command);
+    }
+    dir
+}
+
+/// A small random directory, built through the commands (see the [module docs](self)).
+///
+/// It has the six organizations of a fixed list (customers `acme.com`, `emea.acme.com` and
+/// `globex.com`, partner `nimbus.net`, distributor `ingress.net`, and people at `gmail.com`),
+/// 1 to 12 users spread over them (about one in ten without a Cisco.com ID, one in ten a team
+/// alias), and up to 40 build steps: account requests (mostly by the contact, sometimes on
+/// someone's behalf, hence Pending), activations, Virtual Accounts, role assignments and
+/// restrictions, each run by an SA Admin of the account.
+pub fn directory() -> impl Strategy<Value = Directory> {
+    (
+        prop::collection::vec(user_spec(), 1..12),
+        prop::collection::vec(build_step(), 0..40),
+    )
+        .prop_map(|(users, steps)| build(&users, &steps))
+}
+
+/// The entities of a directory that commands draw their IDs from: existing ones, and ones
+/// outside (the next IDs the directory will hand out, and dangling ones), never empty.
+#[derive(Debug, Clone)]
+struct Pools {
+    users: (Vec<UserId>, Vec<UserId>),
+    admins: Vec<UserId>,
+    sas: (Vec<SaId>, Vec<SaId>),
+    vas: (Vec<VaId>, Vec<VaId>),
+    domains: Vec<Option<String>>,
+}
+
+/// An identifier: existing four times in five, outside otherwise.
+fn id<T: Clone + std::fmt::Debug + 'static>(pool: &(Vec<T>, Vec<T>)) -> BoxedStrategy<T> {
+    let (existing, outside) = pool.clone();
+    if existing.is_empty() {
+        select(outside).boxed()
+    } else if outside.is_empty() {
+        select(existing).boxed()
+    } else {
+        prop_oneof![4 => select(existing), 1 => select(outside)].boxed()
+    }
+}
+
+fn pools(dir: &Directory) -> Pools {
+    let users: Vec<UserId> = dir.users().map(|u| u.id).collect();
+    let next_user = users.iter().map(|u| u.get()).max().unwrap_or(0) + 1;
+    let users = (users, vec![UserId::new(next_user), UserId::new(DANGLING)]);
+    let mut admins: Vec<UserId> = dir
+        .accounts()
+        .flat_map(|a| {
+            a.roles()
+                .filter(|b| matches!(b.role, Role::SaAdmin | Role::VaAdmin))
+                .map(|b| b.user)
+                .collect::<Vec<_>>()
+        })
+        .chain(
+            dir.accounts()
+                .filter(|a| a.status() == AccountStatus::Pending)
+                .map(|a| a.contact()),
+        )
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if admins.is_empty() {
+        admins = users.0.iter().chain(&users.1).copied().collect();
+    }
+    // Existing accounts; outside: the next two to be created, and a dangling one.
+    let sas: Vec<SaId> = dir.accounts().map(|a| a.id()).collect();
+    let next_sa = sas.iter().map(|s| s.get()).max().unwrap_or(0);
+    let sas = (
+        sas,
+        [next_sa + 1, next_sa + 2, DANGLING].map(SaId::new).to_vec(),
+    );
+    // Existing Virtual Accounts; outside: the next six, and a dangling one.
+    let vas: Vec<VaId> = dir
+        .accounts()
+        .flat_map(|a| a.vas().map(|v| v.id()))
+        .collect();
+    let next_va = vas.iter().map(|v| v.get()).max().unwrap_or(0);
+    let mut outside: Vec<VaId> = (1..=6).map(|k| VaId::new(next_va + k)).collect();
+    outside.push(VaId::new(DANGLING));
+    let vas = (vas, outside);
+    let mut domains: BTreeSet<Option<String>> = BTreeSet::new();
+    for user in dir.users() {
+        let d = user.email.domain().as_str();
+        domains.insert(Some(d.to_owned()));
+        domains.insert(Some(format!("lab.{d}")));
+    }
+    for account in dir.accounts() {
+        if let Identifier::Domain(d) = account.identifier() {
+            domains.insert(Some(d.as_str().to_owned()));
+        }
+    }
+    domains.extend([
+        None,
+        Some("gmail.com".into()),
+        Some("not a domain".into()),
+        Some("elsewhere.org".into()),
+    ]);
+    Pools {
+        users,
+        admins,
+        sas,
+        vas,
+        domains: domains.into_iter().collect(),
+    }
+}
+
+fn actor(p: &Pools) -> impl Strategy<Value = Actor> + use<> {
+    prop_oneof![
+        6 => select(p.admins.clone()).prop_map(Actor::User),
+        4 => id(&p.users).prop_map(Actor::User),
+        1 => Just(Actor::Fulfilment),
+        1 => Just(Actor::VendorSupport { case: "CASE-1".into() }),
+    ]
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => select(NAMES.to_vec()).prop_map(str::to_owned),
+        2 => "[A-Za-z][A-Za-z0-9 -]{0,11}",
+        1 => Just("n".repeat(101)),
+    ]
+}
+
+fn inheritance() -> impl Strategy<Value = Inheritance> {
+    prop_oneof![
+        Just(Inheritance::AccountAndChildren),
+        Just(Inheritance::AccountOnly)
+    ]
+}
+
+fn visibility() -> impl Strategy<Value = Visibility> {
+    prop_oneof![Just(Visibility::Restricted), Just(Visibility::Unrestricted)]
+}
+
+fn target(p: &Pools) -> impl Strategy<Value = Target> + use<> {
+    prop_oneof![
+        1 => id(&p.sas).prop_map(Target::Account),
+        2 => id(&p.vas).prop_map(Target::Va),
+    ]
+}
+
+/// A role that fits the target most of the time (ROLE001 refusals the rest).
+fn target_and_role(p: &Pools) -> impl Strategy<Value = (Target, Role)> + use<> {
+    (target(p), any::<Index>(), prop::bool::weighted(0.9)).prop_map(|(target, i, fits)| {
+        let account = matches!(target, Target::Account(_));
+        let roles: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| (r.is_account_role() == account) == fits)
+            .collect();
+        let role = pick(&roles, &i).unwrap_or(Role::VaViewer);
+        (target, role)
+    })
+}
+
+fn command(p: &Pools) -> impl Strategy<Value = Command> + use<> {
+    let sa = id(&p.sas);
+    let va = id(&p.vas);
+    let user = id(&p.users);
+    let parent = prop::option::weighted(0.6, va.clone());
+    prop_oneof![
+        2 => (kind(), name(), select(p.domains.clone()), user.clone()).prop_map(
+            |(kind, name, domain, contact)| Command::RequestAccount {
+                kind,
+                name: if name.trim().is_empty() { String::new() } else { name },
+                domain,
+                contact,
+            }
+        ),
+        1 => sa.clone().prop_map(|sa| Command::ActivateAccount { sa }),
+        1 => (sa.clone(), name()).prop_map(|(sa, name)| Command::RenameAccount { sa, name }),
+        6 => (sa.clone(), parent.clone(), name())
+            .prop_map(|(sa, parent, name)| Command::CreateVa { sa, parent, name }),
+        2 => (va.clone(), name()).prop_map(|(va, name)| Command::RenameVa { va, name }),
+        3 => (va.clone(), parent).prop_map(|(va, parent)| Command::MoveVa { va, parent }),
+        2 => va.clone().prop_map(|va| Command::DeleteVa { va }),
+        1 => va.clone().prop_map(|va| Command::SetDefaultVa { va }),
+        1 => (va, visibility())
+            .prop_map(|(va, visibility)| Command::SetVisibility { va, visibility }),
+        5 => (user.clone(), target_and_role(p), inheritance()).prop_map(
+            |(user, (target, role), inheritance)| Command::AssignRole {
+                user,
+                target,
+                role,
+                inheritance,
+            }
+        ),
+        2 => (user.clone(), target_and_role(p), inheritance()).prop_map(
+            |(user, (target, role), inheritance)| Command::ChangeRole {
+                user,
+                target,
+                role,
+                inheritance,
+            }
+        ),
+        2 => (user, target(p)).prop_map(|(user, target)| Command::RevokeRole { user, target }),
+        1 => sa.prop_map(|sa| Command::AcceptAgreement { sa }),
+    ]
+}
+
+/// Sequences of `(Actor, Command)` for `dir`, of a length in `len` (see the
+/// [module docs](self)): every kind of command, with actors that are mostly admins of some
+/// account (so many commands are accepted), sometimes any user, an unregistered one, the ordering
+/// system or vendor support; IDs mostly of existing entities, sometimes of ones the sequence
+/// may create, sometimes dangling; names and domains from small pools that collide ignoring case
+/// and include invalid ones.
+pub fn commands(
+    dir: &Directory,
+    len: Range<usize>,
+) -> impl Strategy<Value = Vec<(Actor, Command)>> + use<> {
+    let p = pools(dir);
+    prop::collection::vec((actor(&p), command(&p)), len)
+}
+
+/// A random [`directory`] and a sequence of [`commands`] for it.
+pub fn directory_and_commands(
+    len: Range<usize>,
+) -> impl Strategy<Value = (Directory, Vec<(Actor, Command)>)> {
+    directory().prop_flat_map(move |dir| {
+        let commands = commands(&dir, len.clone());
+        (Just(dir), commands)
+    })
+}

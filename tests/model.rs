@@ -1,0 +1,919 @@
+//! Model-based property tests: random command sequences run against the [`Directory`] and a
+//! slow, obviously-correct reference model (plain maps, parent pointers, a list of bindings,
+//! permissions by walking up the parents and applying SPEC.md's matrix). After every step the
+//! two must agree, and the directory's invariants must hold.
+//!
+//! Cases: `PROPTEST_CASES` (default 256).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use smart_accounts::strategies::{self, AT};
+use smart_accounts::{
+    AccountKind, AccountStatus, Action, Actor, Change, Command, Directory, Domain, Event,
+    Identifier, Inheritance, OrgId, OrgKind, Reason, Role, SaId, SmartAccount, Target, UserId,
+    VaId, Visibility,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The reference model
+
+/// SPEC.md ROLE005, written out again: does `role` allow `action`?
+fn matrix(role: Role, action: Action) -> bool {
+    use Action as A;
+    use Role as R;
+    match action {
+        A::ViewAccount => true,
+        A::ViewLicenses => role != R::SaApprover,
+        A::ManageLicenses | A::ManageDevices => {
+            matches!(role, R::SaAdmin | R::SaUser | R::VaAdmin | R::VaUser)
+        }
+        A::ManageChildVas | A::AssignVaRoles => matches!(role, R::SaAdmin | R::VaAdmin),
+        A::AcceptAgreement => matches!(role, R::SaAdmin | R::SaApprover),
+        A::CreateTopLevelVa
+        | A::AssignSaRoles
+        | A::EditAccount
+        | A::ApprovePartnerAccess
+        | A::ViewEventLog => role == R::SaAdmin,
+    }
+}
+
+/// Actions about the account as a whole: only SA roles grant them (DESIGN.md).
+fn account_level(action: Action) -> bool {
+    matches!(
+        action,
+        Action::CreateTopLevelVa
+            | Action::AssignSaRoles
+            | Action::EditAccount
+            | Action::ApprovePartnerAccess
+            | Action::AcceptAgreement
+            | Action::ViewEventLog
+    )
+}
+
+fn sa_role(role: Role) -> bool {
+    matches!(
+        role,
+        Role::SaAdmin | Role::SaUser | Role::SaViewer | Role::SaApprover
+    )
+}
+
+/// Name rules (VA003, also account names): trimmed, 1–100 characters, no control characters.
+fn valid_name(name: &str) -> Option<String> {
+    let t = name.trim();
+    let n = t.chars().count();
+    ((1..=100).contains(&n) && !t.chars().any(char::is_control)).then(|| t.to_owned())
+}
+
+fn within(domain: &str, other: &str) -> bool {
+    domain == other || domain.ends_with(&format!(".{other}"))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MVa {
+    parent: Option<VaId>,
+    name: String,
+    restricted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct MBinding {
+    user: UserId,
+    va: Option<VaId>,
+    role: Role,
+    children: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MAccount {
+    kind: AccountKind,
+    active: bool,
+    name: String,
+    identifier: String,
+    owner: OrgId,
+    contact: UserId,
+    default_va: VaId,
+    vas: BTreeMap<VaId, MVa>,
+    bindings: Vec<MBinding>,
+    agreement: Option<UserId>,
+}
+
+#[derive(Debug, Clone)]
+struct MUser {
+    cco: bool,
+    email: String,
+    domain: String,
+    org: OrgId,
+}
+
+#[derive(Debug, Clone)]
+struct Model {
+    public: Vec<String>,
+    orgs: BTreeMap<OrgId, OrgKind>,
+    users: BTreeMap<UserId, MUser>,
+    accounts: BTreeMap<SaId, MAccount>,
+}
+
+impl MAccount {
+    fn level(&self, va: VaId) -> usize {
+        let mut level = 0;
+        let mut cursor = Some(va);
+        while let Some(v) = cursor {
+            level += 1;
+            cursor = self.vas[&v].parent;
+        }
+        level
+    }
+
+    /// Whether `ancestor` is `va` or above it, by walking parent pointers.
+    fn at_or_above(&self, ancestor: VaId, va: VaId) -> bool {
+        let mut cursor = Some(va);
+        while let Some(v) = cursor {
+            if v == ancestor {
+                return true;
+            }
+            cursor = self.vas[&v].parent;
+        }
+        false
+    }
+
+    /// Levels of the subtree under `va`, counting `va`.
+    fn height(&self, va: VaId) -> usize {
+        let base = self.level(va);
+        self.vas
+            .keys()
+            .filter(|v| self.at_or_above(va, **v))
+            .map(|v| self.level(*v) - base + 1)
+            .max()
+            .unwrap_or(1)
+    }
+
+    fn binding(&self, user: UserId, va: Option<VaId>) -> Option<&MBinding> {
+        self.bindings.iter().find(|b| b.user == user && b.va == va)
+    }
+
+    fn admins(&self) -> usize {
+        self.bindings
+            .iter()
+            .filter(|b| b.role == Role::SaAdmin)
+            .count()
+    }
+
+    fn name_taken(&self, name: &str, except: Option<VaId>) -> bool {
+        self.vas
+            .iter()
+            .any(|(id, v)| Some(*id) != except && v.name.to_lowercase() == name.to_lowercase())
+    }
+}
+
+impl Model {
+    fn from_directory(dir: &Directory) -> Model {
+        let mut accounts = BTreeMap::new();
+        for a in dir.accounts() {
+            accounts.insert(a.id(), m_account(a));
+        }
+        Model {
+            public: dir
+                .config()
+                .public_domains
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect(),
+            orgs: dir.organizations().map(|o| (o.id, o.kind)).collect(),
+            users: dir
+                .users()
+                .map(|u| {
+                    (
+                        u.id,
+                        MUser {
+                            cco: u.cco_id.is_some(),
+                            email: u.email.as_str().to_owned(),
+                            domain: u.email.domain().as_str().to_owned(),
+                            org: u.org,
+                        },
+                    )
+                })
+                .collect(),
+            accounts,
+        }
+    }
+
+    fn account_of(&self, va: VaId) -> Option<SaId> {
+        self.accounts
+            .iter()
+            .find(|(_, a)| a.vas.contains_key(&va))
+            .map(|(id, _)| *id)
+    }
+
+    fn allowed(&self, user: UserId, action: Action, target: Target) -> bool {
+        if !self.users.contains_key(&user) {
+            return false;
+        }
+        match target {
+            Target::Account(sa) => self.accounts.get(&sa).is_some_and(|a| {
+                a.bindings
+                    .iter()
+                    .any(|b| b.user == user && b.va.is_none() && matrix(b.role, action))
+            }),
+            Target::Va(va) => {
+                let Some(sa) = self.account_of(va) else {
+                    return false;
+                };
+                let a = &self.accounts[&sa];
+                a.bindings.iter().any(|b| {
+                    b.user == user
+                        && matrix(b.role, action)
+                        && match b.va {
+                            None => true,
+                            Some(_) if account_level(action) => false,
+                            Some(bound) if b.children => a.at_or_above(bound, va),
+                            Some(bound) => bound == va,
+                        }
+                })
+            }
+        }
+    }
+
+    fn active(&self, sa: SaId) -> Option<&MAccount> {
+        self.accounts.get(&sa).filter(|a| a.active)
+    }
+
+    /// The account of an existing Virtual Account in an Active account.
+    fn va_active(&self, va: VaId) -> Option<SaId> {
+        let sa = self.account_of(va)?;
+        self.active(sa).map(|_| sa)
+    }
+
+    /// Who may create, rename, move, delete or restrict a VA below `parent`.
+    fn may_position(&self, user: UserId, sa: SaId, parent: Option<VaId>) -> bool {
+        match parent {
+            None => self.allowed(user, Action::CreateTopLevelVa, Target::Account(sa)),
+            Some(p) => self.allowed(user, Action::ManageChildVas, Target::Va(p)),
+        }
+    }
+
+    /// Runs a command on the model: `true` when accepted (and applied). New identifiers come
+    /// from the directory's events (allocating identifiers is not a rule).
+    fn run(&mut self, actor: &Actor, command: &Command, events: &[Event]) -> bool {
+        let Actor::User(me) = actor else { return false };
+        let me = *me;
+        if !self.users.contains_key(&me) {
+            return false;
+        }
+        match command.clone() {
+            Command::RequestAccount {
+                kind,
+                name,
+                domain,
+                contact,
+            } => {
+                let Some(c) = self.users.get(&contact).cloned() else {
+                    return false;
+                };
+                if !c.cco {
+                    return false;
+                }
+                let identifier = match kind {
+                    AccountKind::LimitedUse => {
+                        if domain.is_some() || !self.public.contains(&c.domain) {
+                            return false;
+                        }
+                        let taken = self
+                            .accounts
+                            .values()
+                            .any(|a| a.kind == AccountKind::LimitedUse && a.identifier == c.email);
+                        if taken {
+                            return false;
+                        }
+                        c.email.clone()
+                    }
+                    _ => {
+                        let Some(Ok(d)) = domain.map(|d| Domain::parse(&d)) else {
+                            return false;
+                        };
+                        let d = d.as_str().to_owned();
+                        if self.public.iter().any(|p| within(&d, p)) {
+                            return false;
+                        }
+                        if self
+                            .accounts
+                            .values()
+                            .any(|a| a.kind != AccountKind::LimitedUse && a.identifier == d)
+                        {
+                            return false;
+                        }
+                        if !within(&d, &c.domain) {
+                            return false;
+                        }
+                        if kind == AccountKind::PartnerHolding {
+                            let seller = |u: UserId| {
+                                matches!(
+                                    self.orgs[&self.users[&u].org],
+                                    OrgKind::Partner | OrgKind::Distributor
+                                )
+                            };
+                            if !seller(me) || !seller(contact) {
+                                return false;
+                            }
+                        }
+                        d
+                    }
+                };
+                let name = if name.trim().is_empty() {
+                    identifier.clone()
+                } else {
+                    name
+                };
+                let Some(name) = valid_name(&name) else {
+                    return false;
+                };
+                let Some(Change::AccountCreated { default_va, .. }) =
+                    events.first().map(|e| &e.change)
+                else {
+                    panic!("the directory accepted a request without creating: {events:?}");
+                };
+                let active = me == contact;
+                let mut vas = BTreeMap::new();
+                vas.insert(
+                    *default_va,
+                    MVa {
+                        parent: None,
+                        name: "DEFAULT".into(),
+                        restricted: false,
+                    },
+                );
+                self.accounts.insert(
+                    events[0].sa,
+                    MAccount {
+                        kind,
+                        active,
+                        name,
+                        identifier,
+                        owner: c.org,
+                        contact,
+                        default_va: *default_va,
+                        vas,
+                        bindings: if active {
+                            vec![MBinding {
+                                user: contact,
+                                va: None,
+                                role: Role::SaAdmin,
+                                children: true,
+                            }]
+                        } else {
+                            Vec::new()
+                        },
+                        agreement: None,
+                    },
+                );
+                true
+            }
+            Command::ActivateAccount { sa } => {
+                let Some(a) = self.accounts.get_mut(&sa) else {
+                    return false;
+                };
+                if a.active || a.contact != me {
+                    return false;
+                }
+                a.active = true;
+                a.bindings.push(MBinding {
+                    user: me,
+                    va: None,
+                    role: Role::SaAdmin,
+                    children: true,
+                });
+                true
+            }
+            Command::RenameAccount { sa, name } => {
+                if self.active(sa).is_none()
+                    || !self.allowed(me, Action::EditAccount, Target::Account(sa))
+                {
+                    return false;
+                }
+                let Some(name) = valid_name(&name) else {
+                    return false;
+                };
+                self.accounts.get_mut(&sa).unwrap().name = name;
+                true
+            }
+            Command::CreateVa { sa, parent, name } => {
+                let Some(a) = self.active(sa) else {
+                    return false;
+                };
+                if parent.is_some_and(|p| !a.vas.contains_key(&p)) {
+                    return false;
+                }
+                if !self.may_position(me, sa, parent) {
+                    return false;
+                }
+                let Some(name) = valid_name(&name) else {
+                    return false;
+                };
+                let level = parent.map_or(1, |p| a.level(p) + 1);
+                if a.name_taken(&name, None)
+                    || level > 10
+                    || (a.kind == AccountKind::LimitedUse && level > 1)
+                {
+                    return false;
+                }
+                let va = events
+                    .iter()
+                    .find_map(|e| match e.change {
+                        Change::VaCreated { va, .. } => Some(va),
+                        _ => None,
+                    })
+                    .expect("the directory accepted a creation without an event");
+                self.accounts.get_mut(&sa).unwrap().vas.insert(
+                    va,
+                    MVa {
+                        parent,
+                        name,
+                        restricted: false,
+                    },
+                );
+                true
+            }
+            Command::RenameVa { va, name } => {
+                let Some(sa) = self.va_active(va) else {
+                    return false;
+                };
+                let a = &self.accounts[&sa];
+                if !self.may_position(me, sa, a.vas[&va].parent) {
+                    return false;
+                }
+                let Some(name) = valid_name(&name) else {
+                    return false;
+                };
+                if a.name_taken(&name, Some(va)) {
+                    return false;
+                }
+                self.accounts
+                    .get_mut(&sa)
+                    .unwrap()
+                    .vas
+                    .get_mut(&va)
+                    .unwrap()
+                    .name = name;
+                true
+            }
+            Command::MoveVa { va, parent } => {
+                let Some(sa) = self.va_active(va) else {
+                    return false;
+                };
+                let a = &self.accounts[&sa];
+                if parent.is_some_and(|p| !a.vas.contains_key(&p) || a.at_or_above(va, p)) {
+                    return false;
+                }
+                if !self.may_position(me, sa, a.vas[&va].parent)
+                    || !self.may_position(me, sa, parent)
+                {
+                    return false;
+                }
+                if parent.is_some() && (a.kind == AccountKind::LimitedUse || va == a.default_va) {
+                    return false;
+                }
+                let new_level = parent.map_or(1, |p| a.level(p) + 1);
+                if new_level + a.height(va) - 1 > 10 {
+                    return false;
+                }
+                self.accounts
+                    .get_mut(&sa)
+                    .unwrap()
+                    .vas
+                    .get_mut(&va)
+                    .unwrap()
+                    .parent = parent;
+                true
+            }
+            Command::DeleteVa { va } => {
+                let Some(sa) = self.va_active(va) else {
+                    return false;
+                };
+                let a = &self.accounts[&sa];
+                if !self.may_position(me, sa, a.vas[&va].parent)
+                    || va == a.default_va
+                    || a.vas.values().any(|v| v.parent == Some(va))
+                {
+                    return false;
+                }
+                let a = self.accounts.get_mut(&sa).unwrap();
+                a.bindings.retain(|b| b.va != Some(va));
+                a.vas.remove(&va);
+                true
+            }
+            Command::SetDefaultVa { va } => {
+                let Some(sa) = self.va_active(va) else {
+                    return false;
+                };
+                let v = &self.accounts[&sa].vas[&va];
+                if !self.allowed(me, Action::EditAccount, Target::Account(sa))
+                    || v.parent.is_some()
+                    || v.restricted
+                {
+                    return false;
+                }
+                self.accounts.get_mut(&sa).unwrap().default_va = va;
+                true
+            }
+            Command::SetVisibility { va, visibility } => {
+                let Some(sa) = self.va_active(va) else {
+                    return false;
+                };
+                let a = &self.accounts[&sa];
+                let restricted = visibility == Visibility::Restricted;
+                if !self.may_position(me, sa, a.vas[&va].parent)
+                    || (va == a.default_va && restricted)
+                {
+                    return false;
+                }
+                self.accounts
+                    .get_mut(&sa)
+                    .unwrap()
+                    .vas
+                    .get_mut(&va)
+                    .unwrap()
+                    .restricted = restricted;
+                true
+            }
+            Command::AssignRole {
+                user,
+                target,
+                role,
+                inheritance,
+            } => self.role_command(me, user, target, Some((role, inheritance)), true),
+            Command::ChangeRole {
+                user,
+                target,
+                role,
+                inheritance,
+            } => self.role_command(me, user, target, Some((role, inheritance)), false),
+            Command::RevokeRole { user, target } => {
+                self.role_command(me, user, target, None, false)
+            }
+            Command::AcceptAgreement { sa } => {
+                if self.active(sa).is_none()
+                    || !self.allowed(me, Action::AcceptAgreement, Target::Account(sa))
+                {
+                    return false;
+                }
+                self.accounts.get_mut(&sa).unwrap().agreement = Some(me);
+                true
+            }
+            other => panic!("the model does not know {other:?}"),
+        }
+    }
+
+    /// Assign (`new`), change or revoke (`role == None`) a role.
+    fn role_command(
+        &mut self,
+        me: UserId,
+        user: UserId,
+        target: Target,
+        role: Option<(Role, Inheritance)>,
+        new: bool,
+    ) -> bool {
+        let (sa, va) = match target {
+            Target::Account(sa) => (sa, None),
+            Target::Va(va) => match self.va_active(va) {
+                Some(sa) => (sa, Some(va)),
+                None => return false,
+            },
+        };
+        let Some(a) = self.active(sa) else {
+            return false;
+        };
+        let Some(holder) = self.users.get(&user) else {
+            return false;
+        };
+        match va {
+            None => {
+                if !self.allowed(me, Action::AssignSaRoles, target) {
+                    return false;
+                }
+            }
+            Some(va) => {
+                if !self.allowed(me, Action::AssignVaRoles, target) {
+                    return false;
+                }
+                // Granting "account and children" needs an admin binding reaching the subtree.
+                if matches!(role, Some((_, Inheritance::AccountAndChildren))) {
+                    let covers = a.bindings.iter().any(|b| {
+                        b.user == me
+                            && matrix(b.role, Action::AssignVaRoles)
+                            && match b.va {
+                                None => true,
+                                Some(bound) => b.children && a.at_or_above(bound, va),
+                            }
+                    });
+                    if !covers {
+                        return false;
+                    }
+                }
+            }
+        }
+        if a.kind == AccountKind::PartnerHolding
+            && role.is_some()
+            && self.orgs[&holder.org] == OrgKind::Customer
+        {
+            return false;
+        }
+        // PTR001: only a customer SA Admin gives a partner user a role on a customer's account
+        // or changes it.
+        let partner_user = a.kind != AccountKind::PartnerHolding
+            && holder.org != a.owner
+            && matches!(
+                self.orgs[&holder.org],
+                OrgKind::Partner | OrgKind::Distributor
+            );
+        if role.is_some()
+            && partner_user
+            && (self.users[&me].org != a.owner
+                || !self.allowed(me, Action::ApprovePartnerAccess, Target::Account(sa)))
+        {
+            return false;
+        }
+        let held = a.binding(user, va).cloned();
+        let a = self.accounts.get_mut(&sa).unwrap();
+        match role {
+            Some((role, inheritance)) => {
+                if sa_role(role) != va.is_none() {
+                    return false;
+                }
+                let binding = MBinding {
+                    user,
+                    va,
+                    role,
+                    children: va.is_none() || inheritance == Inheritance::AccountAndChildren,
+                };
+                if new {
+                    if held.is_some() {
+                        return false;
+                    }
+                    let distinct: BTreeSet<UserId> = a.bindings.iter().map(|b| b.user).collect();
+                    if a.kind == AccountKind::LimitedUse
+                        && !distinct.contains(&user)
+                        && distinct.len() >= 2
+                    {
+                        return false;
+                    }
+                    a.bindings.push(binding);
+                } else {
+                    let Some(held) = held else { return false };
+                    if held.role == Role::SaAdmin && role != Role::SaAdmin && a.admins() <= 1 {
+                        return false;
+                    }
+                    a.bindings.retain(|b| !(b.user == user && b.va == va));
+                    a.bindings.push(binding);
+                }
+            }
+            None => {
+                let Some(held) = held else { return false };
+                if held.role == Role::SaAdmin && a.admins() <= 1 {
+                    return false;
+                }
+                a.bindings.retain(|b| !(b.user == user && b.va == va));
+            }
+        }
+        true
+    }
+}
+
+/// The model's picture of a directory account, to compare.
+fn m_account(a: &SmartAccount) -> MAccount {
+    let mut bindings: Vec<MBinding> = a
+        .roles()
+        .map(|b| MBinding {
+            user: b.user,
+            va: b.va,
+            role: b.role,
+            children: b.va.is_none() || b.inheritance == Inheritance::AccountAndChildren,
+        })
+        .collect();
+    bindings.sort();
+    MAccount {
+        kind: a.kind(),
+        active: a.status() == AccountStatus::Active,
+        name: a.name().to_owned(),
+        identifier: match a.identifier() {
+            Identifier::Domain(d) => d.as_str().to_owned(),
+            Identifier::Email(e) => e.as_str().to_owned(),
+        },
+        owner: a.owner(),
+        contact: a.contact(),
+        default_va: a.default_va(),
+        vas: a
+            .vas()
+            .map(|v| {
+                (
+                    v.id(),
+                    MVa {
+                        parent: v.parent(),
+                        name: v.name().to_owned(),
+                        restricted: v.visibility() == Visibility::Restricted,
+                    },
+                )
+            })
+            .collect(),
+        bindings,
+        agreement: a.agreement().map(|x| x.by),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The properties
+
+fn assert_invariants(dir: &Directory) {
+    for a in dir.accounts() {
+        // ROLE002: at most one role per user per account (SA or VA).
+        let keys: Vec<(UserId, Option<VaId>)> = a.roles().map(|b| (b.user, b.va)).collect();
+        let unique: BTreeSet<_> = keys.iter().copied().collect();
+        assert_eq!(
+            keys.len(),
+            unique.len(),
+            "{}: two roles on one account",
+            a.id()
+        );
+        for b in a.roles() {
+            assert_eq!(sa_role(b.role), b.va.is_none(), "ROLE001 in {}", a.id());
+            if let Some(va) = b.va {
+                assert!(a.va(va).is_some(), "binding on a missing VA");
+            }
+        }
+        // VA001: levels consistent with parents, never over 10.
+        for v in a.vas() {
+            assert!(
+                (1..=10).contains(&v.level()),
+                "{} at level {}",
+                v.id(),
+                v.level()
+            );
+            let expected = v.parent().map_or(1, |p| a.va(p).unwrap().level() + 1);
+            assert_eq!(v.level(), expected);
+            assert_eq!(dir.account_of(v.id()), Some(a.id()));
+        }
+        // SA002 / VA007: exactly one default, top-level, unrestricted.
+        let default = a.va(a.default_va()).expect("the default VA exists");
+        assert_eq!(default.parent(), None);
+        assert_eq!(default.visibility(), Visibility::Unrestricted);
+        // ROLE007: an Active account keeps an SA Admin; SA008: a Pending one has no roles.
+        match a.status() {
+            AccountStatus::Active => assert!(a.admin_count() >= 1, "{} has no admin", a.id()),
+            AccountStatus::Pending => assert_eq!(a.roles().count(), 0),
+        }
+        if a.kind() == AccountKind::LimitedUse {
+            assert!(a.vas().all(|v| v.parent().is_none()), "SA006 nesting");
+            let users: BTreeSet<UserId> = a.roles().map(|b| b.user).collect();
+            assert!(users.len() <= 2, "SA006 users");
+        }
+    }
+}
+
+/// Checks replay and the snapshot round trips; returns the directory reloaded from its snapshot.
+fn assert_replay_and_snapshot(dir: &Directory) -> Directory {
+    let snapshot = dir.to_snapshot();
+    for s in &snapshot.accounts {
+        let replayed = SmartAccount::replay(&s.events).expect("the log replays");
+        assert_eq!(
+            Some(&replayed),
+            dir.account(s.id),
+            "EV003: replay of {}",
+            s.id
+        );
+    }
+    let reloaded =
+        Directory::from_snapshot(snapshot).expect("a snapshot of a valid directory loads");
+    assert_eq!(&reloaded, dir, "snapshot round trip");
+    #[cfg(feature = "serde")]
+    {
+        let json = serde_json::to_string(dir).unwrap();
+        let back: Directory = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, dir, "JSON round trip");
+    }
+    reloaded
+}
+
+fn assert_agrees(model: &Model, dir: &Directory) {
+    let accounts: BTreeMap<SaId, MAccount> =
+        dir.accounts().map(|a| (a.id(), m_account(a))).collect();
+    let mut mine = model.accounts.clone();
+    for a in mine.values_mut() {
+        a.bindings.sort();
+    }
+    assert_eq!(
+        mine, accounts,
+        "the model's accounts differ from the directory's"
+    );
+    let mut targets: Vec<Target> = Vec::new();
+    for a in dir.accounts() {
+        targets.push(Target::Account(a.id()));
+        targets.extend(a.vas().map(|v| Target::Va(v.id())));
+    }
+    targets.push(Target::Va(VaId::new(strategies::DANGLING)));
+    let mut users: Vec<UserId> = dir.users().map(|u| u.id).collect();
+    users.push(UserId::new(strategies::DANGLING));
+    for &user in &users {
+        for action in Action::ALL {
+            for &target in &targets {
+                let expected = model.allowed(user, action, target);
+                assert_eq!(
+                    dir.is_allowed(user, action, target),
+                    expected,
+                    "is_allowed {user} {action} {target}"
+                );
+                let decision = dir.check(user, action, target);
+                assert_eq!(
+                    decision.is_allowed(),
+                    expected,
+                    "check {user} {action} {target}"
+                );
+                if let Reason::NotGranted {
+                    held: Some(via),
+                    would_grant,
+                } = decision.reason
+                {
+                    // The explanation names a real binding that does not grant the action, and
+                    // the roles that would are those of the matrix.
+                    let sa = match target {
+                        Target::Account(sa) => sa,
+                        Target::Va(va) => dir.account_of(va).unwrap(),
+                    };
+                    let b = model.accounts[&sa]
+                        .binding(user, via.bound_to)
+                        .expect("the explained binding exists");
+                    assert_eq!(b.role, via.role);
+                    let expected: Vec<Role> = Role::ALL
+                        .into_iter()
+                        .filter(|r| matrix(*r, action) && (sa_role(*r) || !account_level(action)))
+                        .collect();
+                    assert_eq!(would_grant.iter().collect::<Vec<_>>(), expected);
+                }
+                if let Reason::Granted(via) = decision.reason {
+                    // The explanation names a real binding that grants the action.
+                    let sa = match target {
+                        Target::Account(sa) => sa,
+                        Target::Va(va) => dir.account_of(va).unwrap(),
+                    };
+                    let b = model.accounts[&sa]
+                        .binding(user, via.bound_to)
+                        .expect("the explained binding exists");
+                    assert_eq!(b.role, via.role);
+                    assert!(matrix(b.role, action));
+                    assert_eq!(
+                        via.inherited,
+                        Some(target) != via.bound_to.map(Target::Va)
+                            && matches!(target, Target::Va(_))
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn ev001_ev003_model_agrees_with_directory_on_random_commands(
+        (mut dir, commands) in strategies::directory_and_commands(1..30)
+    ) {
+        let mut model = Model::from_directory(&dir);
+        assert_invariants(&dir);
+        assert_agrees(&model, &dir);
+        let mut reloaded = assert_replay_and_snapshot(&dir);
+        for (actor, command) in commands {
+            let before = dir.clone();
+            let result = dir.execute(&actor, AT, command.clone());
+            // A directory reloaded from a snapshot behaves exactly the same, new IDs included.
+            prop_assert_eq!(&reloaded.execute(&actor, AT, command.clone()), &result);
+            let events = result.as_deref().unwrap_or_default().to_vec();
+            let model_accepts = model.run(&actor, &command, &events);
+            match &result {
+                Ok(events) => {
+                    prop_assert!(model_accepts, "the directory accepted what the model refuses: {:?} by {:?}", command, actor);
+                    prop_assert!(!events.is_empty(), "an accepted command appends events");
+                }
+                Err(err) => {
+                    prop_assert!(!model_accepts, "the directory refused what the model accepts: {:?} by {:?}: {}", command, actor, err);
+                    prop_assert_eq!(&dir, &before, "a refused command changed the directory");
+                    prop_assert!(err.to_string().starts_with(err.rule().code()));
+                }
+            }
+            assert_invariants(&dir);
+            assert_agrees(&model, &dir);
+            reloaded = assert_replay_and_snapshot(&dir);
+        }
+    }
+}
