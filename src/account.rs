@@ -382,6 +382,8 @@ pub struct SmartAccount {
     pub(crate) agreement: Option<Acceptance>,
     pub(crate) access_requests: BTreeMap<u64, AccessRequest>,
     pub(crate) access_reviews: Vec<AccessReview>,
+    /// Licenses and devices (`crate::license`).
+    pub(crate) licenses: crate::license::Licenses,
 }
 
 impl SmartAccount {
@@ -537,6 +539,7 @@ impl SmartAccount {
             agreement: None,
             access_requests: BTreeMap::new(),
             access_reviews: Vec::new(),
+            licenses: crate::license::Licenses::default(),
         })
     }
 
@@ -644,6 +647,12 @@ impl SmartAccount {
                     return Err(Error::NotEmpty {
                         va: *va,
                         what: "child virtual accounts",
+                    });
+                }
+                if self.va_holds_licenses(*va) {
+                    return Err(Error::NotEmpty {
+                        va: *va,
+                        what: "licenses or devices",
                     });
                 }
                 if self.bindings.values().any(|b| b.va == Some(*va)) {
@@ -860,6 +869,7 @@ impl SmartAccount {
                     at: event.at,
                 });
             }
+            Change::License(change) => self.apply_license(event, change)?,
         }
         Ok(())
     }

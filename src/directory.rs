@@ -253,6 +253,8 @@ pub enum Command {
         /// The partner organization reviewed, or `None` for every partner.
         org: Option<OrgId>,
     },
+    /// A license or device command (LIC, DEV rules).
+    License(crate::license::LicenseCommand),
 }
 
 /// The place of a Virtual Account in the fast index: its account, level and path from the top.
@@ -347,6 +349,8 @@ pub struct Directory {
     /// The grants that carry an expiry date, per user: only the date-aware checks read them,
     /// so the plain checks over `grants` stay as they were.
     pub(crate) dated: Vec<Vec<Grant>>,
+    /// Which account each registered device belongs to (DEV001).
+    pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
     pub(crate) next_user: u32,
     pub(crate) next_sa: u32,
@@ -676,7 +680,7 @@ impl Directory {
         Ok(account)
     }
 
-    fn va_in_active(
+    pub(crate) fn va_in_active(
         &self,
         va: VaId,
         rule: RuleId,
@@ -720,6 +724,9 @@ impl Directory {
         at: Timestamp,
         command: Command,
     ) -> Result<Vec<Event>, Error> {
+        if let Command::License(command) = command {
+            return self.execute_license(actor, at, command);
+        }
         let (sa, changes) = self.plan(actor, crate::partners::utc_date(at), command)?;
         self.commit(sa, actor, at, changes)
     }
@@ -1028,6 +1035,7 @@ impl Directory {
                 }
                 Ok((sa, vec![Change::AccessReviewed { by, org }]))
             }
+            Command::License(command) => self.plan_license(actor, on, command)?.single(),
         }
     }
 
@@ -1237,7 +1245,7 @@ impl Directory {
     /// Applies planned changes as events. A single change is applied in place (apply checks
     /// before it mutates); several are applied to a copy that replaces the account only when all
     /// succeeded, so a refused command changes nothing.
-    fn commit(
+    pub(crate) fn commit(
         &mut self,
         sa: SaId,
         actor: &Actor,
@@ -1359,6 +1367,7 @@ impl Directory {
                     }
                 }
             }
+            Change::License(change) => self.reindex_license(sa, change),
             _ => {}
         }
     }

@@ -366,6 +366,147 @@ pub enum Error {
         /// The day it lapsed.
         lapsed_on: jiff::civil::Date,
     },
+    /// A quantity is zero, or a total would overflow (LIC001, LIC002, LIC006, LIC009, LIC010).
+    /// Quantities are unsigned: a negative one is refused when it is parsed.
+    #[error("{rule}: quantity {quantity} is not valid: {reason}")]
+    InvalidQuantity {
+        /// The rule of the command.
+        rule: RuleId,
+        /// The offending quantity.
+        quantity: u64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A term subscription ends before it starts (LIC001).
+    #[error(
+        "LIC001: a term subscription from {start} to {end} ends before it starts; the end must be after the start"
+    )]
+    InvalidTerm {
+        /// The first day.
+        start: jiff::civil::Date,
+        /// The last day.
+        end: jiff::civil::Date,
+    },
+    /// A transfer names more than 10 license types (LIC009).
+    #[error(
+        "LIC009: the request names {count} license types; a transfer names at most 10, split it"
+    )]
+    TooManyLicenseTypes {
+        /// How many it names.
+        count: usize,
+    },
+    /// The quantity asked for is not available (LIC009, LIC010), or more is released than held
+    /// (LIC006, LIC010), or more Classic licenses are converted than held (LIC002).
+    #[error(
+        "{rule}: virtual account `{va}` has {available} of `{license}` available, {requested} requested"
+    )]
+    Insufficient {
+        /// The rule of the command.
+        rule: RuleId,
+        /// The Virtual Account.
+        va: VaId,
+        /// The license type, as text.
+        license: String,
+        /// What is there.
+        available: u64,
+        /// What was asked for.
+        requested: u64,
+    },
+    /// The license type was never held by the account (LIC006, LIC009, LIC010).
+    #[error("{rule}: smart account `{sa}` holds no `{license}`")]
+    UnknownLicense {
+        /// The rule of the command.
+        rule: RuleId,
+        /// The account.
+        sa: SaId,
+        /// The license type, as text.
+        license: String,
+    },
+    /// The device is not registered (DEV001, LIC006, DEV002).
+    #[error("{rule}: device `{device}` is not registered")]
+    UnknownDevice {
+        /// The rule of the command.
+        rule: RuleId,
+        /// The device, as text.
+        device: String,
+    },
+    /// The device is already registered (DEV001).
+    #[error(
+        "DEV001: device `{device}` is already registered to smart account `{sa}`; a device belongs to one virtual account"
+    )]
+    DuplicateDevice {
+        /// The device, as text.
+        device: String,
+        /// The account it is registered to.
+        sa: SaId,
+    },
+    /// A device would be registered in, or moved to, an account where it cannot be (DEV001).
+    #[error("DEV001: smart account `{sa}`: {reason}")]
+    DeviceAccount {
+        /// The account.
+        sa: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Licenses would move between accounts outside the two exceptions of LIC004.
+    #[error("LIC004: licenses cannot move from `{from}` to `{to}`: {reason}")]
+    CrossSa {
+        /// The source account.
+        from: SaId,
+        /// The destination account.
+        to: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A transfer names the same Virtual Account as source and destination (LIC003).
+    #[error("LIC003: virtual account `{va}` is both source and destination of the transfer")]
+    SameVa {
+        /// The Virtual Account.
+        va: VaId,
+    },
+    /// Licenses cannot be consumed or activated in a holding account or a Pending account
+    /// (LIC005).
+    #[error("LIC005: licenses cannot be {what} in smart account `{sa}`: {reason}")]
+    NotUsable {
+        /// The account.
+        sa: SaId,
+        /// "consumed" or "reserved".
+        what: &'static str,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// An idempotency key or transfer ID was already used for a different request (LIC009,
+    /// LIC004).
+    #[error("{rule}: `{key}` was already used for a different request; use a new key")]
+    IdempotencyConflict {
+        /// The rule.
+        rule: RuleId,
+        /// The key or transfer ID.
+        key: String,
+    },
+    /// The order line was already deposited differently (LIC002).
+    #[error(
+        "LIC002: {order} was already deposited into smart account `{sa}` with different contents"
+    )]
+    DuplicateOrderLine {
+        /// The order line, as text.
+        order: String,
+        /// The account.
+        sa: SaId,
+    },
+    /// The command is reserved to another kind of actor: deposits to order fulfilment
+    /// (LIC002), re-assignment between accounts to vendor support (LIC004).
+    #[error("{rule}: {actor} cannot {what}; only {needed} can")]
+    WrongActor {
+        /// The rule.
+        rule: RuleId,
+        /// The actor, as text.
+        actor: String,
+        /// What was attempted.
+        what: &'static str,
+        /// Who may.
+        needed: &'static str,
+    },
     /// An event log does not replay (EV003).
     #[error("EV003: event {seq} of smart account `{sa}` does not replay: {reason}")]
     Replay {
@@ -396,7 +537,20 @@ impl Error {
             Error::NotFound { rule, .. }
             | Error::Denied { rule, .. }
             | Error::InvalidName { rule, .. }
-            | Error::Inconsistent { rule, .. } => *rule,
+            | Error::Inconsistent { rule, .. }
+            | Error::InvalidQuantity { rule, .. }
+            | Error::Insufficient { rule, .. }
+            | Error::UnknownLicense { rule, .. }
+            | Error::UnknownDevice { rule, .. }
+            | Error::IdempotencyConflict { rule, .. }
+            | Error::WrongActor { rule, .. } => *rule,
+            Error::InvalidTerm { .. } => RuleId::LIC001,
+            Error::TooManyLicenseTypes { .. } => RuleId::LIC009,
+            Error::DuplicateDevice { .. } | Error::DeviceAccount { .. } => RuleId::DEV001,
+            Error::CrossSa { .. } => RuleId::LIC004,
+            Error::SameVa { .. } => RuleId::LIC003,
+            Error::NotUsable { .. } => RuleId::LIC005,
+            Error::DuplicateOrderLine { .. } => RuleId::LIC002,
             Error::ActorNotAllowed { .. } => RuleId::ROLE005,
             Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
             Error::InvalidEmail { .. }

@@ -210,4 +210,6 @@ pub enum Change {
         /// The partner organization reviewed, or `None` for every partner.
         org: Option<OrgId>,
     },
+    /// Licenses or devices changed (LIC, DEV rules).
+    License(crate::license::LicenseChange),
 }

@@ -22,13 +22,29 @@
 //! `EMEA-Sales` (account only), `grace` VA Viewer on `EMEA`, `ops-team` (a team alias) VA User
 //! on `Americas`, `oscar` no role. The partner user `nina` of Nimbus holds VA User on
 //! `Americas`, granted by `alice` (PTR001).
+//!
+//! Licenses and devices ([`Licensing`]; deposits by order fulfilment, procured by Nimbus):
+//!
+//! | where | what |
+//! | --- | --- |
+//! | Acme `DEFAULT` | order `ACME-1001` line 1: 100 × `ISE-PLS-LIC` (perpetual); 30 moved to `Americas` by `alice` (key `fixture-transfer-1`); 2 reserved |
+//! | Acme `EMEA` | order `ACME-1001` line 2: 50 × `C9300-DNA-E-3Y` (2026-01-05 to 2029-01-04); devices `SW-EMEA-1` (20) and `SW-EMEA-2` (40) consume 60: a shortfall of 10 |
+//! | Acme `Americas` | device `RTR-AMER-1` consumes 5 `ISE-PLS-LIC`; changed on 2025-10-01 and not reported since: overdue |
+//! | Acme License Registration Portal | order `ACME-1002` line 1: 10 × `L-ASA5506-SEC-PL` (Classic, perpetual) |
+//! | Nimbus holding `DEFAULT` | **aged**: order `NIM-2001` line 1, 25 × `C9300-DNA-E-3Y` (2025-09-15 to 2028-09-14), deposited 2025-09-15, Smart-Account-mandatory; 5 of them assigned to Sam's Bikes (transfer `fixture-assign-1`), 20 still waiting. **fresh**: order `NIM-2002` line 1, 10 × `ISE-PLS-LIC`, deposited at [`AT`] |
+//! | Sam's Bikes `DEFAULT` | the 5 assigned `C9300-DNA-E-3Y` (delivered 112 days into their term); device `SAM-RTR` consumes 1 |
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 
 use crate::Command;
 use crate::directory::Directory;
 use crate::error::Error;
 use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::license::{
+    DeviceId, IdempotencyKey, License, LicenseCommand, LicenseKind, OrderId, OrderLine, Sku, Term,
+    TransferId, TransferLine,
+};
 use crate::model::{
     AccountKind, Actor, Inheritance, NewUser, OrgKind, Role, Target, UserKind, Visibility,
 };
@@ -131,6 +147,46 @@ pub struct Globex {
     pub sa: SaId,
 }
 
+/// The licenses, devices and orders of the fixture (see the [module documentation](self)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Licensing {
+    /// `ISE-PLS-LIC`, perpetual, Smart.
+    pub ise: License,
+    /// `C9300-DNA-E-3Y` from 2026-01-05 to 2029-01-04: Acme's term subscription.
+    pub acme_dna: License,
+    /// `C9300-DNA-E-3Y` from 2025-09-15 to 2028-09-14: the aged stock in Nimbus's holding
+    /// account.
+    pub holding_dna: License,
+    /// `L-ASA5506-SEC-PL`, perpetual: Acme's Classic (PAK) licenses.
+    pub asa_pak: License,
+    /// Acme's order line of the 100 `ISE-PLS-LIC`.
+    pub acme_ise_order: OrderLine,
+    /// Acme's order line of the 50 `C9300-DNA-E-3Y`.
+    pub acme_dna_order: OrderLine,
+    /// Acme's order line of the Classic licenses.
+    pub acme_pak_order: OrderLine,
+    /// The aged holding order line (`NIM-2001` line 1), Smart-Account-mandatory.
+    pub aged_order: OrderLine,
+    /// The day the aged stock arrived in holding: 2025-09-15.
+    pub aged_since: Date,
+    /// The fresh holding order line (`NIM-2002` line 1).
+    pub fresh_order: OrderLine,
+    /// The holding-to-customer assignment to Sam's Bikes.
+    pub assignment: TransferId,
+    /// The idempotency key of Acme's transfer to `Americas`.
+    pub transfer_key: IdempotencyKey,
+    /// `SW-EMEA-1` in Acme's `EMEA`: consumes 20 `acme_dna`; installed 2025-11-01, first report
+    /// due 2026-01-30.
+    pub sw_emea_1: DeviceId,
+    /// `SW-EMEA-2` in Acme's `EMEA`: consumes 40 `acme_dna`; installed 2025-12-20.
+    pub sw_emea_2: DeviceId,
+    /// `RTR-AMER-1` in Acme's `Americas`: consumes 5 `ise`; reported 2025-08-01, changed
+    /// 2025-10-01.
+    pub rtr_americas: DeviceId,
+    /// `SAM-RTR` in Sam's Bikes' default Virtual Account: consumes 1 `holding_dna`.
+    pub sam_router: DeviceId,
+}
+
 /// The whole fixture: one directory and the stable handles into it.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -148,6 +204,8 @@ pub struct World {
     pub solo: Solo,
     /// The customer with a Pending account.
     pub globex: Globex,
+    /// Licenses, devices and holding stock.
+    pub licensing: Licensing,
 }
 
 struct Builder {
@@ -360,6 +418,21 @@ pub fn world() -> Result<World, Error> {
         hank,
     )?;
 
+    let licensing = licenses(
+        &mut b,
+        LicensingIds {
+            acme: sa,
+            emea,
+            americas,
+            alice,
+            holding,
+            holding_admin: nimbus_admin,
+            partner: nimbus,
+            solo: solo_sa,
+            sam,
+        },
+    )?;
+
     Ok(World {
         dir: b.dir,
         at,
@@ -408,5 +481,267 @@ pub fn world() -> Result<World, Error> {
             hank,
             sa: globex_sa,
         },
+        licensing,
+    })
+}
+
+struct LicensingIds {
+    acme: SaId,
+    emea: VaId,
+    americas: VaId,
+    alice: UserId,
+    holding: SaId,
+    holding_admin: UserId,
+    partner: OrgId,
+    solo: SaId,
+    sam: UserId,
+}
+
+fn fixture_date(text: &str) -> Result<Date, Error> {
+    text.parse().map_err(|_| Error::InvalidName {
+        rule: crate::RuleId::LIC001,
+        field: "fixture date",
+        value: text.into(),
+        reason: "it does not parse",
+    })
+}
+
+fn order(id: &str, line: u32) -> Result<OrderLine, Error> {
+    Ok(OrderLine {
+        order: OrderId::parse(id)?,
+        line,
+    })
+}
+
+fn licenses(b: &mut Builder, ids: LicensingIds) -> Result<Licensing, Error> {
+    let at = b.at;
+    let fulfil = Actor::Fulfilment;
+    let dna = Sku::parse("C9300-DNA-E-3Y")?;
+    let ise = License::perpetual(Sku::parse("ISE-PLS-LIC")?);
+    let acme_dna = License {
+        sku: dna.clone(),
+        term: Term::subscription(fixture_date("2026-01-05")?, fixture_date("2029-01-04")?)?,
+    };
+    let aged_since = fixture_date("2025-09-15")?;
+    let holding_dna = License {
+        sku: dna,
+        term: Term::subscription(aged_since, fixture_date("2028-09-14")?)?,
+    };
+    let asa_pak = License::perpetual(Sku::parse("L-ASA5506-SEC-PL")?);
+    let acme_ise_order = order("ACME-1001", 1)?;
+    let acme_dna_order = order("ACME-1001", 2)?;
+    let acme_pak_order = order("ACME-1002", 1)?;
+    let aged_order = order("NIM-2001", 1)?;
+    let fresh_order = order("NIM-2002", 1)?;
+    let deposit = |sa, va, order: &OrderLine, license: &License, kind, quantity, sa_mandatory| {
+        LicenseCommand::Deposit {
+            sa,
+            va,
+            order: order.clone(),
+            license: license.clone(),
+            kind,
+            quantity,
+            procured_by: ids.partner,
+            sa_mandatory,
+        }
+    };
+
+    // Acme: deposits, a transfer, a reservation, devices.
+    let d = &mut b.dir;
+    d.license(
+        &fulfil,
+        at,
+        deposit(
+            ids.acme,
+            None,
+            &acme_ise_order,
+            &ise,
+            LicenseKind::Smart,
+            100,
+            false,
+        ),
+    )?;
+    d.license(
+        &fulfil,
+        at,
+        deposit(
+            ids.acme,
+            Some(ids.emea),
+            &acme_dna_order,
+            &acme_dna,
+            LicenseKind::Smart,
+            50,
+            false,
+        ),
+    )?;
+    d.license(
+        &fulfil,
+        at,
+        deposit(
+            ids.acme,
+            None,
+            &acme_pak_order,
+            &asa_pak,
+            LicenseKind::Classic,
+            10,
+            false,
+        ),
+    )?;
+    let alice = Actor::User(ids.alice);
+    let default_va = d
+        .account(ids.acme)
+        .map(|a| a.default_va())
+        .unwrap_or(VaId::new(0));
+    let transfer_key = IdempotencyKey::parse("fixture-transfer-1")?;
+    d.transfer(
+        &alice,
+        at,
+        default_va,
+        ids.americas,
+        vec![TransferLine {
+            license: ise.clone(),
+            quantity: 30,
+        }],
+        transfer_key.clone(),
+    )?;
+    d.license(
+        &alice,
+        at,
+        LicenseCommand::Reserve {
+            va: default_va,
+            license: ise.clone(),
+            quantity: 2,
+        },
+    )?;
+    let sw_emea_1 = DeviceId::parse("SW-EMEA-1")?;
+    let sw_emea_2 = DeviceId::parse("SW-EMEA-2")?;
+    let rtr_americas = DeviceId::parse("RTR-AMER-1")?;
+    d.register_device(
+        &alice,
+        at,
+        sw_emea_1.clone(),
+        ids.emea,
+        fixture_date("2025-11-01")?,
+    )?;
+    d.register_device(
+        &alice,
+        at,
+        sw_emea_2.clone(),
+        ids.emea,
+        fixture_date("2025-12-20")?,
+    )?;
+    d.register_device(
+        &alice,
+        at,
+        rtr_americas.clone(),
+        ids.americas,
+        fixture_date("2025-06-01")?,
+    )?;
+    d.consume(&alice, at, sw_emea_1.clone(), acme_dna.clone(), 20)?;
+    d.consume(&alice, at, sw_emea_2.clone(), acme_dna.clone(), 40)?;
+    d.consume(&alice, at, rtr_americas.clone(), ise.clone(), 5)?;
+    d.license(
+        &alice,
+        at,
+        LicenseCommand::RecordReport {
+            device: rtr_americas.clone(),
+            on: fixture_date("2025-08-01")?,
+        },
+    )?;
+    d.license(
+        &alice,
+        at,
+        LicenseCommand::RecordChange {
+            device: rtr_americas.clone(),
+            on: fixture_date("2025-10-01")?,
+        },
+    )?;
+
+    // Nimbus holding: aged and fresh stock; part of the aged stock goes to Sam's Bikes.
+    let aged_at: Timestamp = "2025-09-15T12:00:00Z"
+        .parse()
+        .map_err(|_| Error::InvalidName {
+            rule: crate::RuleId::LIC008,
+            field: "fixture time",
+            value: "2025-09-15T12:00:00Z".into(),
+            reason: "it does not parse",
+        })?;
+    d.license(
+        &fulfil,
+        aged_at,
+        deposit(
+            ids.holding,
+            None,
+            &aged_order,
+            &holding_dna,
+            LicenseKind::Smart,
+            25,
+            true,
+        ),
+    )?;
+    d.license(
+        &fulfil,
+        at,
+        deposit(
+            ids.holding,
+            None,
+            &fresh_order,
+            &ise,
+            LicenseKind::Smart,
+            10,
+            false,
+        ),
+    )?;
+    let holding_default = d
+        .account(ids.holding)
+        .map(|a| a.default_va())
+        .unwrap_or(VaId::new(0));
+    let assignment = TransferId::parse("fixture-assign-1")?;
+    d.license(
+        &Actor::User(ids.holding_admin),
+        at,
+        LicenseCommand::AssignFromHolding {
+            transfer: assignment.clone(),
+            from: holding_default,
+            to_sa: ids.solo,
+            to_va: None,
+            lines: vec![TransferLine {
+                license: holding_dna.clone(),
+                quantity: 5,
+            }],
+        },
+    )?;
+    let sam = Actor::User(ids.sam);
+    let solo_default = d
+        .account(ids.solo)
+        .map(|a| a.default_va())
+        .unwrap_or(VaId::new(0));
+    let sam_router = DeviceId::parse("SAM-RTR")?;
+    d.register_device(
+        &sam,
+        at,
+        sam_router.clone(),
+        solo_default,
+        fixture_date("2025-12-01")?,
+    )?;
+    d.consume(&sam, at, sam_router.clone(), holding_dna.clone(), 1)?;
+
+    Ok(Licensing {
+        ise,
+        acme_dna,
+        holding_dna,
+        asa_pak,
+        acme_ise_order,
+        acme_dna_order,
+        acme_pak_order,
+        aged_order,
+        aged_since,
+        fresh_order,
+        assignment,
+        transfer_key,
+        sw_emea_1,
+        sw_emea_2,
+        rtr_americas,
+        sam_router,
     })
 }

@@ -10,6 +10,8 @@ pub mod dot;
 mod error;
 mod event;
 mod ids;
+pub mod license;
+mod licensing;
 mod model;
 mod partners;
 pub mod rules;
@@ -30,13 +32,18 @@ pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
 pub use error::{Entity, Error};
 pub use event::{Change, Event, RecordedActor};
 pub use ids::{OrgId, SaId, UserId, VaId};
+pub use license::{
+    Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term, TransferId,
+    TransferLine,
+};
 pub use model::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
 };
 pub use partners::PartnerAccess;
 pub use rules::RuleId;
-pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
+pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
 
 /// Design notes: why the crate is built the way it is.

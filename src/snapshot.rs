@@ -10,6 +10,10 @@ use crate::directory::{Config, Directory, Entry};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::license::{
+    ClassicBalance, CrossSaTransfer, Delivery, Device, HoldingLot, KeyRecord, LicenseChange,
+    Opening, PoolBalance, Procurement,
+};
 use crate::model::{
     AccountKind, AccountStatus, Identifier, Inheritance, NewUser, OrgKind, Organization, User,
     Visibility,
@@ -71,11 +75,105 @@ pub struct AccountSnapshot {
     /// Recorded reviews of partner access (PTR003), oldest first.
     #[cfg_attr(feature = "serde", serde(default))]
     pub access_reviews: Vec<AccessReview>,
+    /// Licenses and devices. Absent in snapshots written before licenses existed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub licenses: LicenseSnapshot,
     /// The event log. When present it must replay to exactly this state (EV003). An account
     /// loaded without one gets a log rebuilt from the stated state, recorded as
     /// [`RecordedActor::Imported`], so its log always replays.
     #[cfg_attr(feature = "serde", serde(default))]
     pub events: Vec<Event>,
+}
+
+/// The licenses and devices of a Smart Account in a snapshot. Loading pushes each item through
+/// the account's `apply` as an opening balance ([`crate::license::Opening`]), so it is checked
+/// like the change that would have produced it; errors name paths such as
+/// `accounts[0].licenses.devices[2]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct LicenseSnapshot {
+    /// Pools: purchased and reserved per Virtual Account and license type.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub pools: Vec<PoolBalance>,
+    /// The License Registration Portal record (Classic licenses).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub classic: Vec<ClassicBalance>,
+    /// Devices, with what they consume (which makes the pools' consumed quantities).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub devices: Vec<Device>,
+    /// The procurement history (EV002).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub procurement: Vec<Procurement>,
+    /// Licenses waiting in a holding account (LIC008), oldest first.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub holding: Vec<HoldingLot>,
+    /// Term subscriptions delivered to this customer account (LIC007).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub deliveries: Vec<Delivery>,
+    /// Idempotency keys already used (LIC009).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub keys: Vec<KeyRecord>,
+    /// Transfers between accounts already recorded (LIC004).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub transfers: Vec<CrossSaTransfer>,
+}
+
+impl LicenseSnapshot {
+    /// The opening-balance items, in loading order, each with its path below `licenses`.
+    fn items(&self) -> Vec<(String, Opening)> {
+        let mut out = Vec::new();
+        let mut push = |field: &str, items: Vec<Opening>| {
+            for (i, item) in items.into_iter().enumerate() {
+                out.push((format!(".licenses.{field}[{i}]"), item));
+            }
+        };
+        push(
+            "pools",
+            self.pools.iter().cloned().map(Opening::Pool).collect(),
+        );
+        push(
+            "classic",
+            self.classic.iter().cloned().map(Opening::Classic).collect(),
+        );
+        push(
+            "procurement",
+            self.procurement
+                .iter()
+                .cloned()
+                .map(Opening::Procurement)
+                .collect(),
+        );
+        push(
+            "holding",
+            self.holding.iter().cloned().map(Opening::Lot).collect(),
+        );
+        push(
+            "deliveries",
+            self.deliveries
+                .iter()
+                .cloned()
+                .map(Opening::Delivery)
+                .collect(),
+        );
+        push(
+            "keys",
+            self.keys.iter().cloned().map(Opening::Key).collect(),
+        );
+        push(
+            "transfers",
+            self.transfers
+                .iter()
+                .cloned()
+                .map(Opening::Transfer)
+                .collect(),
+        );
+        push(
+            "devices",
+            self.devices.iter().cloned().map(Opening::Device).collect(),
+        );
+        out
+    }
 }
 
 /// A whole directory as plain data. `Directory` serializes through this type, and
@@ -162,6 +260,7 @@ impl Directory {
                     agreement: a.agreement,
                     access_requests: a.access_requests().copied().collect(),
                     access_reviews: a.access_reviews().to_vec(),
+                    licenses: a.opening_items(),
                     events: entry.log.clone(),
                 })
             })
@@ -343,17 +442,39 @@ impl Directory {
         }
 
         self.check_partner_records(&path, &snap)?;
+        if snap.status == AccountStatus::Pending
+            && (!snap.licenses.devices.is_empty()
+                || snap.licenses.pools.iter().any(|p| p.reserved > 0))
+        {
+            return Err(err(Error::NotUsable {
+                sa,
+                what: "consumed or reserved",
+                reason: "it is pending",
+            }));
+        }
+        for (j, d) in snap.licenses.devices.iter().enumerate() {
+            if let Some(other) = self.devices.get(&d.id) {
+                return Err(SnapshotError {
+                    path: format!("{path}.licenses.devices[{j}]"),
+                    error: Error::DuplicateDevice {
+                        device: d.id.to_string(),
+                        sa: *other,
+                    },
+                });
+            }
+        }
         let events = canonical_events(&path, &snap)?;
         let Some(first) = events.first() else {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
         // Every canonical event is applied, whether or not it has an origin for error paths
-        // (a `zip` would silently drop the events past the end of `origins`).
+        // (zipping the two once dropped the agreement acceptance).
         let origins = origins(&snap);
         for (k, event) in events.iter().enumerate().skip(1) {
+            let origin = origins.get(k).map_or("", String::as_str);
             account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{}", origins.get(k).map_or("", String::as_str)),
+                path: format!("{path}{origin}"),
                 error,
             })?;
         }
@@ -472,6 +593,7 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .filter(|(_, b)| b.expires.is_some())
             .map(|(j, _)| format!(".roles[{j}]")),
     );
+    out.extend(snap.licenses.items().into_iter().map(|(p, _)| p));
     for (j, r) in snap.access_requests.iter().enumerate() {
         out.push(format!(".access_requests[{j}]"));
         if r.status != crate::RequestStatus::Pending {
@@ -610,6 +732,12 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             expires: b.expires,
         });
     }
+    changes.extend(
+        snap.licenses
+            .items()
+            .into_iter()
+            .map(|(_, item)| Change::License(LicenseChange::Opening(item))),
+    );
     let mut events: Vec<Event> = (1u64..)
         .zip(changes)
         .map(|(seq, change)| Event {

@@ -1,0 +1,810 @@
+//! The directory side of licenses and devices: planning the license commands (permissions,
+//! actors, accounts), committing the two events of a transfer between accounts atomically, the
+//! device index, and queries across accounts.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::directory::{Command, Directory};
+use crate::error::{Entity, Error};
+use crate::event::{Change, Event};
+use crate::ids::{SaId, VaId};
+use crate::license::{
+    CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
+    LicenseChange, LicenseCommand, LicenseKind, Notification, Opening, TransferLine, merge_lines,
+};
+use crate::model::{AccountKind, AccountStatus, Action, Actor, Target, Visibility};
+use crate::rules::RuleId;
+
+/// A planned license command: changes to one account, or the two sides of a transfer between
+/// accounts.
+#[derive(Debug)]
+pub(crate) enum Planned {
+    One(SaId, Vec<Change>),
+    Pair {
+        from: SaId,
+        sent: Change,
+        to: SaId,
+        received: Change,
+    },
+}
+
+impl Planned {
+    /// The changes to one account; a transfer between accounts is refused here because it
+    /// changes two (it runs through [`Directory::execute`]).
+    pub(crate) fn single(self) -> Result<(SaId, Vec<Change>), Error> {
+        match self {
+            Planned::One(sa, changes) => Ok((sa, changes)),
+            Planned::Pair { from, to, .. } => Err(Error::CrossSa {
+                from,
+                to,
+                reason: "a transfer between accounts changes two accounts and runs through Directory::execute",
+            }),
+        }
+    }
+}
+
+fn license_change(change: LicenseChange) -> Change {
+    Change::License(change)
+}
+
+impl Directory {
+    /// Runs a license or device command ([`Command::License`]).
+    pub(crate) fn execute_license(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        command: LicenseCommand,
+    ) -> Result<Vec<Event>, Error> {
+        match self.plan_license(actor, crate::partners::utc_date(at), command)? {
+            Planned::One(_, changes) if changes.is_empty() => Ok(Vec::new()),
+            Planned::One(sa, changes) => self.commit(sa, actor, at, changes),
+            Planned::Pair {
+                from,
+                sent,
+                to,
+                received,
+            } => self.commit_pair(actor, at, (from, sent), (to, received)),
+        }
+    }
+
+    /// Runs a license or device command: the same as [`Directory::execute`] with
+    /// [`Command::License`]. A retried request (same idempotency key, transfer ID or order
+    /// line, same contents) returns no events and changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn license(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        command: LicenseCommand,
+    ) -> Result<Vec<Event>, Error> {
+        self.execute(actor, at, Command::License(command))
+    }
+
+    /// Transfers licenses between two Virtual Accounts of one account
+    /// ([`LicenseCommand::Transfer`], LIC003, LIC009). Returns the event it appended to the
+    /// account's log, or `None` for a retry (same key, same request), which changes nothing.
+    /// The same as running the command through [`Directory::execute`], without copying the
+    /// event out.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn transfer(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        from: VaId,
+        to: VaId,
+        lines: Vec<TransferLine>,
+        key: IdempotencyKey,
+    ) -> Result<Option<&Event>, Error> {
+        let command = LicenseCommand::Transfer {
+            from,
+            to,
+            lines,
+            key,
+        };
+        match self.plan_license(actor, crate::partners::utc_date(at), command)? {
+            Planned::One(sa, changes) => {
+                let mut changes = changes.into_iter();
+                match (changes.next(), changes.next()) {
+                    (None, _) => Ok(None),
+                    (Some(change), None) => self.commit_one(sa, actor, at, change).map(Some),
+                    (Some(first), Some(second)) => {
+                        let mut all = vec![first, second];
+                        all.extend(changes);
+                        self.commit(sa, actor, at, all)?;
+                        Ok(self.accounts.get(&sa).and_then(|e| e.log.last()))
+                    }
+                }
+            }
+            planned @ Planned::Pair { .. } => planned.single().map(|_| None),
+        }
+    }
+
+    /// Applies one change to an account in place and moves its event into the log (no copy).
+    fn commit_one(
+        &mut self,
+        sa: SaId,
+        actor: &Actor,
+        at: Timestamp,
+        change: Change,
+    ) -> Result<&Event, Error> {
+        let missing = Error::NotFound {
+            rule: RuleId::LIC003,
+            entity: Entity::Account(sa),
+        };
+        let actor = self.recorded(actor);
+        let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
+        let event = Event {
+            sa,
+            seq: entry.log.len() as u64 + 1,
+            at,
+            actor,
+            change,
+        };
+        entry
+            .account
+            .as_mut()
+            .ok_or(missing.clone())?
+            .apply(&event)?;
+        self.reindex(&event);
+        let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
+        entry.log.push(event);
+        entry.log.last().ok_or(missing)
+    }
+
+    /// Registers a device ([`LicenseCommand::RegisterDevice`], DEV001).
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn register_device(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        device: DeviceId,
+        va: VaId,
+        installed: Date,
+    ) -> Result<Vec<Event>, Error> {
+        self.execute_license(
+            actor,
+            at,
+            LicenseCommand::RegisterDevice {
+                device,
+                va,
+                installed,
+            },
+        )
+    }
+
+    /// A device consumes licenses ([`LicenseCommand::Consume`], LIC006).
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    pub fn consume(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        device: DeviceId,
+        license: License,
+        quantity: u64,
+    ) -> Result<Vec<Event>, Error> {
+        self.execute_license(
+            actor,
+            at,
+            LicenseCommand::Consume {
+                device,
+                license,
+                quantity,
+            },
+        )
+    }
+
+    /// The account a device is registered to.
+    #[must_use]
+    pub fn device_account(&self, device: &DeviceId) -> Option<SaId> {
+        self.devices.get(device).copied()
+    }
+
+    /// Holding aging across every Partner Holding account as of a date (LIC008), oldest first.
+    #[must_use]
+    pub fn holding_aging(&self, as_of: Date) -> Vec<HoldingAge> {
+        let mut out: Vec<HoldingAge> = self
+            .accounts()
+            .filter(|a| a.kind() == AccountKind::PartnerHolding)
+            .flat_map(|a| a.holding_aging(as_of))
+            .collect();
+        out.sort_by(|a, b| a.lot.since.cmp(&b.lot.since).then(a.sa.cmp(&b.sa)));
+        out
+    }
+
+    /// The notifications of LIC008 across every Partner Holding account as of a date, oldest
+    /// first.
+    #[must_use]
+    pub fn notifications(&self, as_of: Date) -> Vec<Notification> {
+        let mut out: Vec<Notification> = self
+            .accounts()
+            .filter(|a| a.kind() == AccountKind::PartnerHolding)
+            .flat_map(|a| a.notifications(as_of))
+            .collect();
+        out.sort_by(|a, b| a.lot.since.cmp(&b.lot.since).then(a.sa.cmp(&b.sa)));
+        out
+    }
+
+    pub(crate) fn reindex_license(&mut self, sa: SaId, change: &LicenseChange) {
+        match change {
+            LicenseChange::DeviceRegistered { device, .. } => {
+                self.devices.insert(device.clone(), sa);
+            }
+            LicenseChange::Opening(Opening::Device(d)) => {
+                self.devices.insert(d.id.clone(), sa);
+            }
+            LicenseChange::DeviceRemoved { device } => {
+                self.devices.remove(device);
+            }
+            _ => {}
+        }
+    }
+
+    fn account_or(&self, sa: SaId, rule: RuleId) -> Result<&crate::SmartAccount, Error> {
+        self.account(sa).ok_or(Error::NotFound {
+            rule,
+            entity: Entity::Account(sa),
+        })
+    }
+
+    fn sa_of(&self, va: VaId, rule: RuleId) -> Result<&crate::SmartAccount, Error> {
+        let sa = self.account_of(va).ok_or(Error::NotFound {
+            rule,
+            entity: Entity::Va(va),
+        })?;
+        self.account_or(sa, rule)
+    }
+
+    fn device_sa(&self, device: &DeviceId, rule: RuleId) -> Result<&crate::SmartAccount, Error> {
+        let sa = self
+            .devices
+            .get(device)
+            .ok_or_else(|| Error::UnknownDevice {
+                rule,
+                device: device.to_string(),
+            })?;
+        self.account_or(*sa, rule)
+    }
+
+    fn device_va(&self, device: &DeviceId, rule: RuleId) -> Result<(SaId, VaId), Error> {
+        let account = self.device_sa(device, rule)?;
+        let record = account.device(device).ok_or_else(|| Error::UnknownDevice {
+            rule,
+            device: device.to_string(),
+        })?;
+        Ok((account.id(), record.va))
+    }
+
+    fn fulfilment(actor: &Actor, what: &'static str) -> Result<(), Error> {
+        if *actor == Actor::Fulfilment {
+            Ok(())
+        } else {
+            Err(Error::WrongActor {
+                rule: RuleId::LIC002,
+                actor: actor.to_string(),
+                what,
+                needed: "order fulfilment",
+            })
+        }
+    }
+
+    /// The destination Virtual Account of a transfer between accounts: the named one (which must
+    /// belong to `sa`; a Restricted one is found only by a user who may view it, Q010) or the
+    /// default.
+    fn destination_va(&self, actor: &Actor, sa: SaId, va: Option<VaId>) -> Result<VaId, Error> {
+        let account = self.account_or(sa, RuleId::LIC004)?;
+        let Some(va) = va else {
+            return Ok(account.default_va());
+        };
+        let hidden = || Error::NotFound {
+            rule: RuleId::LIC004,
+            entity: Entity::Va(va),
+        };
+        let record = account.va(va).ok_or_else(hidden)?;
+        if record.visibility() == Visibility::Restricted
+            && let Actor::User(user) = actor
+            && !self.is_allowed(*user, Action::ViewLicenses, Target::Va(va))
+        {
+            return Err(hidden());
+        }
+        Ok(va)
+    }
+
+    /// Validates a license command and turns it into changes, without changing anything.
+    pub(crate) fn plan_license(
+        &self,
+        actor: &Actor,
+        on: jiff::civil::Date,
+        command: LicenseCommand,
+    ) -> Result<Planned, Error> {
+        let one =
+            |sa: SaId, change: LicenseChange| Ok(Planned::One(sa, vec![license_change(change)]));
+        match command {
+            LicenseCommand::Deposit {
+                sa,
+                va,
+                order,
+                license,
+                kind,
+                quantity,
+                procured_by,
+                sa_mandatory,
+            } => {
+                Self::fulfilment(actor, "deposit licenses")?;
+                let account = self.account_or(sa, RuleId::LIC002)?;
+                if !self.orgs.contains_key(&procured_by) {
+                    return Err(Error::NotFound {
+                        rule: RuleId::EV002,
+                        entity: Entity::Organization(procured_by),
+                    });
+                }
+                let va = match va {
+                    Some(v) if account.va(v).is_some() => Some(v),
+                    Some(v) => {
+                        return Err(Error::NotFound {
+                            rule: RuleId::LIC002,
+                            entity: Entity::Va(v),
+                        });
+                    }
+                    None => Some(account.default_va()),
+                };
+                let deposit = Deposit {
+                    order,
+                    license,
+                    kind,
+                    quantity,
+                    va: if kind == LicenseKind::Smart { va } else { None },
+                    procured_by,
+                    sa_mandatory,
+                    true_up: false,
+                };
+                if let Some(existing) = account.deposit_of(&deposit.order)
+                    && existing.deposit == deposit
+                {
+                    return Ok(Planned::One(sa, Vec::new()));
+                }
+                one(sa, LicenseChange::Deposited(deposit))
+            }
+            LicenseCommand::TrueUp {
+                va,
+                license,
+                order,
+                procured_by,
+            } => {
+                Self::fulfilment(actor, "true up licenses")?;
+                let account = self.sa_of(va, RuleId::LIC006)?;
+                if !self.orgs.contains_key(&procured_by) {
+                    return Err(Error::NotFound {
+                        rule: RuleId::EV002,
+                        entity: Entity::Organization(procured_by),
+                    });
+                }
+                if let Some(existing) = account.deposit_of(&order) {
+                    let d = &existing.deposit;
+                    if d.true_up && d.license == license && d.va == Some(va) {
+                        return Ok(Planned::One(account.id(), Vec::new()));
+                    }
+                }
+                let shortfall = account.pool_shortfall(va, &license);
+                if shortfall == 0 {
+                    return Err(Error::InvalidQuantity {
+                        rule: RuleId::LIC006,
+                        quantity: 0,
+                        reason: "the pool has no shortfall to true up",
+                    });
+                }
+                one(
+                    account.id(),
+                    LicenseChange::Deposited(Deposit {
+                        order,
+                        license,
+                        kind: LicenseKind::Smart,
+                        quantity: shortfall,
+                        va: Some(va),
+                        procured_by,
+                        sa_mandatory: false,
+                        true_up: true,
+                    }),
+                )
+            }
+            LicenseCommand::ConvertClassic {
+                sa,
+                license,
+                quantity,
+                va,
+            } => {
+                let account = self.active_account(sa, RuleId::LIC002)?;
+                let va = match va {
+                    Some(v) if account.va(v).is_some() => v,
+                    Some(v) => {
+                        return Err(Error::NotFound {
+                            rule: RuleId::LIC002,
+                            entity: Entity::Va(v),
+                        });
+                    }
+                    None => account.default_va(),
+                };
+                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+                one(
+                    sa,
+                    LicenseChange::ClassicConverted {
+                        license,
+                        quantity,
+                        va,
+                    },
+                )
+            }
+            LicenseCommand::Transfer {
+                from,
+                to,
+                lines,
+                key,
+            } => {
+                let (account, _) = self.va_in_active(from, RuleId::LIC003)?;
+                match self.account_of(to) {
+                    None => {
+                        return Err(Error::NotFound {
+                            rule: RuleId::LIC003,
+                            entity: Entity::Va(to),
+                        });
+                    }
+                    Some(other) if other != account.id() => {
+                        return Err(Error::CrossSa {
+                            from: account.id(),
+                            to: other,
+                            reason: "a transfer moves licenses between virtual accounts of one smart account; only a holding assignment or vendor support moves them to another",
+                        });
+                    }
+                    Some(_) => {}
+                }
+                self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(to))?;
+                let lines = merge_lines(lines)?;
+                if let Some(used) = account.used_key(&key) {
+                    if used.from == from && used.to == to && used.lines == lines {
+                        return Ok(Planned::One(account.id(), Vec::new()));
+                    }
+                    return Err(Error::IdempotencyConflict {
+                        rule: RuleId::LIC009,
+                        key: key.to_string(),
+                    });
+                }
+                if from == to {
+                    return Err(Error::SameVa { va: to });
+                }
+                one(
+                    account.id(),
+                    LicenseChange::Transferred {
+                        key,
+                        from,
+                        to,
+                        lines,
+                    },
+                )
+            }
+            LicenseCommand::AssignFromHolding {
+                transfer,
+                from,
+                to_sa,
+                to_va,
+                lines,
+            } => {
+                let (source, _) = self.va_in_active(from, RuleId::LIC004)?;
+                let from_sa = source.id();
+                if source.kind() != AccountKind::PartnerHolding {
+                    return Err(Error::CrossSa {
+                        from: from_sa,
+                        to: to_sa,
+                        reason: "only a partner holding account assigns licenses to another account; use a transfer within the account",
+                    });
+                }
+                self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
+                let dest = self.account_or(to_sa, RuleId::LIC004)?;
+                if dest.kind() == AccountKind::PartnerHolding
+                    || dest.status() != AccountStatus::Active
+                {
+                    return Err(Error::CrossSa {
+                        from: from_sa,
+                        to: to_sa,
+                        reason: "a holding account assigns only to an active customer or limited use smart account",
+                    });
+                }
+                let to_va = self.destination_va(actor, to_sa, to_va)?;
+                let lines = merge_lines(lines)?;
+                let record = CrossSaTransfer {
+                    id: transfer,
+                    path: CrossSaPath::HoldingAssignment,
+                    from_sa,
+                    from_va: from,
+                    to_sa,
+                    to_va,
+                    lines,
+                };
+                self.plan_pair(record)
+            }
+            LicenseCommand::VendorReassign {
+                transfer,
+                from,
+                to_sa,
+                to_va,
+                lines,
+            } => {
+                let Actor::VendorSupport { case } = actor else {
+                    return Err(Error::WrongActor {
+                        rule: RuleId::LIC004,
+                        actor: actor.to_string(),
+                        what: "re-assign licenses to another smart account",
+                        needed: "vendor support with a case number",
+                    });
+                };
+                let source = self.sa_of(from, RuleId::LIC004)?;
+                let from_sa = source.id();
+                self.account_or(to_sa, RuleId::LIC004)?;
+                if from_sa == to_sa {
+                    return Err(Error::CrossSa {
+                        from: from_sa,
+                        to: to_sa,
+                        reason: "a re-assignment goes to another smart account; within one, transfer",
+                    });
+                }
+                let to_va = self.destination_va(actor, to_sa, to_va)?;
+                let lines = merge_lines(lines)?;
+                let record = CrossSaTransfer {
+                    id: transfer,
+                    path: CrossSaPath::VendorReassignment { case: case.clone() },
+                    from_sa,
+                    from_va: from,
+                    to_sa,
+                    to_va,
+                    lines,
+                };
+                self.plan_pair(record)
+            }
+            LicenseCommand::Reserve {
+                va,
+                license,
+                quantity,
+            } => {
+                let account = self.sa_of(va, RuleId::LIC010)?;
+                if account.kind() == AccountKind::PartnerHolding
+                    || account.status() == AccountStatus::Pending
+                {
+                    return Err(Error::NotUsable {
+                        sa: account.id(),
+                        what: "reserved",
+                        reason: if account.kind() == AccountKind::PartnerHolding {
+                            "it is a partner holding account"
+                        } else {
+                            "it is pending"
+                        },
+                    });
+                }
+                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+                one(
+                    account.id(),
+                    LicenseChange::Reserved {
+                        va,
+                        license,
+                        quantity,
+                    },
+                )
+            }
+            LicenseCommand::ReleaseReservation {
+                va,
+                license,
+                quantity,
+            } => {
+                let (account, _) = self.va_in_active(va, RuleId::LIC010)?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+                one(
+                    account.id(),
+                    LicenseChange::ReservationReleased {
+                        va,
+                        license,
+                        quantity,
+                    },
+                )
+            }
+            LicenseCommand::RegisterDevice {
+                device,
+                va,
+                installed,
+            } => {
+                let account = self.sa_of(va, RuleId::DEV001)?;
+                let home = matches!(
+                    account.kind(),
+                    AccountKind::Customer | AccountKind::LimitedUse
+                ) && account.status() == AccountStatus::Active;
+                if !home {
+                    return Err(Error::DeviceAccount {
+                        sa: account.id(),
+                        reason: "devices are registered only in active customer or limited use smart accounts",
+                    });
+                }
+                if let Some(sa) = self.devices.get(&device) {
+                    return Err(Error::DuplicateDevice {
+                        device: device.to_string(),
+                        sa: *sa,
+                    });
+                }
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(
+                    account.id(),
+                    LicenseChange::DeviceRegistered {
+                        device,
+                        va,
+                        installed,
+                    },
+                )
+            }
+            LicenseCommand::MoveDevice { device, va } => {
+                let (sa, old) = self.device_va(&device, RuleId::DEV001)?;
+                match self.account_of(va) {
+                    None => {
+                        return Err(Error::NotFound {
+                            rule: RuleId::DEV001,
+                            entity: Entity::Va(va),
+                        });
+                    }
+                    Some(other) if other != sa => {
+                        return Err(Error::DeviceAccount {
+                            sa: other,
+                            reason: "a device moves between virtual accounts of its own smart account, never to another",
+                        });
+                    }
+                    Some(_) => {}
+                }
+                self.require(actor, on, Action::ManageDevices, Target::Va(old))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(sa, LicenseChange::DeviceMoved { device, va })
+            }
+            LicenseCommand::RemoveDevice { device } => {
+                let (sa, va) = self.device_va(&device, RuleId::DEV001)?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(sa, LicenseChange::DeviceRemoved { device })
+            }
+            LicenseCommand::Consume {
+                device,
+                license,
+                quantity,
+            } => {
+                let (sa, va) = self.device_va(&device, RuleId::LIC006)?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(
+                    sa,
+                    LicenseChange::Consumed {
+                        device,
+                        license,
+                        quantity,
+                    },
+                )
+            }
+            LicenseCommand::Release {
+                device,
+                license,
+                quantity,
+            } => {
+                let (sa, va) = self.device_va(&device, RuleId::LIC006)?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(
+                    sa,
+                    LicenseChange::ConsumptionReleased {
+                        device,
+                        license,
+                        quantity,
+                    },
+                )
+            }
+            LicenseCommand::RecordChange { device, on } => {
+                let (sa, va) = self.device_va(&device, RuleId::DEV002)?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(sa, LicenseChange::DeviceChanged { device, on })
+            }
+            LicenseCommand::RecordReport { device, on } => {
+                let (sa, va) = self.device_va(&device, RuleId::DEV002)?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+                one(sa, LicenseChange::UsageReported { device, on })
+            }
+        }
+    }
+
+    /// The two sides of a transfer between accounts, or nothing for a retry.
+    fn plan_pair(&self, record: CrossSaTransfer) -> Result<Planned, Error> {
+        let from = self.account_or(record.from_sa, RuleId::LIC004)?;
+        let to = self.account_or(record.to_sa, RuleId::LIC004)?;
+        match (
+            from.transfer_record(&record.id),
+            to.transfer_record(&record.id),
+        ) {
+            (Some(a), Some(b)) if *a == record && *b == record => {
+                return Ok(Planned::One(record.from_sa, Vec::new()));
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::IdempotencyConflict {
+                    rule: RuleId::LIC004,
+                    key: record.id.to_string(),
+                });
+            }
+        }
+        Ok(Planned::Pair {
+            from: record.from_sa,
+            to: record.to_sa,
+            sent: license_change(LicenseChange::Sent(record.clone())),
+            received: license_change(LicenseChange::Received(record)),
+        })
+    }
+
+    /// Applies the two events of a transfer between accounts: both or neither.
+    fn commit_pair(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        (from, sent): (SaId, Change),
+        (to, received): (SaId, Change),
+    ) -> Result<Vec<Event>, Error> {
+        let recorded = self.recorded(actor);
+        let seq_of =
+            |dir: &Directory, sa: SaId| dir.accounts.get(&sa).map_or(1, |e| e.log.len() as u64 + 1);
+        let first = Event {
+            sa: from,
+            seq: seq_of(self, from),
+            at,
+            actor: recorded.clone(),
+            change: sent,
+        };
+        let second = Event {
+            sa: to,
+            seq: seq_of(self, to),
+            at,
+            actor: recorded,
+            change: received,
+        };
+        let source = self
+            .accounts
+            .get_mut(&from)
+            .and_then(|e| e.account.as_mut())
+            .ok_or(Error::NotFound {
+                rule: RuleId::LIC004,
+                entity: Entity::Account(from),
+            })?;
+        let backup = source.clone();
+        source.apply(&first)?;
+        let applied = match self.accounts.get_mut(&to).and_then(|e| e.account.as_mut()) {
+            Some(dest) => dest.apply(&second),
+            None => Err(Error::NotFound {
+                rule: RuleId::LIC004,
+                entity: Entity::Account(to),
+            }),
+        };
+        if let Err(error) = applied {
+            if let Some(source) = self
+                .accounts
+                .get_mut(&from)
+                .and_then(|e| e.account.as_mut())
+            {
+                *source = backup;
+            }
+            return Err(error);
+        }
+        for event in [&first, &second] {
+            self.reindex(event);
+            if let Some(entry) = self.accounts.get_mut(&event.sa) {
+                entry.log.push(event.clone());
+            }
+        }
+        Ok(vec![first, second])
+    }
+}

@@ -1,0 +1,1268 @@
+//! Licenses and devices: one test (at least) per rule LIC001–LIC010, DEV001, DEV002, EV002.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use smart_accounts::fixtures::{self, World};
+use smart_accounts::license::{CrossSaPath, Origin};
+use smart_accounts::{
+    Actor, Change, Directory, Error, Event, IdempotencyKey, License, LicenseChange, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, RuleId, SaId, Sku,
+    SmartAccount, Term, TransferId, TransferLine, VaId,
+};
+
+fn world() -> World {
+    fixtures::world().unwrap()
+}
+
+fn date(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn key(s: &str) -> IdempotencyKey {
+    IdempotencyKey::parse(s).unwrap()
+}
+
+fn line(license: &License, quantity: u64) -> TransferLine {
+    TransferLine {
+        license: license.clone(),
+        quantity,
+    }
+}
+
+fn order(id: &str, line: u32) -> OrderLine {
+    OrderLine {
+        order: OrderId::parse(id).unwrap(),
+        line,
+    }
+}
+
+fn pool(dir: &Directory, sa: SaId, va: VaId, license: &License) -> (u64, u64, u64, u64, u64) {
+    let account = dir.account(sa).unwrap();
+    account
+        .compliance_of(va)
+        .into_iter()
+        .find(|c| c.license == license)
+        .map_or((0, 0, 0, 0, 0), |c| {
+            (
+                c.purchased,
+                c.consumed,
+                c.reserved,
+                c.available,
+                c.shortfall,
+            )
+        })
+}
+
+/// Runs a command that must be refused: checks the rule and that nothing changed.
+fn refused(dir: &mut Directory, actor: &Actor, at: Timestamp, command: LicenseCommand) -> Error {
+    let before = dir.clone();
+    let err = dir.license(actor, at, command).unwrap_err();
+    assert_eq!(*dir, before, "a refused command changed the directory");
+    assert!(
+        err.to_string().starts_with(err.rule().code()),
+        "message `{err}` does not start with its rule"
+    );
+    err
+}
+
+fn deposit(
+    sa: SaId,
+    va: Option<VaId>,
+    o: OrderLine,
+    license: &License,
+    quantity: u64,
+) -> LicenseCommand {
+    LicenseCommand::Deposit {
+        sa,
+        va,
+        order: o,
+        license: license.clone(),
+        kind: LicenseKind::Smart,
+        quantity,
+        procured_by: fixtures::world().unwrap().partner.org,
+        sa_mandatory: false,
+    }
+}
+
+#[test]
+fn lic001_an_entitlement_has_a_sku_quantity_kind_and_term() {
+    let mut w = world();
+    let l = &w.licensing;
+    // Terms end after they start; SKUs are non-empty text without spaces.
+    let err = Term::subscription(date("2026-02-01"), date("2026-01-01")).unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC001);
+    assert!(err.to_string().contains("2026-02-01"));
+    assert_eq!(
+        Term::subscription(date("2026-01-01"), date("2026-01-01"))
+            .unwrap_err()
+            .rule(),
+        RuleId::LIC001
+    );
+    assert_eq!(Sku::parse("").unwrap_err().rule(), RuleId::LIC001);
+    assert_eq!(Sku::parse("A B").unwrap_err().rule(), RuleId::LIC001);
+    assert_eq!(Sku::parse(" ISE-PLS-LIC ").unwrap().as_str(), "ISE-PLS-LIC");
+    // The same SKU with two terms is two license types, each with its own pool.
+    let acme = w.acme;
+    let (p, ..) = pool(&w.dir, acme.sa, acme.emea, &l.acme_dna);
+    assert_eq!(p, 50);
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.holding_dna).0, 0);
+    // A deposit with a bad term or a zero quantity is refused and changes nothing.
+    let bad = License {
+        sku: l.ise.sku.clone(),
+        term: Term::Subscription {
+            start: date("2026-05-01"),
+            end: date("2026-04-01"),
+        },
+    };
+    let at = w.at;
+    let err = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        at,
+        deposit(acme.sa, None, order("X-1", 1), &bad, 5),
+    );
+    assert_eq!(err.rule(), RuleId::LIC001);
+    let ise = w.licensing.ise.clone();
+    let err = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        at,
+        deposit(acme.sa, None, order("X-1", 1), &ise, 0),
+    );
+    assert!(matches!(err, Error::InvalidQuantity { quantity: 0, .. }));
+    assert_eq!(err.rule(), RuleId::LIC002);
+}
+
+#[test]
+fn lic002_deposits_go_to_the_named_va_or_the_default_and_classic_to_the_portal() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let ise = w.licensing.ise.clone();
+    let before_default = pool(&w.dir, acme.sa, acme.default_va, &ise).0;
+    let events = w
+        .dir
+        .license(
+            &Actor::Fulfilment,
+            at,
+            deposit(acme.sa, None, order("ACME-3000", 1), &ise, 7),
+        )
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.default_va, &ise).0,
+        before_default + 7
+    );
+    // A named VA receives it.
+    w.dir
+        .license(
+            &Actor::Fulfilment,
+            at,
+            deposit(acme.sa, Some(acme.us), order("ACME-3000", 2), &ise, 3),
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.us, &ise).0, 3);
+    // The same order line again with the same contents is a retry: nothing happens.
+    let before = w.dir.clone();
+    let retry = w
+        .dir
+        .license(
+            &Actor::Fulfilment,
+            at,
+            deposit(acme.sa, Some(acme.us), order("ACME-3000", 2), &ise, 3),
+        )
+        .unwrap();
+    assert!(retry.is_empty());
+    assert_eq!(w.dir, before);
+    // With different contents it is refused.
+    let err = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        at,
+        deposit(acme.sa, Some(acme.us), order("ACME-3000", 2), &ise, 4),
+    );
+    assert_eq!(err.rule(), RuleId::LIC002);
+    // Only fulfilment deposits; a VA of another account is not found.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.alice),
+        at,
+        deposit(acme.sa, None, order("ACME-3001", 1), &ise, 1),
+    );
+    assert!(matches!(err, Error::WrongActor { .. }));
+    assert_eq!(err.rule(), RuleId::LIC002);
+    let err = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        at,
+        deposit(
+            acme.sa,
+            Some(w.partner.holding_default),
+            order("ACME-3001", 1),
+            &ise,
+            1,
+        ),
+    );
+    assert_eq!(err.rule(), RuleId::LIC002);
+    // Classic licenses go to the License Registration Portal record, not a pool.
+    let pak = w.licensing.asa_pak.clone();
+    let account = w.dir.account(acme.sa).unwrap();
+    assert_eq!(account.classic().collect::<Vec<_>>(), vec![(&pak, 10)]);
+    assert!(account.compliance().all(|c| c.license != &pak));
+    // Converting moves them into a pool; converting more than held is refused.
+    let alice = Actor::User(acme.alice);
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::ConvertClassic {
+            sa: acme.sa,
+            license: pak.clone(),
+            quantity: 11,
+            va: Some(acme.emea),
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC002);
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::ConvertClassic {
+                sa: acme.sa,
+                license: pak.clone(),
+                quantity: 4,
+                va: Some(acme.emea),
+            },
+        )
+        .unwrap();
+    let account = w.dir.account(acme.sa).unwrap();
+    assert_eq!(account.classic().collect::<Vec<_>>(), vec![(&pak, 6)]);
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &pak).0, 4);
+    assert_eq!(w.dir.account(acme.sa).unwrap().total_of(&pak.sku), 10);
+}
+
+#[test]
+fn lic003_transfers_between_vas_need_manage_licenses_on_both() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let ise = w.licensing.ise.clone();
+    let transfer = |from, to, k: &str, q| LicenseCommand::Transfer {
+        from,
+        to,
+        lines: vec![line(&ise, q)],
+        key: key(k),
+    };
+    // erin is VA Admin on EMEA only: not on DEFAULT.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.erin),
+        at,
+        transfer(acme.default_va, acme.emea, "t-erin", 5),
+    );
+    assert_eq!(err.rule(), RuleId::ROLE005);
+    // carol is SA Viewer: views, does not manage.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.carol),
+        at,
+        transfer(acme.default_va, acme.emea, "t-carol", 5),
+    );
+    assert_eq!(err.rule(), RuleId::ROLE005);
+    // bob is SA User: manages licenses everywhere.
+    let (before_from, before_to) = (
+        pool(&w.dir, acme.sa, acme.default_va, &ise).0,
+        pool(&w.dir, acme.sa, acme.emea, &ise).0,
+    );
+    let events = w
+        .dir
+        .license(
+            &Actor::User(acme.bob),
+            at,
+            transfer(acme.default_va, acme.emea, "t-bob", 5),
+        )
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.default_va, &ise).0,
+        before_from - 5
+    );
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &ise).0, before_to + 5);
+    // erin now manages within EMEA: EMEA to EMEA-Sales.
+    w.dir
+        .license(
+            &Actor::User(acme.erin),
+            at,
+            transfer(acme.emea, acme.emea_sales, "t-erin-2", 2),
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea_sales, &ise).0, 2);
+    // The same VA as source and destination is refused.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.alice),
+        at,
+        transfer(acme.emea, acme.emea, "t-same", 1),
+    );
+    assert_eq!(err.rule(), RuleId::LIC003);
+}
+
+#[test]
+fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support() {
+    let mut w = world();
+    let (acme, partner, at) = (w.acme, w.partner, w.at);
+    let l = w.licensing.clone();
+    // A plain transfer to a VA of another account is refused.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(partner.admin),
+        at,
+        LicenseCommand::Transfer {
+            from: partner.holding_default,
+            to: acme.default_va,
+            lines: vec![line(&l.ise, 1)],
+            key: key("cross"),
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC004);
+    // A customer account cannot "assign from holding".
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.alice),
+        at,
+        LicenseCommand::AssignFromHolding {
+            transfer: TransferId::parse("from-acme").unwrap(),
+            from: acme.default_va,
+            to_sa: w.solo.sa,
+            to_va: None,
+            lines: vec![line(&l.ise, 1)],
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC004);
+    // Not to a Pending account, nor to another holding account.
+    for to_sa in [w.globex.sa, w.distributor.holding] {
+        let err = refused(
+            &mut w.dir,
+            &Actor::User(partner.admin),
+            at,
+            LicenseCommand::AssignFromHolding {
+                transfer: TransferId::parse("bad-dest").unwrap(),
+                from: partner.holding_default,
+                to_sa,
+                to_va: None,
+                lines: vec![line(&l.ise, 1)],
+            },
+        );
+        assert_eq!(err.rule(), RuleId::LIC004);
+    }
+    // (a) From holding to Acme's EMEA: one event in each log, sharing the transfer ID.
+    let id = TransferId::parse("assign-acme-1").unwrap();
+    let command = LicenseCommand::AssignFromHolding {
+        transfer: id.clone(),
+        from: partner.holding_default,
+        to_sa: acme.sa,
+        to_va: Some(acme.emea),
+        lines: vec![line(&l.ise, 4)],
+    };
+    let mut stored_acme = w.dir.account(acme.sa).unwrap().clone();
+    let events = w
+        .dir
+        .license(&Actor::User(partner.admin), at, command.clone())
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!((events[0].sa, events[1].sa), (partner.holding, acme.sa));
+    let (
+        Change::License(LicenseChange::Sent(sent)),
+        Change::License(LicenseChange::Received(received)),
+    ) = (&events[0].change, &events[1].change)
+    else {
+        panic!("expected a sent and a received event: {events:?}");
+    };
+    assert_eq!(sent, received);
+    assert_eq!(sent.id, id);
+    assert_eq!(sent.path, CrossSaPath::HoldingAssignment);
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.ise).0, 4);
+    assert_eq!(
+        pool(&w.dir, partner.holding, partner.holding_default, &l.ise).0,
+        6
+    );
+    // Each side sits at the end of its own log.
+    let acme_log = w.dir.events(acme.alice, acme.sa).unwrap();
+    assert_eq!(acme_log.last(), Some(&events[1]));
+    let holding_log = w.dir.events(partner.admin, partner.holding).unwrap();
+    assert_eq!(holding_log.last(), Some(&events[0]));
+    // A retry changes nothing; the ID with other contents is refused.
+    let before = w.dir.clone();
+    assert!(
+        w.dir
+            .license(&Actor::User(partner.admin), at, command)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(w.dir, before);
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(partner.admin),
+        at,
+        LicenseCommand::AssignFromHolding {
+            transfer: id.clone(),
+            from: partner.holding_default,
+            to_sa: acme.sa,
+            to_va: None,
+            lines: vec![line(&l.ise, 1)],
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC004);
+    // A service storing Acme apart applies the received event, idempotently.
+    assert!(stored_acme.apply_event(&events[1]).unwrap());
+    assert!(!stored_acme.apply_event(&events[1]).unwrap());
+    assert_eq!(&stored_acme, w.dir.account(acme.sa).unwrap());
+    assert!(stored_acme.apply_event(&events[0]).is_err());
+    // (b) Vendor support re-assigns, with its case number; nobody else may.
+    let reassign = LicenseCommand::VendorReassign {
+        transfer: TransferId::parse("case-reassign-1").unwrap(),
+        from: acme.americas,
+        to_sa: w.solo.sa,
+        to_va: None,
+        lines: vec![line(&l.ise, 3)],
+    };
+    let err = refused(&mut w.dir, &Actor::User(acme.alice), at, reassign.clone());
+    assert_eq!(err.rule(), RuleId::LIC004);
+    let vendor = Actor::VendorSupport {
+        case: "SR-690001234".into(),
+    };
+    let events = w.dir.license(&vendor, at, reassign).unwrap();
+    assert_eq!(events.len(), 2);
+    let Change::License(LicenseChange::Received(t)) = &events[1].change else {
+        panic!("expected a received event");
+    };
+    assert_eq!(
+        t.path,
+        CrossSaPath::VendorReassignment {
+            case: "SR-690001234".into()
+        }
+    );
+    let solo_default = w.dir.account(w.solo.sa).unwrap().default_va();
+    assert_eq!(pool(&w.dir, w.solo.sa, solo_default, &l.ise).0, 3);
+    assert_eq!(pool(&w.dir, acme.sa, acme.americas, &l.ise).0, 27);
+}
+
+#[test]
+fn lic005_nothing_is_consumed_or_activated_in_holding_or_pending_accounts() {
+    let mut w = world();
+    let (partner, at) = (w.partner, w.at);
+    let l = w.licensing.clone();
+    // Reserving (activating) in a holding account is refused.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(partner.admin),
+        at,
+        LicenseCommand::Reserve {
+            va: partner.holding_default,
+            license: l.ise.clone(),
+            quantity: 1,
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC005);
+    assert!(matches!(err, Error::NotUsable { .. }));
+    // Licenses deposited in a Pending account cannot be reserved either.
+    let globex = w.globex.sa;
+    w.dir
+        .license(
+            &Actor::Fulfilment,
+            at,
+            deposit(globex, None, order("GLX-1", 1), &l.ise, 3),
+        )
+        .unwrap();
+    let globex_default = w.dir.account(globex).unwrap().default_va();
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(w.globex.hank),
+        at,
+        LicenseCommand::Reserve {
+            va: globex_default,
+            license: l.ise.clone(),
+            quantity: 1,
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC005);
+    // Even an event crafted by hand cannot consume in a holding account.
+    let mut holding: SmartAccount = w.dir.account(partner.holding).unwrap().clone();
+    let before = holding.clone();
+    let crafted = Event {
+        sa: partner.holding,
+        seq: 99,
+        at,
+        actor: smart_accounts::RecordedActor::Fulfilment,
+        change: Change::License(LicenseChange::Consumed {
+            device: l.sw_emea_1.clone(),
+            license: l.ise.clone(),
+            quantity: 1,
+        }),
+    };
+    let err = holding.apply_event(&crafted).unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC005);
+    assert_eq!(holding, before);
+}
+
+#[test]
+fn lic006_overage_shows_as_shortfall_until_a_true_up() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let l = w.licensing.clone();
+    // The fixture's EMEA devices consume 60 of 50.
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.emea, &l.acme_dna),
+        (50, 60, 0, 0, 10)
+    );
+    // Consuming further is allowed: overage grows.
+    w.dir
+        .consume(
+            &Actor::User(acme.erin),
+            at,
+            l.sw_emea_1.clone(),
+            l.acme_dna.clone(),
+            2,
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.acme_dna).4, 12);
+    // A true-up deposits exactly the shortfall and is recorded as such.
+    let true_up = LicenseCommand::TrueUp {
+        va: acme.emea,
+        license: l.acme_dna.clone(),
+        order: order("ACME-TU-1", 1),
+        procured_by: acme.org,
+    };
+    w.dir
+        .license(&Actor::Fulfilment, at, true_up.clone())
+        .unwrap();
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.emea, &l.acme_dna),
+        (62, 62, 0, 0, 0)
+    );
+    let last = w
+        .dir
+        .account(acme.sa)
+        .unwrap()
+        .procurement()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(last.deposit.true_up);
+    assert_eq!(last.deposit.quantity, 12);
+    // Retried: nothing; nothing left to true up: refused.
+    assert!(
+        w.dir
+            .license(&Actor::Fulfilment, at, true_up)
+            .unwrap()
+            .is_empty()
+    );
+    let err = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        at,
+        LicenseCommand::TrueUp {
+            va: acme.emea,
+            license: l.acme_dna.clone(),
+            order: order("ACME-TU-2", 1),
+            procured_by: acme.org,
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC006);
+    // Releasing more than the device consumes, or consuming an unknown type, is refused.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.erin),
+        at,
+        LicenseCommand::Release {
+            device: l.sw_emea_2.clone(),
+            license: l.acme_dna.clone(),
+            quantity: 41,
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC006);
+    let unknown = License::perpetual(Sku::parse("NOT-SOLD").unwrap());
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.erin),
+        at,
+        LicenseCommand::Consume {
+            device: l.sw_emea_2.clone(),
+            license: unknown,
+            quantity: 1,
+        },
+    );
+    assert!(matches!(err, Error::UnknownLicense { .. }));
+    assert_eq!(err.rule(), RuleId::LIC006);
+    // Releasing gives the pool back.
+    w.dir
+        .license(
+            &Actor::User(acme.erin),
+            at,
+            LicenseCommand::Release {
+                device: l.sw_emea_2.clone(),
+                license: l.acme_dna.clone(),
+                quantity: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.emea, &l.acme_dna),
+        (62, 52, 0, 10, 0)
+    );
+}
+
+#[test]
+fn lic007_days_a_term_ran_undelivered_are_reported() {
+    let w = world();
+    let l = &w.licensing;
+    let delivered_on = jiff::tz::Offset::UTC.to_datetime(w.at).date();
+    let expected = l.aged_since.until(delivered_on).unwrap().get_days();
+    assert!(expected > 100);
+    // Sam's Bikes received 5 of the aged term licenses, which had run since shipping.
+    let solo = w.dir.account(w.solo.sa).unwrap();
+    let rows = solo.undelivered(date("2026-06-01"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].quantity, 5);
+    assert_eq!(rows[0].delivered, Some(delivered_on));
+    assert_eq!(rows[0].days, expected);
+    assert_eq!(rows[0].origin, Origin::Transfer(l.assignment.clone()));
+    // The 20 still in holding keep running: counted up to the date asked.
+    let holding = w.dir.account(w.partner.holding).unwrap();
+    let as_of = date("2026-02-01");
+    let waiting = holding.undelivered(as_of);
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].quantity, 20);
+    assert_eq!(waiting[0].delivered, None);
+    assert_eq!(
+        waiting[0].days,
+        l.aged_since.until(as_of).unwrap().get_days()
+    );
+    // Never beyond the term's end.
+    let late = holding.undelivered(date("2031-01-01"));
+    let term_days = l.aged_since.until(date("2028-09-14")).unwrap().get_days();
+    assert_eq!(late[0].days, term_days);
+    // Acme's own term was deposited on its first day: nothing undelivered.
+    assert!(
+        w.dir
+            .account(w.acme.sa)
+            .unwrap()
+            .undelivered(as_of)
+            .is_empty()
+    );
+}
+
+#[test]
+fn lic008_holding_stock_ages_and_mandatory_orders_yield_notifications() {
+    let w = world();
+    let l = &w.licensing;
+    let as_of = date("2026-01-20");
+    let aging = w.dir.holding_aging(as_of);
+    assert_eq!(aging.len(), 2);
+    // Oldest first.
+    assert_eq!(aging[0].lot.origin, Origin::Order(l.aged_order.clone()));
+    assert_eq!(aging[0].lot.quantity, 20);
+    assert_eq!(
+        aging[0].age_days,
+        l.aged_since.until(as_of).unwrap().get_days()
+    );
+    assert_eq!(aging[1].lot.origin, Origin::Order(l.fresh_order.clone()));
+    assert_eq!(aging[1].age_days, 15);
+    assert!(aging[0].age_days > aging[1].age_days);
+    // Only the SA-mandatory order yields a notification, to the holding account's members.
+    let notes = w.dir.notifications(as_of);
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].sa, w.partner.holding);
+    assert_eq!(notes[0].lot.origin, Origin::Order(l.aged_order.clone()));
+    let mut recipients = notes[0].recipients.clone();
+    recipients.sort();
+    let mut members = vec![w.partner.admin, w.partner.nina];
+    members.sort();
+    assert_eq!(recipients, members);
+    assert!(notes[0].to_string().starts_with("LIC008: "));
+    // Customer accounts have no holding stock.
+    assert!(
+        w.dir
+            .account(w.acme.sa)
+            .unwrap()
+            .holding_aging(as_of)
+            .is_empty()
+    );
+}
+
+#[test]
+fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let alice = Actor::User(acme.alice);
+    let ise = w.licensing.ise.clone();
+    // DEFAULT: 100 - 30 transferred = 70 purchased, 2 reserved: 68 available.
+    assert_eq!(pool(&w.dir, acme.sa, acme.default_va, &ise).3, 68);
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::Transfer {
+            from: acme.default_va,
+            to: acme.emea,
+            lines: vec![line(&ise, 69)],
+            key: key("too-many"),
+        },
+    );
+    assert!(matches!(
+        err,
+        Error::Insufficient {
+            available: 68,
+            requested: 69,
+            ..
+        }
+    ));
+    assert_eq!(err.rule(), RuleId::LIC009);
+    // Eleven license types in one request: refused, naming the count.
+    let types: Vec<License> = (0..11)
+        .map(|i| License::perpetual(Sku::parse(&format!("SKU-{i}")).unwrap()))
+        .collect();
+    for (i, t) in types.iter().enumerate() {
+        w.dir
+            .license(
+                &Actor::Fulfilment,
+                at,
+                deposit(acme.sa, None, order("MULTI", i as u32), t, 1),
+            )
+            .unwrap();
+    }
+    let eleven: Vec<TransferLine> = types.iter().map(|t| line(t, 1)).collect();
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::Transfer {
+            from: acme.default_va,
+            to: acme.emea,
+            lines: eleven.clone(),
+            key: key("eleven"),
+        },
+    );
+    assert!(matches!(err, Error::TooManyLicenseTypes { count: 11 }));
+    assert_eq!(err.rule(), RuleId::LIC009);
+    // Ten types pass.
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::Transfer {
+                from: acme.default_va,
+                to: acme.emea,
+                lines: eleven[..10].to_vec(),
+                key: key("ten"),
+            },
+        )
+        .unwrap();
+    // A retry with the same key and request is a no-op; another request with the key is
+    // refused.
+    let command = LicenseCommand::Transfer {
+        from: acme.default_va,
+        to: acme.emea,
+        lines: vec![line(&ise, 8)],
+        key: key("retry-me"),
+    };
+    assert_eq!(w.dir.license(&alice, at, command.clone()).unwrap().len(), 1);
+    let before = w.dir.clone();
+    assert!(w.dir.license(&alice, at, command).unwrap().is_empty());
+    assert_eq!(w.dir, before);
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::Transfer {
+            from: acme.default_va,
+            to: acme.emea,
+            lines: vec![line(&ise, 9)],
+            key: key("retry-me"),
+        },
+    );
+    assert!(matches!(err, Error::IdempotencyConflict { .. }));
+    // Zero quantities and overflowing totals are refused.
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::Transfer {
+            from: acme.default_va,
+            to: acme.emea,
+            lines: vec![line(&ise, 0)],
+            key: key("zero"),
+        },
+    );
+    assert!(matches!(err, Error::InvalidQuantity { quantity: 0, .. }));
+    let err = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        at,
+        deposit(acme.sa, None, order("HUGE", 1), &ise, u64::MAX),
+    );
+    assert!(matches!(err, Error::InvalidQuantity { .. }));
+    assert!(err.to_string().contains("overflow"));
+    // The typed helper returns the event it appended, and nothing for a retry.
+    let lines = vec![line(&ise, 2)];
+    let event = w
+        .dir
+        .transfer(
+            &alice,
+            at,
+            acme.default_va,
+            acme.us,
+            lines.clone(),
+            key("typed"),
+        )
+        .unwrap()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        w.dir.events(acme.alice, acme.sa).unwrap().last(),
+        Some(&event)
+    );
+    assert!(matches!(
+        event.change,
+        Change::License(LicenseChange::Transferred { to, .. }) if to == acme.us
+    ));
+    let before = w.dir.clone();
+    assert!(
+        w.dir
+            .transfer(&alice, at, acme.default_va, acme.us, lines, key("typed"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(w.dir, before);
+    // Two lines of one type are merged into one.
+    let events = w
+        .dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::Transfer {
+                from: acme.default_va,
+                to: acme.emea,
+                lines: vec![line(&ise, 1), line(&ise, 2)],
+                key: key("merged"),
+            },
+        )
+        .unwrap();
+    let Change::License(LicenseChange::Transferred { lines, .. }) = &events[0].change else {
+        panic!("expected a transfer");
+    };
+    assert_eq!(lines, &vec![line(&ise, 3)]);
+}
+
+#[test]
+fn lic010_a_reservation_takes_available_quantity_until_released() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let bob = Actor::User(acme.bob);
+    let ise = w.licensing.ise.clone();
+    let reserve = |q| LicenseCommand::Reserve {
+        va: acme.default_va,
+        license: ise.clone(),
+        quantity: q,
+    };
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.default_va, &ise),
+        (70, 0, 2, 68, 0)
+    );
+    w.dir.license(&bob, at, reserve(60)).unwrap();
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.default_va, &ise),
+        (70, 0, 62, 8, 0)
+    );
+    let err = refused(&mut w.dir, &bob, at, reserve(9));
+    assert!(matches!(err, Error::Insufficient { available: 8, .. }));
+    assert_eq!(err.rule(), RuleId::LIC010);
+    // Reserved licenses cannot be transferred away.
+    let err = refused(
+        &mut w.dir,
+        &bob,
+        at,
+        LicenseCommand::Transfer {
+            from: acme.default_va,
+            to: acme.emea,
+            lines: vec![line(&ise, 9)],
+            key: key("take-reserved"),
+        },
+    );
+    assert_eq!(err.rule(), RuleId::LIC009);
+    // Released, they are available again; releasing more than reserved is refused.
+    let release = |q| LicenseCommand::ReleaseReservation {
+        va: acme.default_va,
+        license: ise.clone(),
+        quantity: q,
+    };
+    let err = refused(&mut w.dir, &bob, at, release(63));
+    assert_eq!(err.rule(), RuleId::LIC010);
+    w.dir.license(&bob, at, release(62)).unwrap();
+    assert_eq!(
+        pool(&w.dir, acme.sa, acme.default_va, &ise),
+        (70, 0, 0, 70, 0)
+    );
+    // A viewer may not reserve.
+    let err = refused(&mut w.dir, &Actor::User(acme.carol), at, reserve(1));
+    assert_eq!(err.rule(), RuleId::ROLE005);
+}
+
+#[test]
+fn dev001_devices_live_in_one_va_of_an_active_customer_or_limited_use_account() {
+    let mut w = world();
+    let (acme, partner, at) = (w.acme, w.partner, w.at);
+    let l = w.licensing.clone();
+    let installed = date("2026-01-01");
+    let register = |device: &str, va| LicenseCommand::RegisterDevice {
+        device: smart_accounts::DeviceId::parse(device).unwrap(),
+        va,
+        installed,
+    };
+    // Not in a holding account, nor in a Pending account.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(partner.admin),
+        at,
+        register("HOLD-1", partner.holding_default),
+    );
+    assert_eq!(err.rule(), RuleId::DEV001);
+    let globex_default = w.dir.account(w.globex.sa).unwrap().default_va();
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(w.globex.hank),
+        at,
+        register("GLX-1", globex_default),
+    );
+    assert_eq!(err.rule(), RuleId::DEV001);
+    // A device ID is registered once across the directory.
+    let solo_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(w.solo.sam),
+        at,
+        register("SW-EMEA-1", solo_va),
+    );
+    assert!(matches!(err, Error::DuplicateDevice { .. }));
+    // It moves within its account, taking its consumption along.
+    let alice = Actor::User(acme.alice);
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::MoveDevice {
+                device: l.sw_emea_2.clone(),
+                va: acme.emea_ops,
+            },
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.acme_dna).1, 20);
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea_ops, &l.acme_dna).1, 40);
+    assert_eq!(
+        w.dir
+            .account(acme.sa)
+            .unwrap()
+            .device(&l.sw_emea_2)
+            .unwrap()
+            .va,
+        acme.emea_ops
+    );
+    // Never into another account.
+    let solo_default = w.dir.account(w.solo.sa).unwrap().default_va();
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::MoveDevice {
+            device: l.sw_emea_2.clone(),
+            va: solo_default,
+        },
+    );
+    assert_eq!(err.rule(), RuleId::DEV001);
+    // frank (VA User on EMEA-Sales only) may not manage devices in EMEA.
+    let err = refused(
+        &mut w.dir,
+        &Actor::User(acme.frank),
+        at,
+        LicenseCommand::RemoveDevice {
+            device: l.sw_emea_1.clone(),
+        },
+    );
+    assert_eq!(err.rule(), RuleId::ROLE005);
+    // Removing releases its consumption; an unknown device is a typed error.
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::RemoveDevice {
+                device: l.sw_emea_1.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.acme_dna).1, 0);
+    assert_eq!(w.dir.device_account(&l.sw_emea_1), None);
+    let err = refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::RemoveDevice {
+            device: l.sw_emea_1.clone(),
+        },
+    );
+    assert!(matches!(err, Error::UnknownDevice { .. }));
+    assert_eq!(err.rule(), RuleId::DEV001);
+}
+
+#[test]
+fn dev002_reporting_status_follows_the_policy() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let l = w.licensing.clone();
+    let policy = ReportingPolicy::default();
+    assert_eq!(
+        (policy.first_report, policy.frequency, policy.on_change),
+        (90, 365, 90)
+    );
+    let as_of = date("2026-01-05");
+    let account = w.dir.account(acme.sa).unwrap();
+    let status = |d| account.reporting_status(d, as_of, policy).unwrap();
+    // Installed 2025-11-01, never reported: due 90 days later, within 30 days: due soon.
+    assert_eq!(
+        status(&l.sw_emea_1),
+        ReportingStatus::DueSoon {
+            due: date("2026-01-30")
+        }
+    );
+    // Installed 2025-12-20: due 2026-03-20, on time.
+    assert_eq!(
+        status(&l.sw_emea_2),
+        ReportingStatus::OnTime {
+            due: date("2026-03-20")
+        }
+    );
+    // Reported 2025-08-01, then changed 2025-10-01 without a report: due 2025-12-30, overdue.
+    assert_eq!(
+        status(&l.rtr_americas),
+        ReportingStatus::Overdue {
+            due: date("2025-12-30"),
+            days: 6
+        }
+    );
+    // A policy without the on-change report: the yearly report decides.
+    let yearly = ReportingPolicy {
+        on_change: 0,
+        ..policy
+    };
+    assert_eq!(
+        account.reporting_status(&l.rtr_americas, as_of, yearly),
+        Some(ReportingStatus::OnTime {
+            due: date("2026-08-01")
+        })
+    );
+    let none = ReportingPolicy {
+        first_report: 0,
+        frequency: 0,
+        on_change: 0,
+    };
+    assert_eq!(
+        account.reporting_status(&l.rtr_americas, as_of, none),
+        Some(ReportingStatus::NotRequired)
+    );
+    // A device that never consumed needs no report.
+    let alice = Actor::User(acme.alice);
+    let idle = smart_accounts::DeviceId::parse("IDLE-1").unwrap();
+    w.dir
+        .register_device(&alice, at, idle.clone(), acme.us, date("2020-01-01"))
+        .unwrap();
+    let account = w.dir.account(acme.sa).unwrap();
+    assert_eq!(
+        account.reporting_status(&idle, as_of, policy),
+        Some(ReportingStatus::NotRequired)
+    );
+    // A report clears the overdue change report.
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::RecordReport {
+                device: l.rtr_americas.clone(),
+                on: as_of,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        w.dir
+            .account(acme.sa)
+            .unwrap()
+            .reporting_status(&l.rtr_americas, as_of, policy),
+        Some(ReportingStatus::OnTime {
+            due: date("2027-01-05")
+        })
+    );
+    let listed = w.dir.account(acme.sa).unwrap().reporting(as_of, policy);
+    assert_eq!(listed.len(), 4);
+}
+
+#[test]
+fn ev002_procurement_history_records_each_deposit() {
+    let w = world();
+    let l = &w.licensing;
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let history = acme.procurement();
+    assert_eq!(history.len(), 3);
+    let first = &history[0];
+    assert_eq!(first.deposit.order, l.acme_ise_order);
+    assert_eq!(first.deposit.license, l.ise);
+    assert_eq!(first.deposit.quantity, 100);
+    assert_eq!(first.deposit.procured_by, w.partner.org);
+    assert_eq!(first.deposit.va, Some(w.acme.default_va));
+    assert_eq!(first.at, w.at);
+    assert_eq!(history[2].deposit.kind, LicenseKind::Classic);
+    assert_eq!(history[2].deposit.va, None);
+    let dna: Vec<_> = acme.procurement_of(&l.acme_dna.sku).collect();
+    assert_eq!(dna.len(), 1);
+    assert_eq!(dna[0].deposit.order, l.acme_dna_order);
+    // The holding account keeps its own history, with the aged deposit's time.
+    let holding = w.dir.account(w.partner.holding).unwrap();
+    assert_eq!(holding.procurement().len(), 2);
+    assert_eq!(
+        holding.procurement()[0].at.to_string(),
+        "2025-09-15T12:00:00Z"
+    );
+    assert!(holding.procurement()[0].deposit.sa_mandatory);
+}
+
+#[test]
+fn va005_a_va_with_licenses_or_devices_cannot_be_deleted() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let alice = Actor::User(acme.alice);
+    let before = w.dir.clone();
+    // Americas holds licenses and a device (and has children); EMEA-Ops is empty but gets one.
+    let device = smart_accounts::DeviceId::parse("OPS-1").unwrap();
+    w.dir
+        .register_device(
+            &alice,
+            at,
+            device.clone(),
+            acme.emea_ops,
+            date("2026-01-01"),
+        )
+        .unwrap();
+    let snapshot = w.dir.clone();
+    let err = w
+        .dir
+        .execute(
+            &alice,
+            at,
+            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
+        )
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::VA005);
+    assert_eq!(w.dir, snapshot);
+    w.dir
+        .license(&alice, at, LicenseCommand::RemoveDevice { device })
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            at,
+            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
+        )
+        .unwrap();
+    assert!(w.dir.va(acme.emea_ops).is_none());
+    let _ = before;
+}
+
+#[test]
+fn ev003_replaying_each_log_rebuilds_licenses_and_devices() {
+    let w = world();
+    for account in w.dir.accounts() {
+        let admin = account
+            .roles()
+            .find(|b| b.role == smart_accounts::Role::SaAdmin)
+            .map(|b| b.user);
+        let Some(admin) = admin else { continue };
+        let log = w.dir.events(admin, account.id()).unwrap();
+        assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+    }
+}
+
+#[test]
+fn ev001_a_snapshot_with_licenses_round_trips_and_bad_items_name_their_path() {
+    let w = world();
+    let snapshot = w.dir.to_snapshot();
+    let back = Directory::from_snapshot(snapshot.clone()).unwrap();
+    assert_eq!(back, w.dir);
+    // Without logs: the licenses are rebuilt from the opening balances.
+    let mut no_logs = snapshot.clone();
+    for a in &mut no_logs.accounts {
+        a.events.clear();
+    }
+    let loaded = Directory::from_snapshot(no_logs.clone()).unwrap();
+    for account in w.dir.accounts() {
+        assert_eq!(loaded.account(account.id()).unwrap(), account);
+    }
+    // A device in a holding account is refused, with its path.
+    let mut bad = no_logs.clone();
+    let (hi, ai) = (
+        bad.accounts
+            .iter()
+            .position(|a| a.id == w.partner.holding)
+            .unwrap(),
+        bad.accounts.iter().position(|a| a.id == w.acme.sa).unwrap(),
+    );
+    let mut device = bad.accounts[ai].licenses.devices[0].clone();
+    device.va = w.partner.holding_default;
+    device.consumption.clear();
+    bad.accounts[hi].licenses.devices.push(device);
+    let err = Directory::from_snapshot(bad).unwrap_err();
+    assert_eq!(err.rule(), RuleId::DEV001);
+    assert!(
+        err.path().contains(".licenses.devices[0]"),
+        "{}",
+        err.path()
+    );
+    // A reservation beyond the purchased quantity is refused.
+    let mut bad = no_logs.clone();
+    bad.accounts[ai].licenses.pools[0].reserved = u64::MAX;
+    let err = Directory::from_snapshot(bad).unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC010);
+    assert!(err.path().ends_with(".licenses.pools[0]"), "{}", err.path());
+    // Older snapshots without licenses still load.
+    let json = serde_json::to_value(&no_logs).unwrap();
+    let mut json = json;
+    for a in json["accounts"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("licenses");
+    }
+    let old: smart_accounts::Snapshot = serde_json::from_value(json).unwrap();
+    let loaded = Directory::from_snapshot(old).unwrap();
+    assert_eq!(loaded.account(w.acme.sa).unwrap().compliance().count(), 0);
+}
+
+#[test]
+fn ev003_a_snapshot_without_log_keeps_the_agreement_acceptance() {
+    let mut w = world();
+    let acme = w.acme;
+    w.dir
+        .execute(
+            &Actor::User(acme.dave),
+            w.at,
+            smart_accounts::Command::AcceptAgreement { sa: acme.sa },
+        )
+        .unwrap();
+    let mut snapshot = w.dir.to_snapshot();
+    for a in &mut snapshot.accounts {
+        a.events.clear();
+    }
+    let loaded = Directory::from_snapshot(snapshot).unwrap();
+    let account = loaded.account(acme.sa).unwrap();
+    assert_eq!(account.agreement().map(|a| a.by), Some(acme.dave));
+    assert_eq!(account, w.dir.account(acme.sa).unwrap());
+    let log = loaded.events(acme.alice, acme.sa).unwrap();
+    assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+}
