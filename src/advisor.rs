@@ -5,6 +5,19 @@
 //! The advisor reads; it never changes the directory. Every threshold is a field of
 //! [`AdvisorConfig`], whose defaults follow the best-practice documents.
 //!
+//! | rule | finding | subject | severity |
+//! | --- | --- | --- | --- |
+//! | BP001 | a company (one owner organization, or a domain with its prefixed forms) has more Customer accounts than `max_accounts_per_company` (1) | its first account | warning |
+//! | BP002 | the authorised contact is a team alias | the user | warning |
+//! | BP003 | a Virtual Account name contains a word of `confidential_words` | the Virtual Account | warning |
+//! | BP004 | more SA Admins than `max_sa_admins` (3) | the account | warning |
+//! | BP005 | a partner user holds an account role; two partner organizations on one Virtual Account | the user; the Virtual Account | critical for SA Admin, else warning |
+//! | BP006 | a partner organization's access unreviewed for more than `review_period_days` (365) | the organization | warning |
+//! | BP007 | licenses in the default Virtual Account while others exist | the default Virtual Account | warning |
+//! | BP008 | more holding accounts than `max_holding_accounts` (1); licenses waiting in holding longer than `holding_age_days` (30) | the organization; the holding account | warning |
+//! | BP009 | a Virtual Account at `depth_warning_level` (9) or deeper | the deepest Virtual Account | info, warning at level 10 |
+//! | PTR005 | an expired grant still listed; a request that lapsed unanswered | the user | info |
+//!
 //! # Examples
 //!
 //! ```
@@ -610,6 +623,7 @@ impl<'d> Advisor<'d> {
             self.partners(account, &partners, out);
         }
         self.admins = admins;
+        self.licenses(account, out);
         self.partner_bindings = partners;
 
         // PTR005: requests nobody answered in time.
@@ -635,6 +649,74 @@ impl<'d> Advisor<'d> {
                     ),
                 });
             }
+        }
+    }
+
+    /// BP007: licenses left in the default Virtual Account while others exist; BP008:
+    /// licenses aging in a holding account.
+    fn licenses(&self, account: &SmartAccount, out: &mut Vec<Advice>) {
+        let sa = account.id;
+        if account.va_count() > 1 {
+            let default = account.default_va;
+            let (mut types, mut purchased, mut available) = (0usize, 0u64, 0u64);
+            for row in account
+                .compliance()
+                .filter(|c| c.va == default && c.purchased > 0)
+            {
+                types += 1;
+                purchased = purchased.saturating_add(row.purchased);
+                available = available.saturating_add(row.available);
+            }
+            if purchased > 0 {
+                let name = Self::va_name(account, default);
+                out.push(Advice {
+                    account: Some(sa),
+                    rule: RuleId::BP007,
+                    severity: Severity::Warning,
+                    subject: Subject::Va(default),
+                    message: format!(
+                        "the default virtual account `{name}` holds {purchased} licenses of {types} type(s), {available} available, while `{}` has {} other virtual accounts",
+                        account.name,
+                        account.va_count() - 1
+                    ),
+                    fix: format!(
+                        "transfer the licenses of `{name}` to the virtual accounts whose devices use them, and name a virtual account on orders so deposits land there"
+                    ),
+                });
+            }
+        }
+        let lots = account.holding_lots();
+        if lots.is_empty() {
+            return;
+        }
+        let limit = i64::from(self.config.holding_age_days);
+        let (mut count, mut quantity, mut oldest) =
+            (0usize, 0u64, None::<(i64, &crate::license::HoldingLot)>);
+        for lot in lots {
+            let age = days_between(lot.since, self.on);
+            if age > limit {
+                count += 1;
+                quantity = quantity.saturating_add(lot.quantity);
+                if oldest.is_none_or(|(a, _)| age > a) {
+                    oldest = Some((age, lot));
+                }
+            }
+        }
+        if let Some((age, lot)) = oldest {
+            out.push(Advice {
+                account: Some(sa),
+                rule: RuleId::BP008,
+                severity: Severity::Warning,
+                subject: Subject::Account(sa),
+                message: format!(
+                    "{quantity} licenses in {count} lot(s) have waited in holding account `{}` longer than {limit} days; the oldest, {} x {}, since {} ({age} days)",
+                    account.name, lot.quantity, lot.license, lot.since
+                ),
+                fix: format!(
+                    "assign the waiting licenses to the end customers' smart accounts (AssignFromHolding), starting with {} x {}",
+                    lot.quantity, lot.license
+                ),
+            });
         }
     }
 

@@ -1,8 +1,10 @@
 //! Pictures: a Smart Account's tree as Graphviz DOT text.
 //!
 //! [`to_dot`] draws the account and its Virtual Accounts (the default one with a bold border,
-//! Restricted ones dashed), each with the roles bound to it; partner users' roles are marked
-//! `partner` and their Virtual Accounts filled, and roles that expire say until when. The text
+//! Restricted ones dashed), each with the roles bound to it and its license stock (purchased,
+//! available, shortfall per license type); partner users' roles are marked `partner` and their
+//! Virtual Accounts filled, and roles that expire say until when. A holding account lists the
+//! licenses waiting in it, with their age. The text
 //! is deterministic, so a picture can be checked into a repository and diffed. Render it with
 //! `dot -Tsvg`.
 //!
@@ -87,6 +89,16 @@ pub fn to_dot(dir: &Directory, sa: SaId, on: Date) -> Option<String> {
         label.push('\n');
         label.push_str(&line);
     }
+    for lot in account.holding_lots() {
+        let _ = write!(
+            label,
+            "\nwaiting: {} x {} since {} ({} days)",
+            lot.quantity,
+            lot.license,
+            lot.since,
+            crate::partners::days_between(lot.since, on).max(0)
+        );
+    }
     let _ = writeln!(
         out,
         "  sa [shape=folder, fillcolor=\"{}\", label={}];",
@@ -110,6 +122,16 @@ pub fn to_dot(dir: &Directory, sa: SaId, on: Date) -> Option<String> {
         for line in lines {
             label.push('\n');
             label.push_str(&line);
+        }
+        for row in account.compliance_of(id) {
+            let _ = write!(
+                label,
+                "\nstock: {} x {}: {} available",
+                row.purchased, row.license, row.available
+            );
+            if row.shortfall > 0 {
+                let _ = write!(label, ", {} short", row.shortfall);
+            }
         }
         let mut style = String::from("rounded,filled");
         if va.visibility() == Visibility::Restricted {

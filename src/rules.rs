@@ -194,6 +194,7 @@ impl RuleId {
         RuleId::BP004,
         RuleId::BP005,
         RuleId::BP006,
+        RuleId::BP007,
         RuleId::BP008,
         RuleId::BP009,
     ];

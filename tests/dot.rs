@@ -79,4 +79,18 @@ fn the_picture_shows_every_va_its_roles_partners_and_restrictions() {
         dot::to_dot(&w.dir.clone(), a.sa, "2026-02-01".parse().unwrap()).unwrap()
     );
     assert!(dot::to_dot(&w.dir, SaId::new(999), "2026-02-01".parse().unwrap()).is_none());
+
+    // License stock per Virtual Account, and the licenses waiting in a holding account.
+    assert!(
+        text.contains("stock: 70 x ISE-PLS-LIC (perpetual): 68 available"),
+        "{text}"
+    );
+    assert!(text.contains("0 available, 10 short"));
+    let holding = dot::to_dot(&w.dir, w.partner.holding, "2026-02-01".parse().unwrap()).unwrap();
+    assert!(
+        holding.contains(
+            "waiting: 20 x C9300-DNA-E-3Y (2025-09-15 to 2028-09-14) since 2025-09-15 (139 days)"
+        ),
+        "{holding}"
+    );
 }
