@@ -46,7 +46,7 @@ use crate::account::{Binding, RequestStatus, SmartAccount};
 use crate::directory::Directory;
 use crate::event::{Change, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, Identifier, Role, UserKind, Visibility};
+use crate::model::{AccountKind, Identifier, Role, Visibility};
 use crate::partners::{days_between, utc_date};
 use crate::rules::RuleId;
 
@@ -355,9 +355,6 @@ struct Advisor<'d> {
     on: Date,
     config: &'d AdvisorConfig,
     words: Words,
-    /// Per user index, when the whole directory is advised: the organization (0 for none)
-    /// and whether the user is a team alias.
-    users: Vec<(u32, bool)>,
     /// Per organization index: whether it is a partner or distributor.
     sellers: Vec<bool>,
     /// Scratch buffers reused from one account to the next.
@@ -374,18 +371,6 @@ struct Advisor<'d> {
 
 impl<'d> Advisor<'d> {
     fn new(dir: &'d Directory, scope: Scope, on: Date, config: &'d AdvisorConfig) -> Advisor<'d> {
-        let users = if scope == Scope::All {
-            let len = dir.users.keys().next_back().map_or(0, |u| u.index() + 1);
-            let mut v = vec![(0, false); len];
-            for user in dir.users.values() {
-                if let Some(slot) = v.get_mut(user.id.index()) {
-                    *slot = (user.org.get(), user.kind == UserKind::TeamAlias);
-                }
-            }
-            v
-        } else {
-            Vec::new()
-        };
         let len = dir.orgs.keys().next_back().map_or(0, |o| o.index() + 1);
         let mut sellers = vec![false; len];
         for org in dir.orgs.values() {
@@ -399,7 +384,6 @@ impl<'d> Advisor<'d> {
             on,
             config,
             words: Words::new(config),
-            users,
             sellers,
             admins: Vec::new(),
             partner_bindings: Vec::new(),
@@ -442,17 +426,11 @@ impl<'d> Advisor<'d> {
 
     /// The organization of `user` and whether it is a team alias.
     fn user_info(&self, user: UserId) -> Option<(OrgId, bool)> {
-        if self.scope == Scope::All {
-            self.users
-                .get(user.index())
-                .filter(|(org, _)| *org != 0)
-                .map(|(org, alias)| (OrgId::new(*org), *alias))
-        } else {
-            self.dir
-                .users
-                .get(&user)
-                .map(|u| (u.org, u.kind == UserKind::TeamAlias))
-        }
+        self.dir
+            .user_orgs
+            .get(user.index())
+            .copied()
+            .filter(|(org, _)| org.get() != 0)
     }
 
     /// The partner organization of `user` on `account`, if the user is a partner user there.

@@ -346,6 +346,9 @@ pub struct Directory {
     pub(crate) lu_emails: BTreeMap<Email, SaId>,
     pub(crate) slots: Vec<Option<VaSlot>>,
     pub(crate) grants: Vec<Vec<Grant>>,
+    /// Per user index: the organization (0 for none) and whether the user is a team alias, so
+    /// whole-directory passes (the advisor) need no map lookup per role binding.
+    pub(crate) user_orgs: Vec<(OrgId, bool)>,
     /// The grants that carry an expiry date, per user: only the date-aware checks read them,
     /// so the plain checks over `grants` stay as they were.
     pub(crate) dated: Vec<Vec<Grant>>,
@@ -493,6 +496,12 @@ impl Directory {
         let index = user.id.index();
         if self.grants.len() <= index {
             self.grants.resize_with(index + 1, Vec::new);
+        }
+        if self.user_orgs.len() <= index {
+            self.user_orgs.resize(index + 1, (OrgId::new(0), false));
+        }
+        if let Some(slot) = self.user_orgs.get_mut(index) {
+            *slot = (user.org, user.kind == crate::model::UserKind::TeamAlias);
         }
     }
 
