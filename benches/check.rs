@@ -1,1 +1,621 @@
-fn main() {}
+//! Permission-check and command benchmarks (issue 2, performance part).
+//!
+//! One Smart Account with 1,000 Virtual Accounts (a chain reaching level 10, most VAs at levels
+//! 6–10) and 2,000 users holding one role binding each (5% on the account, the rest on a random
+//! VA, mostly "account and children"), queried with 10,000 fixed (user, action, VA) triples of
+//! which about a third are allowed. Everything is built through the public commands from a fixed
+//! seed, so every run measures the same directory.
+//!
+//! Groups:
+//! - `check_1k`: the dense-table baseline, `is_allowed` and `check` over the 10,000 queries
+//!   (throughput is per query);
+//! - `check_100k`: `is_allowed` over 10,000 queries on 100,000 VAs and 200,000 users;
+//! - `commands_10k`: one command on a 10,000-VA account (the undo that keeps the state constant
+//!   is not timed), and building that account from scratch.
+//!
+//! `cargo bench` also prints an interleaved fastest-of-200 cross-check of the four query loops
+//! (see [`interleaved`]), because the machine the figures come from is shared.
+//!
+//! `cargo test --benches` runs every routine once on the same models (about 5 s in a debug
+//! build, most of it building the 100,000-VA model).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::hint::black_box;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use jiff::Timestamp;
+use smart_accounts::{
+    AccountKind, Action, Actor, Command, Directory, Inheritance, NewUser, OrgKind, Role, SaId,
+    Target, UserId, VaId,
+};
+
+const SEED: u64 = 0x5eed_2026_0001;
+const QUERIES: usize = 10_000;
+
+/// splitmix64: tiny, deterministic, good enough to shape a benchmark model.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+    /// True with probability `percent / 100`.
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+}
+
+fn at() -> Timestamp {
+    "2026-01-05T09:00:00Z".parse().unwrap()
+}
+
+/// The shape of a Virtual Account tree, independent of any directory: `parents[i]` is the
+/// position of VA `i`'s parent (`None` at the top level). Position 0 is the default VA.
+struct Shape {
+    parents: Vec<Option<usize>>,
+    names: Vec<String>,
+}
+
+/// `total` VAs, the default one included: a chain of ten reaching level 10, then about 12% at
+/// levels 1–5 and the rest at levels 6–10, each below a random VA one level up.
+fn shape(total: usize, rng: &mut Rng) -> Shape {
+    let mut parents = vec![None];
+    // by_level[l] holds the positions of the VAs at level l + 1.
+    let mut by_level: Vec<Vec<usize>> = vec![vec![0]];
+    by_level.resize(10, Vec::new());
+    for (level, at_level) in by_level.iter_mut().enumerate() {
+        let parent = if level == 0 {
+            None
+        } else {
+            Some(parents.len() - 1)
+        };
+        at_level.push(parents.len());
+        parents.push(parent);
+    }
+    while parents.len() < total {
+        let level = if rng.chance(12) {
+            rng.below(5)
+        } else {
+            5 + rng.below(5)
+        };
+        let parent = if level == 0 {
+            None
+        } else {
+            Some(rng.pick(&by_level[level - 1]))
+        };
+        by_level[level].push(parents.len());
+        parents.push(parent);
+    }
+    parents.truncate(total);
+    let names = (0..parents.len()).map(|i| format!("va-{i}")).collect();
+    Shape { parents, names }
+}
+
+/// The actions the queries ask about, with their weights: mostly viewing and managing licenses,
+/// a few management and account-level actions. Eight of them, so that the baseline's byte holds
+/// one bit each.
+const MIX: [(Action, usize); 8] = [
+    (Action::ViewAccount, 20),
+    (Action::ViewLicenses, 22),
+    (Action::ManageLicenses, 22),
+    (Action::ManageDevices, 14),
+    (Action::ManageChildVas, 8),
+    (Action::AssignVaRoles, 6),
+    (Action::CreateTopLevelVa, 4),
+    (Action::EditAccount, 4),
+];
+
+/// The bit of `action` in the baseline's byte (0xff for actions outside [`MIX`]).
+const fn mix_bit(action: Action) -> u8 {
+    let mut i = 0;
+    while i < MIX.len() {
+        if MIX[i].0 as u8 == action as u8 {
+            return 1 << i;
+        }
+        i += 1;
+    }
+    0
+}
+
+/// Indexed by `Action as usize`.
+const MIX_BITS: [u8; 12] = {
+    let mut bits = [0u8; 12];
+    let mut i = 0;
+    while i < 12 {
+        bits[i] = mix_bit(Action::ALL[i]);
+        i += 1;
+    }
+    bits
+};
+
+fn pick_action(rng: &mut Rng) -> Action {
+    let total: usize = MIX.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.below(total);
+    for (action, weight) in MIX {
+        if roll < weight {
+            return action;
+        }
+        roll -= weight;
+    }
+    MIX[0].0
+}
+
+type Query = (UserId, Action, VaId);
+
+struct Model {
+    dir: Directory,
+    sa: SaId,
+    admin: UserId,
+    users: Vec<UserId>,
+    vas: Vec<VaId>,
+    queries: Vec<Query>,
+}
+
+/// A user's one binding, as the model generator chose it.
+#[derive(Clone, Copy)]
+enum Bound {
+    Account,
+    Va(usize, Inheritance),
+}
+
+/// Builds the model through the public commands. `users` counts the account's creator (the
+/// first SA Admin). With `queries == 0` no queries are drawn.
+fn model(vas: usize, users: usize, queries: usize, seed: u64) -> Model {
+    let mut rng = Rng(seed);
+    let at = at();
+    let mut dir = Directory::new();
+    let org = dir
+        .register_organization("Acme", OrgKind::Customer)
+        .unwrap();
+    let new_user = |i: usize| NewUser {
+        cco_id: Some(format!("user-{i}")),
+        email: format!("user-{i}@acme.com"),
+        org,
+        kind: Default::default(),
+    };
+    let admin = dir.register_user(new_user(0)).unwrap();
+    let actor = Actor::User(admin);
+    let sa = dir
+        .request_account(
+            &actor,
+            at,
+            AccountKind::Customer,
+            "Acme",
+            Some("acme.com"),
+            admin,
+        )
+        .unwrap();
+    let shape = shape(vas, &mut rng);
+    let mut ids = vec![dir.account(sa).unwrap().default_va()];
+    for (parent, name) in shape.parents.iter().zip(&shape.names).skip(1) {
+        let parent = parent.map(|p| ids[p]);
+        ids.push(dir.create_va(&actor, at, sa, parent, name).unwrap());
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
+    for (i, parent) in shape.parents.iter().enumerate() {
+        if let Some(p) = parent {
+            children[*p].push(i);
+        }
+    }
+
+    let mut user_ids = vec![admin];
+    let mut bound = vec![Bound::Account];
+    const SA_ROLES: [Role; 4] = [
+        Role::SaAdmin,
+        Role::SaUser,
+        Role::SaViewer,
+        Role::SaApprover,
+    ];
+    const VA_ROLES: [Role; 3] = [Role::VaAdmin, Role::VaUser, Role::VaViewer];
+    for i in 1..users {
+        let user = dir.register_user(new_user(i)).unwrap();
+        let (target, role, inheritance, b) = if rng.chance(5) {
+            let role = rng.pick(&SA_ROLES);
+            let inh = Inheritance::AccountAndChildren;
+            (Target::Account(sa), role, inh, Bound::Account)
+        } else {
+            let va = rng.below(ids.len());
+            let role = rng.pick(&VA_ROLES);
+            let inh = if rng.chance(85) {
+                Inheritance::AccountAndChildren
+            } else {
+                Inheritance::AccountOnly
+            };
+            (Target::Va(ids[va]), role, inh, Bound::Va(va, inh))
+        };
+        dir.assign_role(&actor, at, user, target, role, inheritance)
+            .unwrap();
+        user_ids.push(user);
+        bound.push(b);
+    }
+
+    // For a user bound to a VA, 44% of the queries aim inside their reach (a walk down from the
+    // bound VA), the rest at a random VA; the action mix then decides. About a third are
+    // allowed.
+    let mut qs = Vec::with_capacity(queries);
+    for _ in 0..queries {
+        let u = rng.below(user_ids.len());
+        let va = match bound[u] {
+            Bound::Va(start, inh) if rng.chance(44) => {
+                let mut at = start;
+                if inh == Inheritance::AccountAndChildren {
+                    while !children[at].is_empty() && rng.chance(60) {
+                        at = rng.pick(&children[at]);
+                    }
+                }
+                at
+            }
+            _ => rng.below(ids.len()),
+        };
+        qs.push((user_ids[u], pick_action(&mut rng), ids[va]));
+    }
+    Model {
+        dir,
+        sa,
+        admin,
+        users: user_ids,
+        vas: ids,
+        queries: qs,
+    }
+}
+
+/// The baseline: one byte per (user, VA) with a bit per action of [`MIX`].
+struct Dense {
+    table: Vec<u8>,
+    first_user: u32,
+    first_va: u32,
+    vas: usize,
+}
+
+impl Dense {
+    fn new(m: &Model) -> Dense {
+        let first_user = m.users.iter().map(|u| u.get()).min().unwrap();
+        let first_va = m.vas.iter().map(|v| v.get()).min().unwrap();
+        // IDs are dense in this model: one account, nothing deleted.
+        assert_eq!(
+            m.users.iter().map(|u| u.get()).max().unwrap() - first_user + 1,
+            m.users.len() as u32
+        );
+        assert_eq!(
+            m.vas.iter().map(|v| v.get()).max().unwrap() - first_va + 1,
+            m.vas.len() as u32
+        );
+        let mut table = vec![0u8; m.users.len() * m.vas.len()];
+        for user in &m.users {
+            for va in &m.vas {
+                let set = m.dir.actions_of(*user, Target::Va(*va));
+                let byte = MIX
+                    .iter()
+                    .filter(|(a, _)| set.contains(*a))
+                    .fold(0u8, |acc, (a, _)| acc | mix_bit(*a));
+                let i = (user.get() - first_user) as usize * m.vas.len()
+                    + (va.get() - first_va) as usize;
+                table[i] = byte;
+            }
+        }
+        Dense {
+            table,
+            first_user,
+            first_va,
+            vas: m.vas.len(),
+        }
+    }
+
+    #[inline]
+    fn allowed(&self, user: UserId, action: Action, va: VaId) -> bool {
+        let i = (user.get() - self.first_user) as usize * self.vas
+            + (va.get() - self.first_va) as usize;
+        self.table[i] & MIX_BITS[action as usize] != 0
+    }
+}
+
+fn count_allowed(dir: &Directory, queries: &[Query]) -> usize {
+    queries
+        .iter()
+        .filter(|(u, a, v)| dir.is_allowed(*u, *a, Target::Va(*v)))
+        .count()
+}
+
+/// The 1,000-VA model and its baseline table, built once and shared with `check_100k`.
+fn small() -> &'static (Model, Dense) {
+    static SMALL: OnceLock<(Model, Dense)> = OnceLock::new();
+    SMALL.get_or_init(|| {
+        let m = model(1_000, 2_000, QUERIES, SEED);
+        let dense = Dense::new(&m);
+        (m, dense)
+    })
+}
+
+fn baseline_count(dense: &Dense, queries: &[Query]) -> usize {
+    queries
+        .iter()
+        .filter(|(u, a, v)| dense.allowed(*u, *a, *v))
+        .count()
+}
+
+fn check_count(dir: &Directory, queries: &[Query]) -> usize {
+    queries
+        .iter()
+        .filter(|(u, a, v)| black_box(dir.check(*u, *a, Target::Va(*v))).is_allowed())
+        .count()
+}
+
+fn check_1k(c: &mut Criterion) {
+    let (m, dense) = small();
+    let allowed = count_allowed(&m.dir, &m.queries);
+    let fraction = allowed as f64 / m.queries.len() as f64;
+    eprintln!(
+        "model 1k: {} VAs, {} users, {} queries, {:.1}% allowed",
+        m.vas.len(),
+        m.users.len(),
+        m.queries.len(),
+        fraction * 100.0
+    );
+    assert!(
+        (0.28..=0.40).contains(&fraction),
+        "about a third of the queries should be allowed, got {fraction:.3}"
+    );
+    for (u, a, v) in &m.queries {
+        let fast = m.dir.is_allowed(*u, *a, Target::Va(*v));
+        assert_eq!(fast, dense.allowed(*u, *a, *v), "baseline vs is_allowed");
+        assert_eq!(fast, m.dir.check(*u, *a, Target::Va(*v)).is_allowed());
+    }
+
+    let mut group = c.benchmark_group("check_1k");
+    group.throughput(Throughput::Elements(m.queries.len() as u64));
+    group.bench_function("baseline_dense", |b| {
+        b.iter(|| baseline_count(black_box(dense), black_box(&m.queries)))
+    });
+    group.bench_function("is_allowed", |b| {
+        b.iter(|| count_allowed(black_box(&m.dir), black_box(&m.queries)))
+    });
+    group.bench_function("check", |b| {
+        b.iter(|| check_count(black_box(&m.dir), black_box(&m.queries)))
+    });
+    group.finish();
+}
+
+fn check_100k(c: &mut Criterion) {
+    let start = Instant::now();
+    let m = model(100_000, 200_000, QUERIES, SEED ^ 0x100);
+    let allowed = count_allowed(&m.dir, &m.queries);
+    eprintln!(
+        "model 100k: {} VAs, {} users, built in {:.2?}, {:.1}% of {} queries allowed",
+        m.vas.len(),
+        m.users.len(),
+        start.elapsed(),
+        allowed as f64 * 100.0 / m.queries.len() as f64,
+        m.queries.len()
+    );
+    let mut group = c.benchmark_group("check_100k");
+    group.throughput(Throughput::Elements(m.queries.len() as u64));
+    group.bench_function("is_allowed", |b| {
+        b.iter(|| count_allowed(black_box(&m.dir), black_box(&m.queries)))
+    });
+    group.finish();
+    if std::env::args().any(|a| a == "--bench") {
+        interleaved(&m);
+    }
+}
+
+/// The fastest of `reps` runs of `f`, in nanoseconds per query.
+fn fastest(reps: usize, queries: usize, mut f: impl FnMut() -> usize) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..reps {
+        let start = Instant::now();
+        black_box(f());
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    best * 1e9 / queries as f64
+}
+
+/// A cross-check that resists a busy machine: the four query loops, interleaved, each timed
+/// as the fastest of 200 runs (one run of 10,000 queries fits between two preemptions, so the
+/// fastest is an uncontended one). Printed beside criterion's statistics, not instead of them.
+fn interleaved(big: &Model) {
+    let (m, dense) = small();
+    for round in 1..=3 {
+        let base = fastest(200, QUERIES, || {
+            baseline_count(black_box(dense), black_box(&m.queries))
+        });
+        let fast = fastest(200, QUERIES, || {
+            count_allowed(black_box(&m.dir), black_box(&m.queries))
+        });
+        let explained = fastest(200, QUERIES, || {
+            check_count(black_box(&m.dir), black_box(&m.queries))
+        });
+        let large = fastest(200, big.queries.len(), || {
+            count_allowed(black_box(&big.dir), black_box(&big.queries))
+        });
+        eprintln!(
+            "interleaved fastest-of-200, round {round}: baseline {base:.2} ns/query, \
+             is_allowed {fast:.2} ns ({:.2}x baseline), check {explained:.2} ns ({:.2}x), \
+             is_allowed at 100k {large:.2} ns ({:.2}x the 1k figure)",
+            fast / base,
+            explained / base,
+            large / fast
+        );
+    }
+}
+
+/// Times `timed` once per iteration on a fresh copy of `base`; `undo` (not timed) restores the
+/// state after each, so every timed command sees the same account.
+fn per_command<T>(
+    base: &Directory,
+    iters: u64,
+    mut timed: impl FnMut(&mut Directory) -> T,
+    mut undo: impl FnMut(&mut Directory, T),
+) -> Duration {
+    let mut dir = base.clone();
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let out = timed(&mut dir);
+        total += start.elapsed();
+        undo(&mut dir, out);
+    }
+    total
+}
+
+fn commands_10k(c: &mut Criterion) {
+    let vas = 10_000;
+    let m = model(vas, 20_000, 0, SEED ^ 0x10);
+    let at = at();
+    let actor = Actor::User(m.admin);
+    let mut dir = m.dir;
+    // A user without roles, and a level-5 VA to create below and to bind to.
+    let fresh = dir
+        .register_user(NewUser {
+            cco_id: Some("fresh".into()),
+            email: "fresh@acme.com".into(),
+            org: dir.user(m.admin).unwrap().org,
+            kind: Default::default(),
+        })
+        .unwrap();
+    let parent = *m
+        .vas
+        .iter()
+        .find(|v| dir.va(**v).unwrap().level() == 5)
+        .unwrap();
+    let target = Target::Va(parent);
+    let base = dir;
+
+    let mut group = c.benchmark_group("commands_10k");
+    group.bench_function("create_va", |b| {
+        b.iter_custom(|iters| {
+            per_command(
+                &base,
+                iters,
+                |d| {
+                    d.create_va(&actor, at, m.sa, Some(parent), "bench-new")
+                        .unwrap()
+                },
+                |d, new| {
+                    d.execute(&actor, at, Command::DeleteVa { va: new })
+                        .unwrap();
+                },
+            )
+        })
+    });
+    group.bench_function("delete_va", |b| {
+        b.iter_custom(|iters| {
+            let mut dir = base.clone();
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let new = dir
+                    .create_va(&actor, at, m.sa, Some(parent), "bench-new")
+                    .unwrap();
+                let start = Instant::now();
+                dir.execute(&actor, at, Command::DeleteVa { va: new })
+                    .unwrap();
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    let assign = |d: &mut Directory| {
+        d.assign_role(
+            &actor,
+            at,
+            fresh,
+            target,
+            Role::VaUser,
+            Inheritance::AccountAndChildren,
+        )
+        .unwrap();
+    };
+    let revoke = |d: &mut Directory| {
+        d.execute(
+            &actor,
+            at,
+            Command::RevokeRole {
+                user: fresh,
+                target,
+            },
+        )
+        .unwrap();
+    };
+    group.bench_function("assign_role", |b| {
+        b.iter_custom(|iters| per_command(&base, iters, assign, |d, ()| revoke(d)))
+    });
+    group.bench_function("revoke_role", |b| {
+        b.iter_custom(|iters| {
+            let mut dir = base.clone();
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                assign(&mut dir);
+                let start = Instant::now();
+                revoke(&mut dir);
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+
+    // Building the same account from scratch: request it, then every VA creation.
+    let mut rng = Rng(SEED ^ 0x10);
+    let shape = shape(vas, &mut rng);
+    let empty = {
+        let mut d = Directory::new();
+        let org = d.register_organization("Acme", OrgKind::Customer).unwrap();
+        d.register_user(NewUser {
+            cco_id: Some("user-0".into()),
+            email: "user-0@acme.com".into(),
+            org,
+            kind: Default::default(),
+        })
+        .unwrap();
+        d
+    };
+    let admin = empty.users().next().unwrap().id;
+    let builder = Actor::User(admin);
+    group.sample_size(10);
+    group.bench_function("build_sa", |b| {
+        b.iter_batched(
+            || empty.clone(),
+            |mut d| {
+                let sa = d
+                    .request_account(
+                        &builder,
+                        at,
+                        AccountKind::Customer,
+                        "Acme",
+                        Some("acme.com"),
+                        admin,
+                    )
+                    .unwrap();
+                let mut ids = vec![d.account(sa).unwrap().default_va()];
+                for (parent, name) in shape.parents.iter().zip(&shape.names).skip(1) {
+                    let parent = parent.map(|p| ids[p]);
+                    ids.push(d.create_va(&builder, at, sa, parent, name).unwrap());
+                }
+                assert_eq!(d.account(sa).unwrap().va_count(), vas);
+                d
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, check_1k, check_100k, commands_10k);
+criterion_main!(benches);

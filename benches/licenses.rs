@@ -197,7 +197,7 @@ fn transfer(c: &mut Criterion) {
                 let inputs: Vec<_> = (0..chunk)
                     .map(|_| {
                         n += 1;
-                        let (from, to) = if n % 2 == 0 { (a, b) } else { (b, a) };
+                        let (from, to) = if n.is_multiple_of(2) { (a, b) } else { (b, a) };
                         let key = IdempotencyKey::parse(&format!("bench-{n}")).unwrap();
                         let lines = vec![TransferLine {
                             license: license.clone(),

@@ -4,7 +4,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 
-use crate::directory::{Directory, Grant, VaSlot};
+use crate::directory::{Directory, Grant, GrantList, VaSlot};
 use crate::ids::{SaId, UserId, VaId};
 use crate::model::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
 
@@ -137,59 +137,28 @@ pub struct Holder {
     pub via: Via,
 }
 
-/// How close a covering binding is to the target: lower is closer.
-fn rank(via: &Via, target_level: u8, bound_level: u8) -> u8 {
-    match via.bound_to {
-        None => u8::MAX,
-        Some(_) => target_level.saturating_sub(bound_level),
-    }
-}
-
 impl Grant {
-    /// The binding as seen from a Virtual Account, when it covers it (ROLE004). Coverage does
-    /// not depend on the action; whether the role allows an action there is [`Grant::allows`].
+    /// The binding as seen from the Virtual Account of `slot`, which it reaches.
+    #[inline]
+    fn via(&self, slot: &VaSlot) -> Via {
+        Via {
+            role: self.role,
+            bound_to: self.va,
+            inheritance: if self.children {
+                Inheritance::AccountAndChildren
+            } else {
+                Inheritance::AccountOnly
+            },
+            inherited: self.va.is_none() || self.level != slot.level,
+        }
+    }
+
+    /// The binding as seen from a Virtual Account, when it covers it (ROLE004), with the
+    /// level it is bound at (0 for the account). Coverage does not depend on the action;
+    /// whether the role allows an action there is [`Grant::allows`].
     #[inline]
     fn covers_va(&self, slot: &VaSlot) -> Option<(Via, u8)> {
-        if self.sa != slot.sa {
-            return None;
-        }
-        let inheritance = if self.children {
-            Inheritance::AccountAndChildren
-        } else {
-            Inheritance::AccountOnly
-        };
-        match self.va {
-            None => Some((
-                Via {
-                    role: self.role,
-                    bound_to: None,
-                    inheritance,
-                    inherited: true,
-                },
-                0,
-            )),
-            Some(bound) => {
-                let position = slot
-                    .path
-                    .iter()
-                    .take(usize::from(slot.level))
-                    .position(|v| *v == bound)?;
-                let direct = position + 1 == usize::from(slot.level);
-                if !direct && !self.children {
-                    return None;
-                }
-                let level = u8::try_from(position + 1).unwrap_or(u8::MAX);
-                Some((
-                    Via {
-                        role: self.role,
-                        bound_to: Some(bound),
-                        inheritance,
-                        inherited: !direct,
-                    },
-                    level,
-                ))
-            }
-        }
+        self.reaches(slot).then(|| (self.via(slot), self.level))
     }
 
     /// Whether the role allows `action` on a target the binding covers: account-level actions
@@ -235,7 +204,30 @@ impl Directory {
         let Some(grants) = self.grants.get(user.index()) else {
             return false;
         };
-        self.allowed_by(grants.iter(), action, target)
+        match target {
+            Target::Va(va) => {
+                let bit = action.bit();
+                // Virtual Account roles (level 1 and below) never grant account-level actions.
+                let max_level = if action.is_account_level() {
+                    0
+                } else {
+                    u8::MAX
+                };
+                let may = |g: &Grant| (g.role.actions().bits() & bit != 0) & (g.level <= max_level);
+                // When no role of the user allows the action anywhere, the target's slot is
+                // not even read: one cache line less for a third of the denials.
+                if !grants.any(may) {
+                    return false;
+                }
+                let Some(slot) = self.slot(va) else {
+                    return false;
+                };
+                grants.any(|g| may(g) & g.reaches(slot))
+            }
+            Target::Account(sa) => grants
+                .iter()
+                .any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action)),
+        }
     }
 
     /// Whether `user` may perform `action` on `target` on the day `date`: as
@@ -266,60 +258,23 @@ impl Directory {
     /// ```
     #[must_use]
     pub fn is_allowed_on(&self, user: UserId, action: Action, target: Target, date: Date) -> bool {
-        let Some(grants) = self.grants.get(user.index()) else {
-            return false;
-        };
-        if self.allowed_by(grants.iter(), action, target) {
+        if self.is_allowed(user, action, target) {
             return true;
         }
-        match self.dated.get(user.index()) {
-            Some(dated) if !dated.is_empty() => self.allowed_by(
-                dated
-                    .iter()
-                    .filter(|g| g.expires.is_none_or(|end| date < end)),
-                action,
-                target,
-            ),
-            _ => false,
-        }
-    }
-
-    #[inline(always)]
-    fn allowed_by<'a>(
-        &self,
-        mut grants: impl Iterator<Item = &'a Grant>,
-        action: Action,
-        target: Target,
-    ) -> bool {
-        match target {
-            Target::Va(va) => {
-                let Some(slot) = self.slot(va) else {
-                    return false;
-                };
-                let bit = action.bit();
-                let account_level = action.is_account_level();
-                let level = usize::from(slot.level);
-                grants.any(|g| {
-                    if g.sa != slot.sa || g.role.actions().bits() & bit == 0 {
-                        return false;
+        let Some(dated) = self.dated.get(user.index()) else {
+            return false;
+        };
+        dated.iter().any(|(g, end)| {
+            date < *end
+                && match target {
+                    Target::Va(va) => {
+                        g.allows(action) && self.slot(va).is_some_and(|s| g.reaches(s))
                     }
-                    match g.va {
-                        None => true,
-                        Some(_) if account_level => false,
-                        Some(bound) => {
-                            if g.children {
-                                slot.path.iter().take(level).any(|v| *v == bound)
-                            } else {
-                                slot.id() == bound
-                            }
-                        }
+                    Target::Account(sa) => {
+                        g.sa == sa && g.va.is_none() && g.role.actions().contains(action)
                     }
-                })
-            }
-            Target::Account(sa) => {
-                grants.any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action))
-            }
-        }
+                }
+        })
     }
 
     /// Checks a permission and explains the answer (ROLE009): the binding that allowed it and
@@ -330,22 +285,55 @@ impl Directory {
     /// [`Directory::check_on`] does.
     #[must_use]
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
-        self.check_with(user, action, target, None)
+        // Roles are only ever bound to registered users, so a user holding one is known
+        // without a look-up in the user table.
+        match self
+            .grants
+            .get(user.index())
+            .filter(|g| !g.is_empty() || self.users.contains_key(&user))
+        {
+            Some(grants) => self.check_grants(user, action, target, grants),
+            None => Decision {
+                user,
+                action,
+                target,
+                effect: Effect::Deny,
+                reason: Reason::UnknownUser,
+            },
+        }
     }
 
     /// Checks a permission on the day `date` and explains the answer: as [`Directory::check`],
     /// and bindings with an expiry count when `date` is before their expiry (PTR005).
     #[must_use]
     pub fn check_on(&self, user: UserId, action: Action, target: Target, date: Date) -> Decision {
-        self.check_with(user, action, target, Some(date))
+        let in_force: Vec<Grant> = self
+            .dated
+            .get(user.index())
+            .map(|d| {
+                d.iter()
+                    .filter(|(_, end)| date < *end)
+                    .map(|(g, _)| *g)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if in_force.is_empty() {
+            return self.check(user, action, target);
+        }
+        let mut all = self.grants.get(user.index()).cloned().unwrap_or_default();
+        for g in in_force {
+            all.set(g.sa, g.va, Some(g));
+        }
+        self.check_grants(user, action, target, &all)
     }
 
-    fn check_with(
+    /// The explained check over one user's grants.
+    fn check_grants(
         &self,
         user: UserId,
         action: Action,
         target: Target,
-        date: Option<Date>,
+        grants: &GrantList,
     ) -> Decision {
         let decide = |effect, reason| Decision {
             user,
@@ -354,67 +342,77 @@ impl Directory {
             effect,
             reason,
         };
-        let Some(grants) = self
-            .grants
-            .get(user.index())
-            .filter(|_| self.users.contains_key(&user))
-        else {
-            return decide(Effect::Deny, Reason::UnknownUser);
-        };
-        let dated = match (date, self.dated.get(user.index())) {
-            (Some(on), Some(dated)) => dated
-                .iter()
-                .filter(|g| g.expires.is_none_or(|end| on < end))
-                .copied()
-                .collect(),
-            _ => Vec::new(),
-        };
-        let mut best_allow: Option<(Via, u8)> = None;
-        let mut best_held: Option<(Via, u8)> = None;
+        let mut best_allow: Option<Via> = None;
+        let mut best_held: Option<Via> = None;
         match target {
             Target::Va(va) => {
                 let Some(slot) = self.slot(va) else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
-                for grant in grants.iter().chain(&dated) {
-                    let Some((via, bound_level)) = grant.covers_va(slot) else {
+                // Allowing: the role has the action and, for an account-level action, is an
+                // account role (level 0). A binding that covers the target but does not allow
+                // the action is still reported as held, to explain the deny.
+                let allows = |g: &Grant| g.allows(action);
+                if let Some(grant) = grants.single() {
+                    // The usual single role: nothing to rank.
+                    if grant.reaches(slot) {
+                        let via = grant.via(slot);
+                        if allows(grant) {
+                            return decide(Effect::Allow, Reason::Granted(via));
+                        }
+                        best_held = Some(via);
+                    }
+                    return decide(
+                        Effect::Deny,
+                        Reason::NotGranted {
+                            held: best_held,
+                            would_grant: Role::granting(action),
+                        },
+                    );
+                }
+                // The closest covering grant that allows and the closest that does not. The
+                // rank is the distance up from the target; the account role ranks last.
+                let mut allow: Option<(&Grant, u8)> = None;
+                let mut held: Option<(&Grant, u8)> = None;
+                for grant in grants {
+                    if !grant.reaches(slot) {
                         continue;
-                    };
-                    let r = rank(&via, slot.level, bound_level);
-                    // A binding that covers the target but does not allow the action is still
-                    // reported as held, to explain the deny.
-                    let slot_best = if grant.allows(action) {
-                        &mut best_allow
+                    }
+                    let rank = if grant.level == 0 {
+                        u8::MAX
                     } else {
-                        &mut best_held
+                        slot.level.saturating_sub(grant.level)
                     };
-                    if slot_best.is_none_or(|(_, best)| r < best) {
-                        *slot_best = Some((via, r));
+                    let best = if allows(grant) { &mut allow } else { &mut held };
+                    if best.is_none_or(|(_, r)| rank < r) {
+                        *best = Some((grant, rank));
                     }
                 }
+                best_allow = allow.map(|(g, _)| g.via(slot));
+                best_held = held.map(|(g, _)| g.via(slot));
             }
             Target::Account(sa) => {
                 if self.account(sa).is_none() {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 }
-                for grant in grants.iter().chain(&dated) {
+                for grant in grants {
                     let Some(via) = grant.covers_account(sa) else {
                         continue;
                     };
                     if grant.role.actions().contains(action) {
-                        best_allow = Some((via, 0));
+                        best_allow = Some(via);
                     } else {
-                        best_held = Some((via, 0));
+                        best_held = Some(via);
                     }
                 }
             }
         }
         match best_allow {
-            Some((via, _)) => decide(Effect::Allow, Reason::Granted(via)),
+            Some(via) => decide(Effect::Allow, Reason::Granted(via)),
             None => decide(
                 Effect::Deny,
                 Reason::NotGranted {
-                    held: best_held.map(|(v, _)| v),
+                    held: best_held,
                     would_grant: Role::granting(action),
                 },
             ),
@@ -506,14 +504,7 @@ impl Directory {
         let mut out: Vec<(Holder, u8)> = account
             .roles()
             .filter_map(|b| {
-                let grant = Grant {
-                    sa: slot.sa,
-                    va: b.va,
-                    role: b.role,
-                    children: b.inheritance == Inheritance::AccountAndChildren,
-                    expires: b.expires,
-                };
-                grant
+                self.grant(slot.sa, b)
                     .covers_va(slot)
                     .map(|(via, level)| (Holder { user: b.user, via }, level))
             })

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::account::{MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
+use crate::account::{Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
@@ -258,29 +258,37 @@ pub enum Command {
 }
 
 /// The place of a Virtual Account in the fast index: its account, level and path from the top.
+///
+/// Aligned to a cache line, so a check reads one line per target however large the directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(align(64))]
 pub(crate) struct VaSlot {
+    /// Indexed by level: `path[l]` is the ancestor at level `l` (`1..=level`), `path[level]`
+    /// the Virtual Account itself. `path[0]` and every entry above `level` hold `VaId(0)`, so
+    /// `path[g.level] == g.va` is the whole "bound at or above" test of a grant, account grants
+    /// (level 0, no VA) included.
+    pub(crate) path: [VaId; MAX_LEVEL + 1],
     pub(crate) sa: SaId,
+    /// 1 at the top; 0 marks a vacant slot (no such Virtual Account).
     pub(crate) level: u8,
-    /// `path[0]` is the top-level ancestor, `path[level - 1]` the Virtual Account itself.
-    pub(crate) path: [VaId; MAX_LEVEL],
 }
 
 impl VaSlot {
+    /// A slot with no Virtual Account in it.
+    pub(crate) const VACANT: VaSlot = VaSlot {
+        path: [VaId::new(0); MAX_LEVEL + 1],
+        sa: SaId::new(0),
+        level: 0,
+    };
+
     /// Whether `ancestor` is this Virtual Account or above it.
     #[inline]
     pub(crate) fn under(&self, ancestor: VaId) -> bool {
         self.path
             .iter()
+            .skip(1)
             .take(usize::from(self.level))
             .any(|v| *v == ancestor)
-    }
-    #[inline]
-    pub(crate) fn id(&self) -> VaId {
-        self.path
-            .get(usize::from(self.level).wrapping_sub(1))
-            .copied()
-            .unwrap_or(VaId::new(0))
     }
 }
 
@@ -291,9 +299,101 @@ pub(crate) struct Grant {
     /// `None` for an account role.
     pub(crate) va: Option<VaId>,
     pub(crate) role: Role,
+    /// Reaches the Virtual Accounts below `va`; always true for an account role.
     pub(crate) children: bool,
-    /// The first day the grant allows nothing; such grants live in `Directory::dated`.
-    pub(crate) expires: Option<Date>,
+    /// The level of `va`, 0 for an account role. Kept current when a Virtual Account moves
+    /// ([`Directory::reindex`]).
+    pub(crate) level: u8,
+}
+
+impl Grant {
+    /// Whether the binding reaches the target of `slot` (ROLE004): an account role reaches
+    /// every Virtual Account of its account; a Virtual Account role its own and, with
+    /// "account and children", every one below. One load from the path, no loop.
+    #[inline(always)]
+    pub(crate) fn reaches(&self, slot: &VaSlot) -> bool {
+        // `min` lets the compiler drop the bounds check; a level above MAX_LEVEL (none exist)
+        // fails the `<=` test anyway.
+        let at = slot
+            .path
+            .get(usize::from(self.level).min(MAX_LEVEL))
+            .copied()
+            .unwrap_or(VaId::new(0));
+        (at == self.va.unwrap_or(VaId::new(0)))
+            & (self.sa == slot.sa)
+            & (self.level <= slot.level)
+            & (self.children | (self.level == slot.level))
+    }
+}
+
+/// One user's grants in the fast index. Most users hold one role, so the first grant is
+/// stored inline and a check reads one record; further grants sit behind one pointer.
+/// Invariant: `first` is `None` only when `more` is empty. The order carries no meaning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct GrantList {
+    first: Option<Grant>,
+    #[allow(
+        clippy::box_collection,
+        reason = "a thin pointer keeps the record at 24 bytes; a Vec or boxed slice makes it 32 or 40"
+    )]
+    more: Option<Box<Vec<Grant>>>,
+}
+
+impl GrantList {
+    /// Whether the user holds no role at all.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// The grants, in no particular order.
+    #[inline]
+    pub(crate) fn iter(&self) -> GrantIter<'_> {
+        self.first
+            .iter()
+            .chain(self.more.as_deref().map_or(&[][..], Vec::as_slice))
+    }
+
+    /// The grant, when there is exactly one (the usual case).
+    #[inline]
+    pub(crate) fn single(&self) -> Option<&Grant> {
+        self.first.as_ref().filter(|_| self.more.is_none())
+    }
+
+    /// Whether some grant satisfies `f`: the inline one first, the others only if there are.
+    #[inline(always)]
+    pub(crate) fn any(&self, mut f: impl FnMut(&Grant) -> bool) -> bool {
+        match &self.first {
+            None => false,
+            Some(first) => f(first) || self.more.as_ref().is_some_and(|m| m.iter().any(f)),
+        }
+    }
+
+    /// Replaces the grant bound to (`sa`, `va`) by `grant`, or removes it when `None`.
+    pub(crate) fn set(&mut self, sa: SaId, va: Option<VaId>, grant: Option<Grant>) {
+        let kept: Vec<Grant> = self
+            .iter()
+            .filter(|g| !(g.sa == sa && g.va == va))
+            .copied()
+            .chain(grant)
+            .collect();
+        let mut all = kept.into_iter();
+        self.first = all.next();
+        let more: Vec<Grant> = all.collect();
+        self.more = (!more.is_empty()).then(|| Box::new(more));
+    }
+}
+
+/// The iterator of [`GrantList::iter`].
+pub(crate) type GrantIter<'a> =
+    std::iter::Chain<std::option::Iter<'a, Grant>, std::slice::Iter<'a, Grant>>;
+
+impl<'a> IntoIterator for &'a GrantList {
+    type Item = &'a Grant;
+    type IntoIter = GrantIter<'a>;
+    fn into_iter(self) -> GrantIter<'a> {
+        self.iter()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -344,14 +444,17 @@ pub struct Directory {
     pub(crate) emails: BTreeMap<Email, UserId>,
     pub(crate) domains: BTreeMap<String, SaId>,
     pub(crate) lu_emails: BTreeMap<Email, SaId>,
-    pub(crate) slots: Vec<Option<VaSlot>>,
-    pub(crate) grants: Vec<Vec<Grant>>,
+    /// Indexed by `VaId`; vacant slots have level 0.
+    pub(crate) slots: Vec<VaSlot>,
+    /// Indexed by `UserId`.
+    pub(crate) grants: Vec<GrantList>,
     /// Per user index: the organization (0 for none) and whether the user is a team alias, so
     /// whole-directory passes (the advisor) need no map lookup per role binding.
     pub(crate) user_orgs: Vec<(OrgId, bool)>,
-    /// The grants that carry an expiry date, per user: only the date-aware checks read them,
-    /// so the plain checks over `grants` stay as they were.
-    pub(crate) dated: Vec<Vec<Grant>>,
+    /// The grants that carry an expiry date, with it, per user index (PTR005). Only the
+    /// date-aware checks read them, so `grants` and the plain checks stay as they were. Grown
+    /// only as far as the last user holding one.
+    pub(crate) dated: Vec<Vec<(Grant, Date)>>,
     /// Which account each registered device belongs to (DEV001).
     pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
@@ -495,7 +598,7 @@ impl Directory {
         self.emails.insert(user.email.clone(), user.id);
         let index = user.id.index();
         if self.grants.len() <= index {
-            self.grants.resize_with(index + 1, Vec::new);
+            self.grants.resize_with(index + 1, GrantList::default);
         }
         if self.user_orgs.len() <= index {
             self.user_orgs.resize(index + 1, (OrgId::new(0), false));
@@ -570,8 +673,24 @@ impl Directory {
         self.account(self.account_of(va)?)?.va(va)
     }
 
+    #[inline]
     pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
-        self.slots.get(va.index()).and_then(Option::as_ref)
+        self.slots.get(va.index()).filter(|s| s.level > 0)
+    }
+
+    /// The fast-index form of `binding`, held in account `sa`.
+    pub(crate) fn grant(&self, sa: SaId, binding: &Binding) -> Grant {
+        Grant {
+            sa,
+            va: binding.va,
+            role: binding.role,
+            children: binding.va.is_none()
+                || binding.inheritance == Inheritance::AccountAndChildren,
+            // A Virtual Account that has no slot (never the case) gets a level no slot reaches.
+            level: binding
+                .va
+                .map_or(0, |va| self.slot(va).map_or(u8::MAX, |s| s.level)),
+        }
     }
 
     /// Search by domain (SA009): the Customer and Partner Holding accounts whose identifier is
@@ -1240,9 +1359,9 @@ impl Directory {
             return false;
         };
         let dated = self.dated.get(user.index()).map_or(&[][..], Vec::as_slice);
-        grants.iter().chain(dated).any(|g| {
-            g.expires.is_none_or(|end| on < end)
-                && g.sa == slot.sa
+        let in_force = dated.iter().filter(|(_, end)| on < *end).map(|(g, _)| g);
+        grants.iter().chain(in_force).any(|g| {
+            g.sa == slot.sa
                 && g.role.actions().contains(Action::AssignVaRoles)
                 && match g.va {
                     None => true,
@@ -1330,54 +1449,68 @@ impl Directory {
             Change::VaCreated { va, parent, .. } => self.place(sa, *va, *parent),
             Change::VaMoved { va, .. } => {
                 let subtree = self.account(sa).map(|a| a.subtree(*va)).unwrap_or_default();
-                for id in subtree {
+                for id in &subtree {
                     let parent = self
                         .account(sa)
-                        .and_then(|a| a.va(id))
+                        .and_then(|a| a.va(*id))
                         .and_then(VirtualAccount::parent);
-                    self.place(sa, id, parent);
+                    self.place(sa, *id, parent);
+                }
+                // Grants remember the level of their Virtual Account: refresh those that moved.
+                let moved: BTreeSet<VaId> = subtree.into_iter().collect();
+                let bindings: Vec<Binding> = self
+                    .account(sa)
+                    .map(|a| {
+                        a.roles()
+                            .filter(|b| b.va.is_some_and(|v| moved.contains(&v)))
+                            .copied()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for b in bindings {
+                    self.index_binding(sa, b.user, b.va);
                 }
             }
             Change::VaDeleted { va } => {
                 if let Some(slot) = self.slots.get_mut(va.index()) {
-                    *slot = None;
+                    *slot = VaSlot::VACANT;
                 }
             }
             Change::RoleAssigned { user, va, .. }
             | Change::RoleChanged { user, va, .. }
             | Change::RoleRevoked { user, va }
-            | Change::RoleExpirySet { user, va, .. } => {
-                let binding = self
-                    .account(sa)
-                    .and_then(|a| a.bindings.get(&(*user, *va)).copied());
-                let index = user.index();
-                for list in [&mut self.grants, &mut self.dated] {
-                    if list.len() <= index {
-                        list.resize_with(index + 1, Vec::new);
-                    }
-                    if let Some(grants) = list.get_mut(index) {
-                        grants.retain(|g| !(g.sa == sa && g.va == *va));
-                    }
-                }
-                if let Some(b) = binding {
-                    let list = if b.expires.is_some() {
-                        &mut self.dated
-                    } else {
-                        &mut self.grants
-                    };
-                    if let Some(grants) = list.get_mut(index) {
-                        grants.push(Grant {
-                            sa,
-                            va: b.va,
-                            role: b.role,
-                            children: b.inheritance == Inheritance::AccountAndChildren,
-                            expires: b.expires,
-                        });
-                    }
-                }
-            }
+            | Change::RoleExpirySet { user, va, .. } => self.index_binding(sa, *user, *va),
             Change::License(change) => self.reindex_license(sa, change),
             _ => {}
+        }
+    }
+
+    /// Puts the binding of `user` on (`sa`, `va`) into the fast index: into `grants` when it
+    /// does not expire, into `dated` with its expiry when it does, and out of both when it is
+    /// gone.
+    fn index_binding(&mut self, sa: SaId, user: UserId, va: Option<VaId>) {
+        let binding = self
+            .account(sa)
+            .and_then(|a| a.bindings.get(&(user, va)).copied());
+        let grant = binding.map(|b| (self.grant(sa, &b), b.expires));
+        let (plain, dated) = match grant {
+            Some((g, None)) => (Some(g), None),
+            Some((g, Some(end))) => (None, Some((g, end))),
+            None => (None, None),
+        };
+        let index = user.index();
+        if self.grants.len() <= index {
+            self.grants.resize_with(index + 1, GrantList::default);
+        }
+        if let Some(grants) = self.grants.get_mut(index) {
+            grants.set(sa, va, plain);
+        }
+        if dated.is_some() && self.dated.len() <= index {
+            self.dated.resize_with(index + 1, Vec::new);
+        }
+        if let Some(list) = self.dated.get_mut(index) {
+            list.retain(|(g, _)| !(g.sa == sa && g.va == va));
+            list.extend(dated);
         }
     }
 
@@ -1387,20 +1520,20 @@ impl Directory {
             Some(p) => *p,
             None => VaSlot {
                 sa,
-                level: 0,
-                path: [VaId::new(0); MAX_LEVEL],
+                ..VaSlot::VACANT
             },
         };
-        if let Some(cell) = slot.path.get_mut(usize::from(slot.level)) {
+        let level = slot.level.saturating_add(1);
+        if let Some(cell) = slot.path.get_mut(usize::from(level)) {
             *cell = va;
-            slot.level += 1;
+            slot.level = level;
         }
         let index = va.index();
         if self.slots.len() <= index {
-            self.slots.resize(index + 1, None);
+            self.slots.resize(index + 1, VaSlot::VACANT);
         }
         if let Some(cell) = self.slots.get_mut(index) {
-            *cell = Some(slot);
+            *cell = slot;
         }
     }
 }
@@ -1439,5 +1572,20 @@ fn va_of(target: Target) -> Option<VaId> {
     match target {
         Target::Account(_) => None,
         Target::Va(va) => Some(va),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GrantList, VaSlot};
+
+    /// The layout the check's speed rests on: one cache line per Virtual Account, a 24-byte
+    /// record per user (see DESIGN.md, "How do permission checks reach their speed?").
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn role009_index_layout() {
+        assert_eq!(size_of::<VaSlot>(), 64);
+        assert_eq!(align_of::<VaSlot>(), 64);
+        assert_eq!(size_of::<GrantList>(), 24);
     }
 }

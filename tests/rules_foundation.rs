@@ -239,35 +239,45 @@ fn sa002_default_va_cannot_be_deleted_and_moves_only_to_top_level() {
         .filter(|v| v.id() == account.default_va())
         .count();
     assert_eq!(defaults, 1);
-    // The old default is an ordinary Virtual Account now: in the fixture it still holds
-    // licenses, so only VA005 refuses its deletion.
-    let err = refused(
+    // The old default still holds the fixture's licenses: it can be deleted only once empty
+    // (VA005), so release the reservation and move its licenses to the new default first.
+    let ise = w.licensing.ise.clone();
+    let old = w.acme.default_va;
+    w.dir
+        .license(
+            &alice,
+            at(),
+            smart_accounts::LicenseCommand::ReleaseReservation {
+                va: old,
+                license: ise.clone(),
+                quantity: 2,
+            },
+        )
+        .unwrap();
+    let held = w.dir.account(w.acme.sa).unwrap().available(old, &ise);
+    w.dir
+        .transfer(
+            &alice,
+            at(),
+            old,
+            w.acme.emea,
+            vec![smart_accounts::TransferLine {
+                license: ise,
+                quantity: held,
+            }],
+            smart_accounts::IdempotencyKey::parse("empty-old-default").unwrap(),
+        )
+        .unwrap();
+    accepted(
         &mut w.dir,
         &alice,
         Command::DeleteVa {
             va: w.acme.default_va,
         },
     );
-    assert_eq!(err.rule(), RuleId::VA005);
+    assert!(w.dir.va(w.acme.default_va).is_none());
     let err = refused(&mut w.dir, &alice, Command::DeleteVa { va: w.acme.emea });
     assert_eq!(err.rule(), RuleId::SA002);
-    // An empty old default is deleted once the designation has moved.
-    let sa = w
-        .dir
-        .request_account(
-            &alice,
-            at(),
-            AccountKind::Customer,
-            "Acme Lab",
-            Some("lab.acme.com"),
-            w.acme.alice,
-        )
-        .unwrap();
-    let old = w.dir.account(sa).unwrap().default_va();
-    let main = w.dir.create_va(&alice, at(), sa, None, "Main").unwrap();
-    accepted(&mut w.dir, &alice, Command::SetDefaultVa { va: main });
-    accepted(&mut w.dir, &alice, Command::DeleteVa { va: old });
-    assert!(w.dir.va(old).is_none());
 }
 
 #[test]
