@@ -823,6 +823,18 @@ proptest! {
                 }
             }
         }
+        // After the last step, the explained check agrees with the fast one, on the day.
+        for sa in &c.customer_sas {
+            let account = w.dir.account(*sa).unwrap().clone();
+            for p in partner_users(&w.dir, &account) {
+                for (a, t) in all_checks(&account) {
+                    prop_assert_eq!(
+                        w.dir.check_on(p, a, t, date(clock)).is_allowed(),
+                        w.dir.is_allowed_on(p, a, t, date(clock))
+                    );
+                }
+            }
+        }
     }
 
     /// From its expiry date on, a grant allows nothing; before it, exactly what it allowed.
