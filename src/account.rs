@@ -238,7 +238,19 @@ impl VaTree {
     }
 
     pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
-        self.names.get(&name_key(name.trim())).copied()
+        let name = name.trim();
+        // Names are compared ignoring case (VA003). Lowercase ASCII names in a stack buffer, so
+        // the lookup of an order line's VA does not allocate; other names take `to_lowercase`.
+        let mut buf = [0u8; MAX_NAME];
+        if let Some(key) = buf.get_mut(..name.len()).filter(|_| name.is_ascii()) {
+            key.copy_from_slice(name.as_bytes());
+            key.make_ascii_lowercase();
+            return std::str::from_utf8(key)
+                .ok()
+                .and_then(|k| self.names.get(k))
+                .copied();
+        }
+        self.names.get(&name_key(name)).copied()
     }
 
     fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {

@@ -34,6 +34,8 @@
 //! | Nimbus holding `DEFAULT` | **aged**: order `NIM-2001` line 1, 25 × `C9300-DNA-E-3Y` (2025-09-15 to 2028-09-14), deposited 2025-09-15, Smart-Account-mandatory; 5 of them assigned to Sam's Bikes (transfer `fixture-assign-1`), 20 still waiting. **fresh**: order `NIM-2002` line 1, 10 × `ISE-PLS-LIC`, deposited at [`AT`] |
 //! | Sam's Bikes `DEFAULT` | the 5 assigned `C9300-DNA-E-3Y` (delivered 112 days into their term); device `SAM-RTR` consumes 1 |
 
+pub mod quotes;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 

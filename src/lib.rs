@@ -14,14 +14,20 @@ pub mod license;
 mod licensing;
 mod model;
 mod partners;
+pub mod policy;
+pub mod quote;
 pub mod rules;
 mod snapshot;
 mod text;
+pub mod validate;
 
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+
+#[cfg(feature = "proptest")]
+pub mod quote_strategies;
 
 pub use account::{
     Acceptance, AccessRequest, AccessReview, Binding, MAX_LEVEL, RequestStatus, SmartAccount,
@@ -42,9 +48,12 @@ pub use model::{
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
 };
 pub use partners::PartnerAccess;
+pub use policy::PolicyCalendar;
+pub use quote::Quote;
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
+pub use validate::{Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.
 pub mod _design {

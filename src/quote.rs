@@ -1,0 +1,462 @@
+//! Deals, quotes and orders as an ordering system ("CCW-like") hands them to [`crate::validate()`]:
+//! the deal, the quoting partner and optional distributor, the end customer, and the lines with
+//! their Smart Account assignments (Q002).
+//!
+//! A quote and an order have the same shape: the [`crate::Stage`] passed to the validator says
+//! whether it is being submitted, placed or changed after booking.
+//!
+//! # How an assignment names its accounts
+//!
+//! - A Smart Account by its stable [`SaId`], as picked from a domain search (SA009). Whether it
+//!   is a customer's account or a Partner Holding Account is the directory's business: the
+//!   kind comes from there, never from the quote.
+//! - A Virtual Account, optionally, by name ([`VaRef::Name`]) or by identifier
+//!   ([`VaRef::Id`]). An Unrestricted Virtual Account matches its name ignoring case, like the
+//!   uniqueness rule VA003; a Restricted one (VA007) matches only its exact name, byte for byte,
+//!   and never by identifier: Restricted Virtual Accounts are not listed to partners, so an
+//!   identifier can only have been guessed (Q010). No Virtual Account means the account's
+//!   default one (LIC002).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ids::{OrgId, SaId, VaId};
+use crate::text::{Domain, Email, clip};
+
+/// Why a country code, or another validated value of a quote, was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Q008: `{value}` is not a valid {what}: {reason}")]
+pub struct InvalidValue {
+    what: &'static str,
+    value: String,
+    reason: &'static str,
+}
+
+impl InvalidValue {
+    /// What kind of value it was meant to be, e.g. "country code".
+    #[must_use]
+    pub fn what(&self) -> &'static str {
+        self.what
+    }
+    /// The offending text (clipped to 80 characters).
+    #[must_use]
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code such as `US` or `JP`.
+///
+/// The format is checked (two uppercase ASCII letters) and the code ranges that ISO 3166-1
+/// reserves for private use (`AA`, `QM`–`QZ`, `XA`–`XZ`, `ZZ`) are refused, because they never
+/// name a country; the list of assigned codes is not built in (it changes, and only `JP` carries a
+/// rule here, Q005).
+///
+/// # Examples
+///
+/// ```
+/// use smart_accounts::quote::Country;
+///
+/// assert_eq!(Country::parse("JP")?, Country::JP);
+/// assert!(Country::parse("jp").is_err());
+/// assert!(Country::parse("Japan").is_err());
+/// assert!(Country::parse("XX").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// Japan, excluded from the quote-time policy (Q005).
+    pub const JP: Country = Country(*b"JP");
+    /// The United States.
+    pub const US: Country = Country(*b"US");
+    /// Germany.
+    pub const DE: Country = Country(*b"DE");
+
+    /// Checks a country code.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidValue`] when the text is not two uppercase ASCII letters or is a private-use code.
+    pub fn parse(value: &str) -> Result<Country, InvalidValue> {
+        let err = |reason| InvalidValue {
+            what: "country code",
+            value: clip(value),
+            reason,
+        };
+        let &[a, b] = value.as_bytes() else {
+            return Err(err(
+                "it must be two uppercase letters (ISO 3166-1 alpha-2), like JP",
+            ));
+        };
+        if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
+            return Err(err(
+                "it must be two uppercase letters (ISO 3166-1 alpha-2), like JP",
+            ));
+        }
+        let private =
+            matches!((a, b), (b'A', b'A') | (b'Z', b'Z') | (b'X', _)) || (a == b'Q' && b >= b'M');
+        if private {
+            return Err(err(
+                "ISO 3166-1 reserves it for private use; it names no country",
+            ));
+        }
+        Ok(Country([a, b]))
+    }
+
+    /// The code as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Country {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Country::parse(s)
+    }
+}
+
+impl TryFrom<String> for Country {
+    type Error = InvalidValue;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Country::parse(&value)
+    }
+}
+
+impl From<Country> for String {
+    fn from(value: Country) -> Self {
+        value.as_str().to_owned()
+    }
+}
+
+/// The kind of a deal: the quote-time policy (Q004) is scoped by it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum DealKind {
+    /// A Reusable Non-Standard Discount Transactional Deal: since 2021-01-04 it cannot be
+    /// submitted until every Smart-Account-required line has an assignment (Q004).
+    RnsdTransactional,
+    /// Any other kind, by name (e.g. `"Standard"`, `"Promotion"`).
+    Other(String),
+}
+
+impl fmt::Display for DealKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DealKind::RnsdTransactional => f.write_str("RNSD Transactional"),
+            DealKind::Other(name) => f.write_str(&clip(name)),
+        }
+    }
+}
+
+/// A deal: its identifier and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Deal {
+    /// The deal identifier, as the ordering system shows it.
+    pub id: String,
+    /// RNSD Transactional or another kind.
+    pub kind: DealKind,
+}
+
+/// The company the licenses are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct EndCustomer {
+    /// The company name.
+    pub name: String,
+    /// The company domain, when known (`acme.com`): assigned accounts are compared with it
+    /// (Q007).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub domain: Option<Domain>,
+    /// The country, ISO 3166-1 alpha-2 (`JP` is excluded from Q004, Q005).
+    pub country: Country,
+}
+
+/// Whether a product needs a Smart Account (the "SA" icon of CCW).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SaRequirement {
+    /// The line shows "Smart Account Required" until assigned (Q001).
+    Mandatory,
+    /// An assignment is possible and recommended, not required.
+    Optional,
+    /// The product delivers nothing to a Smart Account.
+    NotApplicable,
+}
+
+/// How the licenses of a line are delivered (LIC001, LIC002).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum LicenseKind {
+    /// Smart licenses, deposited into the assigned Virtual Account.
+    Smart,
+    /// Classic (PAK) licenses, recorded against the assigned Smart Account.
+    Classic,
+}
+
+/// How long the licenses of a line last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Term {
+    /// No end.
+    Perpetual,
+    /// A term subscription: its clock starts when the line ships (LIC007).
+    Subscription {
+        /// Length in months.
+        months: u16,
+    },
+}
+
+/// A line identifier, unique within its quote (`"1.0"`, `"L-20"`, …).
+///
+/// The text is shared: every finding about a line holds the identifier without copying it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineId(Arc<str>);
+
+impl LineId {
+    /// The identifier as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&clip(&self.0))
+    }
+}
+
+impl From<&str> for LineId {
+    fn from(value: &str) -> Self {
+        LineId(Arc::from(value))
+    }
+}
+
+impl From<String> for LineId {
+    fn from(value: String) -> Self {
+        LineId(Arc::from(value))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for LineId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for LineId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(LineId::from)
+    }
+}
+
+/// How an assignment names a Virtual Account (see the [module docs](self) for the matching
+/// rules and Q010).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum VaRef {
+    /// By name: ignoring case for an Unrestricted Virtual Account, exactly for a Restricted one.
+    Name(String),
+    /// By identifier: finds Unrestricted Virtual Accounts only.
+    Id(VaId),
+}
+
+impl fmt::Display for VaRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VaRef::Name(name) => f.write_str(&clip(name)),
+            VaRef::Id(id) => id.fmt(f),
+        }
+    }
+}
+
+/// The end customer's person an assignment is initiated with: for a new account request, its
+/// authorised contact (SA004); for a delegation, who will assign or create the account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Contact {
+    /// The Cisco.com ID, when the person has one (a new account's contact needs one, SA004).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub cco_id: Option<String>,
+    /// The email address.
+    pub email: Email,
+}
+
+/// A line's Smart Account assignment (Q002).
+///
+/// An existing account ([`Assignment::Account`]) *identifies* the assignment; a request for a
+/// new account or a delegation *initiates* it. At order placement an initiated assignment, or
+/// one to a Pending account, puts the order on Smart Account Hold (Q006).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum Assignment {
+    /// An existing Smart Account: the customer's own (Customer or Limited Use) or a Partner
+    /// Holding Account of the quoting partner or distributor (Q003, PTR004); optionally one of
+    /// its Virtual Accounts, else its default one.
+    Account {
+        /// The Smart Account.
+        sa: SaId,
+        /// The Virtual Account, if one is named.
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        va: Option<VaRef>,
+    },
+    /// A request for a new Smart Account for the end customer: a Customer account for
+    /// `domain`, or without a domain a Limited Use account identified by the contact's (public)
+    /// email (SA004, SA005).
+    NewAccount {
+        /// The requested account domain identifier; `None` asks for a Limited Use account.
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        domain: Option<Domain>,
+        /// The authorised contact, who will activate the account.
+        contact: Contact,
+    },
+    /// Delegation to the end customer's contact, who will assign an account or create one.
+    Delegate {
+        /// The customer's contact.
+        contact: Contact,
+    },
+}
+
+impl Assignment {
+    /// Whether the assignment only initiates an account (a request or a delegation).
+    #[must_use]
+    pub fn is_initiated(&self) -> bool {
+        !matches!(self, Assignment::Account { .. })
+    }
+}
+
+/// A quote or order line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Line {
+    /// The line identifier, unique in the quote.
+    pub id: LineId,
+    /// The product SKU.
+    pub sku: String,
+    /// How many; at least 1.
+    pub quantity: u32,
+    /// Whether the product needs a Smart Account.
+    pub requirement: SaRequirement,
+    /// Smart or Classic licenses.
+    pub license: LicenseKind,
+    /// Perpetual or a term subscription.
+    pub term: Term,
+    /// Whether the line is booked: its assignment is then fixed for the partner (Q009).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "std::ops::Not::not")
+    )]
+    pub booked: bool,
+    /// The Smart Account assignment (Q002), if any.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub assignment: Option<Assignment>,
+    /// A change the partner asks for: the assignment the line should get instead. On a line
+    /// that is not booked it replaces [`Line::assignment`]; on a booked line any different
+    /// value is refused (Q009).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub new_assignment: Option<Assignment>,
+}
+
+impl Line {
+    /// A line for `quantity` of `sku`: Smart-Account-mandatory, Smart licenses, perpetual, not
+    /// booked, unassigned.
+    #[must_use]
+    pub fn new(id: &str, sku: &str, quantity: u32) -> Line {
+        Line {
+            id: LineId::from(id),
+            sku: sku.to_owned(),
+            quantity,
+            requirement: SaRequirement::Mandatory,
+            license: LicenseKind::Smart,
+            term: Term::Perpetual,
+            booked: false,
+            assignment: None,
+            new_assignment: None,
+        }
+    }
+
+    /// The same line with an assignment.
+    #[must_use]
+    pub fn assigned(mut self, assignment: Assignment) -> Line {
+        self.assignment = Some(assignment);
+        self
+    }
+
+    /// The assignment that counts: for a line that is not booked, a requested new assignment
+    /// when there is one, else the current one; for a booked line, the current one.
+    #[must_use]
+    pub fn effective_assignment(&self) -> Option<&Assignment> {
+        if self.booked {
+            self.assignment.as_ref()
+        } else {
+            self.new_assignment.as_ref().or(self.assignment.as_ref())
+        }
+    }
+}
+
+/// A quote (or order): one deal, its parties and its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Quote {
+    /// The deal.
+    pub deal: Deal,
+    /// The quoting partner (reseller): an organization of the directory.
+    pub partner: OrgId,
+    /// In 2-tier selling, the distributor ordering for the partner (PTR004).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub distributor: Option<OrgId>,
+    /// The end customer.
+    pub end_customer: EndCustomer,
+    /// The lines, in the order they are shown.
+    pub lines: Vec<Line>,
+}
