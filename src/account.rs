@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::{Dfs, EdgeRef};
 
@@ -72,6 +73,22 @@ pub struct Binding {
     /// roles.
     #[cfg_attr(feature = "serde", serde(default))]
     pub inheritance: Inheritance,
+    /// The first day on which the binding allows nothing any more (PTR005), or `None` for a
+    /// binding that does not expire. Only the date-aware checks ([`crate::Directory::is_allowed_on`],
+    /// [`crate::Directory::check_on`]) count a binding that has an expiry.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub expires: Option<Date>,
+}
+
+impl Binding {
+    /// Whether the binding is in force on `date`: it has no expiry, or `date` is before it.
+    #[must_use]
+    pub fn in_force_on(&self, date: Date) -> bool {
+        self.expires.is_none_or(|end| date < end)
+    }
 }
 
 /// A recorded acceptance of the Smart Licensing agreement (AGR001).
@@ -82,6 +99,94 @@ pub struct Binding {
 pub struct Acceptance {
     /// The SA Admin or SA Approver who accepted.
     pub by: UserId,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Where a partner access request stands (PTR002). Whether a pending request has lapsed
+/// depends on the date it is looked at: see [`AccessRequest::lapses_on`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
+pub enum RequestStatus {
+    /// Not answered yet: it grants nothing.
+    Pending,
+    /// A customer SA Admin approved it; the role was granted by the same command.
+    Approved {
+        /// The customer SA Admin who approved.
+        by: UserId,
+        /// When.
+        at: Timestamp,
+    },
+    /// A customer SA Admin rejected it, or revoked the partner's access while it was pending:
+    /// it grants nothing, ever.
+    Rejected {
+        /// The customer user who rejected it.
+        by: UserId,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+/// A partner user's request for a role on a customer's Smart Account (PTR002), recorded in the
+/// customer account's log. It grants nothing until a customer SA Admin approves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct AccessRequest {
+    /// Its identifier within the account: 1, 2, … in the order asked.
+    pub id: u64,
+    /// The partner user who asked, and who would hold the role.
+    pub user: UserId,
+    /// The partner's organization.
+    pub org: OrgId,
+    /// `None` for a Smart Account role (e.g. admin access), or the Virtual Account.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub va: Option<VaId>,
+    /// The role asked for.
+    pub role: Role,
+    /// How far a Virtual Account role would reach.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub inheritance: Inheritance,
+    /// The expiry the partner asked for: the granted role would allow nothing from this day on.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub expires: Option<Date>,
+    /// When it was asked.
+    pub requested_at: Timestamp,
+    /// Pending, approved or rejected.
+    pub status: RequestStatus,
+}
+
+impl AccessRequest {
+    /// The day a pending request lapses when it is not answered within `lapse_days` days of
+    /// being asked (PTR005), or the day its own requested expiry comes, whichever is first.
+    #[must_use]
+    pub fn lapses_on(&self, lapse_days: u32) -> Date {
+        let by_period =
+            crate::partners::add_days(crate::partners::utc_date(self.requested_at), lapse_days);
+        self.expires.map_or(by_period, |end| end.min(by_period))
+    }
+
+    /// Whether the request is still pending and has not lapsed on `date`.
+    #[must_use]
+    pub fn is_open_on(&self, date: Date, lapse_days: u32) -> bool {
+        self.status == RequestStatus::Pending && date < self.lapses_on(lapse_days)
+    }
+}
+
+/// A recorded review of partner access by a customer user (PTR003, BP006).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct AccessReview {
+    /// Who reviewed.
+    pub by: UserId,
+    /// The partner organization whose access was reviewed, or `None` for every partner.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub org: Option<OrgId>,
     /// When.
     pub at: Timestamp,
 }
@@ -289,6 +394,8 @@ pub struct SmartAccount {
     pub(crate) tree: VaTree,
     pub(crate) bindings: BTreeMap<(UserId, Option<VaId>), Binding>,
     pub(crate) agreement: Option<Acceptance>,
+    pub(crate) access_requests: BTreeMap<u64, AccessRequest>,
+    pub(crate) access_reviews: Vec<AccessReview>,
     /// Licenses and devices (`crate::license`).
     pub(crate) licenses: crate::license::Licenses,
 }
@@ -391,6 +498,21 @@ impl SmartAccount {
         self.agreement.as_ref()
     }
 
+    /// The partner access requests made on this account (PTR002), by identifier.
+    pub fn access_requests(&self) -> impl Iterator<Item = &AccessRequest> {
+        self.access_requests.values()
+    }
+    /// One partner access request.
+    #[must_use]
+    pub fn access_request(&self, id: u64) -> Option<&AccessRequest> {
+        self.access_requests.get(&id)
+    }
+    /// The recorded reviews of partner access, oldest first (PTR003, BP006).
+    #[must_use]
+    pub fn access_reviews(&self) -> &[AccessReview] {
+        &self.access_reviews
+    }
+
     fn target(&self, va: Option<VaId>) -> Target {
         va.map_or(Target::Account(self.id), Target::Va)
     }
@@ -429,6 +551,8 @@ impl SmartAccount {
             tree,
             bindings: BTreeMap::new(),
             agreement: None,
+            access_requests: BTreeMap::new(),
+            access_reviews: Vec::new(),
             licenses: crate::license::Licenses::default(),
         })
     }
@@ -618,6 +742,7 @@ impl SmartAccount {
                         va: *va,
                         role: *role,
                         inheritance,
+                        expires: None,
                     },
                 );
             }
@@ -649,6 +774,7 @@ impl SmartAccount {
                         va: *va,
                         role: *role,
                         inheritance,
+                        expires: held.expires,
                     },
                 );
             }
@@ -667,6 +793,93 @@ impl SmartAccount {
             Change::AgreementAccepted { by } => {
                 self.agreement = Some(Acceptance {
                     by: *by,
+                    at: event.at,
+                });
+            }
+            Change::RoleExpirySet { user, va, expires } => {
+                let Some(binding) = self.bindings.get_mut(&(*user, *va)) else {
+                    return Err(Error::NoRole {
+                        user: *user,
+                        target: self.target(*va),
+                    });
+                };
+                binding.expires = *expires;
+            }
+            Change::AccessRequested {
+                request,
+                user,
+                org,
+                va,
+                role,
+                inheritance,
+                expires,
+            } => {
+                // The Virtual Account existed when the partner asked (the command checks it);
+                // it may have been deleted since, so replay checks only the kind of role.
+                if role.is_account_role() != va.is_none() {
+                    return Err(Error::RoleKind {
+                        role: *role,
+                        target: self.target(*va),
+                    });
+                }
+                if *request == 0 || self.access_requests.contains_key(request) {
+                    return Err(Error::AccessRequest {
+                        sa,
+                        request: *request,
+                        reason: "its identifier is zero or already used",
+                    });
+                }
+                let inheritance = if va.is_some() {
+                    *inheritance
+                } else {
+                    Inheritance::AccountAndChildren
+                };
+                self.access_requests.insert(
+                    *request,
+                    AccessRequest {
+                        id: *request,
+                        user: *user,
+                        org: *org,
+                        va: *va,
+                        role: *role,
+                        inheritance,
+                        expires: *expires,
+                        requested_at: event.at,
+                        status: RequestStatus::Pending,
+                    },
+                );
+            }
+            Change::AccessApproved { request, by } | Change::AccessRejected { request, by } => {
+                let Some(record) = self.access_requests.get_mut(request) else {
+                    return Err(Error::AccessRequest {
+                        sa,
+                        request: *request,
+                        reason: "there is no such request",
+                    });
+                };
+                if record.status != RequestStatus::Pending {
+                    return Err(Error::AccessRequest {
+                        sa,
+                        request: *request,
+                        reason: "it was already answered",
+                    });
+                }
+                record.status = if matches!(event.change, Change::AccessApproved { .. }) {
+                    RequestStatus::Approved {
+                        by: *by,
+                        at: event.at,
+                    }
+                } else {
+                    RequestStatus::Rejected {
+                        by: *by,
+                        at: event.at,
+                    }
+                };
+            }
+            Change::AccessReviewed { by, org } => {
+                self.access_reviews.push(AccessReview {
+                    by: *by,
+                    org: *org,
                     at: event.at,
                 });
             }

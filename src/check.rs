@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::directory::{Directory, Grant, VaSlot};
+use jiff::civil::Date;
+
+use crate::directory::{Directory, Grant, GrantList, VaSlot};
 use crate::ids::{SaId, UserId, VaId};
 use crate::model::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
 
@@ -185,6 +187,9 @@ impl Directory {
     /// Whether `user` may perform `action` on `target`: the fast path of [`Directory::check`],
     /// without the explanation. Unknown users and targets are denied.
     ///
+    /// Bindings that carry an expiry date (PTR005) are **not** counted: without a date nobody
+    /// can say they have not expired. Use [`Directory::is_allowed_on`] to count them.
+    ///
     /// # Examples
     ///
     /// ```
@@ -230,26 +235,119 @@ impl Directory {
         }
     }
 
+    /// Whether `user` may perform `action` on `target` on the day `date`: as
+    /// [`Directory::is_allowed`], and bindings with an expiry count when `date` is before their
+    /// expiry. From its expiry date on, a binding allows nothing (PTR005).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{Action, Actor, Command, Target, fixtures};
+    ///
+    /// let mut world = fixtures::world()?;
+    /// let (acme, nina) = (world.acme, world.partner.nina);
+    /// let target = Target::Va(acme.americas);
+    /// world.dir.execute(&Actor::User(acme.alice), world.at, Command::SetRoleExpiry {
+    ///     user: nina,
+    ///     target,
+    ///     expires: Some("2026-06-30".parse()?),
+    /// })?;
+    /// let act = Action::ManageLicenses;
+    /// assert!(world.dir.is_allowed_on(nina, act, target, "2026-06-29".parse()?));
+    /// assert!(!world.dir.is_allowed_on(nina, act, target, "2026-06-30".parse()?));
+    /// // Without a date, a binding that expires is not counted.
+    /// assert!(!world.dir.is_allowed(nina, act, target));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_allowed_on(&self, user: UserId, action: Action, target: Target, date: Date) -> bool {
+        if self.is_allowed(user, action, target) {
+            return true;
+        }
+        let Some(dated) = self.dated.get(user.index()) else {
+            return false;
+        };
+        dated.iter().any(|(g, end)| {
+            date < *end
+                && match target {
+                    Target::Va(va) => {
+                        g.allows(action) && self.slot(va).is_some_and(|s| g.reaches(s))
+                    }
+                    Target::Account(sa) => {
+                        g.sa == sa && g.va.is_none() && g.role.actions().contains(action)
+                    }
+                }
+        })
+    }
+
     /// Checks a permission and explains the answer (ROLE009): the binding that allowed it and
     /// where it was inherited from, or, on a deny, the closest binding held and the roles that
     /// would allow it.
+    ///
+    /// Like [`Directory::is_allowed`], it does not count bindings that carry an expiry date;
+    /// [`Directory::check_on`] does.
     #[must_use]
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
+        // Roles are only ever bound to registered users, so a user holding one is known
+        // without a look-up in the user table.
+        match self
+            .grants
+            .get(user.index())
+            .filter(|g| !g.is_empty() || self.users.contains_key(&user))
+        {
+            Some(grants) => self.check_grants(user, action, target, grants),
+            None => Decision {
+                user,
+                action,
+                target,
+                effect: Effect::Deny,
+                reason: Reason::UnknownUser,
+            },
+        }
+    }
+
+    /// Checks a permission on the day `date` and explains the answer: as [`Directory::check`],
+    /// and bindings with an expiry count when `date` is before their expiry (PTR005).
+    #[must_use]
+    pub fn check_on(&self, user: UserId, action: Action, target: Target, date: Date) -> Decision {
+        let in_force: Vec<Grant> = self
+            .dated
+            .get(user.index())
+            .map(|d| {
+                d.iter()
+                    .filter(|(_, end)| date < *end)
+                    .map(|(g, _)| *g)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if in_force.is_empty() {
+            return self.check(user, action, target);
+        }
+        let mut all = self.grants.get(user.index()).cloned().unwrap_or_default();
+        for g in in_force {
+            all.set(g.sa, g.va, Some(g));
+        }
+        self.check_grants(user, action, target, &all)
+    }
+
+    /// The explained check over one user's grants (inlined: `check` must stay as fast as the
+    /// body it was before `check_on` shared it).
+    #[inline(always)]
+    fn check_grants(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+        grants: &GrantList,
+    ) -> Decision {
         let decide = |effect, reason| Decision {
             user,
             action,
             target,
             effect,
             reason,
-        };
-        // Roles are only ever bound to registered users, so a user holding one is known
-        // without a look-up in the user table.
-        let Some(grants) = self
-            .grants
-            .get(user.index())
-            .filter(|g| !g.is_empty() || self.users.contains_key(&user))
-        else {
-            return decide(Effect::Deny, Reason::UnknownUser);
         };
         let mut best_allow: Option<Via> = None;
         let mut best_held: Option<Via> = None;
@@ -328,7 +426,8 @@ impl Directory {
         }
     }
 
-    /// Every action `user` may perform on `target` (ROLE010).
+    /// Every action `user` may perform on `target` (ROLE010). Bindings with an expiry date are
+    /// not counted, as in [`Directory::is_allowed`].
     #[must_use]
     pub fn actions_of(&self, user: UserId, target: Target) -> ActionSet {
         let Some(grants) = self.grants.get(user.index()) else {
@@ -367,7 +466,8 @@ impl Directory {
     /// Every Smart Account and Virtual Account on which `user` may perform `action` (ROLE010):
     /// complete, sorted, without duplicates. A Smart Account appears as [`Target::Account`]
     /// when an account role allows the action there; its Virtual Accounts follow for actions
-    /// that are not account-level.
+    /// that are not account-level. Bindings with an expiry date are not counted, as in
+    /// [`Directory::is_allowed`].
     #[must_use]
     pub fn targets_of(&self, user: UserId, action: Action) -> Vec<Target> {
         let Some(grants) = self.grants.get(user.index()) else {
@@ -399,6 +499,7 @@ impl Directory {
 
     /// Every user holding a role that covers `va`, directly or inherited, with the binding
     /// (ROLE010), sorted by user, then from the account down to the Virtual Account itself.
+    /// Every binding is listed, including ones with an expiry (see [`crate::Binding::expires`]).
     #[must_use]
     pub fn holders(&self, va: VaId) -> Vec<Holder> {
         let Some(slot) = self.slot(va) else {

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 
 use crate::account::{Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
 use crate::error::{Entity, Error};
@@ -23,6 +24,18 @@ pub struct Config {
     /// Public email domains (SA005): never a Customer account domain; their users get Limited
     /// Use accounts. The default lists the common free mail providers.
     pub public_domains: BTreeSet<Domain>,
+    /// How many days a partner access request waits for an answer before it lapses (PTR005).
+    /// Default 90.
+    #[cfg_attr(feature = "serde", serde(default = "default_lapse_days"))]
+    pub partner_request_lapse_days: u32,
+}
+
+/// The default of [`Config::partner_request_lapse_days`].
+pub const DEFAULT_REQUEST_LAPSE_DAYS: u32 = 90;
+
+#[cfg(feature = "serde")]
+fn default_lapse_days() -> u32 {
+    DEFAULT_REQUEST_LAPSE_DAYS
 }
 
 impl Default for Config {
@@ -65,7 +78,10 @@ impl Default for Config {
             .iter()
             .filter_map(|d| Domain::parse(d).ok())
             .collect();
-        Config { public_domains }
+        Config {
+            public_domains,
+            partner_request_lapse_days: DEFAULT_REQUEST_LAPSE_DAYS,
+        }
     }
 }
 
@@ -178,6 +194,65 @@ pub enum Command {
     AcceptAgreement {
         /// The account.
         sa: SaId,
+    },
+    /// Give a held role an expiry date, or take it away (PTR005). From that date on the role
+    /// allows nothing. Clearing or moving the expiry of a partner user's role needs a customer
+    /// SA Admin, like granting it (PTR001).
+    SetRoleExpiry {
+        /// The user.
+        user: UserId,
+        /// The Smart Account or Virtual Account.
+        target: Target,
+        /// The first day the role allows nothing, or `None` for no expiry.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// A partner user asks for a role on a customer's account, e.g. admin access on an account
+    /// the partner requested for the customer (PTR002). It grants nothing until a customer SA
+    /// Admin approves it, and lapses unanswered after
+    /// [`Config::partner_request_lapse_days`] (PTR005). The account may still be Pending.
+    RequestPartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The account itself (a Smart Account role) or one of its Virtual Accounts.
+        target: Target,
+        /// The role asked for; `SaAdmin` on the account is "admin access".
+        role: Role,
+        /// How far a Virtual Account role would reach.
+        inheritance: Inheritance,
+        /// An expiry for the role, if the partner wants one.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// A customer SA Admin approves a pending request: the partner user gets the role asked
+    /// for, with the earlier of the requested expiry and `expires` (PTR001, PTR002, PTR005).
+    ApprovePartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The request's identifier ([`crate::AccessRequest::id`]).
+        request: u64,
+        /// An expiry the customer sets, if any.
+        expires: Option<jiff::civil::Date>,
+    },
+    /// A customer SA Admin rejects a pending request: it grants nothing, ever (PTR002).
+    RejectPartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The request's identifier.
+        request: u64,
+    },
+    /// A customer SA Admin revokes every role the users of a partner organization hold on the
+    /// account and rejects its pending requests (PTR003).
+    RevokePartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The partner organization.
+        org: OrgId,
+    },
+    /// A customer SA Admin records a review of partner access (PTR003, BP006).
+    ReviewPartnerAccess {
+        /// The customer account.
+        sa: SaId,
+        /// The partner organization reviewed, or `None` for every partner.
+        org: Option<OrgId>,
     },
     /// A license or device command (LIC, DEV rules).
     License(crate::license::LicenseCommand),
@@ -374,6 +449,13 @@ pub struct Directory {
     pub(crate) slots: Vec<VaSlot>,
     /// Indexed by `UserId`.
     pub(crate) grants: Vec<GrantList>,
+    /// Per user index: the organization (0 for none) and whether the user is a team alias, so
+    /// whole-directory passes (the advisor) need no map lookup per role binding.
+    pub(crate) user_orgs: Vec<(OrgId, bool)>,
+    /// The grants that carry an expiry date, with it, per user index (PTR005). Only the
+    /// date-aware checks read them, so `grants` and the plain checks stay as they were. Grown
+    /// only as far as the last user holding one.
+    pub(crate) dated: Vec<Vec<(Grant, Date)>>,
     /// Which account each registered device belongs to (DEV001).
     pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
@@ -519,6 +601,12 @@ impl Directory {
         if self.grants.len() <= index {
             self.grants.resize_with(index + 1, GrantList::default);
         }
+        if self.user_orgs.len() <= index {
+            self.user_orgs.resize(index + 1, (OrgId::new(0), false));
+        }
+        if let Some(slot) = self.user_orgs.get_mut(index) {
+            *slot = (user.org, user.kind == crate::model::UserKind::TeamAlias);
+        }
     }
 
     /// An organization.
@@ -646,7 +734,22 @@ impl Directory {
         action: Action,
         target: Target,
     ) -> Result<(), Error> {
-        if self.is_allowed(user, action, target) {
+        self.require_user_on(user, action, target, None)
+    }
+
+    /// As `require_user`, counting bindings with an expiry when `on` is given.
+    pub(crate) fn require_user_on(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+        on: Option<Date>,
+    ) -> Result<(), Error> {
+        let allowed = match on {
+            None => self.is_allowed(user, action, target),
+            Some(date) => self.is_allowed_on(user, action, target, date),
+        };
+        if allowed {
             Ok(())
         } else {
             Err(Error::Denied {
@@ -662,11 +765,12 @@ impl Directory {
     pub(crate) fn require(
         &self,
         actor: &Actor,
+        on: Date,
         action: Action,
         target: Target,
     ) -> Result<UserId, Error> {
         let user = self.acting_user(actor)?;
-        self.require_user(user, action, target)?;
+        self.require_user_on(user, action, target, Some(on))?;
         Ok(user)
     }
 
@@ -727,12 +831,13 @@ impl Directory {
     fn require_position(
         &self,
         actor: &Actor,
+        on: Date,
         sa: SaId,
         parent: Option<VaId>,
     ) -> Result<UserId, Error> {
         match parent {
-            None => self.require(actor, Action::CreateTopLevelVa, Target::Account(sa)),
-            Some(p) => self.require(actor, Action::ManageChildVas, Target::Va(p)),
+            None => self.require(actor, on, Action::CreateTopLevelVa, Target::Account(sa)),
+            Some(p) => self.require(actor, on, Action::ManageChildVas, Target::Va(p)),
         }
     }
 
@@ -751,7 +856,7 @@ impl Directory {
         if let Command::License(command) = command {
             return self.execute_license(actor, at, command);
         }
-        let (sa, changes) = self.plan(actor, command)?;
+        let (sa, changes) = self.plan(actor, crate::partners::utc_date(at), command)?;
         self.commit(sa, actor, at, changes)
     }
 
@@ -843,7 +948,14 @@ impl Directory {
     }
 
     /// Validates a command and turns it into the changes it makes, without changing anything.
-    fn plan(&self, actor: &Actor, command: Command) -> Result<(SaId, Vec<Change>), Error> {
+    /// `on` is the UTC date of the command: the actor's roles are checked as of that day, so an
+    /// expired grant cannot act (PTR005).
+    fn plan(
+        &self,
+        actor: &Actor,
+        on: Date,
+        command: Command,
+    ) -> Result<(SaId, Vec<Change>), Error> {
         match command {
             Command::RequestAccount {
                 kind,
@@ -871,7 +983,7 @@ impl Directory {
             }
             Command::RenameAccount { sa, name } => {
                 self.active_account(sa, RuleId::SA001)?;
-                self.require(actor, Action::EditAccount, Target::Account(sa))?;
+                self.require(actor, on, Action::EditAccount, Target::Account(sa))?;
                 Ok((sa, vec![Change::AccountRenamed { name }]))
             }
             Command::CreateVa { sa, parent, name } => {
@@ -882,13 +994,13 @@ impl Directory {
                         entity: Entity::Va(p),
                     });
                 }
-                self.require_position(actor, sa, parent)?;
+                self.require_position(actor, on, sa, parent)?;
                 let va = VaId::new(self.next_va.saturating_add(1).max(1));
                 Ok((sa, vec![Change::VaCreated { va, parent, name }]))
             }
             Command::RenameVa { va, name } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA003)?;
-                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, record.parent())?;
                 Ok((account.id, vec![Change::VaRenamed { va, name }]))
             }
             Command::MoveVa { va, parent } => {
@@ -911,13 +1023,13 @@ impl Directory {
                         Some(_) => {}
                     }
                 }
-                self.require_position(actor, account.id, record.parent())?;
-                self.require_position(actor, account.id, parent)?;
+                self.require_position(actor, on, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, parent)?;
                 Ok((account.id, vec![Change::VaMoved { va, parent }]))
             }
             Command::DeleteVa { va } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA005)?;
-                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, record.parent())?;
                 let mut changes: Vec<Change> = account
                     .roles()
                     .filter(|b| b.va == Some(va))
@@ -931,12 +1043,12 @@ impl Directory {
             }
             Command::SetDefaultVa { va } => {
                 let (account, _) = self.va_in_active(va, RuleId::SA002)?;
-                self.require(actor, Action::EditAccount, Target::Account(account.id))?;
+                self.require(actor, on, Action::EditAccount, Target::Account(account.id))?;
                 Ok((account.id, vec![Change::DefaultVaMoved { va }]))
             }
             Command::SetVisibility { va, visibility } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA007)?;
-                self.require_position(actor, account.id, record.parent())?;
+                self.require_position(actor, on, account.id, record.parent())?;
                 Ok((account.id, vec![Change::VaVisibilitySet { va, visibility }]))
             }
             Command::AssignRole {
@@ -945,7 +1057,7 @@ impl Directory {
                 role,
                 inheritance,
             } => {
-                let sa = self.plan_role(actor, user, target, Some(inheritance))?;
+                let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
                 Ok((
                     sa,
                     vec![Change::RoleAssigned {
@@ -962,7 +1074,7 @@ impl Directory {
                 role,
                 inheritance,
             } => {
-                let sa = self.plan_role(actor, user, target, Some(inheritance))?;
+                let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
                 Ok((
                     sa,
                     vec![Change::RoleChanged {
@@ -974,7 +1086,7 @@ impl Directory {
                 ))
             }
             Command::RevokeRole { user, target } => {
-                let sa = self.plan_role(actor, user, target, None)?;
+                let sa = self.plan_role(actor, on, user, target, None)?;
                 Ok((
                     sa,
                     vec![Change::RoleRevoked {
@@ -985,10 +1097,74 @@ impl Directory {
             }
             Command::AcceptAgreement { sa } => {
                 self.active_account(sa, RuleId::AGR001)?;
-                let by = self.require(actor, Action::AcceptAgreement, Target::Account(sa))?;
+                let by = self.require(actor, on, Action::AcceptAgreement, Target::Account(sa))?;
                 Ok((sa, vec![Change::AgreementAccepted { by }]))
             }
-            Command::License(command) => self.plan_license(actor, command)?.single(),
+            Command::SetRoleExpiry {
+                user,
+                target,
+                expires,
+            } => {
+                let (sa, va) = match target {
+                    Target::Account(sa) => (sa, None),
+                    Target::Va(va) => (self.account_of(va).unwrap_or(SaId::new(0)), Some(va)),
+                };
+                let held = self
+                    .account(sa)
+                    .and_then(|a| a.bindings.get(&(user, va)).copied());
+                let sa = self.plan_role(
+                    actor,
+                    on,
+                    user,
+                    target,
+                    Some(held.map_or(Inheritance::AccountOnly, |b| b.inheritance)),
+                )?;
+                if held.is_none() {
+                    return Err(Error::NoRole { user, target });
+                }
+                Ok((sa, vec![Change::RoleExpirySet { user, va, expires }]))
+            }
+            Command::RequestPartnerAccess {
+                sa,
+                target,
+                role,
+                inheritance,
+                expires,
+            } => self.plan_access_request(actor, on, sa, target, role, inheritance, expires),
+            Command::ApprovePartnerAccess {
+                sa,
+                request,
+                expires,
+            } => self.plan_approval(actor, on, sa, request, expires),
+            Command::RejectPartnerAccess { sa, request } => {
+                let by = self.require_customer_admin(actor, on, sa)?;
+                let account = self.active_account(sa, RuleId::PTR002)?;
+                match account.access_requests.get(&request) {
+                    None => Err(Error::AccessRequest {
+                        sa,
+                        request,
+                        reason: "there is no such request",
+                    }),
+                    Some(r) if r.status != crate::account::RequestStatus::Pending => {
+                        Err(Error::AccessRequest {
+                            sa,
+                            request,
+                            reason: "it was already answered",
+                        })
+                    }
+                    Some(_) => Ok((sa, vec![Change::AccessRejected { request, by }])),
+                }
+            }
+            Command::RevokePartnerAccess { sa, org } => self.plan_revocation(actor, on, sa, org),
+            Command::ReviewPartnerAccess { sa, org } => {
+                let by = self.require_customer_admin(actor, on, sa)?;
+                self.active_account(sa, RuleId::PTR003)?;
+                if let Some(org) = org {
+                    self.partner_org_of(sa, org)?;
+                }
+                Ok((sa, vec![Change::AccessReviewed { by, org }]))
+            }
+            Command::License(command) => self.plan_license(actor, on, command)?.single(),
         }
     }
 
@@ -1112,6 +1288,7 @@ impl Directory {
     fn plan_role(
         &self,
         actor: &Actor,
+        on: Date,
         user: UserId,
         target: Target,
         inheritance: Option<Inheritance>,
@@ -1128,16 +1305,16 @@ impl Directory {
         // generic ROLE005 of the permission matrix.
         let actor_user = match va {
             None => self
-                .require(actor, Action::AssignSaRoles, target)
+                .require(actor, on, Action::AssignSaRoles, target)
                 .map_err(role006)?,
             Some(va) => {
                 let actor_user = self
-                    .require(actor, Action::AssignVaRoles, target)
+                    .require(actor, on, Action::AssignVaRoles, target)
                     .map_err(role006)?;
                 // A VA Admin with "account only" reach on this VA cannot hand out "account and
                 // children": nobody grants beyond their own scope (ROLE006).
                 if inheritance == Some(Inheritance::AccountAndChildren)
-                    && !self.covers_subtree(actor_user, va)
+                    && !self.covers_subtree(actor_user, va, on)
                 {
                     return Err(Error::Denied {
                         rule: RuleId::ROLE006,
@@ -1150,6 +1327,17 @@ impl Directory {
                 actor_user
             }
         };
+        // Only the customer's own SA Admin hands a partner user a role or extends one (PTR001).
+        if inheritance.is_some()
+            && self.is_partner_user_on(user, account)
+            && self.require_customer_admin(actor, on, account.id).is_err()
+        {
+            return Err(Error::PartnerConsent {
+                user: actor_user,
+                sa: account.id,
+                reason: "only a customer SA Admin grants or extends a partner user's role",
+            });
+        }
         let _ = actor_user;
         if account.kind == AccountKind::PartnerHolding
             && inheritance.is_some()
@@ -1167,11 +1355,13 @@ impl Directory {
     }
 
     /// Whether `user` may assign Virtual Account roles on `va` and everything below it.
-    fn covers_subtree(&self, user: UserId, va: VaId) -> bool {
+    fn covers_subtree(&self, user: UserId, va: VaId, on: Date) -> bool {
         let (Some(grants), Some(slot)) = (self.grants.get(user.index()), self.slot(va)) else {
             return false;
         };
-        grants.iter().any(|g| {
+        let dated = self.dated.get(user.index()).map_or(&[][..], Vec::as_slice);
+        let in_force = dated.iter().filter(|(_, end)| on < *end).map(|(g, _)| g);
+        grants.iter().chain(in_force).any(|g| {
             g.sa == slot.sa
                 && g.role.actions().contains(Action::AssignVaRoles)
                 && match g.va {
@@ -1279,10 +1469,7 @@ impl Directory {
                     })
                     .unwrap_or_default();
                 for b in bindings {
-                    let fresh = self.grant(sa, &b);
-                    if let Some(grants) = self.grants.get_mut(b.user.index()) {
-                        grants.set(sa, b.va, Some(fresh));
-                    }
+                    self.index_binding(sa, b.user, b.va);
                 }
             }
             Change::VaDeleted { va } => {
@@ -1292,21 +1479,39 @@ impl Directory {
             }
             Change::RoleAssigned { user, va, .. }
             | Change::RoleChanged { user, va, .. }
-            | Change::RoleRevoked { user, va } => {
-                let grant = self
-                    .account(sa)
-                    .and_then(|a| a.bindings.get(&(*user, *va)))
-                    .map(|b| self.grant(sa, b));
-                let index = user.index();
-                if self.grants.len() <= index {
-                    self.grants.resize_with(index + 1, GrantList::default);
-                }
-                if let Some(grants) = self.grants.get_mut(index) {
-                    grants.set(sa, *va, grant);
-                }
-            }
+            | Change::RoleRevoked { user, va }
+            | Change::RoleExpirySet { user, va, .. } => self.index_binding(sa, *user, *va),
             Change::License(change) => self.reindex_license(sa, change),
             _ => {}
+        }
+    }
+
+    /// Puts the binding of `user` on (`sa`, `va`) into the fast index: into `grants` when it
+    /// does not expire, into `dated` with its expiry when it does, and out of both when it is
+    /// gone.
+    fn index_binding(&mut self, sa: SaId, user: UserId, va: Option<VaId>) {
+        let binding = self
+            .account(sa)
+            .and_then(|a| a.bindings.get(&(user, va)).copied());
+        let grant = binding.map(|b| (self.grant(sa, &b), b.expires));
+        let (plain, dated) = match grant {
+            Some((g, None)) => (Some(g), None),
+            Some((g, Some(end))) => (None, Some((g, end))),
+            None => (None, None),
+        };
+        let index = user.index();
+        if self.grants.len() <= index {
+            self.grants.resize_with(index + 1, GrantList::default);
+        }
+        if let Some(grants) = self.grants.get_mut(index) {
+            grants.set(sa, va, plain);
+        }
+        if dated.is_some() && self.dated.len() <= index {
+            self.dated.resize_with(index + 1, Vec::new);
+        }
+        if let Some(list) = self.dated.get_mut(index) {
+            list.retain(|(g, _)| !(g.sa == sa && g.va == va));
+            list.extend(dated);
         }
     }
 

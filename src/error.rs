@@ -312,6 +312,61 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A partner user would get a role on a customer's account without a customer SA Admin
+    /// granting it, or someone who is no customer SA Admin tried to answer, review or revoke
+    /// partner access (PTR001).
+    #[error("PTR001: `{user}` cannot act for the customer owning `{sa}`: {reason}")]
+    PartnerConsent {
+        /// Who tried.
+        user: UserId,
+        /// The customer account.
+        sa: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The organization is no partner organization of the account (PTR003).
+    #[error(
+        "PTR003: `{org}` is not a partner or distributor organization acting on `{sa}`; name a partner organization"
+    )]
+    NotPartner {
+        /// The organization.
+        org: OrgId,
+        /// The account.
+        sa: SaId,
+    },
+    /// A partner access request cannot be made (PTR002).
+    #[error("PTR002: `{user}` cannot request access to `{sa}`: {reason}")]
+    PartnerRequest {
+        /// Who asked.
+        user: UserId,
+        /// The account.
+        sa: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A partner access request does not exist or was already answered (PTR002).
+    #[error("PTR002: access request {request} of `{sa}`: {reason}")]
+    AccessRequest {
+        /// The account.
+        sa: SaId,
+        /// The request's identifier.
+        request: u64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A partner access request lapsed unanswered, or the expiry it asked for has come
+    /// (PTR005).
+    #[error(
+        "PTR005: access request {request} of `{sa}` lapsed on {lapsed_on}; the partner must request again"
+    )]
+    RequestLapsed {
+        /// The account.
+        sa: SaId,
+        /// The request's identifier.
+        request: u64,
+        /// The day it lapsed.
+        lapsed_on: jiff::civil::Date,
+    },
     /// A quantity is zero, or a total would overflow (LIC001, LIC002, LIC006, LIC009, LIC010).
     /// Quantities are unsigned: a negative one is refused when it is parsed.
     #[error("{rule}: quantity {quantity} is not valid: {reason}")]
@@ -521,6 +576,10 @@ impl Error {
             Error::RoleHeld { .. } | Error::NoRole { .. } => RuleId::ROLE002,
             Error::LastAdmin { .. } => RuleId::ROLE007,
             Error::Replay { .. } => RuleId::EV003,
+            Error::PartnerConsent { .. } => RuleId::PTR001,
+            Error::PartnerRequest { .. } | Error::AccessRequest { .. } => RuleId::PTR002,
+            Error::RequestLapsed { .. } => RuleId::PTR005,
+            Error::NotPartner { .. } => RuleId::PTR003,
         }
     }
 }

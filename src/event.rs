@@ -2,6 +2,7 @@
 //! account's events from empty rebuilds it exactly (EV003).
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Visibility};
@@ -162,6 +163,55 @@ pub enum Change {
     AgreementAccepted {
         /// Who accepted it.
         by: UserId,
+    },
+    /// A held role got an expiry date, or lost it (PTR005).
+    RoleExpirySet {
+        /// The user.
+        user: UserId,
+        /// `None` for the account, or the Virtual Account.
+        va: Option<VaId>,
+        /// The first day the role allows nothing, or `None` for no expiry.
+        expires: Option<Date>,
+    },
+    /// A partner user asked for a role on this customer account (PTR002).
+    AccessRequested {
+        /// The request's identifier within the account: 1, 2, … in the order asked.
+        request: u64,
+        /// The partner user.
+        user: UserId,
+        /// Their organization.
+        org: OrgId,
+        /// `None` for a Smart Account role, or the Virtual Account.
+        va: Option<VaId>,
+        /// The role asked for.
+        role: Role,
+        /// How far a Virtual Account role would reach.
+        inheritance: Inheritance,
+        /// The expiry asked for, if any.
+        expires: Option<Date>,
+    },
+    /// A customer SA Admin approved a partner access request; the role assignment follows in
+    /// the same command (PTR001, PTR002).
+    AccessApproved {
+        /// The request (its sequence number).
+        request: u64,
+        /// The customer SA Admin.
+        by: UserId,
+    },
+    /// A customer SA Admin rejected a partner access request, or withdrew it by revoking the
+    /// partner's access (PTR002, PTR003).
+    AccessRejected {
+        /// The request (its sequence number).
+        request: u64,
+        /// The customer user.
+        by: UserId,
+    },
+    /// A customer user reviewed partner access (PTR003, BP006).
+    AccessReviewed {
+        /// Who reviewed.
+        by: UserId,
+        /// The partner organization reviewed, or `None` for every partner.
+        org: Option<OrgId>,
     },
     /// Licenses or devices changed (LIC, DEV rules).
     License(crate::license::LicenseChange),

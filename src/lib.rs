@@ -3,14 +3,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;
+pub mod advisor;
 mod check;
 mod directory;
+pub mod dot;
 mod error;
 mod event;
 mod ids;
 pub mod license;
 mod licensing;
 mod model;
+mod partners;
 pub mod policy;
 pub mod quote;
 pub mod rules;
@@ -26,9 +29,12 @@ pub mod strategies;
 #[cfg(feature = "proptest")]
 pub mod quote_strategies;
 
-pub use account::{Acceptance, Binding, MAX_LEVEL, SmartAccount, VirtualAccount};
+pub use account::{
+    Acceptance, AccessRequest, AccessReview, Binding, MAX_LEVEL, RequestStatus, SmartAccount,
+    VirtualAccount,
+};
 pub use check::{Decision, Effect, Holder, Reason, Via};
-pub use directory::{Command, Config, Directory};
+pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
 pub use error::{Entity, Error};
 pub use event::{Change, Event, RecordedActor};
 pub use ids::{OrgId, SaId, UserId, VaId};
@@ -41,6 +47,7 @@ pub use model::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
     OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
 };
+pub use partners::PartnerAccess;
 pub use policy::PolicyCalendar;
 pub use quote::Quote;
 pub use rules::RuleId;

@@ -56,7 +56,7 @@ impl Directory {
         at: Timestamp,
         command: LicenseCommand,
     ) -> Result<Vec<Event>, Error> {
-        match self.plan_license(actor, command)? {
+        match self.plan_license(actor, crate::partners::utc_date(at), command)? {
             Planned::One(_, changes) if changes.is_empty() => Ok(Vec::new()),
             Planned::One(sa, changes) => self.commit(sa, actor, at, changes),
             Planned::Pair {
@@ -108,7 +108,7 @@ impl Directory {
             lines,
             key,
         };
-        match self.plan_license(actor, command)? {
+        match self.plan_license(actor, crate::partners::utc_date(at), command)? {
             Planned::One(sa, changes) => {
                 let mut changes = changes.into_iter();
                 match (changes.next(), changes.next()) {
@@ -326,6 +326,7 @@ impl Directory {
     pub(crate) fn plan_license(
         &self,
         actor: &Actor,
+        on: jiff::civil::Date,
         command: LicenseCommand,
     ) -> Result<Planned, Error> {
         let one =
@@ -435,7 +436,7 @@ impl Directory {
                     }
                     None => account.default_va(),
                 };
-                self.require(actor, Action::ManageLicenses, Target::Va(va))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
                 one(
                     sa,
                     LicenseChange::ClassicConverted {
@@ -468,8 +469,8 @@ impl Directory {
                     }
                     Some(_) => {}
                 }
-                self.require(actor, Action::ManageLicenses, Target::Va(from))?;
-                self.require(actor, Action::ManageLicenses, Target::Va(to))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(to))?;
                 let lines = merge_lines(lines)?;
                 if let Some(used) = account.used_key(&key) {
                     if used.from == from && used.to == to && used.lines == lines {
@@ -509,7 +510,7 @@ impl Directory {
                         reason: "only a partner holding account assigns licenses to another account; use a transfer within the account",
                     });
                 }
-                self.require(actor, Action::ManageLicenses, Target::Va(from))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
                 let dest = self.account_or(to_sa, RuleId::LIC004)?;
                 if dest.kind() == AccountKind::PartnerHolding
                     || dest.status() != AccountStatus::Active
@@ -590,7 +591,7 @@ impl Directory {
                         },
                     });
                 }
-                self.require(actor, Action::ManageLicenses, Target::Va(va))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
                 one(
                     account.id(),
                     LicenseChange::Reserved {
@@ -606,7 +607,7 @@ impl Directory {
                 quantity,
             } => {
                 let (account, _) = self.va_in_active(va, RuleId::LIC010)?;
-                self.require(actor, Action::ManageLicenses, Target::Va(va))?;
+                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
                 one(
                     account.id(),
                     LicenseChange::ReservationReleased {
@@ -638,7 +639,7 @@ impl Directory {
                         sa: *sa,
                     });
                 }
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(
                     account.id(),
                     LicenseChange::DeviceRegistered {
@@ -665,13 +666,13 @@ impl Directory {
                     }
                     Some(_) => {}
                 }
-                self.require(actor, Action::ManageDevices, Target::Va(old))?;
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(old))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(sa, LicenseChange::DeviceMoved { device, va })
             }
             LicenseCommand::RemoveDevice { device } => {
                 let (sa, va) = self.device_va(&device, RuleId::DEV001)?;
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(sa, LicenseChange::DeviceRemoved { device })
             }
             LicenseCommand::Consume {
@@ -680,7 +681,7 @@ impl Directory {
                 quantity,
             } => {
                 let (sa, va) = self.device_va(&device, RuleId::LIC006)?;
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(
                     sa,
                     LicenseChange::Consumed {
@@ -696,7 +697,7 @@ impl Directory {
                 quantity,
             } => {
                 let (sa, va) = self.device_va(&device, RuleId::LIC006)?;
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(
                     sa,
                     LicenseChange::ConsumptionReleased {
@@ -708,12 +709,12 @@ impl Directory {
             }
             LicenseCommand::RecordChange { device, on } => {
                 let (sa, va) = self.device_va(&device, RuleId::DEV002)?;
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(sa, LicenseChange::DeviceChanged { device, on })
             }
             LicenseCommand::RecordReport { device, on } => {
                 let (sa, va) = self.device_va(&device, RuleId::DEV002)?;
-                self.require(actor, Action::ManageDevices, Target::Va(va))?;
+                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
                 one(sa, LicenseChange::UsageReported { device, on })
             }
         }

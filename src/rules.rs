@@ -196,6 +196,19 @@ impl RuleId {
         RuleId::EV002,
         RuleId::EV003,
         RuleId::AGR001,
+        RuleId::PTR001,
+        RuleId::PTR002,
+        RuleId::PTR003,
+        RuleId::PTR005,
+        RuleId::BP001,
+        RuleId::BP002,
+        RuleId::BP003,
+        RuleId::BP004,
+        RuleId::BP005,
+        RuleId::BP006,
+        RuleId::BP007,
+        RuleId::BP008,
+        RuleId::BP009,
     ];
 
     /// Whether this version of the crate enforces the rule (see [`RuleId::ENFORCED`]).

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use jiff::Timestamp;
 
-use crate::account::{Acceptance, Binding, SmartAccount};
+use crate::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
 use crate::directory::{Config, Directory, Entry};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
@@ -69,6 +69,12 @@ pub struct AccountSnapshot {
     /// The agreement acceptance, if any.
     #[cfg_attr(feature = "serde", serde(default))]
     pub agreement: Option<Acceptance>,
+    /// Partner access requests (PTR002), answered or not.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub access_requests: Vec<AccessRequest>,
+    /// Recorded reviews of partner access (PTR003), oldest first.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub access_reviews: Vec<AccessReview>,
     /// Licenses and devices. Absent in snapshots written before licenses existed.
     #[cfg_attr(feature = "serde", serde(default))]
     pub licenses: LicenseSnapshot,
@@ -252,6 +258,8 @@ impl Directory {
                         .collect(),
                     roles: a.roles().copied().collect(),
                     agreement: a.agreement,
+                    access_requests: a.access_requests().copied().collect(),
+                    access_reviews: a.access_reviews().to_vec(),
                     licenses: a.opening_items(),
                     events: entry.log.clone(),
                 })
@@ -433,6 +441,7 @@ impl Directory {
             }));
         }
 
+        self.check_partner_records(&path, &snap)?;
         if snap.status == AccountStatus::Pending
             && (!snap.licenses.devices.is_empty()
                 || snap.licenses.pools.iter().any(|p| p.reserved > 0))
@@ -460,11 +469,12 @@ impl Directory {
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
         // Every canonical event is applied, whether or not it has an origin for error paths
-        // (a `zip` would silently drop the events past the end of `origins`).
+        // (zipping the two once dropped the agreement acceptance).
         let origins = origins(&snap);
         for (k, event) in events.iter().enumerate().skip(1) {
+            let origin = origins.get(k).map_or("", String::as_str);
             account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{}", origins.get(k).map_or("", String::as_str)),
+                path: format!("{path}{origin}"),
                 error,
             })?;
         }
@@ -500,6 +510,52 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// Checks what the events of partner access requests and reviews cannot: requests name
+    /// known users and organizations, and pending ones a Virtual Account of the account;
+    /// reviews name known users and organizations. The canonical events then put them into
+    /// the account through `apply` (kinds of role, unique identifiers, answered once).
+    fn check_partner_records(
+        &self,
+        path: &str,
+        snap: &AccountSnapshot,
+    ) -> Result<(), SnapshotError> {
+        for (j, r) in snap.access_requests.iter().enumerate() {
+            let fail = |error| SnapshotError {
+                path: format!("{path}.access_requests[{j}]"),
+                error,
+            };
+            if !self.users.contains_key(&r.user) {
+                return Err(fail(missing(RuleId::PTR002, Entity::User(r.user))));
+            }
+            if !self.orgs.contains_key(&r.org) {
+                return Err(fail(missing(RuleId::PTR002, Entity::Organization(r.org))));
+            }
+            if let Some(va) = r.va
+                && r.status == crate::RequestStatus::Pending
+                && !snap.vas.iter().any(|v| v.id == va)
+            {
+                return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
+            }
+        }
+        for (j, review) in snap.access_reviews.iter().enumerate() {
+            let fail = |error| SnapshotError {
+                path: format!("{path}.access_reviews[{j}]"),
+                error,
+            };
+            if !self.users.contains_key(&review.by) {
+                return Err(fail(missing(RuleId::PTR003, Entity::User(review.by))));
+            }
+            if let Some(org) = review.org
+                && !self.orgs.contains_key(&org)
+            {
+                return Err(fail(missing(RuleId::PTR003, Entity::Organization(org))));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn duplicate(entity: Entity) -> Error {
     Error::Inconsistent {
         rule: RuleId::EV003,
@@ -530,7 +586,21 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .map(|(j, _)| format!(".vas[{j}]")),
     );
     out.extend((0..snap.roles.len()).map(|j| format!(".roles[{j}]")));
+    out.extend(
+        snap.roles
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.expires.is_some())
+            .map(|(j, _)| format!(".roles[{j}]")),
+    );
     out.extend(snap.licenses.items().into_iter().map(|(p, _)| p));
+    for (j, r) in snap.access_requests.iter().enumerate() {
+        out.push(format!(".access_requests[{j}]"));
+        if r.status != crate::RequestStatus::Pending {
+            out.push(format!(".access_requests[{j}].status"));
+        }
+    }
+    out.extend((0..snap.access_reviews.len()).map(|j| format!(".access_reviews[{j}]")));
     if snap.agreement.is_some() {
         out.push(".agreement".into());
     }
@@ -655,6 +725,13 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             inheritance,
         });
     }
+    for b in snap.roles.iter().filter(|b| b.expires.is_some()) {
+        changes.push(Change::RoleExpirySet {
+            user: b.user,
+            va: b.va,
+            expires: b.expires,
+        });
+    }
     changes.extend(
         snap.licenses
             .items()
@@ -671,6 +748,50 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             change,
         })
         .collect();
+    // Partner access requests, their answers and the reviews, each at its own time.
+    let mut timed: Vec<(Timestamp, Change)> = Vec::new();
+    for r in &snap.access_requests {
+        timed.push((
+            r.requested_at,
+            Change::AccessRequested {
+                request: r.id,
+                user: r.user,
+                org: r.org,
+                va: r.va,
+                role: r.role,
+                inheritance: r.inheritance,
+                expires: r.expires,
+            },
+        ));
+        match r.status {
+            crate::RequestStatus::Pending => {}
+            crate::RequestStatus::Approved { by, at } => {
+                timed.push((at, Change::AccessApproved { request: r.id, by }));
+            }
+            crate::RequestStatus::Rejected { by, at } => {
+                timed.push((at, Change::AccessRejected { request: r.id, by }));
+            }
+        }
+    }
+    for review in &snap.access_reviews {
+        timed.push((
+            review.at,
+            Change::AccessReviewed {
+                by: review.by,
+                org: review.org,
+            },
+        ));
+    }
+    for (at, change) in timed {
+        let seq = events.len() as u64 + 1;
+        events.push(Event {
+            sa,
+            seq,
+            at,
+            actor: actor.clone(),
+            change,
+        });
+    }
     if let Some(acceptance) = snap.agreement {
         let seq = events.len() as u64 + 1;
         events.push(Event {

@@ -209,6 +209,7 @@ fn role002_duplicate_role_on_one_account_is_refused() {
         va: None,
         role: Role::SaViewer,
         inheritance: Inheritance::AccountAndChildren,
+        expires: None,
     });
     let j = a.roles.len() - 1;
     let err = refused(snap, RuleId::ROLE002, &format!("accounts[{i}].roles[{j}]"));
@@ -230,6 +231,7 @@ fn role002_duplicate_role_on_one_account_is_refused() {
         va: Some(w.acme.emea),
         role: Role::VaViewer,
         inheritance: Inheritance::AccountOnly,
+        expires: None,
     });
     let j = a.roles.len() - 1;
     refused(snap, RuleId::ROLE002, &format!("accounts[{i}].roles[{j}]"));
@@ -535,6 +537,7 @@ fn account_level_contradictions_are_refused() {
         va: None,
         role: Role::SaAdmin,
         inheritance: Inheritance::AccountAndChildren,
+        expires: None,
     });
     refused(snap, RuleId::SA008, &format!("accounts[{g}]"));
     // A holding account owned by a customer, a customer holding a role on one (SA007).
@@ -548,6 +551,7 @@ fn account_level_contradictions_are_refused() {
         va: None,
         role: Role::SaViewer,
         inheritance: Inheritance::AccountAndChildren,
+        expires: None,
     });
     let r = snap.accounts[h].roles.len() - 1;
     refused(snap, RuleId::SA007, &format!("accounts[{h}].roles[{r}]"));

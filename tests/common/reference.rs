@@ -617,6 +617,21 @@ impl Model {
         {
             return false;
         }
+        // PTR001: only a customer SA Admin gives a partner user a role on a customer's account
+        // or changes it.
+        let partner_user = a.kind != AccountKind::PartnerHolding
+            && holder.org != a.owner
+            && matches!(
+                self.orgs[&holder.org],
+                OrgKind::Partner | OrgKind::Distributor
+            );
+        if role.is_some()
+            && partner_user
+            && (self.users[&me].org != a.owner
+                || !self.allowed(me, Action::ApprovePartnerAccess, Target::Account(sa)))
+        {
+            return false;
+        }
         let held = a.binding(user, va).cloned();
         let a = self.accounts.get_mut(&sa).unwrap();
         match role {
@@ -661,6 +676,27 @@ impl Model {
         }
         true
     }
+}
+
+/// Whether the model runs `command`: the account, Virtual Account, role and agreement
+/// commands. License and partner-consent commands have their own tests.
+pub fn knows(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::RequestAccount { .. }
+            | Command::ActivateAccount { .. }
+            | Command::RenameAccount { .. }
+            | Command::CreateVa { .. }
+            | Command::RenameVa { .. }
+            | Command::MoveVa { .. }
+            | Command::DeleteVa { .. }
+            | Command::SetDefaultVa { .. }
+            | Command::SetVisibility { .. }
+            | Command::AssignRole { .. }
+            | Command::ChangeRole { .. }
+            | Command::RevokeRole { .. }
+            | Command::AcceptAgreement { .. }
+    )
 }
 
 /// The model's picture of a directory account, to compare.

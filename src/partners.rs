@@ -1,0 +1,447 @@
+//! Partner access with the customer's consent (PTR001–PTR005): requests, approvals, expiry,
+//! revocation, reviews, and the reverse queries that show a customer which partner
+//! organizations can do what, where.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::account::{AccessRequest, RequestStatus, SmartAccount};
+use crate::directory::Directory;
+use crate::error::{Entity, Error};
+use crate::event::{Change, Event, RecordedActor};
+use crate::ids::{OrgId, SaId, UserId, VaId};
+use crate::model::{AccountKind, Action, ActionSet, Actor, Inheritance, Role, Target};
+use crate::rules::RuleId;
+
+/// The UTC calendar day of a timestamp.
+pub(crate) fn utc_date(at: Timestamp) -> Date {
+    jiff::tz::TimeZone::UTC.to_datetime(at).date()
+}
+
+/// `date` plus `days` days, saturating at the last representable day.
+pub(crate) fn add_days(date: Date, days: u32) -> Date {
+    let span = jiff::SignedDuration::from_hours(i64::from(days) * 24);
+    date.checked_add(span).unwrap_or(Date::MAX)
+}
+
+/// Whole days from `from` to `to` (negative when `to` is earlier).
+pub(crate) fn days_between(from: Date, to: Date) -> i64 {
+    from.duration_until(to).as_hours() / 24
+}
+
+/// One role a partner user holds on a customer's account, as shown to the customer (PTR003).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct PartnerAccess {
+    /// The partner organization.
+    pub org: OrgId,
+    /// The partner user.
+    pub user: UserId,
+    /// Where: the account itself or one Virtual Account.
+    pub target: Target,
+    /// The role.
+    pub role: Role,
+    /// How far a Virtual Account role reaches.
+    pub inheritance: Inheritance,
+    /// What the role allows where it applies (account-level actions only for account roles).
+    pub actions: ActionSet,
+    /// The first day it allows nothing, if it expires.
+    pub expires: Option<Date>,
+    /// Whether it is in force on the date asked about (not expired).
+    pub in_force: bool,
+}
+
+impl Directory {
+    /// Whether `user` is a partner user on `account`: a user of a partner or distributor
+    /// organization other than the owner, on a Customer or Limited Use account.
+    pub(crate) fn is_partner_user_on(&self, user: UserId, account: &SmartAccount) -> bool {
+        if account.kind == AccountKind::PartnerHolding {
+            return false;
+        }
+        self.users
+            .get(&user)
+            .filter(|u| u.org != account.owner)
+            .and_then(|u| self.orgs.get(&u.org))
+            .is_some_and(|o| o.kind.is_seller())
+    }
+
+    /// The actor as a user of the account's owner holding "approve partner access" on `on`
+    /// (PTR001): the customer's own SA Admin.
+    pub(crate) fn require_customer_admin(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+    ) -> Result<UserId, Error> {
+        let user = self.acting_user(actor)?;
+        let account = self.account(sa).ok_or(Error::NotFound {
+            rule: RuleId::PTR001,
+            entity: Entity::Account(sa),
+        })?;
+        let org = self.users.get(&user).map(|u| u.org);
+        if org != Some(account.owner) {
+            return Err(Error::PartnerConsent {
+                user,
+                sa,
+                reason: "only a customer SA Admin grants, extends or reviews partner access",
+            });
+        }
+        self.require(actor, on, Action::ApprovePartnerAccess, Target::Account(sa))
+    }
+
+    /// `org` as a partner organization of the account: known, a partner or distributor, not
+    /// the owner.
+    pub(crate) fn partner_org_of(&self, sa: SaId, org: OrgId) -> Result<(), Error> {
+        let owner = self.account(sa).map(SmartAccount::owner);
+        match self.orgs.get(&org) {
+            None => Err(Error::NotFound {
+                rule: RuleId::PTR003,
+                entity: Entity::Organization(org),
+            }),
+            Some(o) if !o.kind.is_seller() || Some(org) == owner => {
+                Err(Error::NotPartner { org, sa })
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of Command::RequestPartnerAccess"
+    )]
+    pub(crate) fn plan_access_request(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        target: Target,
+        role: Role,
+        inheritance: Inheritance,
+        expires: Option<Date>,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let user = self.acting_user(actor)?;
+        let account = self.account(sa).ok_or(Error::NotFound {
+            rule: RuleId::PTR002,
+            entity: Entity::Account(sa),
+        })?;
+        let refuse = |reason| Error::PartnerRequest { user, sa, reason };
+        if account.kind == AccountKind::PartnerHolding {
+            return Err(refuse(
+                "partner access is asked of customer accounts, not holding accounts",
+            ));
+        }
+        if !self.is_partner_user_on(user, account) {
+            return Err(refuse(
+                "only a user of a partner or distributor organization other than the owner asks for partner access",
+            ));
+        }
+        let va = match target {
+            Target::Account(t) if t == sa => None,
+            Target::Va(va) if account.va(va).is_some() => Some(va),
+            _ => {
+                return Err(Error::NotFound {
+                    rule: RuleId::PTR002,
+                    entity: match target {
+                        Target::Account(t) => Entity::Account(t),
+                        Target::Va(va) => Entity::Va(va),
+                    },
+                });
+            }
+        };
+        if role.is_account_role() != va.is_none() {
+            return Err(Error::RoleKind { role, target });
+        }
+        if let Some(held) = account.role_of(user, va) {
+            return Err(Error::RoleHeld { user, target, held });
+        }
+        if expires.is_some_and(|end| end <= on) {
+            return Err(refuse("the expiry asked for is not after today"));
+        }
+        let lapse = self.config.partner_request_lapse_days;
+        if account
+            .access_requests()
+            .any(|r| r.user == user && r.va == va && r.is_open_on(on, lapse))
+        {
+            return Err(refuse("an open request for this access exists"));
+        }
+        let org = self.users.get(&user).map_or(OrgId::new(0), |u| u.org);
+        let request = account
+            .access_requests
+            .keys()
+            .next_back()
+            .map_or(1, |last| last.saturating_add(1));
+        Ok((
+            sa,
+            vec![Change::AccessRequested {
+                request,
+                user,
+                org,
+                va,
+                role,
+                inheritance,
+                expires,
+            }],
+        ))
+    }
+
+    pub(crate) fn plan_approval(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        request: u64,
+        expires: Option<Date>,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let by = self.require_customer_admin(actor, on, sa)?;
+        let account = self.active_account(sa, RuleId::PTR002)?;
+        let asked = account
+            .access_requests
+            .get(&request)
+            .ok_or(Error::AccessRequest {
+                sa,
+                request,
+                reason: "there is no such request",
+            })?;
+        if asked.status != RequestStatus::Pending {
+            return Err(Error::AccessRequest {
+                sa,
+                request,
+                reason: "it was already answered",
+            });
+        }
+        let lapsed_on = asked.lapses_on(self.config.partner_request_lapse_days);
+        if on >= lapsed_on {
+            return Err(Error::RequestLapsed {
+                sa,
+                request,
+                lapsed_on,
+            });
+        }
+        let target = asked.va.map_or(Target::Account(sa), Target::Va);
+        if asked.va.is_some_and(|va| account.va(va).is_none()) {
+            return Err(Error::NotFound {
+                rule: RuleId::PTR002,
+                entity: Entity::Va(asked.va.unwrap_or(VaId::new(0))),
+            });
+        }
+        if let Some(held) = account.role_of(asked.user, asked.va) {
+            return Err(Error::RoleHeld {
+                user: asked.user,
+                target,
+                held,
+            });
+        }
+        let mut changes = vec![
+            Change::AccessApproved { request, by },
+            Change::RoleAssigned {
+                user: asked.user,
+                va: asked.va,
+                role: asked.role,
+                inheritance: asked.inheritance,
+            },
+        ];
+        let expiry = match (asked.expires, expires) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if expiry.is_some() {
+            changes.push(Change::RoleExpirySet {
+                user: asked.user,
+                va: asked.va,
+                expires: expiry,
+            });
+        }
+        Ok((sa, changes))
+    }
+
+    pub(crate) fn plan_revocation(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        org: OrgId,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let by = self.require_customer_admin(actor, on, sa)?;
+        let account = self.active_account(sa, RuleId::PTR003)?;
+        self.partner_org_of(sa, org)?;
+        let mut changes: Vec<Change> = account
+            .roles()
+            .filter(|b| self.users.get(&b.user).is_some_and(|u| u.org == org))
+            .map(|b| Change::RoleRevoked {
+                user: b.user,
+                va: b.va,
+            })
+            .collect();
+        changes.extend(
+            account
+                .access_requests()
+                .filter(|r| r.org == org && r.status == RequestStatus::Pending)
+                .map(|r| Change::AccessRejected { request: r.id, by }),
+        );
+        Ok((sa, changes))
+    }
+
+    /// Asks for partner access ([`crate::Command::RequestPartnerAccess`]) and returns the
+    /// request's identifier.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of Command::RequestPartnerAccess"
+    )]
+    pub fn request_partner_access(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        sa: SaId,
+        target: Target,
+        role: Role,
+        inheritance: Inheritance,
+        expires: Option<Date>,
+    ) -> Result<u64, Error> {
+        let events = self.execute(
+            actor,
+            at,
+            crate::Command::RequestPartnerAccess {
+                sa,
+                target,
+                role,
+                inheritance,
+                expires,
+            },
+        )?;
+        events
+            .iter()
+            .find_map(|e| match e.change {
+                Change::AccessRequested { request, .. } => Some(request),
+                _ => None,
+            })
+            .ok_or(Error::NotFound {
+                rule: RuleId::PTR002,
+                entity: Entity::Account(sa),
+            })
+    }
+
+    /// Every role that users of partner organizations hold on `sa`, with what it allows and
+    /// whether it is in force on `on` (PTR003): complete, sorted by organization, user and
+    /// target. Empty for an unknown account.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{Role, Target, fixtures};
+    ///
+    /// let world = fixtures::world()?;
+    /// let today = "2026-02-01".parse()?;
+    /// let access = world.dir.partner_access(world.acme.sa, today);
+    /// assert_eq!(access.len(), 1);
+    /// assert_eq!(access[0].org, world.partner.org);
+    /// assert_eq!(access[0].target, Target::Va(world.acme.americas));
+    /// assert_eq!(access[0].role, Role::VaUser);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn partner_access(&self, sa: SaId, on: Date) -> Vec<PartnerAccess> {
+        let Some(account) = self.account(sa) else {
+            return Vec::new();
+        };
+        let mut out: Vec<PartnerAccess> = account
+            .roles()
+            .filter(|b| self.is_partner_user_on(b.user, account))
+            .map(|b| {
+                let actions = b.role.actions();
+                let actions = if b.va.is_some() {
+                    actions
+                        .iter()
+                        .filter(|a| !a.is_account_level())
+                        .fold(ActionSet::EMPTY, ActionSet::with)
+                } else {
+                    actions
+                };
+                PartnerAccess {
+                    org: self.users.get(&b.user).map_or(OrgId::new(0), |u| u.org),
+                    user: b.user,
+                    target: b.va.map_or(Target::Account(sa), Target::Va),
+                    role: b.role,
+                    inheritance: b.inheritance,
+                    actions,
+                    expires: b.expires,
+                    in_force: b.in_force_on(on),
+                }
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The partner organizations that can act on `sa` on `on`, each with the union of what
+    /// its users may do there (PTR003), sorted by organization.
+    #[must_use]
+    pub fn partner_organizations(&self, sa: SaId, on: Date) -> Vec<(OrgId, ActionSet)> {
+        let mut out: Vec<(OrgId, ActionSet)> = Vec::new();
+        for access in self
+            .partner_access(sa, on)
+            .into_iter()
+            .filter(|a| a.in_force)
+        {
+            match out.last_mut() {
+                Some((org, set)) if *org == access.org => *set = set.union(access.actions),
+                _ => out.push((access.org, access.actions)),
+            }
+        }
+        out
+    }
+
+    /// The partner access requests of `sa` still waiting for an answer on `on`, oldest first.
+    #[must_use]
+    pub fn open_requests(&self, sa: SaId, on: Date) -> Vec<&AccessRequest> {
+        let lapse = self.config.partner_request_lapse_days;
+        self.account(sa)
+            .map(|a| {
+                a.access_requests()
+                    .filter(|r| r.is_open_on(on, lapse))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The partner access requests of `sa` that were never answered and have lapsed by `on`
+    /// (PTR005), oldest first. They can no longer be approved.
+    #[must_use]
+    pub fn lapsed_requests(&self, sa: SaId, on: Date) -> Vec<&AccessRequest> {
+        let lapse = self.config.partner_request_lapse_days;
+        self.account(sa)
+            .map(|a| {
+                a.access_requests()
+                    .filter(|r| r.status == RequestStatus::Pending && !r.is_open_on(on, lapse))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The events of `sa` caused by users of partner organizations other than the owner, for a
+    /// user allowed to read the log (PTR003): every partner action, with the partner's
+    /// organization as recorded at the time.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::events`].
+    pub fn partner_activity(&self, user: UserId, sa: SaId) -> Result<Vec<&Event>, Error> {
+        let owner = self.account(sa).map(SmartAccount::owner);
+        let events = self.events(user, sa)?;
+        Ok(events
+            .iter()
+            .filter(|e| match &e.actor {
+                RecordedActor::User { org, .. } => {
+                    Some(*org) != owner && self.orgs.get(org).is_some_and(|o| o.kind.is_seller())
+                }
+                _ => false,
+            })
+            .collect())
+    }
+}
