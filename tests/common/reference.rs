@@ -96,6 +96,9 @@ pub struct MAccount {
     vas: BTreeMap<VaId, MVa>,
     bindings: Vec<MBinding>,
     agreement: Option<UserId>,
+    /// Virtual Accounts holding licenses or devices (VA005). The model runs no license
+    /// command, so this only ever comes from the starting directory.
+    stocked: BTreeSet<VaId>,
 }
 
 #[derive(Debug, Clone)]
@@ -364,6 +367,7 @@ impl Model {
                             Vec::new()
                         },
                         agreement: None,
+                        stocked: BTreeSet::new(),
                     },
                 );
                 true
@@ -493,6 +497,7 @@ impl Model {
                 if !self.may_position(me, sa, a.vas[&va].parent)
                     || va == a.default_va
                     || a.vas.values().any(|v| v.parent == Some(va))
+                    || a.stocked.contains(&va)
                 {
                     return false;
                 }
@@ -737,6 +742,11 @@ pub fn m_account(a: &SmartAccount) -> MAccount {
             .collect(),
         bindings,
         agreement: a.agreement().map(|x| x.by),
+        stocked: a
+            .compliance()
+            .map(|row| row.va)
+            .chain(a.devices().map(|d| d.va))
+            .collect(),
     }
 }
 
