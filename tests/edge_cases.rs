@@ -653,3 +653,43 @@ fn lic001_text_ids_parse_from_str_and_debug_as_their_text() {
     let err = "x".repeat(101).parse::<DeviceId>().expect_err("too long");
     assert_eq!(err.rule(), RuleId::DEV001);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mutation survivors of src/directory.rs, killed
+
+#[test]
+fn directories_differ_when_an_account_or_only_its_log_differs() {
+    // Equality was only ever asserted between equal directories, so mutants that compared
+    // fewer fields survived.
+    let w = world();
+    let mut renamed = w.dir.clone();
+    renamed
+        .execute(
+            &Actor::User(w.acme.alice),
+            w.at,
+            smart_accounts::Command::RenameVa {
+                va: w.acme.emea,
+                name: "Europe".into(),
+            },
+        )
+        .unwrap();
+    assert_ne!(renamed, w.dir, "same number of accounts, one VA renamed");
+    // The same state with a rebuilt (imported) log: every account is equal, the logs are not.
+    let imported = Directory::from_snapshot(state(&w)).unwrap();
+    for a in w.dir.accounts() {
+        assert_eq!(imported.account(a.id()), Some(a));
+    }
+    assert_ne!(imported, w.dir, "the logs differ");
+}
+
+#[test]
+fn sa005_a_directory_uses_the_public_domains_it_is_given() {
+    let mut config = smart_accounts::Config::default();
+    config.public_domains.clear();
+    config
+        .public_domains
+        .insert(smart_accounts::Domain::parse("freemail.test").unwrap());
+    let dir = Directory::with_config(config.clone());
+    assert_eq!(dir.config(), &config);
+    assert_ne!(dir.config(), Directory::new().config());
+}
