@@ -693,3 +693,17 @@ fn sa005_a_directory_uses_the_public_domains_it_is_given() {
     assert_eq!(dir.config(), &config);
     assert_ne!(dir.config(), Directory::new().config());
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn ptr005_a_config_without_a_lapse_period_gets_the_default() {
+    // A stored config from before partner requests lapsed has no such field (a mutant
+    // returning 0 from the serde default survived).
+    let config: smart_accounts::Config =
+        serde_json::from_str(r#"{"public_domains":["gmail.com"]}"#).unwrap();
+    assert_eq!(
+        config.partner_request_lapse_days,
+        smart_accounts::DEFAULT_REQUEST_LAPSE_DAYS
+    );
+    assert_eq!(config.partner_request_lapse_days, 90);
+}
