@@ -1568,12 +1568,7 @@ impl SmartAccount {
                         reason: "the sending event belongs to the source account of another account's transfer",
                     });
                 }
-                if self.licenses.transfers.contains_key(&t.id) {
-                    return Err(Error::IdempotencyConflict {
-                        rule: RuleId::LIC004,
-                        key: t.id.to_string(),
-                    });
-                }
+                self.unrecorded_transfer(&t.id)?;
                 if t.path == CrossSaPath::HoldingAssignment
                     && self.kind != AccountKind::PartnerHolding
                 {
@@ -1601,12 +1596,7 @@ impl SmartAccount {
                         reason: "the receiving event belongs to the destination account of another account's transfer",
                     });
                 }
-                if self.licenses.transfers.contains_key(&t.id) {
-                    return Err(Error::IdempotencyConflict {
-                        rule: RuleId::LIC004,
-                        key: t.id.to_string(),
-                    });
-                }
+                self.unrecorded_transfer(&t.id)?;
                 if t.path == CrossSaPath::HoldingAssignment
                     && (self.kind == AccountKind::PartnerHolding
                         || self.status != AccountStatus::Active)
@@ -1972,6 +1962,18 @@ impl SmartAccount {
         self.licenses.lots.retain(|l| l.quantity > 0);
     }
 
+    /// A cross-account transfer ID may be recorded once per account (LIC004).
+    fn unrecorded_transfer(&self, id: &TransferId) -> Result<(), Error> {
+        if self.has_transfer(id) {
+            Err(Error::IdempotencyConflict {
+                rule: RuleId::LIC004,
+                key: id.to_string(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
     /// The source holds every line's quantity available (LIC009); `lines` passed
     /// [`check_lines`].
     fn check_move_out(&self, from: VaId, lines: &[TransferLine]) -> Result<(), Error> {
@@ -2179,12 +2181,7 @@ impl SmartAccount {
                 Ok(())
             }
             Opening::Transfer(t) => {
-                if self.licenses.transfers.contains_key(&t.id) {
-                    return Err(Error::IdempotencyConflict {
-                        rule: RuleId::LIC004,
-                        key: t.id.to_string(),
-                    });
-                }
+                self.unrecorded_transfer(&t.id)?;
                 if t.from_sa != self.id && t.to_sa != self.id || t.from_sa == t.to_sa {
                     return Err(Error::CrossSa {
                         from: t.from_sa,

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use crate::directory::{Command, Directory};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event};
-use crate::ids::{SaId, VaId};
+use crate::ids::{OrgId, SaId, VaId};
 use crate::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
     LicenseChange, LicenseCommand, LicenseKind, Notification, Opening, TransferLine, merge_lines,
@@ -287,6 +287,18 @@ impl Directory {
         Ok((account.id(), record.va))
     }
 
+    /// The organization named as procurer of a deposit must exist (EV002).
+    fn procurer(&self, org: OrgId) -> Result<(), Error> {
+        if self.orgs.contains_key(&org) {
+            Ok(())
+        } else {
+            Err(Error::NotFound {
+                rule: RuleId::EV002,
+                entity: Entity::Organization(org),
+            })
+        }
+    }
+
     fn fulfilment(actor: &Actor, what: &'static str) -> Result<(), Error> {
         if *actor == Actor::Fulfilment {
             Ok(())
@@ -344,12 +356,7 @@ impl Directory {
             } => {
                 Self::fulfilment(actor, "deposit licenses")?;
                 let account = self.account_or(sa, RuleId::LIC002)?;
-                if !self.orgs.contains_key(&procured_by) {
-                    return Err(Error::NotFound {
-                        rule: RuleId::EV002,
-                        entity: Entity::Organization(procured_by),
-                    });
-                }
+                self.procurer(procured_by)?;
                 let va = match va {
                     Some(v) if account.va(v).is_some() => Some(v),
                     Some(v) => {
@@ -385,12 +392,7 @@ impl Directory {
             } => {
                 Self::fulfilment(actor, "true up licenses")?;
                 let account = self.sa_of(va, RuleId::LIC006)?;
-                if !self.orgs.contains_key(&procured_by) {
-                    return Err(Error::NotFound {
-                        rule: RuleId::EV002,
-                        entity: Entity::Organization(procured_by),
-                    });
-                }
+                self.procurer(procured_by)?;
                 if let Some(existing) = account.deposit_of(&order) {
                     let d = &existing.deposit;
                     if d.true_up && d.license == license && d.va == Some(va) {
