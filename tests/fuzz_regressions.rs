@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-mod common;
+use crate::common;
 
 use common::reference::{Model, assert_agrees};
 use smart_accounts::fixtures;

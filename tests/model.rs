@@ -11,7 +11,7 @@
     clippy::indexing_slicing
 )]
 
-mod common;
+use crate::common;
 
 use common::reference::{Model, assert_agrees, assert_invariants};
 use proptest::prelude::*;

@@ -1,0 +1,21 @@
+//! The integration tests, as modules of one test binary: a change to the crate then recompiles
+//! and links one test crate, not fifteen (see DESIGN.md). Each module is one subject; run one with
+//! `cargo test --all-features --test all model::` (a name filter).
+
+mod common;
+
+mod advisor;
+mod check_index;
+mod dot;
+mod edge_cases;
+mod fuzz_regressions;
+mod license_model;
+mod licenses;
+mod model;
+mod partners;
+mod quote_props;
+mod quotes;
+mod rule_coverage;
+mod rules_foundation;
+mod snapshot;
+mod snapshot_log;
