@@ -19,8 +19,12 @@ fn world() -> &'static Directory {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, json)) = data.split_first() else { return };
-    let Ok(quote) = serde_json::from_slice::<Quote>(json) else { return };
+    let Some((&selector, json)) = data.split_first() else {
+        return;
+    };
+    let Ok(quote) = serde_json::from_slice::<Quote>(json) else {
+        return;
+    };
     let stage = Stage::ALL[usize::from(selector) % Stage::ALL.len()];
     let (y, m, d) = DAYS[usize::from(selector / 4) % DAYS.len()];
     let day: Date = date(y, m, d);
@@ -29,5 +33,9 @@ fuzz_target!(|data: &[u8]| {
     let second = validate(world(), &quote, stage, day, &calendar);
     assert_eq!(first, second, "validation is not deterministic");
     let counted = first.counts.errors + first.counts.warnings + first.counts.infos;
-    assert_eq!(counted, first.findings.len(), "counts do not add up to the findings");
+    assert_eq!(
+        counted,
+        first.findings.len(),
+        "counts do not add up to the findings"
+    );
 });

@@ -72,7 +72,11 @@ fuzz_target!(|value: Value| {
         Value::Holder(v) => round_trip(v),
         Value::RuleId(v) => {
             round_trip(v);
-            assert_eq!(v.code().parse::<RuleId>().ok(), Some(*v), "code parses back");
+            assert_eq!(
+                v.code().parse::<RuleId>().ok(),
+                Some(*v),
+                "code parses back"
+            );
         }
         Value::Entity(v) => {
             round_trip(v);
