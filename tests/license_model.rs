@@ -285,8 +285,9 @@ struct Model {
     devices: BTreeMap<DeviceId, ModelDevice>,
     known: BTreeSet<(SaId, License)>,
     keys: BTreeMap<(SaId, IdempotencyKey), Record>,
-    /// transfer ID → (record, sides that hold it).
-    transfers: BTreeMap<TransferId, (Record, SaId, SaId, bool)>,
+    /// (transfer ID, sending account, receiving account) → record. A transfer ID is scoped to
+    /// the two accounts it names (DESIGN.md): another pair of accounts may use the same one.
+    transfers: BTreeMap<(TransferId, SaId, SaId), Record>,
     orders: BTreeMap<(SaId, OrderLine), Deposited>,
     /// Deposited per SKU since the start, plus what the fixture held.
     deposited: BTreeMap<Sku, u128>,
@@ -605,8 +606,19 @@ impl Model {
         let lines = merge(&u.lines(lines))?;
         let id = TransferId::parse(id).unwrap();
         let record = (from, to, lines.clone());
-        if let Some((used, a, b, _)) = self.transfers.get(&id) {
-            return (*used == record && *a == sa && *b == to_sa).then_some(false);
+        // Records of this ID in either account: none lets the transfer go ahead, the same
+        // transfer between the same accounts makes it a retry (no-op), anything else conflicts.
+        let recorded: Vec<(&(TransferId, SaId, SaId), &Record)> = self
+            .transfers
+            .iter()
+            .filter(|((t, a, b), _)| *t == id && [*a, *b].iter().any(|s| *s == sa || *s == to_sa))
+            .collect();
+        match recorded.as_slice() {
+            [] => {}
+            [((_, a, b), used)] => {
+                return (**used == record && *a == sa && *b == to_sa).then_some(false);
+            }
+            _ => return None,
         }
         if !self.can_move(from, to, &lines) {
             return None;
@@ -615,7 +627,7 @@ impl Model {
         for l in &lines {
             self.known.insert((to_sa, l.license.clone()));
         }
-        self.transfers.insert(id, (record, sa, to_sa, true));
+        self.transfers.insert((id, sa, to_sa), record);
         Some(true)
     }
 }

@@ -1275,3 +1275,60 @@ fn ev003_older_snapshots_without_licenses_still_load() {
     let loaded = Directory::from_snapshot(old).unwrap();
     assert_eq!(loaded.account(w.acme.sa).unwrap().compliance().count(), 0);
 }
+
+/// Found by `license_model` (a random case, fixed in the model, not the crate): a transfer ID is
+/// scoped to the two accounts it names. Reusing it between two other accounts is a new
+/// transfer; reusing it with either account for something else is a conflict; repeating the
+/// same transfer is a retry. A directory-wide check would tell one customer that an unrelated
+/// account used the ID (see DESIGN.md).
+#[test]
+fn lic004_a_transfer_id_is_scoped_to_the_two_accounts_it_names() {
+    let mut w = world();
+    let (acme, partner, at) = (w.acme, w.partner, w.at);
+    let l = w.licensing.clone();
+    let vendor = Actor::VendorSupport {
+        case: "SR-1".into(),
+    };
+    let reassign = |from: VaId, to_sa: SaId| LicenseCommand::VendorReassign {
+        transfer: TransferId::parse("shared-1").unwrap(),
+        from,
+        to_sa,
+        to_va: None,
+        lines: vec![line(&l.ise, 1)],
+    };
+    let first = w
+        .dir
+        .license(&vendor, at, reassign(acme.americas, w.solo.sa))
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    // The same transfer again is a retry: nothing happens.
+    let retry = w
+        .dir
+        .license(&vendor, at, reassign(acme.americas, w.solo.sa))
+        .unwrap();
+    assert!(retry.is_empty());
+    // Acme already recorded `shared-1`: using it towards another account conflicts.
+    let err = refused(
+        &mut w.dir,
+        &vendor,
+        at,
+        reassign(acme.americas, w.globex.sa),
+    );
+    assert!(
+        matches!(
+            err,
+            Error::IdempotencyConflict {
+                rule: RuleId::LIC004,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The partner's holding account and Globex have never seen it: a new transfer.
+    let other = w
+        .dir
+        .license(&vendor, at, reassign(partner.holding_default, w.globex.sa))
+        .unwrap();
+    assert_eq!(other.len(), 2);
+    assert_eq!((other[0].sa, other[1].sa), (partner.holding, w.globex.sa));
+}
