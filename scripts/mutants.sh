@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of src/ with cargo-mutants (installed when missing): every surviving mutant
 # is a behaviour no test pins down. Settings live in .cargo/mutants.toml (library and
-# integration tests only). Runs at the lowest CPU priority, with PROPTEST_CASES=32 so each
+# the integration-test binary only). Runs at the lowest CPU priority, with PROPTEST_CASES=8 so each
 # mutant's test run stays short. Results land in mutants.out/ (git-ignored).
 # Usage: scripts/mutants.sh [extra cargo-mutants args, e.g. --file src/check.rs, --shard 0/4, -j 2]
 set -euo pipefail
@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 if ! cargo mutants --version >/dev/null 2>&1; then
   cargo install --locked cargo-mutants
 fi
-PROPTEST_CASES="${PROPTEST_CASES:-32}" nice -n 19 cargo mutants "$@"
+PROPTEST_CASES="${PROPTEST_CASES:-8}" nice -n 19 cargo mutants "$@"
