@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of src/ with cargo-mutants (installed when missing): every surviving mutant
-# is a behaviour no test pins down. Settings live in .cargo/mutants.toml (library and
+# is a behaviour no test pins down. Settings live in .cargo/mutants.toml (it builds and runs
 # the integration-test binary only). Runs at the lowest CPU priority, with PROPTEST_CASES=8 so each
 # mutant's test run stays short. Results land in mutants.out/ (git-ignored).
 # Usage: scripts/mutants.sh [extra cargo-mutants args, e.g. --file src/check.rs, --shard 0/4, -j 2]
