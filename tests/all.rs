@@ -10,6 +10,7 @@ mod dot;
 mod edge_cases;
 mod fuzz_regressions;
 mod license_model;
+mod license_snapshots;
 mod licenses;
 mod model;
 mod partners;
