@@ -1011,3 +1011,80 @@ fn ptr002_snapshots_carry_requests_reviews_and_expiries() {
         )
     );
 }
+
+/// Mutation testing found this gap (`covers_subtree` kept passing with `on <= end`): a Virtual
+/// Account Admin grant "and children" that expires lets its holder hand out "and children"
+/// roles up to the day before its expiry date, and not on that date, even when another grant
+/// ("account only", without expiry) still lets the holder assign roles on that one VA.
+#[test]
+fn ptr005_an_expiring_admin_grant_covers_its_subtree_until_the_day_before_it_ends() {
+    let (mut w, nico) = world();
+    let acme = w.acme;
+    let alice = Actor::User(acme.alice);
+    let emea = Target::Va(acme.emea);
+    w.dir
+        .assign_role(
+            &alice,
+            w.at,
+            nico,
+            emea,
+            Role::VaAdmin,
+            Inheritance::AccountAndChildren,
+        )
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            w.at,
+            Command::SetRoleExpiry {
+                user: nico,
+                target: emea,
+                expires: Some(date(30)),
+            },
+        )
+        .unwrap();
+    w.dir
+        .assign_role(
+            &alice,
+            w.at,
+            nico,
+            Target::Va(acme.emea_sales),
+            Role::VaAdmin,
+            Inheritance::AccountOnly,
+        )
+        .unwrap();
+    let hand_out = Command::AssignRole {
+        user: acme.grace,
+        target: Target::Va(acme.emea_sales),
+        role: Role::VaUser,
+        inheritance: Inheritance::AccountAndChildren,
+    };
+    // On the expiry day only the "account only" grant is in force: it may not reach children.
+    let err = refused(&mut w.dir, nico, day(30), hand_out.clone());
+    assert_eq!(err.rule(), RuleId::ROLE006, "{err}");
+    let mut account_only = w.dir.clone();
+    let Command::AssignRole {
+        user, target, role, ..
+    } = hand_out.clone()
+    else {
+        unreachable!()
+    };
+    account_only
+        .execute(
+            &Actor::User(nico),
+            day(30),
+            Command::AssignRole {
+                user,
+                target,
+                role,
+                inheritance: Inheritance::AccountOnly,
+            },
+        )
+        .unwrap();
+    // The day before, the expiring grant still covers the subtree.
+    let events = w
+        .dir
+        .execute(&Actor::User(nico), day(29), hand_out)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+}
