@@ -13,6 +13,7 @@ mod license_model;
 mod license_snapshots;
 mod licenses;
 mod model;
+mod mutation_survivors;
 mod partners;
 mod quote_props;
 mod quotes;
