@@ -1063,20 +1063,14 @@ fn ptr005_an_expiring_admin_grant_covers_its_subtree_until_the_day_before_it_end
     let err = refused(&mut w.dir, nico, day(30), hand_out.clone());
     assert_eq!(err.rule(), RuleId::ROLE006, "{err}");
     let mut account_only = w.dir.clone();
-    let Command::AssignRole {
-        user, target, role, ..
-    } = hand_out.clone()
-    else {
-        unreachable!()
-    };
     account_only
         .execute(
             &Actor::User(nico),
             day(30),
             Command::AssignRole {
-                user,
-                target,
-                role,
+                user: acme.grace,
+                target: Target::Va(acme.emea_sales),
+                role: Role::VaUser,
                 inheritance: Inheritance::AccountOnly,
             },
         )
