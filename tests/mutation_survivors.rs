@@ -8,7 +8,10 @@
 )]
 
 use smart_accounts::fixtures::{self, World};
-use smart_accounts::{Actor, LicenseCommand, LicenseKind, OrderId, OrderLine, RuleId};
+use smart_accounts::{
+    Actor, Change, DeviceId, Event, LicenseChange, LicenseCommand, LicenseKind, OrderId, OrderLine,
+    RecordedActor, RuleId, SaId, SmartAccount,
+};
 
 fn world() -> World {
     fixtures::world().unwrap()
@@ -74,4 +77,71 @@ fn lic010_accounts_that_differ_only_in_a_pool_are_not_equal() {
         )
         .unwrap();
     assert_eq!(w.dir.account(acme.sa), before.account(acme.sa));
+}
+
+/// An event for `sa`, as a service that stores accounts apart would receive it.
+fn event(sa: SaId, change: LicenseChange) -> Event {
+    Event {
+        sa,
+        seq: 1_000,
+        at: fixtures::AT.parse().unwrap(),
+        actor: RecordedActor::Fulfilment,
+        change: Change::License(change),
+    }
+}
+
+/// Applies an event that must be refused; the account stays as it was. Returns the message.
+fn refused(account: &SmartAccount, event: &Event, rule: RuleId) -> String {
+    let mut copy = account.clone();
+    let err = copy.apply_event(event).unwrap_err();
+    assert_eq!(err.rule(), rule, "{err}");
+    assert_eq!(&copy, account, "a refused event changed the account");
+    err.to_string()
+}
+
+/// `src/license.rs`: `SmartAccount::usable` with `==` turned into `!=` survived (it swapped the
+/// two reasons). A reservation arriving as an event for a holding account, or for a Pending
+/// one, is refused (LIC005), and the message says which of the two it is.
+#[test]
+fn lic005_a_reservation_event_for_a_holding_or_pending_account_says_why_it_is_refused() {
+    let w = world();
+    let holding = w.dir.account(w.partner.holding).unwrap();
+    let pending = w.dir.account(w.globex.sa).unwrap();
+    for (account, why) in [(holding, "partner holding account"), (pending, "pending")] {
+        let reserve = event(
+            account.id(),
+            LicenseChange::Reserved {
+                va: account.default_va(),
+                license: w.licensing.ise.clone(),
+                quantity: 1,
+            },
+        );
+        let message = refused(account, &reserve, RuleId::LIC005);
+        assert!(message.contains(why), "{message}");
+    }
+}
+
+/// `src/license.rs`: `SmartAccount::device_home` replaced by `Ok(())`, or with `&&` turned into
+/// `||`, survived: the directory refuses such devices before an event exists. A device
+/// registration arriving as an event for an Active holding account or a Pending customer
+/// account is refused too (DEV001); one for an Active customer account applies.
+#[test]
+fn dev001_a_device_event_for_a_holding_or_pending_account_is_refused() {
+    let w = world();
+    let register = |account: &SmartAccount| {
+        event(
+            account.id(),
+            LicenseChange::DeviceRegistered {
+                device: DeviceId::parse("FDO-EVENT-1").unwrap(),
+                va: account.default_va(),
+                installed: "2026-01-01".parse().unwrap(),
+            },
+        )
+    };
+    for sa in [w.partner.holding, w.globex.sa] {
+        let account = w.dir.account(sa).unwrap();
+        refused(account, &register(account), RuleId::DEV001);
+    }
+    let mut acme = w.dir.account(w.acme.sa).unwrap().clone();
+    assert!(acme.apply_event(&register(&acme.clone())).unwrap());
 }
