@@ -145,3 +145,74 @@ fn dev001_a_device_event_for_a_holding_or_pending_account_is_refused() {
     let mut acme = w.dir.account(w.acme.sa).unwrap().clone();
     assert!(acme.apply_event(&register(&acme.clone())).unwrap());
 }
+
+/// `src/license.rs`: the "enough classic licenses" test of a conversion with `<` turned into
+/// `<=` survived: no test converted the whole balance. Converting all 10 Classic licenses
+/// succeeds and empties the License Registration Portal record.
+#[test]
+fn lic002_converting_the_whole_classic_balance_empties_the_record() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let pak = w.licensing.asa_pak.clone();
+    let held: u64 = w
+        .dir
+        .account(acme.sa)
+        .unwrap()
+        .classic()
+        .filter(|(l, _)| **l == pak)
+        .map(|(_, q)| q)
+        .sum();
+    assert!(held > 0);
+    w.dir
+        .license(
+            &Actor::User(acme.alice),
+            at,
+            LicenseCommand::ConvertClassic {
+                sa: acme.sa,
+                license: pak.clone(),
+                quantity: held,
+                va: Some(acme.emea),
+            },
+        )
+        .unwrap();
+    let account = w.dir.account(acme.sa).unwrap();
+    assert_eq!(account.classic().count(), 0);
+    assert_eq!(account.total_of(&pak.sku), held);
+}
+
+/// `src/license.rs`: `SmartAccount::va_here` replaced by `Ok(())` survived: the directory
+/// finds the account of a Virtual Account before any event exists. An event that names a
+/// Virtual Account of another account is refused for its rule (here LIC010), and an opening
+/// pool in a snapshot that names one is refused too.
+#[test]
+fn lic010_an_event_naming_another_accounts_virtual_account_is_refused() {
+    let w = world();
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let reserve = event(
+        acme.id(),
+        LicenseChange::Reserved {
+            va: w.dir.account(w.solo.sa).unwrap().default_va(),
+            license: w.licensing.ise.clone(),
+            quantity: 1,
+        },
+    );
+    let message = refused(acme, &reserve, RuleId::LIC010);
+    assert!(
+        message.contains("not found") || message.contains("va:"),
+        "{message}"
+    );
+    // The same in a snapshot: a pool of Acme's placed in Solo's Virtual Account.
+    let mut snap = w.dir.to_snapshot();
+    for a in &mut snap.accounts {
+        a.events.clear();
+    }
+    let solo_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    let i = snap
+        .accounts
+        .iter()
+        .position(|a| a.id == w.acme.sa)
+        .unwrap();
+    snap.accounts[i].licenses.pools[0].va = solo_va;
+    let err = smart_accounts::Directory::from_snapshot(snap).unwrap_err();
+    assert!(err.path().contains(".licenses.pools["), "{err}");
+}
