@@ -8,9 +8,11 @@
 )]
 
 use smart_accounts::fixtures::{self, World};
+use smart_accounts::license::{CrossSaPath, CrossSaTransfer, ReportingPolicy, ReportingStatus};
 use smart_accounts::{
-    Actor, Change, DeviceId, Event, LicenseChange, LicenseCommand, LicenseKind, OrderId, OrderLine,
-    RecordedActor, RuleId, SaId, SmartAccount,
+    Actor, Change, DeviceId, Directory, Event, IdempotencyKey, LicenseChange, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, RecordedActor, RuleId, SaId, SmartAccount, Snapshot,
+    TransferId, TransferLine,
 };
 
 fn world() -> World {
@@ -215,4 +217,229 @@ fn lic010_an_event_naming_another_accounts_virtual_account_is_refused() {
     snap.accounts[i].licenses.pools[0].va = solo_va;
     let err = smart_accounts::Directory::from_snapshot(snap).unwrap_err();
     assert!(err.path().contains(".licenses.pools["), "{err}");
+}
+
+/// The world's snapshot without logs: licenses load from the opening balances.
+fn logless(dir: &Directory) -> Snapshot {
+    let mut snap = dir.to_snapshot();
+    for a in &mut snap.accounts {
+        a.events.clear();
+    }
+    snap
+}
+
+/// A fresh pool of Acme's, with neither consumption nor reservation, in its deepest Virtual
+/// Account: (VA, license, purchased).
+fn free_pool(w: &mut World) -> (smart_accounts::VaId, smart_accounts::License, u64) {
+    let va = w.acme.deep[9];
+    let license = w.licensing.ise.clone();
+    w.dir
+        .license(
+            &Actor::Fulfilment,
+            w.at,
+            LicenseCommand::Deposit {
+                sa: w.acme.sa,
+                va: Some(va),
+                order: OrderLine {
+                    order: OrderId::parse("FREE-1").unwrap(),
+                    line: 1,
+                },
+                license: license.clone(),
+                kind: LicenseKind::Smart,
+                quantity: 5,
+                procured_by: w.partner.org,
+                sa_mandatory: false,
+            },
+        )
+        .unwrap();
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let row = acme
+        .compliance_of(va)
+        .into_iter()
+        .find(|c| *c.license == license)
+        .unwrap();
+    assert_eq!((row.purchased, row.consumed, row.reserved), (5, 0, 0));
+    (va, license, 5)
+}
+
+/// `src/license.rs`: the filter of `opening_items` with `purchased > 0` turned into `>= 0`
+/// (and its `reserved > 0` turned into `== 0` or `>= 0`) survived: no test wrote a snapshot after
+/// emptying a pool. A pool emptied by a transfer writes no opening item, and the snapshot loads
+/// back equal.
+#[test]
+fn lic001_a_pool_emptied_by_a_transfer_writes_no_opening_item() {
+    let mut w = world();
+    let (va, license, purchased) = free_pool(&mut w);
+    let to = if va == w.acme.emea {
+        w.acme.us
+    } else {
+        w.acme.emea
+    };
+    w.dir
+        .license(
+            &Actor::User(w.acme.alice),
+            w.at,
+            LicenseCommand::Transfer {
+                from: va,
+                to,
+                lines: vec![TransferLine {
+                    license: license.clone(),
+                    quantity: purchased,
+                }],
+                key: IdempotencyKey::parse("empty-it").unwrap(),
+            },
+        )
+        .unwrap();
+    let snap = logless(&w.dir);
+    let acme = snap.accounts.iter().find(|a| a.id == w.acme.sa).unwrap();
+    assert!(
+        !acme
+            .licenses
+            .pools
+            .iter()
+            .any(|p| p.va == va && p.license == license)
+    );
+    let loaded = Directory::from_snapshot(snap).unwrap();
+    assert_eq!(loaded.account(w.acme.sa), w.dir.account(w.acme.sa));
+}
+
+/// `src/license.rs`: in `apply_opening`, `reserved > purchased` turned into `>=` survived (no
+/// snapshot reserved a whole pool), and `reserved > 0` turned into `< 0` survived (no snapshot
+/// reserved in a holding account). A pool may reserve all it holds; a reservation in a holding
+/// account is refused (LIC005).
+#[test]
+fn lic010_an_opening_pool_may_reserve_all_it_holds_but_not_in_holding() {
+    let mut w = world();
+    let (va, license, purchased) = free_pool(&mut w);
+    let mut snap = logless(&w.dir);
+    let acme = snap
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == w.acme.sa)
+        .unwrap();
+    let pool = acme
+        .licenses
+        .pools
+        .iter_mut()
+        .find(|p| p.va == va && p.license == license)
+        .unwrap();
+    pool.reserved = purchased;
+    let loaded = Directory::from_snapshot(snap).unwrap();
+    let row = loaded
+        .account(w.acme.sa)
+        .unwrap()
+        .compliance_of(va)
+        .into_iter()
+        .find(|c| *c.license == license)
+        .map(|c| (c.reserved, c.available));
+    assert_eq!(row, Some((purchased, 0)));
+
+    let mut snap = logless(&w.dir);
+    let holding = snap
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == w.partner.holding)
+        .unwrap();
+    holding.licenses.pools[0].reserved = 1;
+    let err = Directory::from_snapshot(snap).unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC005, "{err}");
+    assert!(err.path().contains(".licenses.pools["), "{err}");
+}
+
+/// `src/license.rs`: `check_path` replaced by `Ok(())` survived: the command side checks the
+/// case number before a record exists. A recorded vendor re-assignment without a case number is
+/// refused when a snapshot lists it and when its event arrives (LIC004).
+#[test]
+fn lic004_a_recorded_reassignment_needs_a_case_number() {
+    let mut w = world();
+    let (va, license, _) = free_pool(&mut w);
+    let transfer = CrossSaTransfer {
+        id: TransferId::parse("no-case").unwrap(),
+        path: CrossSaPath::VendorReassignment {
+            case: String::new(),
+        },
+        from_sa: w.acme.sa,
+        from_va: va,
+        to_sa: w.solo.sa,
+        to_va: w.dir.account(w.solo.sa).unwrap().default_va(),
+        lines: vec![TransferLine {
+            license,
+            quantity: 1,
+        }],
+    };
+    let mut snap = logless(&w.dir);
+    let acme = snap
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == w.acme.sa)
+        .unwrap();
+    acme.licenses.transfers.push(transfer.clone());
+    let err = Directory::from_snapshot(snap).unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC004, "{err}");
+    assert!(err.to_string().contains("case number"), "{err}");
+
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let sent = event(acme.id(), LicenseChange::Sent(transfer));
+    let message = refused(acme, &sent, RuleId::LIC004);
+    assert!(message.contains("case number"), "{message}");
+}
+
+/// `src/license.rs`: in `reporting`, `first_report > 0` turned into `>= 0` survived (no test
+/// used a policy without a first report), and `left <= DUE_SOON_DAYS` turned into `<` survived
+/// (no test probed the 30th day). A policy that requires no report gives `NotRequired`; a
+/// report due in exactly 30 days is due soon, in 31 days on time.
+#[test]
+fn dev002_reporting_boundaries_no_policy_and_the_thirtieth_day() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let alice = Actor::User(acme.alice);
+    let device = DeviceId::parse("FDO-REPORT-1").unwrap();
+    let installed: jiff::civil::Date = "2026-01-01".parse().unwrap();
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::RegisterDevice {
+                device: device.clone(),
+                va: acme.americas,
+                installed,
+            },
+        )
+        .unwrap();
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::Consume {
+                device: device.clone(),
+                license: w.licensing.ise.clone(),
+                quantity: 1,
+            },
+        )
+        .unwrap();
+    let account = w.dir.account(acme.sa).unwrap();
+    let none = ReportingPolicy {
+        first_report: 0,
+        frequency: 0,
+        on_change: 0,
+    };
+    assert_eq!(
+        account.reporting_status(&device, installed, none),
+        Some(ReportingStatus::NotRequired)
+    );
+    let first = ReportingPolicy {
+        first_report: 90,
+        frequency: 0,
+        on_change: 0,
+    };
+    let due = installed.checked_add(jiff::Span::new().days(90)).unwrap();
+    let day = |before: i64| due.checked_sub(jiff::Span::new().days(before)).unwrap();
+    assert_eq!(
+        account.reporting_status(&device, day(30), first),
+        Some(ReportingStatus::DueSoon { due })
+    );
+    assert_eq!(
+        account.reporting_status(&device, day(31), first),
+        Some(ReportingStatus::OnTime { due })
+    );
 }
