@@ -443,3 +443,36 @@ fn dev002_reporting_boundaries_no_policy_and_the_thirtieth_day() {
         Some(ReportingStatus::OnTime { due })
     );
 }
+
+/// `src/license.rs`: `check_move_in` replaced by `Ok(())` survived: the receiving side's
+/// overflow check was untested, and without it the pool would saturate and lose count. A
+/// received transfer that would overflow the destination pool is refused (LIC004).
+#[test]
+fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
+    let w = world();
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let held = acme
+        .compliance_of(w.acme.americas)
+        .into_iter()
+        .find(|c| *c.license == w.licensing.ise)
+        .map_or(0, |c| c.purchased);
+    assert!(held > 0);
+    let received = event(
+        acme.id(),
+        LicenseChange::Received(CrossSaTransfer {
+            id: TransferId::parse("too-many").unwrap(),
+            path: CrossSaPath::VendorReassignment {
+                case: "SR-9".into(),
+            },
+            from_sa: w.solo.sa,
+            from_va: w.dir.account(w.solo.sa).unwrap().default_va(),
+            to_sa: acme.id(),
+            to_va: w.acme.americas,
+            lines: vec![TransferLine {
+                license: w.licensing.ise.clone(),
+                quantity: u64::MAX,
+            }],
+        }),
+    );
+    refused(acme, &received, RuleId::LIC004);
+}
