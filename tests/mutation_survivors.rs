@@ -476,3 +476,51 @@ fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
     );
     refused(acme, &received, RuleId::LIC004);
 }
+
+/// `src/validate.rs`: `Verdict::is_allowed` and `Report::is_allowed` replaced by `true`
+/// survived: the tests compared verdicts, never asked `is_allowed`. Over every sample quote at
+/// every stage, a report is allowed exactly when it is not blocked, and both answers occur.
+#[test]
+fn q008_a_report_is_allowed_exactly_when_it_is_not_blocked() {
+    use smart_accounts::fixtures::quotes::{DAY, samples};
+    use smart_accounts::{PolicyCalendar, Stage, Verdict, validate};
+    let w = world();
+    let mut seen = (false, false);
+    for s in samples(&w).unwrap() {
+        for stage in Stage::ALL {
+            let report = validate(&w.dir, &s.quote, stage, DAY, &PolicyCalendar::default());
+            let blocked = report.verdict == Verdict::Blocked;
+            assert_eq!(report.is_allowed(), !blocked, "{}: {report}", s.name);
+            assert_eq!(report.verdict.is_allowed(), !blocked);
+            if blocked {
+                seen.0 = true;
+            } else {
+                seen.1 = true;
+            }
+        }
+    }
+    assert_eq!(seen, (true, true));
+}
+
+/// `src/validate.rs`: the comparison, ordering, hashing and `Debug` impls of `Message` replaced
+/// by constants survived: the tests read messages as text. A message compares, orders, hashes
+/// and debug-prints as its text, whether it was built from a `&'static str` or a `String`.
+#[test]
+fn q008_a_message_behaves_as_its_text() {
+    use smart_accounts::validate::Message;
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let fixed = Message::from("SA required");
+    let shared = Message::from(String::from("SA required"));
+    let other = Message::from("VA not found");
+    assert_eq!(fixed, shared);
+    assert_ne!(fixed, other);
+    assert!(fixed == *"SA required" && fixed == "SA required");
+    assert!(fixed != *"VA not found" && fixed != "VA not found");
+    assert_eq!(fixed.partial_cmp(&other), Some(std::cmp::Ordering::Less));
+    assert_eq!(fixed.cmp(&shared), std::cmp::Ordering::Equal);
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    assert_eq!(hasher.hash_one(&fixed), hasher.hash_one("SA required"));
+    assert_eq!(hasher.hash_one(&fixed), hasher.hash_one(&shared));
+    assert_ne!(hasher.hash_one(&fixed), hasher.hash_one(&other));
+    assert_eq!(format!("{fixed:?}"), format!("{:?}", "SA required"));
+}
