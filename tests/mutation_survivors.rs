@@ -524,3 +524,112 @@ fn q008_a_message_behaves_as_its_text() {
     assert_ne!(hasher.hash_one(&fixed), hasher.hash_one(&other));
     assert_eq!(format!("{fixed:?}"), format!("{:?}", "SA required"));
 }
+
+/// A quote from the fixture's partner for the end customer at `domain`, with `lines`.
+fn quote_for(
+    w: &World,
+    domain: &str,
+    lines: Vec<smart_accounts::quote::Line>,
+) -> smart_accounts::Quote {
+    use smart_accounts::quote::{Country, Deal, DealKind, EndCustomer};
+    smart_accounts::Quote {
+        deal: Deal {
+            id: "D-M".into(),
+            kind: DealKind::Other("Standard".into()),
+        },
+        partner: w.partner.org,
+        distributor: None,
+        end_customer: EndCustomer {
+            name: "Customer".into(),
+            domain: Some(smart_accounts::Domain::parse(domain).unwrap()),
+            country: Country::US,
+        },
+        lines,
+    }
+}
+
+fn report_of(w: &World, quote: &smart_accounts::Quote) -> smart_accounts::Report {
+    use smart_accounts::fixtures::quotes::DAY;
+    smart_accounts::validate(
+        &w.dir,
+        quote,
+        smart_accounts::Stage::Order,
+        DAY,
+        &smart_accounts::PolicyCalendar::default(),
+    )
+}
+
+/// `src/validate.rs`: in `Ctx::customer_active`, `&&` turned into `||` survived. Only an
+/// Active Customer account makes a holding-account line warn (Q007): the Pending customer
+/// account of globex.com does not, nor does the partner's own Active holding account.
+#[test]
+fn q007_only_an_active_customer_account_makes_a_holding_line_warn() {
+    use smart_accounts::quote::{Assignment, Line};
+    let w = world();
+    let line = || {
+        Line::new("1", "SKU", 1).assigned(Assignment::Account {
+            sa: w.partner.holding,
+            va: None,
+        })
+    };
+    for domain in ["globex.com", "nimbus-networks.com"] {
+        let report = report_of(&w, &quote_for(&w, domain, vec![line()]));
+        assert!(report.findings.is_empty(), "{domain}: {report}");
+    }
+    let report = report_of(&w, &quote_for(&w, "acme.com", vec![line()]));
+    assert_eq!(report.of_rule(RuleId::Q007).count(), 1, "{report}");
+}
+
+/// `src/validate.rs`: the PTR004 case "the distributor is the quoting partner" (its match
+/// guard replaced by `false`) survived. A distributor quoting with itself as its distributor
+/// gets the error.
+#[test]
+fn ptr004_a_distributor_named_as_its_own_distributor_is_an_error() {
+    let w = world();
+    let mut quote = quote_for(&w, "acme.com", Vec::new());
+    quote.partner = w.distributor.org;
+    quote.distributor = Some(w.distributor.org);
+    let report = report_of(&w, &quote);
+    let found: Vec<_> = report.of_rule(RuleId::PTR004).collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert!(found[0].message.contains("same organization"), "{report}");
+}
+
+/// `src/validate.rs`: the SKU length check (`len() > 100 && chars().count() > 100`) survived
+/// several mutants: no test had a SKU near 100 characters. 100 characters pass whatever their
+/// bytes; 101 do not.
+#[test]
+fn q008_the_sku_limit_counts_characters_not_bytes() {
+    use smart_accounts::quote::Line;
+    let w = world();
+    let long = |sku: String| {
+        let report = report_of(
+            &w,
+            &quote_for(&w, "acme.com", vec![Line::new("1", &sku, 1)]),
+        );
+        report
+            .of_rule(RuleId::Q008)
+            .any(|f| f.message.contains("longer than 100"))
+    };
+    assert!(!long("X".repeat(100)));
+    assert!(!long("é".repeat(100)));
+    assert!(long("X".repeat(101)));
+    assert!(long("é".repeat(101)));
+}
+
+/// `src/validate.rs`: the fast path of `blank` (its match guard replaced by `true`) survived:
+/// no test had a SKU of spaces only. Such a SKU, like an empty one, is missing (Q008).
+#[test]
+fn q008_a_sku_of_spaces_only_is_missing() {
+    use smart_accounts::quote::Line;
+    let w = world();
+    for sku in ["", "   ", "\t"] {
+        let report = report_of(&w, &quote_for(&w, "acme.com", vec![Line::new("1", sku, 1)]));
+        assert!(
+            report
+                .of_rule(RuleId::Q008)
+                .any(|f| f.message.contains("no SKU")),
+            "{sku:?}: {report}"
+        );
+    }
+}
