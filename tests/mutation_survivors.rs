@@ -633,3 +633,34 @@ fn q008_a_sku_of_spaces_only_is_missing() {
         );
     }
 }
+
+/// `src/validate.rs`: the Q001 note for unassigned optional Smart lines (its guard replaced by
+/// `true` or `false`, `&&` by `||`, `==` by `!=`) survived. When ordering, an unassigned line
+/// whose Smart Account is optional gets the note only for Smart licenses; when submitting it
+/// gets nothing.
+#[test]
+fn q001_an_unassigned_optional_smart_line_gets_a_note_when_ordered() {
+    use smart_accounts::fixtures::quotes::DAY;
+    use smart_accounts::quote::{LicenseKind as Kind, Line, SaRequirement};
+    use smart_accounts::validate::Severity;
+    use smart_accounts::{PolicyCalendar, Stage, validate};
+    let w = world();
+    let notes = |license: Kind, stage: Stage| {
+        let mut line = Line::new("1", "SKU", 1);
+        line.requirement = SaRequirement::Optional;
+        line.license = license;
+        let quote = quote_for(&w, "acme.com", vec![line]);
+        let report = validate(&w.dir, &quote, stage, DAY, &PolicyCalendar::default());
+        report
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.severity))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        notes(Kind::Smart, Stage::Order),
+        vec![(RuleId::Q001, Severity::Info)]
+    );
+    assert!(notes(Kind::Classic, Stage::Order).is_empty());
+    assert!(notes(Kind::Smart, Stage::Submit).is_empty());
+}
