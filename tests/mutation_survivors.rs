@@ -664,3 +664,114 @@ fn q001_an_unassigned_optional_smart_line_gets_a_note_when_ordered() {
     assert!(notes(Kind::Classic, Stage::Order).is_empty());
     assert!(notes(Kind::Smart, Stage::Submit).is_empty());
 }
+
+/// A line requesting a new account at `domain` for a contact with the Cisco.com ID `cco`.
+fn new_account_line(domain: &str, cco: Option<&str>) -> smart_accounts::quote::Line {
+    use smart_accounts::quote::{Assignment, Contact, Line};
+    Line::new("1", "SKU", 1).assigned(Assignment::NewAccount {
+        domain: Some(smart_accounts::Domain::parse(domain).unwrap()),
+        contact: Contact {
+            cco_id: cco.map(str::to_owned),
+            email: smart_accounts::Email::parse(&format!("it@{domain}")).unwrap(),
+        },
+    })
+}
+
+/// `src/validate.rs`: in `new_account`, the Cisco.com ID test with `&&` turned into `||`
+/// survived. A contact whose Cisco.com ID is only spaces, or longer than 100 characters, has
+/// none (SA004); a real one passes.
+#[test]
+fn sa004_a_blank_or_overlong_cisco_id_is_no_cisco_id() {
+    let w = world();
+    let sa004 = |cco: &str| {
+        let quote = quote_for(
+            &w,
+            "newco.com",
+            vec![new_account_line("newco.com", Some(cco))],
+        );
+        report_of(&w, &quote).of_rule(RuleId::SA004).count()
+    };
+    assert_eq!(sa004("   "), 1);
+    assert_eq!(sa004(&"c".repeat(101)), 1);
+    assert_eq!(sa004("newco-it"), 0);
+}
+
+/// `src/validate.rs`: `family_has_account` replaced by `true`, with its `!` deleted, or with
+/// `&&` turned into `||`, survived: no test requested an account for a company without one. A
+/// request for newco.com or unit.newco.com raises no "already has a Smart Account" warning; one
+/// for unit.acme.com does (Q007, BP001).
+#[test]
+fn q007_a_new_account_warns_only_when_the_company_has_one() {
+    let w = world();
+    let warned = |domain: &str| {
+        let quote = quote_for(&w, domain, vec![new_account_line(domain, Some("newco-it"))]);
+        report_of(&w, &quote)
+            .of_rule(RuleId::Q007)
+            .any(|f| f.message.contains("already has a Smart Account"))
+    };
+    assert!(!warned("newco.com"));
+    assert!(!warned("unit.newco.com"));
+    assert!(warned("unit.acme.com"));
+}
+
+/// `src/advisor.rs`: the `Display` impls of `Severity` and `Subject` replaced by empty output
+/// survived. They print the severity's name and the subject's identifier.
+#[test]
+fn bp_advice_severities_and_subjects_print_as_documented() {
+    use smart_accounts::advisor::{Severity, Subject};
+    assert_eq!(Severity::Info.to_string(), "info");
+    assert_eq!(Severity::Warning.to_string(), "warning");
+    assert_eq!(Severity::Critical.to_string(), "critical");
+    let w = world();
+    assert_eq!(
+        Subject::Account(w.acme.sa).to_string(),
+        w.acme.sa.to_string()
+    );
+    assert_eq!(
+        Subject::Va(w.acme.emea).to_string(),
+        w.acme.emea.to_string()
+    );
+    assert_eq!(
+        Subject::User(w.acme.alice).to_string(),
+        w.acme.alice.to_string()
+    );
+    assert_eq!(
+        Subject::Organization(w.acme.org).to_string(),
+        w.acme.org.to_string()
+    );
+}
+
+/// `src/advisor.rs`: in `same_word`, `&&` turned into `||` (ASCII words of equal length) and
+/// `==` into `!=` (non-ASCII words) survived. A configured phrase matches only its own words:
+/// `m a` flags "M&A" but not "M&B"; `privé` flags "Dossier PRIVÉ" but not "Dossier PUBLIÉ".
+#[test]
+fn bp003_configured_words_match_only_themselves() {
+    use smart_accounts::advisor::{AdvisorConfig, Scope, Subject, advise};
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let mut va = |name: &str| {
+        w.dir
+            .create_va(&alice, w.at, w.acme.sa, None, name)
+            .unwrap()
+    };
+    let (ma, mb, prive, publie) = (
+        va("Deal room M&A"),
+        va("Deal room M&B"),
+        va("Dossier PRIVÉ"),
+        va("Dossier PUBLIÉ"),
+    );
+    let config = AdvisorConfig {
+        confidential_words: vec!["m a".into(), "privé".into()],
+        ..AdvisorConfig::default()
+    };
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    let flagged: Vec<Subject> = advise(&w.dir, Scope::All, on, &config)
+        .into_iter()
+        .filter(|a| a.rule == RuleId::BP003)
+        .map(|a| a.subject)
+        .collect();
+    assert!(flagged.contains(&Subject::Va(ma)));
+    assert!(flagged.contains(&Subject::Va(prive)));
+    assert!(!flagged.contains(&Subject::Va(mb)), "{flagged:?}");
+    assert!(!flagged.contains(&Subject::Va(publie)), "{flagged:?}");
+}
