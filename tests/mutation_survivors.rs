@@ -775,3 +775,71 @@ fn bp003_configured_words_match_only_themselves() {
     assert!(!flagged.contains(&Subject::Va(mb)), "{flagged:?}");
     assert!(!flagged.contains(&Subject::Va(publie)), "{flagged:?}");
 }
+
+/// `src/advisor.rs`: in `Advisor::note`, the guard that links a company's later accounts to its
+/// first (`*first != 0`) replaced by `false` survived: the BP001 test used related domains,
+/// which link accounts on their own. Two Customer accounts of one organization with unrelated
+/// domains are one company too.
+#[test]
+fn bp001_accounts_of_one_organization_are_one_company_whatever_their_domains() {
+    use smart_accounts::advisor::{AdvisorConfig, Scope, advise};
+    let mut w = world();
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    let bp001 = |dir: &Directory| {
+        advise(dir, Scope::All, on, &AdvisorConfig::default())
+            .into_iter()
+            .filter(|a| a.rule == RuleId::BP001)
+            .count()
+    };
+    assert_eq!(bp001(&w.dir), 0);
+    let robo = w
+        .dir
+        .register_user(smart_accounts::NewUser {
+            cco_id: Some("robo".into()),
+            email: "robo@acme-robotics.io".into(),
+            org: w.acme.org,
+            kind: smart_accounts::UserKind::Individual,
+        })
+        .unwrap();
+    w.dir
+        .request_account(
+            &Actor::User(robo),
+            w.at,
+            smart_accounts::AccountKind::Customer,
+            "Acme Robotics",
+            Some("acme-robotics.io"),
+            robo,
+        )
+        .unwrap();
+    assert_eq!(bp001(&w.dir), 1);
+}
+
+/// `src/advisor.rs`: in `Advisor::partner_org`, `&&` turned into `||` survived. A user of
+/// another customer organization holding roles is not partner access: the advisor gives no
+/// partner advice (BP005) about them.
+#[test]
+fn ptr001_a_user_of_another_customer_is_not_a_partner_to_the_advisor() {
+    use smart_accounts::advisor::{AdvisorConfig, Scope, Subject, advise};
+    use smart_accounts::{Inheritance, Role, Target};
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    let hank = w.globex.hank;
+    // An account role and a Virtual Account role, as a partner user's would be.
+    for (target, role) in [
+        (Target::Account(w.acme.sa), Role::SaViewer),
+        (Target::Va(w.acme.emea), Role::VaViewer),
+    ] {
+        w.dir
+            .assign_role(&alice, w.at, hank, target, role, Inheritance::AccountOnly)
+            .unwrap();
+    }
+    let about_hank: Vec<_> = advise(&w.dir, Scope::All, on, &AdvisorConfig::default())
+        .into_iter()
+        .filter(|a| {
+            a.subject == Subject::User(hank) || a.subject == Subject::Organization(w.globex.org)
+        })
+        .map(|a| (a.rule, a.message))
+        .collect();
+    assert_eq!(about_hank, Vec::new());
+}
