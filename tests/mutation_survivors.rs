@@ -843,3 +843,67 @@ fn ptr001_a_user_of_another_customer_is_not_a_partner_to_the_advisor() {
         .collect();
     assert_eq!(about_hank, Vec::new());
 }
+
+/// `src/advisor.rs`: the note on restricted Virtual Accounts in BP003 (`==` turned into `!=`)
+/// survived. The advice on a confidential-looking name says when the Virtual Account is
+/// restricted, and only then.
+#[test]
+fn bp003_the_advice_says_when_a_confidential_name_is_restricted() {
+    use smart_accounts::advisor::{AdvisorConfig, Scope, Subject, advise};
+    use smart_accounts::{Command, Visibility};
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let open = w
+        .dir
+        .create_va(&alice, w.at, w.acme.sa, None, "Open CONFIDENTIAL")
+        .unwrap();
+    let hidden = w
+        .dir
+        .create_va(&alice, w.at, w.acme.sa, None, "Hidden CONFIDENTIAL")
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            w.at,
+            Command::SetVisibility {
+                va: hidden,
+                visibility: Visibility::Restricted,
+            },
+        )
+        .unwrap();
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    let advice = advise(&w.dir, Scope::All, on, &AdvisorConfig::default());
+    let message = |va| {
+        advice
+            .iter()
+            .find(|a| a.rule == RuleId::BP003 && a.subject == Subject::Va(va))
+            .map(|a| a.message.clone())
+            .unwrap()
+    };
+    assert!(message(hidden).contains("restricted"));
+    assert!(!message(open).contains("restricted"));
+}
+
+/// `src/advisor.rs`: in BP009, "deeper than the deepest so far" with `>` turned into `>=`
+/// survived: no test had two Virtual Accounts at the deepest level. The advice names the first
+/// of them (in the account's order), so it does not change when a sibling is added.
+#[test]
+fn bp009_the_depth_advice_names_the_first_of_the_deepest() {
+    use smart_accounts::advisor::{AdvisorConfig, Scope, Subject, advise};
+    let mut w = world();
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    let deepest = |dir: &Directory| {
+        advise(dir, Scope::All, on, &AdvisorConfig::default())
+            .into_iter()
+            .filter(|a| a.rule == RuleId::BP009 && a.account == Some(w.acme.sa))
+            .map(|a| a.subject)
+            .collect::<Vec<_>>()
+    };
+    let before = deepest(&w.dir);
+    assert_eq!(before, vec![Subject::Va(w.acme.deep[9])]);
+    let alice = Actor::User(w.acme.alice);
+    w.dir
+        .create_va(&alice, w.at, w.acme.sa, Some(w.acme.deep[8]), "Sibling")
+        .unwrap();
+    assert_eq!(deepest(&w.dir), before);
+}
