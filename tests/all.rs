@@ -5,6 +5,7 @@
 mod common;
 
 mod advisor;
+mod advisor_survivors;
 mod check_index;
 mod dot;
 mod edge_cases;
