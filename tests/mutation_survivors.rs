@@ -907,3 +907,130 @@ fn bp009_the_depth_advice_names_the_first_of_the_deepest() {
         .unwrap();
     assert_eq!(deepest(&w.dir), before);
 }
+
+/// The advice of one rule over the whole directory.
+fn advice_of(dir: &Directory, rule: RuleId) -> Vec<smart_accounts::advisor::Advice> {
+    use smart_accounts::advisor::{AdvisorConfig, Scope, advise};
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    advise(dir, Scope::All, on, &AdvisorConfig::default())
+        .into_iter()
+        .filter(|a| a.rule == rule)
+        .collect()
+}
+
+/// `src/advisor.rs`: in `Advisor::companies`, deleting the `!` that skips non-customer domains
+/// survived: the BP001 tests linked accounts of one organization. Accounts of two organizations
+/// whose domains are one family (acme.com and lab.acme.com) are one company too.
+#[test]
+fn bp001_a_domain_family_is_one_company_across_organizations() {
+    let mut w = world();
+    assert!(advice_of(&w.dir, RuleId::BP001).is_empty());
+    let labs = w
+        .dir
+        .register_organization("Acme Labs Inc", smart_accounts::OrgKind::Customer)
+        .unwrap();
+    let lea = w
+        .dir
+        .register_user(smart_accounts::NewUser {
+            cco_id: Some("lea".into()),
+            email: "lea@lab.acme.com".into(),
+            org: labs,
+            kind: smart_accounts::UserKind::Individual,
+        })
+        .unwrap();
+    w.dir
+        .request_account(
+            &Actor::User(lea),
+            w.at,
+            smart_accounts::AccountKind::Customer,
+            "Acme Labs",
+            Some("lab.acme.com"),
+            lea,
+        )
+        .unwrap();
+    let found = advice_of(&w.dir, RuleId::BP001);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("`acme.com`") && found[0].message.contains("`lab.acme.com`"));
+}
+
+/// `src/advisor.rs`: in `Advisor::companies`, the "and N more" of long lists (`more > 0`)
+/// survived three mutants: no test had a company of more than ten accounts. Ten are listed,
+/// the rest counted; a short list has no count.
+#[test]
+fn bp001_a_long_list_of_accounts_ends_with_a_count() {
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let request = |dir: &mut Directory, i: usize| {
+        dir.request_account(
+            &alice,
+            w.at,
+            smart_accounts::AccountKind::Customer,
+            &format!("Acme unit {i}"),
+            Some(&format!("u{i}.acme.com")),
+            w.acme.alice,
+        )
+        .unwrap();
+    };
+    request(&mut w.dir, 1);
+    let short = advice_of(&w.dir, RuleId::BP001);
+    assert!(!short[0].message.contains(" more"), "{}", short[0].message);
+    for i in 2..=11 {
+        request(&mut w.dir, i);
+    }
+    let long = advice_of(&w.dir, RuleId::BP001);
+    assert!(
+        long[0].message.contains(" and 2 more"),
+        "{}",
+        long[0].message
+    );
+}
+
+/// `src/advisor.rs`: in `Advisor::shared_vas`, `==` turned into `!=`, `||` into `&&` and `<`
+/// into `>` survived: no test bound two partner organizations near one Virtual Account. BP005
+/// names a Virtual Account when two partner organizations reach it and one is bound there;
+/// one organization alone, or a Virtual Account reached only from above, is not named.
+#[test]
+fn bp005_shared_virtual_accounts_are_the_ones_two_partners_are_bound_to() {
+    use smart_accounts::advisor::Subject;
+    use smart_accounts::{Inheritance, Role, Target};
+    let shared =
+        |nina_at: smart_accounts::VaId, dist_at: smart_accounts::VaId, dist: Inheritance| {
+            let mut w = world();
+            let alice = Actor::User(w.acme.alice);
+            for (user, va, inheritance) in [
+                (w.partner.nina, nina_at, Inheritance::AccountAndChildren),
+                (w.distributor.admin, dist_at, dist),
+            ] {
+                w.dir
+                    .assign_role(
+                        &alice,
+                        w.at,
+                        user,
+                        Target::Va(va),
+                        Role::VaUser,
+                        inheritance,
+                    )
+                    .unwrap();
+            }
+            let subjects: Vec<Subject> = advice_of(&w.dir, RuleId::BP005)
+                .into_iter()
+                .filter(|a| a.message.contains("share"))
+                .map(|a| a.subject)
+                .collect();
+            (w, subjects)
+        };
+    // Nimbus over all of EMEA, the distributor on EMEA Sales only: EMEA Sales is shared.
+    let (w, subjects) = shared(
+        fixtures::world().unwrap().acme.emea,
+        fixtures::world().unwrap().acme.emea_sales,
+        Inheritance::AccountOnly,
+    );
+    assert_eq!(subjects, vec![Subject::Va(w.acme.emea_sales)]);
+    // Both over all of EMEA: EMEA is named, not the Virtual Accounts below it.
+    let (w, subjects) = shared(
+        fixtures::world().unwrap().acme.emea,
+        fixtures::world().unwrap().acme.emea,
+        Inheritance::AccountAndChildren,
+    );
+    assert_eq!(subjects, vec![Subject::Va(w.acme.emea)]);
+}
