@@ -13,7 +13,8 @@ use jiff::civil::Date;
 use smart_accounts::advisor::{Advice, AdvisorConfig, Scope, Severity, Subject, advise};
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::{
-    Actor, Command, Inheritance, NewUser, OrgId, Role, RuleId, SaId, Target, UserKind,
+    Actor, Command, DeviceId, Inheritance, LicenseCommand, LicenseKind, NewUser, OrderId,
+    OrderLine, OrgId, Role, RuleId, SaId, Target, UserKind,
 };
 
 fn day(n: i64) -> Timestamp {
@@ -75,56 +76,86 @@ fn grant_distributor(w: &mut World, at: Timestamp, target: Target, role: Role) {
         .unwrap();
 }
 
-/// `src/advisor.rs`: in `Advisor::licenses`, `va_count() > 1` turned into `>=` survived. An
-/// account whose only Virtual Account is the default one keeps its licenses there rightly: no
-/// BP007, until a second Virtual Account exists.
+/// `src/advisor.rs`: in `Advisor::licenses`, the row filter `c.purchased > 0` turned into `>=`
+/// survived: no test had a pool in the default Virtual Account with consumption but nothing
+/// purchased. Such a shortfall pool holds no licenses: BP007 counts only the license types
+/// purchased there.
 #[test]
-fn bp007_licenses_in_the_only_virtual_account_are_fine() {
+fn bp007_counts_only_the_license_types_purchased_in_the_default_va() {
     let mut w = world();
-    let sam = w.solo.sam;
-    assert_eq!(w.dir.account(w.solo.sa).unwrap().vas().count(), 1);
-    assert!(on_account(&w, w.solo.sa, RuleId::BP007, date(1)).is_empty());
-    assert!(on_account(&w, w.partner.holding, RuleId::BP007, date(1)).is_empty());
-    // The same licenses beside a second virtual account are flagged.
+    let a = w.acme;
+    let bp007 = |w: &World| {
+        let found = on_account(w, a.sa, RuleId::BP007, date(1));
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].message.clone()
+    };
+    let before = bp007(&w);
+    assert!(before.contains("of 1 type(s)"), "{before}");
+    // A device in `DEFAULT` uses DNA licenses, all of which sit in `EMEA`.
+    let alice = Actor::User(a.alice);
+    let device = DeviceId::parse("SW-DEFAULT-1").unwrap();
     w.dir
-        .create_va(&Actor::User(sam), w.at, w.solo.sa, None, "Shop")
+        .register_device(&alice, w.at, device.clone(), a.default_va, date(0))
         .unwrap();
-    let found = on_account(&w, w.solo.sa, RuleId::BP007, date(1));
-    assert_eq!(found.len(), 1, "{found:?}");
+    w.dir
+        .consume(&alice, w.at, device, w.licensing.acme_dna.clone(), 3)
+        .unwrap();
+    let default_dna = w
+        .dir
+        .account(a.sa)
+        .unwrap()
+        .compliance()
+        .filter(|c| c.va == a.default_va && c.purchased == 0)
+        .count();
+    assert_eq!(default_dna, 1, "the shortfall pool exists");
+    assert_eq!(bp007(&w), before);
 }
 
-/// `src/advisor.rs`: in `Advisor::licenses`, the age test `age > limit` turned into `==` and
-/// `>=` survived. A lot exactly `holding_age_days` old is not flagged; any older lot is, not
-/// only one exactly a day past the limit.
+/// `src/advisor.rs`: in `Advisor::licenses`, the choice of the oldest lot (`age > a`) turned
+/// into `==` and into `>=` survived: the fixture's lots arrive oldest first, at different
+/// dates. BP008 names the oldest lot even when it arrived after a younger one, and the first of
+/// two equally old lots.
 #[test]
-fn bp008_lots_older_than_the_limit_are_flagged_and_only_those() {
-    let w = world();
-    let holding = w.partner.holding;
-    let since = w.licensing.aged_since;
-    let aging = |on: Date, days: u32| {
-        let config = AdvisorConfig {
-            holding_age_days: days,
-            ..AdvisorConfig::default()
-        };
-        advise(&w.dir, Scope::Account(holding), on, &config)
-            .into_iter()
-            .filter(|a| a.rule == RuleId::BP008 && a.subject == Subject::Account(holding))
-            .map(|a| a.message)
-            .collect::<Vec<_>>()
-    };
-    let plus = |n: i64| {
-        since
-            .checked_add(jiff::SignedDuration::from_hours(24 * n))
-            .unwrap()
-    };
-    // Exactly at the limit: not yet.
-    assert_eq!(aging(plus(30), 30), Vec::<String>::new());
-    assert_eq!(aging(plus(100), 100), Vec::<String>::new());
-    // Well past the limit: the aged lot (20 left after 5 went to Sam's Bikes), not the fresh one.
-    let found = aging(plus(100), 50);
-    assert_eq!(found.len(), 1);
-    assert!(found[0].contains("20 licenses in 1 lot(s)"), "{}", found[0]);
-    assert!(found[0].contains("(100 days)"), "{}", found[0]);
+fn bp008_the_advice_names_the_first_of_the_oldest_lots() {
+    let mut w = world();
+    let holding = w.distributor.holding;
+    let ise = w.licensing.ise.clone();
+    // Recorded in this order: 3 from day 10, then 4 and 5 from day 1.
+    for (n, quantity, at) in [(1, 3, day(10)), (2, 4, day(1)), (3, 5, day(1))] {
+        w.dir
+            .license(
+                &Actor::Fulfilment,
+                at,
+                LicenseCommand::Deposit {
+                    sa: holding,
+                    va: None,
+                    order: OrderLine {
+                        order: OrderId::parse(&format!("ING-{n}")).unwrap(),
+                        line: 1,
+                    },
+                    license: ise.clone(),
+                    kind: LicenseKind::Smart,
+                    quantity,
+                    procured_by: w.distributor.org,
+                    sa_mandatory: false,
+                },
+            )
+            .unwrap();
+    }
+    let found: Vec<String> = on_account(&w, holding, RuleId::BP008, date(50))
+        .into_iter()
+        .map(|x| x.message)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("12 licenses in 3 lot(s)"), "{}", found[0]);
+    assert!(
+        found[0].contains(&format!(
+            "the oldest, 4 x {ise}, since {} (49 days)",
+            date(1)
+        )),
+        "{}",
+        found[0]
+    );
 }
 
 /// `src/advisor.rs`: `Advisor::place` replaced by `String::new()` and by `"xyzzy"` survived:
