@@ -1034,3 +1034,159 @@ fn bp005_shared_virtual_accounts_are_the_ones_two_partners_are_bound_to() {
     );
     assert_eq!(subjects, vec![Subject::Va(w.acme.emea)]);
 }
+
+/// `src/licensing.rs`: the retry test of a true-up (`d.true_up && d.license == license &&
+/// d.va == Some(va)`) survived `&&` turned into `||` twice: no test reused an order line for a
+/// different true-up. Only the same true-up again is a no-op; an order line used by a regular
+/// deposit, or by a true-up of another license type, is refused.
+#[test]
+fn lic006_only_the_same_true_up_again_is_a_retry() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let dna = w.licensing.acme_dna.clone();
+    let ise = w.licensing.ise.clone();
+    let fulfil = Actor::Fulfilment;
+    let order_line = |id: &str| OrderLine {
+        order: OrderId::parse(id).unwrap(),
+        line: 1,
+    };
+    // A regular deposit into EMEA (short of 10), then a true-up naming its order line.
+    w.dir
+        .license(
+            &fulfil,
+            at,
+            LicenseCommand::Deposit {
+                sa: acme.sa,
+                va: Some(acme.emea),
+                order: order_line("SO-REG"),
+                license: dna.clone(),
+                kind: LicenseKind::Smart,
+                quantity: 3,
+                procured_by: acme.org,
+                sa_mandatory: false,
+            },
+        )
+        .unwrap();
+    let true_up = |order: &str, license: &smart_accounts::License| LicenseCommand::TrueUp {
+        va: acme.emea,
+        license: license.clone(),
+        order: order_line(order),
+        procured_by: acme.org,
+    };
+    assert!(w.dir.license(&fulfil, at, true_up("SO-REG", &dna)).is_err());
+    // A real true-up, its retry, and its order line reused for another license type.
+    assert_eq!(
+        w.dir
+            .license(&fulfil, at, true_up("SO-TU", &dna))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        w.dir
+            .license(&fulfil, at, true_up("SO-TU", &dna))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(w.dir.license(&fulfil, at, true_up("SO-TU", &ise)).is_err());
+}
+
+/// `src/licensing.rs`: `Directory::procurer` replaced by `Ok(())` survived: no test named an
+/// unknown procurer. A deposit procured by an organization the directory does not know is
+/// refused (EV002).
+#[test]
+fn ev002_a_deposit_by_an_unknown_procurer_is_refused() {
+    let mut w = world();
+    let err = w
+        .dir
+        .license(
+            &Actor::Fulfilment,
+            w.at,
+            LicenseCommand::Deposit {
+                sa: w.acme.sa,
+                va: None,
+                order: OrderLine {
+                    order: OrderId::parse("SO-GHOST").unwrap(),
+                    line: 1,
+                },
+                license: w.licensing.ise.clone(),
+                kind: LicenseKind::Smart,
+                quantity: 1,
+                procured_by: smart_accounts::OrgId::new(9_999),
+                sa_mandatory: false,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::EV002, "{err}");
+}
+
+/// `src/licensing.rs`: in `reindex_license`, deleting the arm for devices of an opening
+/// balance survived: no test registered a device after loading a snapshot without logs. The
+/// devices of such a snapshot are known to the directory, so their IDs stay unique (DEV001).
+#[test]
+fn dev001_devices_loaded_from_a_snapshot_keep_their_ids_unique() {
+    let w = world();
+    let device = w
+        .dir
+        .account(w.acme.sa)
+        .unwrap()
+        .devices()
+        .next()
+        .map(|d| d.id.clone())
+        .unwrap();
+    let mut loaded = Directory::from_snapshot(logless(&w.dir)).unwrap();
+    let solo = loaded.account(w.solo.sa).unwrap().default_va();
+    let err = loaded
+        .license(
+            &Actor::User(w.solo.sam),
+            w.at,
+            LicenseCommand::RegisterDevice {
+                device,
+                va: solo,
+                installed: "2026-01-01".parse().unwrap(),
+            },
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("already"), "{err}");
+}
+
+/// `src/licensing.rs`: in `destination_va`, deleting the `!` survived: no test assigned into a
+/// restricted Virtual Account its user may see. A partner user with a role on Acme's restricted
+/// Americas assigns holding licenses into it; a partner admin without one does not find it
+/// (LIC004, as if it did not exist).
+#[test]
+fn lic004_a_restricted_destination_is_found_only_by_users_who_see_it() {
+    use smart_accounts::{Command, Visibility};
+    let mut w = world();
+    let (acme, partner, at) = (w.acme, w.partner, w.at);
+    w.dir
+        .execute(
+            &Actor::User(acme.alice),
+            at,
+            Command::SetVisibility {
+                va: acme.americas,
+                visibility: Visibility::Restricted,
+            },
+        )
+        .unwrap();
+    let assign = |id: &str| LicenseCommand::AssignFromHolding {
+        transfer: TransferId::parse(id).unwrap(),
+        from: partner.holding_default,
+        to_sa: acme.sa,
+        to_va: Some(acme.americas),
+        lines: vec![TransferLine {
+            license: w.licensing.ise.clone(),
+            quantity: 1,
+        }],
+    };
+    let err = w
+        .dir
+        .license(&Actor::User(partner.admin), at, assign("hidden-1"))
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC004, "{err}");
+    let events = w
+        .dir
+        .license(&Actor::User(partner.nina), at, assign("seen-1"))
+        .unwrap();
+    assert_eq!(events.len(), 2);
+}
