@@ -1190,3 +1190,89 @@ fn lic004_a_restricted_destination_is_found_only_by_users_who_see_it() {
         .unwrap();
     assert_eq!(events.len(), 2);
 }
+
+/// `src/licensing.rs`: the reasons of a refused reservation command (`==` turned into `!=`
+/// swaps them) survived. Reserving in a holding account or in a Pending account is refused
+/// (LIC005), and the message says which.
+#[test]
+fn lic005_a_reservation_command_says_why_it_is_refused() {
+    let mut w = world();
+    for (sa, actor, why) in [
+        (
+            w.partner.holding,
+            w.partner.admin,
+            "partner holding account",
+        ),
+        (w.globex.sa, w.globex.hank, "pending"),
+    ] {
+        let va = w.dir.account(sa).unwrap().default_va();
+        let err = w
+            .dir
+            .license(
+                &Actor::User(actor),
+                w.at,
+                LicenseCommand::Reserve {
+                    va,
+                    license: w.licensing.ise.clone(),
+                    quantity: 1,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err.rule(), RuleId::LIC005, "{err}");
+        assert!(err.to_string().contains(why), "{err}");
+    }
+}
+
+/// `src/licensing.rs`: in `plan_pair`, "both accounts recorded this very transfer" with `&&`
+/// turned into `||` survived. When only the source recorded it and the destination holds
+/// another transfer under that ID (a snapshot can say so), repeating it is a conflict, not a
+/// retry (LIC004).
+#[test]
+fn lic004_a_transfer_recorded_on_one_side_only_is_no_retry() {
+    let w = world();
+    let (acme, solo) = (w.acme, w.solo);
+    let solo_va = w.dir.account(solo.sa).unwrap().default_va();
+    let record = CrossSaTransfer {
+        id: TransferId::parse("pair-1").unwrap(),
+        path: CrossSaPath::VendorReassignment {
+            case: "SR-1".into(),
+        },
+        from_sa: acme.sa,
+        from_va: acme.americas,
+        to_sa: solo.sa,
+        to_va: solo_va,
+        lines: vec![TransferLine {
+            license: w.licensing.ise.clone(),
+            quantity: 1,
+        }],
+    };
+    let mut snap = logless(&w.dir);
+    for a in &mut snap.accounts {
+        if a.id == acme.sa {
+            a.licenses.transfers.push(record.clone());
+        } else if a.id == solo.sa {
+            a.licenses.transfers.push(CrossSaTransfer {
+                from_sa: w.globex.sa,
+                from_va: w.dir.account(w.globex.sa).unwrap().default_va(),
+                ..record.clone()
+            });
+        }
+    }
+    let mut dir = Directory::from_snapshot(snap).unwrap();
+    let err = dir
+        .license(
+            &Actor::VendorSupport {
+                case: "SR-1".into(),
+            },
+            w.at,
+            LicenseCommand::VendorReassign {
+                transfer: record.id.clone(),
+                from: acme.americas,
+                to_sa: solo.sa,
+                to_va: None,
+                lines: record.lines.clone(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC004, "{err}");
+}
