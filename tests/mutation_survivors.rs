@@ -1276,3 +1276,16 @@ fn lic004_a_transfer_recorded_on_one_side_only_is_no_retry() {
         .unwrap_err();
     assert_eq!(err.rule(), RuleId::LIC004, "{err}");
 }
+
+/// `src/model.rs`: `ActionSet::with` with `|` turned into `^` survived: no test added an action
+/// a set already held. Adding is idempotent; every action can be added to any set.
+#[test]
+fn role005_adding_an_action_twice_keeps_it() {
+    use smart_accounts::{Action, ActionSet};
+    for action in Action::ALL {
+        let once = ActionSet::EMPTY.with(action);
+        assert!(once.contains(action));
+        assert_eq!(once.with(action), once);
+        assert_eq!(ActionSet::EVERY.with(action), ActionSet::EVERY);
+    }
+}
