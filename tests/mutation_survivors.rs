@@ -1289,3 +1289,68 @@ fn role005_adding_an_action_twice_keeps_it() {
         assert_eq!(ActionSet::EVERY.with(action), ActionSet::EVERY);
     }
 }
+
+/// `src/check.rs`: in `is_allowed_on`, the account test of an expiring account-level grant
+/// (`g.sa == sa` turned into `!=`) survived. An expiring SA role allows on its own account until
+/// it ends, and never on another account.
+#[test]
+fn ptr005_an_expiring_account_role_allows_only_on_its_account() {
+    use smart_accounts::{Action, Command, Inheritance, Role, Target};
+    let mut w = world();
+    let (acme, nina) = (w.acme, w.partner.nina);
+    let alice = Actor::User(acme.alice);
+    w.dir
+        .assign_role(
+            &alice,
+            w.at,
+            nina,
+            Target::Account(acme.sa),
+            Role::SaViewer,
+            Inheritance::AccountOnly,
+        )
+        .unwrap();
+    let end: jiff::civil::Date = "2027-01-01".parse().unwrap();
+    w.dir
+        .execute(
+            &alice,
+            w.at,
+            Command::SetRoleExpiry {
+                user: nina,
+                target: Target::Account(acme.sa),
+                expires: Some(end),
+            },
+        )
+        .unwrap();
+    let before: jiff::civil::Date = "2026-12-31".parse().unwrap();
+    let view = Action::ViewAccount;
+    assert!(
+        w.dir
+            .is_allowed_on(nina, view, Target::Account(acme.sa), before)
+    );
+    assert!(
+        !w.dir
+            .is_allowed_on(nina, view, Target::Account(acme.sa), end)
+    );
+    assert!(
+        !w.dir
+            .is_allowed_on(nina, view, Target::Account(w.solo.sa), before)
+    );
+}
+
+/// `src/snapshot.rs`: loading an organization with its name as written (`name` dropped from
+/// the rebuilt value) survived. A snapshot's organization names are trimmed on loading, like
+/// every name the crate stores.
+#[test]
+fn ev003_organization_names_in_a_snapshot_are_trimmed() {
+    let w = world();
+    let mut snap = w.dir.to_snapshot();
+    snap.organizations[0].name = format!("  {}  ", snap.organizations[0].name);
+    let id = snap.organizations[0].id;
+    let loaded = Directory::from_snapshot(snap).unwrap();
+    let org = loaded.organizations().find(|o| o.id == id).unwrap();
+    assert_eq!(org.name, org.name.trim());
+    assert_eq!(
+        Some(&org.name),
+        w.dir.organizations().find(|o| o.id == id).map(|o| &o.name)
+    );
+}
