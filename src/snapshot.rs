@@ -512,9 +512,10 @@ impl Directory {
 
 impl Directory {
     /// Checks what the events of partner access requests and reviews cannot: requests name
-    /// known users and organizations, and pending ones a Virtual Account of the account;
-    /// reviews name known users and organizations. The canonical events then put them into
-    /// the account through `apply` (kinds of role, unique identifiers, answered once).
+    /// known users and organizations (decided ones a known decider), and pending ones a Virtual
+    /// Account of the account; reviews name known users and organizations. The canonical
+    /// events then put them into the account through `apply` (kinds of role, unique
+    /// identifiers, answered once).
     fn check_partner_records(
         &self,
         path: &str,
@@ -530,6 +531,16 @@ impl Directory {
             }
             if !self.orgs.contains_key(&r.org) {
                 return Err(fail(missing(RuleId::PTR002, Entity::Organization(r.org))));
+            }
+            // The customer user who decided it must be known too.
+            if let crate::RequestStatus::Approved { by, .. }
+            | crate::RequestStatus::Rejected { by, .. } = r.status
+                && !self.users.contains_key(&by)
+            {
+                return Err(SnapshotError {
+                    path: format!("{path}.access_requests[{j}].status"),
+                    error: missing(RuleId::PTR002, Entity::User(by)),
+                });
             }
             if let Some(va) = r.va
                 && r.status == crate::RequestStatus::Pending
