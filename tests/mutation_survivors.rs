@@ -1482,3 +1482,28 @@ fn ptr002_a_bad_decision_is_refused_at_its_status() {
         );
     }
 }
+
+/// `src/text.rs`: the length limit of a domain (`> MAX_DOMAIN` turned into `>=`) survived: no
+/// test had a domain of exactly 253 characters. 253 pass, 254 do not (SA003).
+#[test]
+fn sa003_a_domain_of_exactly_253_characters_is_valid() {
+    use smart_accounts::{Domain, MAX_DOMAIN};
+    let label = |c: char, n: usize| c.to_string().repeat(n);
+    let longest = format!(
+        "{}.{}.{}.{}",
+        label('a', 63),
+        label('b', 63),
+        label('c', 63),
+        label('d', 61)
+    );
+    assert_eq!(longest.len(), MAX_DOMAIN);
+    assert!(Domain::parse(&longest).is_ok());
+    let over = format!(
+        "{}.{}.{}.{}",
+        label('a', 63),
+        label('b', 63),
+        label('c', 63),
+        label('d', 62)
+    );
+    assert!(Domain::parse(&over).is_err());
+}
