@@ -1507,3 +1507,28 @@ fn sa003_a_domain_of_exactly_253_characters_is_valid() {
     );
     assert!(Domain::parse(&over).is_err());
 }
+
+/// `src/text.rs`: the limits of a domain label (`> 63`), of an email (`> MAX_EMAIL`) and of its
+/// local part (`> 64`) survived `>` turned into `>=` (and `==`): no test sat on a limit. A
+/// 63-character label, a 64-character local part and a 254-character email are valid; one
+/// character more is not (SA003, SA004).
+#[test]
+fn sa004_email_and_label_limits_are_inclusive() {
+    use smart_accounts::{Domain, Email, MAX_EMAIL};
+    let x = |c: char, n: usize| c.to_string().repeat(n);
+    assert!(Domain::parse(&format!("{}.com", x('a', 63))).is_ok());
+    assert!(Domain::parse(&format!("{}.com", x('a', 64))).is_err());
+    assert!(Email::parse(&format!("{}@acme.com", x('l', 64))).is_ok());
+    assert!(Email::parse(&format!("{}@acme.com", x('l', 65))).is_err());
+    // 64 + 1 + 189 = 254 characters: labels of 63, 63, 57 and `com`.
+    let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 57));
+    let longest = format!("{}@{domain}", x('l', 64));
+    assert_eq!(longest.len(), MAX_EMAIL);
+    assert!(
+        Email::parse(&longest).is_ok(),
+        "{:?}",
+        Email::parse(&longest)
+    );
+    let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 58));
+    assert!(Email::parse(&format!("{}@{domain}", x('l', 64))).is_err());
+}
