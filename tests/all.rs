@@ -15,6 +15,7 @@ mod license_snapshots;
 mod licenses;
 mod model;
 mod mutation_survivors;
+mod partner_survivors;
 mod partners;
 mod quote_props;
 mod quotes;
