@@ -1532,3 +1532,14 @@ fn sa004_email_and_label_limits_are_inclusive() {
     let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 58));
     assert!(Email::parse(&format!("{}@{domain}", x('l', 64))).is_err());
 }
+
+/// `src/quote.rs`: in `Country::parse`, `||` turned into `&&` survived: no test had a code with
+/// one uppercase letter. Both letters must be uppercase ASCII.
+#[test]
+fn q005_a_country_code_is_two_uppercase_letters() {
+    use smart_accounts::quote::Country;
+    assert!(Country::parse("JP").is_ok());
+    for bad in ["Jp", "jP", "jp", "J1", "1P", "J", "JPN"] {
+        assert!(Country::parse(bad).is_err(), "{bad}");
+    }
+}
