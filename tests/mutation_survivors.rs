@@ -1543,3 +1543,81 @@ fn q005_a_country_code_is_two_uppercase_letters() {
         assert!(Country::parse(bad).is_err(), "{bad}");
     }
 }
+
+/// `src/quote.rs`: the `Display` of `DealKind` and `VaRef` replaced by empty output, and
+/// `Assignment::is_initiated` replaced by `true`, survived. Deal kinds and VA references print
+/// as written; only a request or a delegation merely initiates an account.
+#[test]
+fn q002_deal_kinds_va_references_and_initiated_assignments() {
+    use smart_accounts::quote::{Assignment, Contact, DealKind, VaRef};
+    assert_eq!(
+        DealKind::RnsdTransactional.to_string(),
+        "RNSD Transactional"
+    );
+    assert_eq!(DealKind::Other("Promotion".into()).to_string(), "Promotion");
+    assert_eq!(VaRef::Name("EMEA".into()).to_string(), "EMEA");
+    let w = world();
+    assert_eq!(VaRef::Id(w.acme.emea).to_string(), w.acme.emea.to_string());
+    let contact = Contact {
+        cco_id: Some("it".into()),
+        email: smart_accounts::Email::parse("it@newco.com").unwrap(),
+    };
+    assert!(
+        !Assignment::Account {
+            sa: w.acme.sa,
+            va: None
+        }
+        .is_initiated()
+    );
+    assert!(
+        Assignment::Delegate {
+            contact: contact.clone()
+        }
+        .is_initiated()
+    );
+    assert!(
+        Assignment::NewAccount {
+            domain: None,
+            contact
+        }
+        .is_initiated()
+    );
+}
+
+/// `src/dot.rs`: the shortfall note of a pool (`> 0` turned into `>= 0`) survived. The export
+/// says "short" only for pools that are.
+#[test]
+fn lic006_the_dot_export_notes_only_real_shortfalls() {
+    let w = world();
+    let on: jiff::civil::Date = "2026-02-01".parse().unwrap();
+    let dot = smart_accounts::dot::to_dot(&w.dir, w.acme.sa, on).unwrap();
+    assert!(dot.contains(", 10 short"), "{dot}");
+    assert!(!dot.contains(", 0 short"), "{dot}");
+}
+
+/// `src/directory.rs`: in `Directory::slot`, `level > 0` turned into `>= 0` survived: it made
+/// the empty slots of unknown and deleted Virtual Accounts look real. A check on a deleted
+/// Virtual Account, or on identifier 0, says the target does not exist.
+#[test]
+fn role009_a_deleted_or_unknown_virtual_account_does_not_exist() {
+    use smart_accounts::{Action, Command, Reason, Target, VaId};
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let gone = w
+        .dir
+        .create_va(&alice, w.at, w.acme.sa, None, "Short-lived")
+        .unwrap();
+    w.dir
+        .execute(&alice, w.at, Command::DeleteVa { va: gone })
+        .unwrap();
+    for va in [gone, VaId::new(0)] {
+        let decision = w
+            .dir
+            .check(w.acme.alice, Action::ViewAccount, Target::Va(va));
+        assert_eq!(decision.reason, Reason::UnknownTarget, "{va}");
+        assert!(
+            !w.dir
+                .is_allowed(w.acme.alice, Action::ViewAccount, Target::Va(va))
+        );
+    }
+}
