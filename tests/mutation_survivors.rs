@@ -1621,3 +1621,46 @@ fn role009_a_deleted_or_unknown_virtual_account_does_not_exist() {
         );
     }
 }
+
+/// `src/policy.rs`: `PolicyCalendar::phases` replaced by an empty list and
+/// `CalendarError::index` replaced by 0 or 1 survived. The default calendar lists its phases,
+/// and a calendar whose last phase does not start after the one before names that phase.
+#[test]
+fn q004_policy_calendar_phases_and_the_phase_out_of_order() {
+    use smart_accounts::PolicyCalendar;
+    let phases = PolicyCalendar::default().phases().to_vec();
+    assert!(phases.len() >= 2, "{phases:?}");
+    let mut bad = phases.clone();
+    bad.push(phases[phases.len() - 1].clone());
+    let err = PolicyCalendar::new(bad).unwrap_err();
+    assert_eq!(err.index(), phases.len());
+    assert_eq!(
+        PolicyCalendar::new(phases.clone()).unwrap().phases(),
+        &phases[..]
+    );
+}
+
+/// `src/directory.rs`: in `acting_user`, the guard "the user is known" replaced by `true`
+/// survived: an unknown user was refused later for lacking a role. A command by a user the
+/// directory does not know is refused as not found, naming the user.
+#[test]
+fn role005_a_command_by_an_unknown_user_names_the_user() {
+    use smart_accounts::{Command, Entity, Error, UserId};
+    let mut w = world();
+    let ghost = UserId::new(9_999);
+    let err = w
+        .dir
+        .execute(
+            &Actor::User(ghost),
+            w.at,
+            Command::RenameAccount {
+                sa: w.acme.sa,
+                name: "Acme Corp".into(),
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NotFound { entity: Entity::User(u), .. } if u == ghost),
+        "{err}"
+    );
+}
