@@ -1664,3 +1664,74 @@ fn role005_a_command_by_an_unknown_user_names_the_user() {
         "{err}"
     );
 }
+
+/// An approved request cannot be rejected afterwards (PTR002), and nothing changes. (Written for
+/// the survivor "already answered" guard replaced by `false` in `src/directory.rs`, which it
+/// does not kill: `apply` refuses the same change with the same reason.)
+#[test]
+fn ptr002_an_answered_request_cannot_be_rejected() {
+    use smart_accounts::{Command, Inheritance, Role, Target};
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let request = w
+        .dir
+        .request_partner_access(
+            &Actor::User(w.partner.nina),
+            w.at,
+            w.acme.sa,
+            Target::Va(w.acme.apac),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+            None,
+        )
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            w.at,
+            Command::ApprovePartnerAccess {
+                sa: w.acme.sa,
+                request,
+                expires: None,
+            },
+        )
+        .unwrap();
+    let before = w.dir.clone();
+    let err = w
+        .dir
+        .execute(
+            &alice,
+            w.at,
+            Command::RejectPartnerAccess {
+                sa: w.acme.sa,
+                request,
+            },
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("already answered"), "{err}");
+    assert_eq!(w.dir, before);
+}
+
+/// `src/directory.rs`: in `plan_request`, "requested by and for a partner or distributor"
+/// with `||` turned into `&&` survived. A customer user cannot request a holding account for a
+/// partner, nor a partner user one for a customer (SA001).
+#[test]
+fn sa001_a_holding_account_is_requested_by_and_for_a_seller() {
+    let mut w = world();
+    for (requester, contact, domain) in [
+        (w.acme.alice, w.partner.admin, "emea.nimbus-networks.com"),
+        (w.partner.admin, w.acme.alice, "unit.acme.com"),
+    ] {
+        let before = w.dir.clone();
+        let result = w.dir.request_account(
+            &Actor::User(requester),
+            w.at,
+            smart_accounts::AccountKind::PartnerHolding,
+            "Second holding",
+            Some(domain),
+            contact,
+        );
+        assert!(result.is_err(), "{requester} for {contact}");
+        assert_eq!(w.dir, before);
+    }
+}
