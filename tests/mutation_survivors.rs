@@ -442,6 +442,15 @@ fn dev002_reporting_boundaries_no_policy_and_the_thirtieth_day() {
         account.reporting_status(&device, day(31), first),
         Some(ReportingStatus::OnTime { due })
     );
+    // On the due day the report is due, not yet overdue (`left < 0` turned into `<= 0`).
+    assert_eq!(
+        account.reporting_status(&device, due, first),
+        Some(ReportingStatus::DueSoon { due })
+    );
+    assert!(matches!(
+        account.reporting_status(&device, day(-1), first),
+        Some(ReportingStatus::Overdue { days: 1, .. })
+    ));
 }
 
 /// `src/license.rs`: `check_move_in` replaced by `Ok(())` survived: the receiving side's
