@@ -1744,3 +1744,50 @@ fn sa001_a_holding_account_is_requested_by_and_for_a_seller() {
         assert_eq!(w.dir, before);
     }
 }
+
+/// `src/model.rs`: the `RoleSet` deserializer with `|` turned into `^` survived: no test sent a
+/// role twice. A role listed twice is in the set once, not cancelled out.
+#[test]
+fn role005_a_role_listed_twice_in_json_is_in_the_set() {
+    use smart_accounts::{Role, RoleSet};
+    let role = serde_json::to_string(&Role::VaAdmin).unwrap();
+    let set: RoleSet = serde_json::from_str(&format!("[{role},{role}]")).unwrap();
+    assert!(set.contains(Role::VaAdmin));
+}
+
+/// `src/partners.rs`: in `partner_activity`, `&&` turned into `||` survived. The partner
+/// activity of an account lists what partner users did, not what a user of another customer
+/// organization did.
+#[test]
+fn ptr003_partner_activity_leaves_out_users_of_other_customers() {
+    use smart_accounts::{Inheritance, Role, Target};
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let hank = w.globex.hank;
+    w.dir
+        .assign_role(
+            &alice,
+            w.at,
+            hank,
+            Target::Va(w.acme.apac),
+            Role::VaAdmin,
+            Inheritance::AccountAndChildren,
+        )
+        .unwrap();
+    w.dir
+        .create_va(
+            &Actor::User(hank),
+            w.at,
+            w.acme.sa,
+            Some(w.acme.apac),
+            "Globex work",
+        )
+        .unwrap();
+    let activity = w.dir.partner_activity(w.acme.alice, w.acme.sa).unwrap();
+    assert!(
+        activity
+            .iter()
+            .all(|e| !matches!(e.actor, RecordedActor::User { user, .. } if user == hank)),
+        "{activity:?}"
+    );
+}
