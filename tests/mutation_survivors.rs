@@ -1747,6 +1747,7 @@ fn sa001_a_holding_account_is_requested_by_and_for_a_seller() {
 
 /// `src/model.rs`: the `RoleSet` deserializer with `|` turned into `^` survived: no test sent a
 /// role twice. A role listed twice is in the set once, not cancelled out.
+#[cfg(feature = "serde")]
 #[test]
 fn role005_a_role_listed_twice_in_json_is_in_the_set() {
     use smart_accounts::{Role, RoleSet};
