@@ -20,11 +20,7 @@ fn world() -> World {
 
 /// The world's snapshot without logs: licenses load from the opening balances only.
 fn logless(w: &World) -> Snapshot {
-    let mut snap = w.dir.to_snapshot();
-    for a in &mut snap.accounts {
-        a.events.clear();
-    }
-    snap
+    crate::common::logless(&w.dir)
 }
 
 fn at(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {

@@ -11,8 +11,8 @@ use smart_accounts::fixtures::{self, World};
 use smart_accounts::license::{CrossSaPath, CrossSaTransfer, ReportingPolicy, ReportingStatus};
 use smart_accounts::{
     Actor, Change, DeviceId, Directory, Event, IdempotencyKey, LicenseChange, LicenseCommand,
-    LicenseKind, OrderId, OrderLine, RecordedActor, RuleId, SaId, SmartAccount, Snapshot,
-    TransferId, TransferLine,
+    LicenseKind, OrderId, OrderLine, RecordedActor, RuleId, SaId, SmartAccount, TransferId,
+    TransferLine,
 };
 
 fn world() -> World {
@@ -219,14 +219,7 @@ fn lic010_an_event_naming_another_accounts_virtual_account_is_refused() {
     assert!(err.path().contains(".licenses.pools["), "{err}");
 }
 
-/// The world's snapshot without logs: licenses load from the opening balances.
-fn logless(dir: &Directory) -> Snapshot {
-    let mut snap = dir.to_snapshot();
-    for a in &mut snap.accounts {
-        a.events.clear();
-    }
-    snap
-}
+use crate::common::logless;
 
 /// A fresh pool of Acme's, with neither consumption nor reservation, in its deepest Virtual
 /// Account: (VA, license, purchased).
