@@ -23,3 +23,4 @@ mod rule_coverage;
 mod rules_foundation;
 mod snapshot;
 mod snapshot_log;
+mod strategy_survivors;

@@ -1785,3 +1785,80 @@ fn ptr003_partner_activity_leaves_out_users_of_other_customers() {
         "{activity:?}"
     );
 }
+
+/// `src/validate.rs` `FpTable::find_or_insert`: probing backwards (`at + 1` to `at - 1`) and
+/// the probe steps `(at + 1) | mask` and `(at + 1) ^ mask` survived. Long quotes (over 16
+/// lines) find repeated line IDs through this table, and no test had a long quote with many
+/// IDs, so chains of collisions never formed. Backwards probing underflows at slot 0; the other
+/// two steps cycle over one or two slots and drop IDs, so their repeats go unreported. Every
+/// line whose ID an earlier line has must get the Q008 error, whatever the table does.
+#[test]
+fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
+    use smart_accounts::fixtures::quotes::DAY;
+    use smart_accounts::quote::{Country, Deal, DealKind, EndCustomer, Line, Quote};
+    use smart_accounts::validate::Severity;
+    use smart_accounts::{Domain, PolicyCalendar, Stage, validate};
+    use std::collections::BTreeMap;
+
+    let w = world();
+    // A fixed stream of numbers (a linear congruential generator) picks the IDs.
+    let mut state: u64 = 7;
+    let mut next = move |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    for (lines, ids) in [
+        (20, 15),
+        (300, 200),
+        (2_000, 1_500),
+        (5_000, 4_000),
+        (9_000, 8_000),
+    ] {
+        // The reference: how many times each ID repeats an earlier line's.
+        let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+        let mut seen = BTreeMap::new();
+        let mut quote_lines = Vec::new();
+        for _ in 0..lines {
+            let id = format!("L{}", next(ids));
+            if seen.insert(id.clone(), ()).is_some() {
+                *expected.entry(id.clone()).or_default() += 1;
+            }
+            quote_lines.push(Line::new(&id, "SKU-1", 1));
+        }
+        let quote = Quote {
+            deal: Deal {
+                id: "D-1".into(),
+                kind: DealKind::Other("Standard".into()),
+            },
+            partner: w.partner.org,
+            distributor: None,
+            end_customer: EndCustomer {
+                name: "Acme".into(),
+                domain: Some(Domain::parse("acme.com").unwrap()),
+                country: Country::US,
+            },
+            lines: quote_lines,
+        };
+        let report = validate(
+            &w.dir,
+            &quote,
+            Stage::Submit,
+            DAY,
+            &PolicyCalendar::default(),
+        );
+        let mut got: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &report.findings {
+            if f.rule == RuleId::Q008
+                && f.severity == Severity::Error
+                && f.message.contains("same identifier")
+            {
+                *got.entry(f.line.as_ref().unwrap().as_str().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "{lines} lines over {ids} IDs");
+    }
+}
