@@ -1809,13 +1809,17 @@ fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
             .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) % below
     };
-    for (lines, ids) in [
-        (20, 15),
-        (300, 200),
-        (2_000, 1_500),
-        (5_000, 4_000),
-        (9_000, 8_000),
-    ] {
+    // Thousands of short long-quotes (17 to 56 lines: tables of 64 or 128 slots, where chains
+    // through slot 0 form often), then a few long ones.
+    let shapes: Vec<(u64, u64)> = (0..3_000)
+        .map(|_| {
+            let lines = 17 + next(40);
+            (lines, lines - next(lines / 2))
+        })
+        .chain([(2_000, 1_500), (5_000, 4_000), (9_000, 8_000)])
+        .collect();
+    let mut repeats = 0;
+    for (lines, ids) in shapes {
         // The reference: how many times each ID repeats an earlier line's.
         let mut expected: BTreeMap<String, usize> = BTreeMap::new();
         let mut seen = BTreeMap::new();
@@ -1858,7 +1862,8 @@ fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
                     .or_default() += 1;
             }
         }
-        assert!(!expected.is_empty());
+        repeats += expected.values().sum::<usize>();
         assert_eq!(got, expected, "{lines} lines over {ids} IDs");
     }
+    assert!(repeats > 10_000, "{repeats} repeated IDs");
 }
