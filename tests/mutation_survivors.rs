@@ -1795,9 +1795,9 @@ fn ptr003_partner_activity_leaves_out_users_of_other_customers() {
 #[test]
 fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
     use smart_accounts::fixtures::quotes::DAY;
-    use smart_accounts::quote::{Country, Deal, DealKind, EndCustomer, Line, Quote};
+    use smart_accounts::quote::Line;
     use smart_accounts::validate::Severity;
-    use smart_accounts::{Domain, PolicyCalendar, Stage, validate};
+    use smart_accounts::{PolicyCalendar, Stage, validate};
     use std::collections::BTreeMap;
 
     let w = world();
@@ -1831,20 +1831,7 @@ fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
             }
             quote_lines.push(Line::new(&id, "SKU-1", 1));
         }
-        let quote = Quote {
-            deal: Deal {
-                id: "D-1".into(),
-                kind: DealKind::Other("Standard".into()),
-            },
-            partner: w.partner.org,
-            distributor: None,
-            end_customer: EndCustomer {
-                name: "Acme".into(),
-                domain: Some(Domain::parse("acme.com").unwrap()),
-                country: Country::US,
-            },
-            lines: quote_lines,
-        };
+        let quote = quote_for(&w, "acme.com", quote_lines);
         let report = validate(
             &w.dir,
             &quote,
