@@ -1854,3 +1854,65 @@ fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
     }
     assert!(repeats > 10_000, "{repeats} repeated IDs");
 }
+
+/// `src/license.rs` `SmartAccount::draw_lots`: keeping lots of quantity 0 (`> 0` to `>= 0`)
+/// survived the last cargo-mutants run; earlier runs caught it only when a random property case
+/// happened to empty a lot. A lot that an assignment empties leaves the holding account: its
+/// lots, its aging report and what is undelivered list only licenses still waiting.
+#[test]
+fn lic004_a_holding_lot_emptied_by_an_assignment_is_gone() {
+    let mut w = world();
+    let (partner, acme, l, at) = (w.partner, w.acme, w.licensing.clone(), w.at);
+    let holding = |w: &World| {
+        w.dir
+            .account(partner.holding)
+            .unwrap()
+            .holding_lots()
+            .to_vec()
+    };
+    let before = holding(&w);
+    let waiting = |license: &smart_accounts::License| -> u64 {
+        before
+            .iter()
+            .filter(|lot| &lot.license == license)
+            .map(|lot| lot.quantity)
+            .sum()
+    };
+    let (ise, dna) = (waiting(&l.ise), waiting(&l.holding_dna));
+    assert!(ise > 0 && dna > 0, "the fixture holds both");
+    let assign = |w: &mut World, id: &str, license: &smart_accounts::License, quantity| {
+        w.dir
+            .license(
+                &Actor::User(partner.admin),
+                at,
+                LicenseCommand::AssignFromHolding {
+                    transfer: TransferId::parse(id).unwrap(),
+                    from: partner.holding_default,
+                    to_sa: acme.sa,
+                    to_va: None,
+                    lines: vec![TransferLine {
+                        license: license.clone(),
+                        quantity,
+                    }],
+                },
+            )
+            .unwrap();
+    };
+    // All of one license: its lot goes, the other stays whole.
+    assign(&mut w, "empty-ise", &l.ise, ise);
+    let after = holding(&w);
+    assert!(after.iter().all(|lot| lot.quantity > 0), "{after:?}");
+    assert!(after.iter().all(|lot| lot.license != l.ise), "{after:?}");
+    assert_eq!(after.len(), before.len() - 1);
+    // Then all of the other: nothing waits any more.
+    assign(&mut w, "empty-dna", &l.holding_dna, dna);
+    assert_eq!(holding(&w), vec![]);
+    let account = w.dir.account(partner.holding).unwrap();
+    assert!(account.holding_aging(l.aged_since).is_empty());
+    assert!(
+        account
+            .undelivered(l.aged_since)
+            .iter()
+            .all(|u| u.delivered.is_some())
+    );
+}
