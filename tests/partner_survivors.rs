@@ -7,26 +7,12 @@
     clippy::indexing_slicing
 )]
 
-use smart_accounts::fixtures::{self, World};
+use smart_accounts::fixtures::World;
 use smart_accounts::{
-    Actor, Command, Error, Inheritance, NewUser, RequestStatus, Role, RuleId, Target, UserId,
-    UserKind,
+    Actor, Command, Error, Inheritance, RequestStatus, Role, RuleId, Target, UserId,
 };
 
-/// The fixture plus `nico`, a second Nimbus user without any role.
-fn world() -> (World, UserId) {
-    let mut w = fixtures::world().unwrap();
-    let nico = w
-        .dir
-        .register_user(NewUser {
-            cco_id: Some("nico".into()),
-            email: "nico@nimbus-networks.com".into(),
-            org: w.partner.org,
-            kind: UserKind::Individual,
-        })
-        .unwrap();
-    (w, nico)
-}
+use crate::common::world_with_nico as world;
 
 fn ask(w: &mut World, user: UserId, target: Target, role: Role) -> Result<u64, Error> {
     w.dir.request_partner_access(

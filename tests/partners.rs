@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use proptest::prelude::*;
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::{
-    Action, Actor, Change, Command, Config, Directory, Error, Inheritance, NewUser, OrgId,
-    RecordedActor, RequestStatus, Role, RuleId, SaId, SmartAccount, Target, UserId, UserKind,
+    Action, Actor, Change, Command, Config, Directory, Error, Inheritance, OrgId, RecordedActor,
+    RequestStatus, Role, RuleId, SaId, SmartAccount, Target, UserId,
 };
 
 fn day(n: i64) -> Timestamp {
@@ -26,20 +26,7 @@ fn date(n: i64) -> Date {
     jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
 }
 
-/// The fixture plus a second Nimbus user without any role.
-fn world() -> (World, UserId) {
-    let mut w = fixtures::world().unwrap();
-    let nico = w
-        .dir
-        .register_user(NewUser {
-            cco_id: Some("nico".into()),
-            email: "nico@nimbus-networks.com".into(),
-            org: w.partner.org,
-            kind: UserKind::Individual,
-        })
-        .unwrap();
-    (w, nico)
-}
+use crate::common::world_with_nico as world;
 
 fn refused(dir: &mut Directory, actor: UserId, at: Timestamp, command: Command) -> Error {
     let before = dir.clone();

@@ -2,7 +2,8 @@
 
 pub mod reference;
 
-use smart_accounts::{Directory, Snapshot};
+use smart_accounts::fixtures::{self, World};
+use smart_accounts::{Directory, NewUser, Snapshot, UserId, UserKind};
 
 /// The directory's snapshot with the event logs dropped: accounts load from their state alone
 /// (licenses from the opening balances), so a test sees the one problem it plants.
@@ -12,4 +13,20 @@ pub fn logless(dir: &Directory) -> Snapshot {
         a.events.clear();
     }
     snap
+}
+
+/// The fixture plus `nico`, a second Nimbus (partner) user without any role.
+#[allow(clippy::unwrap_used)]
+pub fn world_with_nico() -> (World, UserId) {
+    let mut w = fixtures::world().unwrap();
+    let nico = w
+        .dir
+        .register_user(NewUser {
+            cco_id: Some("nico".into()),
+            email: "nico@nimbus-networks.com".into(),
+            org: w.partner.org,
+            kind: UserKind::Individual,
+        })
+        .unwrap();
+    (w, nico)
 }
