@@ -950,7 +950,7 @@ impl Directory {
     /// Validates a command and turns it into the changes it makes, without changing anything.
     /// `on` is the UTC date of the command: the actor's roles are checked as of that day, so an
     /// expired grant cannot act (PTR005).
-    fn plan(
+    pub(crate) fn plan(
         &self,
         actor: &Actor,
         on: Date,
@@ -1371,6 +1371,58 @@ impl Directory {
         })
     }
 
+    /// Plans the command an event of a log from outside records, as of the event's time (EV004).
+    pub(crate) fn plan_recorded(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        command: Command,
+    ) -> Result<crate::licensing::Planned, Error> {
+        let on = crate::partners::utc_date(at);
+        if let Command::License(command) = command {
+            return self.plan_license(actor, on, command);
+        }
+        let (sa, changes) = self.plan(actor, on, command)?;
+        Ok(crate::licensing::Planned::One(sa, changes))
+    }
+
+    /// Applies events already recorded (a verified log, EV004) to their accounts, keeping the
+    /// indexes current and appending them to the logs.
+    pub(crate) fn append_recorded(&mut self, events: &[Event]) -> Result<(), Error> {
+        for event in events {
+            match self.accounts.get_mut(&event.sa).and_then(|e| e.account.as_mut()) {
+                Some(account) => account.apply(event)?,
+                None => {
+                    let account = SmartAccount::create(event)?;
+                    self.accounts.insert(
+                        event.sa,
+                        Entry {
+                            account: Some(account),
+                            log: Vec::new(),
+                        },
+                    );
+                }
+            }
+            self.reindex(event);
+            if let Some(entry) = self.accounts.get_mut(&event.sa) {
+                entry.log.push(event.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a command dated before the last event of the account's log (EV004).
+    pub(crate) fn check_time(&self, sa: SaId, at: Timestamp) -> Result<(), Error> {
+        match self.accounts.get(&sa).and_then(|e| e.log.last()) {
+            Some(last) if at < last.at => Err(Error::TimeOrder {
+                sa,
+                at,
+                last: last.at,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Applies planned changes as events. A single change is applied in place (apply checks
     /// before it mutates); several are applied to a copy that replaces the account only when all
     /// succeeded, so a refused command changes nothing.
@@ -1381,6 +1433,7 @@ impl Directory {
         at: Timestamp,
         changes: Vec<Change>,
     ) -> Result<Vec<Event>, Error> {
+        self.check_time(sa, at)?;
         let recorded = self.recorded(actor);
         let seq0 = self.accounts.get(&sa).map_or(0, |e| e.log.len() as u64);
         let events: Vec<Event> = (seq0 + 1..)

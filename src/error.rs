@@ -518,6 +518,52 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An event of a log from outside is not what its actor could have done (EV004): the
+    /// command it records, re-run against the state before it, is refused or makes other
+    /// changes.
+    #[error("EV004: event {seq} of smart account `{sa}` is not a change its actor could make: {cause}")]
+    NotPermitted {
+        /// The account whose log holds the event.
+        sa: SaId,
+        /// The sequence number of the event.
+        seq: u64,
+        /// Why the command it records is refused, or how its changes differ.
+        cause: Box<Error>,
+    },
+    /// An event of a log from outside cannot be evidence (EV004): its actor is unknown or
+    /// recorded with another organization, its time is before the event above it, it names an
+    /// identifier used before, or it is an import after recorded commands.
+    #[error("EV004: event {seq} of smart account `{sa}` cannot be evidence: {reason}")]
+    Evidence {
+        /// The account whose log holds the event.
+        sa: SaId,
+        /// The sequence number of the event.
+        seq: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A command dated before the last event of the account's log (EV004): times never
+    /// decrease within a log.
+    #[error("EV004: smart account `{sa}` has an event at {last}; a command at {at} would go back in time")]
+    TimeOrder {
+        /// The account.
+        sa: SaId,
+        /// The command's time.
+        at: jiff::Timestamp,
+        /// The time of the account's last event.
+        last: jiff::Timestamp,
+    },
+    /// The command an event of a log from outside records, re-run against the state before it,
+    /// makes other changes than the ones recorded (EV004).
+    #[error("EV004: the command recorded by event {seq} of smart account `{sa}` makes other changes: {reason}")]
+    Mismatch {
+        /// The account.
+        sa: SaId,
+        /// The sequence number of the first event of the command.
+        seq: u64,
+        /// How they differ.
+        reason: &'static str,
+    },
 }
 
 impl Error {
@@ -576,6 +622,10 @@ impl Error {
             Error::RoleHeld { .. } | Error::NoRole { .. } => RuleId::ROLE002,
             Error::LastAdmin { .. } => RuleId::ROLE007,
             Error::Replay { .. } => RuleId::EV003,
+            Error::NotPermitted { .. }
+            | Error::Evidence { .. }
+            | Error::TimeOrder { .. }
+            | Error::Mismatch { .. } => RuleId::EV004,
             Error::PartnerConsent { .. } => RuleId::PTR001,
             Error::PartnerRequest { .. } | Error::AccessRequest { .. } => RuleId::PTR002,
             Error::RequestLapsed { .. } => RuleId::PTR005,

@@ -51,8 +51,23 @@ use crate::model::{
     AccountKind, Actor, Inheritance, NewUser, OrgKind, Role, Target, UserKind, Visibility,
 };
 
-/// The time every fixture command is stamped with: 2026-01-05T09:00:00Z.
+/// The time every fixture command is stamped with: 2026-01-05T09:00:00Z, except the Nimbus
+/// holding account's creation ([`HOLDING_SINCE`]) and its aged deposit (2025-09-15T12:00:00Z).
 pub const AT: &str = "2026-01-05T09:00:00Z";
+
+/// When Nimbus requested its holding account: 2025-09-01T09:00:00Z, before the aged stock
+/// arrived in it (a log's times never decrease, EV004).
+pub const HOLDING_SINCE: &str = "2025-09-01T09:00:00Z";
+
+/// A fixture time.
+fn fixture_time(text: &str) -> Result<Timestamp, Error> {
+    text.parse().map_err(|_| Error::InvalidName {
+        rule: crate::RuleId::EV004,
+        field: "fixture time",
+        value: text.into(),
+        reason: "it does not parse",
+    })
+}
 
 /// The Acme customer: organization, account, Virtual Accounts and users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,9 +373,12 @@ pub fn world() -> Result<World, Error> {
         .register_organization("Nimbus Networks", OrgKind::Partner)?;
     let nimbus_admin = b.user("nimbus-admin", "admin@nimbus-networks.com", nimbus, indiv)?;
     let nina = b.user("nina", "nina@nimbus-networks.com", nimbus, indiv)?;
+    // The holding account is older than the aged stock deposited into it on 2025-09-15: a log's
+    // times never decrease (EV004).
+    let holding_since = fixture_time(HOLDING_SINCE)?;
     let holding = b.dir.request_account(
         &Actor::User(nimbus_admin),
-        at,
+        holding_since,
         AccountKind::PartnerHolding,
         "Nimbus Holding",
         Some("nimbus-networks.com"),
@@ -371,8 +389,9 @@ pub fn world() -> Result<World, Error> {
         .account(holding)
         .map(|a| a.default_va())
         .unwrap_or(VaId::new(0));
-    b.role(
-        nimbus_admin,
+    b.dir.assign_role(
+        &Actor::User(nimbus_admin),
+        holding_since,
         nina,
         Target::Account(holding),
         Role::SaUser,
@@ -660,14 +679,7 @@ fn licenses(b: &mut Builder, ids: LicensingIds) -> Result<Licensing, Error> {
     )?;
 
     // Nimbus holding: aged and fresh stock; part of the aged stock goes to Sam's Bikes.
-    let aged_at: Timestamp = "2025-09-15T12:00:00Z"
-        .parse()
-        .map_err(|_| Error::InvalidName {
-            rule: crate::RuleId::LIC008,
-            field: "fixture time",
-            value: "2025-09-15T12:00:00Z".into(),
-            reason: "it does not parse",
-        })?;
+    let aged_at = fixture_time("2025-09-15T12:00:00Z")?;
     d.license(
         &fulfil,
         aged_at,

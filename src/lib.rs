@@ -9,6 +9,7 @@ mod directory;
 pub mod dot;
 mod error;
 mod event;
+mod evidence;
 mod ids;
 pub mod license;
 mod licensing;

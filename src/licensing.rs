@@ -757,6 +757,8 @@ impl Directory {
         (from, sent): (SaId, Change),
         (to, received): (SaId, Change),
     ) -> Result<Vec<Event>, Error> {
+        self.check_time(from, at)?;
+        self.check_time(to, at)?;
         let recorded = self.recorded(actor);
         let seq_of =
             |dir: &Directory, sa: SaId| dir.accounts.get(&sa).map_or(1, |e| e.log.len() as u64 + 1);

@@ -9,6 +9,7 @@ use crate::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAcco
 use crate::directory::{Config, Directory, Entry};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
+use crate::evidence::{Stream, replay_as_evidence};
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::license::{
     ClassicBalance, CrossSaTransfer, Delivery, Device, HoldingLot, KeyRecord, LicenseChange,
@@ -319,9 +320,16 @@ impl Directory {
             dir.index_user(&user);
             dir.users.insert(user.id, user);
         }
+        let people = dir.clone();
         let mut seen_vas = BTreeSet::new();
+        let mut loaded = Vec::new();
         for (i, account) in snapshot.accounts.into_iter().enumerate() {
-            dir.load_account(i, account, &mut seen_vas)?;
+            let sa = account.id;
+            let supplied = dir.load_account(i, account, &mut seen_vas)?;
+            loaded.push((i, sa, supplied));
+        }
+        if loaded.iter().any(|(_, _, supplied)| *supplied) {
+            dir.verify_logs(people, &loaded)?;
         }
         Ok(dir)
     }
@@ -331,7 +339,7 @@ impl Directory {
         i: usize,
         snap: AccountSnapshot,
         seen_vas: &mut BTreeSet<VaId>,
-    ) -> Result<(), SnapshotError> {
+    ) -> Result<bool, SnapshotError> {
         let path = format!("accounts[{i}]");
         let sa = snap.id;
         let err = |error| SnapshotError {
@@ -478,19 +486,10 @@ impl Directory {
                 error,
             })?;
         }
-        let log = if snap.events.is_empty() {
-            events.clone()
-        } else {
-            let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
-            if replayed.id != sa || replayed != account {
-                return Err(err(Error::Inconsistent {
-                    rule: RuleId::EV003,
-                    entity: Entity::Account(sa),
-                    reason: "the event log replays to a different state than the one stated",
-                }));
-            }
-            snap.events
-        };
+        // A supplied log is evidence, verified with every other log once all accounts are
+        // loaded (EV004); without one, the account is a trusted import whose log is rebuilt.
+        let supplied = !snap.events.is_empty();
+        let log = if supplied { snap.events } else { events.clone() };
         for event in &log {
             if let Change::VaCreated { va, .. } = event.change {
                 self.next_va = self.next_va.max(va.get());
@@ -505,6 +504,52 @@ impl Directory {
         );
         for event in &events {
             self.reindex(event);
+        }
+        Ok(supplied)
+    }
+
+    /// Re-checks every supplied log as the commands it records (EV004): the logs are replayed
+    /// together, in time order, on a directory that starts with the people and the accounts
+    /// imported without a log, and each account must come out as stated (EV003).
+    fn verify_logs(
+        &self,
+        people: Directory,
+        loaded: &[(usize, SaId, bool)],
+    ) -> Result<(), SnapshotError> {
+        let mut replayed = people;
+        for (i, sa, _) in loaded.iter().filter(|(_, _, supplied)| !supplied) {
+            let log = self.accounts.get(sa).map_or(&[][..], |e| e.log.as_slice());
+            replayed
+                .append_recorded(log)
+                .map_err(at(format!("accounts[{i}]")))?;
+        }
+        let logged: Vec<(usize, SaId)> = loaded
+            .iter()
+            .filter(|(_, _, supplied)| *supplied)
+            .map(|(i, sa, _)| (*i, *sa))
+            .collect();
+        let streams = logged
+            .iter()
+            .map(|(i, sa)| {
+                let log = self.accounts.get(sa).map(|e| e.log.clone()).unwrap_or_default();
+                Stream::new(*sa, format!("accounts[{i}].events"), log)
+            })
+            .collect();
+        let replayed = replay_as_evidence(replayed, streams).map_err(|r| SnapshotError {
+            path: r.path,
+            error: r.error,
+        })?;
+        for (i, sa) in &logged {
+            if replayed.account(*sa) != self.account(*sa) {
+                return Err(SnapshotError {
+                    path: format!("accounts[{i}]"),
+                    error: Error::Inconsistent {
+                        rule: RuleId::EV003,
+                        entity: Entity::Account(*sa),
+                        reason: "the event log replays to a different state than the one stated",
+                    },
+                });
+            }
         }
         Ok(())
     }

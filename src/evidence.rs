@@ -1,0 +1,710 @@
+//! Logs from outside are evidence (EV004): a supplied event log is re-checked event by event as
+//! the command it records, against the state just before it, in the order the events happened.
+//!
+//! Every stream (one Smart Account's log) is merged by time with the others, so a command is
+//! judged on exactly the state its actor saw: the roles in force that day, the partner consent
+//! given so far (PTR001, PTR006), the devices and domains already taken. For each event the
+//! command it stands for is rebuilt from the change ([`candidates`]), planned through the same
+//! code as a live command ([`Directory::plan_recorded`]), and its changes must equal the next
+//! events of the stream, made at one time by one actor. Events recorded as
+//! [`RecordedActor::Imported`] are the rebuilt log of a trusted operator's import: they are
+//! checked for structure only, and only as the first events of a log.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use jiff::Timestamp;
+
+use crate::directory::Directory;
+use crate::error::Error;
+use crate::event::{Change, Event, RecordedActor};
+use crate::ids::{SaId, VaId};
+use crate::license::{CrossSaPath, LicenseChange, LicenseCommand};
+use crate::licensing::Planned;
+use crate::model::{Actor, Target};
+use crate::directory::Command;
+
+/// One account's log being verified.
+pub(crate) struct Stream {
+    /// The account.
+    pub(crate) sa: SaId,
+    /// Where the log sits in the input, e.g. `accounts[2].events`.
+    pub(crate) path: String,
+    /// The events, oldest first.
+    pub(crate) events: Vec<Event>,
+    /// The next event to verify.
+    next: usize,
+    /// Whether an event with a real actor was verified (imports come first).
+    recorded: bool,
+}
+
+impl Stream {
+    /// A stream of `events`, found at `path`.
+    pub(crate) fn new(sa: SaId, path: String, events: Vec<Event>) -> Stream {
+        Stream {
+            sa,
+            path,
+            events,
+            next: 0,
+            recorded: false,
+        }
+    }
+}
+
+/// A refusal of a log: where (the path of the event) and why.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) path: String,
+    pub(crate) error: Error,
+}
+
+/// Identifiers handed out so far, so that none is ever handed out twice.
+#[derive(Default)]
+struct Seen {
+    accounts: BTreeSet<SaId>,
+    vas: BTreeSet<VaId>,
+}
+
+/// Replays every stream into `dir` (which holds the people and no account), re-checking each
+/// event as the command it records. Returns the directory the logs build.
+pub(crate) fn replay_as_evidence(
+    mut dir: Directory,
+    mut streams: Vec<Stream>,
+) -> Result<Directory, Refusal> {
+    let by_sa: BTreeMap<SaId, usize> = streams.iter().enumerate().map(|(i, s)| (s.sa, i)).collect();
+    let mut heap: BinaryHeap<Reverse<(Timestamp, usize)>> = streams
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.events.first().map(|e| Reverse((e.at, i))))
+        .collect();
+    let mut seen = Seen::default();
+    while let Some(Reverse((at, i))) = heap.pop() {
+        let Some(stream) = streams.get(i) else {
+            continue;
+        };
+        let Some(event) = stream.events.get(stream.next) else {
+            continue;
+        };
+        // The entry may be stale: a transfer between accounts advanced this stream too.
+        if event.at != at {
+            heap.push(Reverse((event.at, i)));
+            continue;
+        }
+        // The receiving side of a transfer waits for its sending side, which moves both.
+        if matches!(event.change, Change::License(LicenseChange::Received(_))) {
+            continue;
+        }
+        let other = step(&mut dir, &mut streams, &by_sa, i, &mut seen)?;
+        for k in std::iter::once(i).chain(other) {
+            if let Some(next) = streams.get(k).and_then(|s| s.events.get(s.next)) {
+                heap.push(Reverse((next.at, k)));
+            }
+        }
+    }
+    // A stream left with events holds a received transfer that no account sent.
+    for stream in &streams {
+        if let Some(event) = stream.events.get(stream.next) {
+            return Err(Refusal {
+                path: format!("{}[{}]", stream.path, stream.next),
+                error: Error::NotPermitted {
+                    sa: event.sa,
+                    seq: event.seq,
+                    cause: Box::new(Error::Mismatch {
+                        sa: event.sa,
+                        seq: event.seq,
+                        reason: "no account's log sends the transfer it receives",
+                    }),
+                },
+            });
+        }
+    }
+    Ok(dir)
+}
+
+/// Verifies and applies the command that starts at stream `i`'s next event; returns the other
+/// stream it advanced, for a transfer between accounts.
+fn step(
+    dir: &mut Directory,
+    streams: &mut [Stream],
+    by_sa: &BTreeMap<SaId, usize>,
+    i: usize,
+    seen: &mut Seen,
+) -> Result<Option<usize>, Refusal> {
+    let Some(stream) = streams.get(i) else {
+        return Ok(None);
+    };
+    let at_index = stream.next;
+    let path = format!("{}[{at_index}]", stream.path);
+    let refuse = |error| Refusal {
+        path: path.clone(),
+        error,
+    };
+    let Some(event) = stream.events.get(at_index) else {
+        return Ok(None);
+    };
+    check_position(stream, at_index, event).map_err(refuse)?;
+    if event.actor == RecordedActor::Imported {
+        if stream.recorded {
+            return Err(refuse(evidence(
+                event,
+                "an import comes before every recorded command of a log".into(),
+            )));
+        }
+        fresh(dir, seen, event).map_err(refuse)?;
+        dir.append_recorded(std::slice::from_ref(event))
+            .map_err(refuse)?;
+        if let Some(stream) = streams.get_mut(i) {
+            stream.next += 1;
+        }
+        return Ok(None);
+    }
+    let actor = actor_of(dir, event).map_err(refuse)?;
+    let rest = stream.events.get(at_index..).unwrap_or_default();
+    let mut first_error = None;
+    for command in candidates(dir, rest) {
+        match dir.plan_recorded(&actor, event.at, command) {
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+            Ok(Planned::One(sa, changes)) => match matching(rest, sa, &changes) {
+                Ok(count) => {
+                    let group = rest.get(..count).unwrap_or_default();
+                    for e in group {
+                        fresh(dir, seen, e).map_err(refuse)?;
+                    }
+                    dir.append_recorded(group).map_err(refuse)?;
+                    if let Some(stream) = streams.get_mut(i) {
+                        stream.next += count;
+                        stream.recorded = true;
+                    }
+                    return Ok(None);
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            },
+            Ok(Planned::Pair {
+                from,
+                sent,
+                to,
+                received,
+            }) => match pair(streams, by_sa, event, (from, sent), (to, received)) {
+                Ok((a, b)) => {
+                    let events = [
+                        streams.get(a).and_then(|s| s.events.get(s.next)).cloned(),
+                        streams.get(b).and_then(|s| s.events.get(s.next)).cloned(),
+                    ];
+                    for e in events.iter().flatten() {
+                        dir.append_recorded(std::slice::from_ref(e))
+                            .map_err(|error| Refusal {
+                                path: path.clone(),
+                                error,
+                            })?;
+                    }
+                    for k in [a, b] {
+                        if let Some(stream) = streams.get_mut(k) {
+                            stream.next += 1;
+                            stream.recorded = true;
+                        }
+                    }
+                    return Ok(Some(b));
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            },
+        }
+    }
+    let cause = first_error.unwrap_or(Error::Mismatch {
+        sa: event.sa,
+        seq: event.seq,
+        reason: "no command makes this change",
+    });
+    Err(refuse(Error::NotPermitted {
+        sa: event.sa,
+        seq: event.seq,
+        cause: Box::new(cause),
+    }))
+}
+
+fn evidence(event: &Event, reason: String) -> Error {
+    Error::Evidence {
+        sa: event.sa,
+        seq: event.seq,
+        reason,
+    }
+}
+
+/// The event belongs to its stream, comes in sequence, and is not older than the one before.
+fn check_position(stream: &Stream, index: usize, event: &Event) -> Result<(), Error> {
+    let expected = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
+    if event.sa != stream.sa {
+        return Err(Error::Replay {
+            sa: stream.sa,
+            seq: event.seq,
+            reason: format!("the event belongs to `{}`", event.sa),
+        });
+    }
+    if event.seq != expected {
+        return Err(Error::Replay {
+            sa: stream.sa,
+            seq: event.seq,
+            reason: format!("expected sequence {expected}"),
+        });
+    }
+    let before = index.checked_sub(1).and_then(|k| stream.events.get(k));
+    if let Some(before) = before
+        && event.at < before.at
+    {
+        return Err(evidence(
+            event,
+            format!(
+                "its time {} is before {}, the time of the event above it",
+                event.at, before.at
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The actor who made the command, checked against the people of the directory: a user must
+/// exist and belong to the organization recorded with them.
+fn actor_of(dir: &Directory, event: &Event) -> Result<Actor, Error> {
+    match &event.actor {
+        RecordedActor::User { user, org } => match dir.user(*user) {
+            None => Err(evidence(
+                event,
+                format!("its actor `{user}` is no user of the directory"),
+            )),
+            Some(u) if u.org != *org => Err(evidence(
+                event,
+                format!(
+                    "its actor `{user}` is recorded with organization `{org}` but belongs to `{}`",
+                    u.org
+                ),
+            )),
+            Some(_) => Ok(Actor::User(*user)),
+        },
+        RecordedActor::Fulfilment => Ok(Actor::Fulfilment),
+        RecordedActor::VendorSupport { case } => Ok(Actor::VendorSupport { case: case.clone() }),
+        RecordedActor::Imported => Err(evidence(event, "an import has no actor".into())),
+    }
+}
+
+/// Identifiers an event hands out were never handed out before, and are not zero.
+fn fresh(dir: &Directory, seen: &mut Seen, event: &Event) -> Result<(), Error> {
+    let (sa, va) = match &event.change {
+        Change::AccountCreated { default_va, .. } => (Some(event.sa), Some(*default_va)),
+        Change::VaCreated { va, .. } => (None, Some(*va)),
+        _ => (None, None),
+    };
+    if let Some(sa) = sa
+        && (sa.get() == 0 || dir.account(sa).is_some() || !seen.accounts.insert(sa))
+    {
+        return Err(evidence(
+            event,
+            format!("it creates `{sa}`, an identifier used before"),
+        ));
+    }
+    if let Some(va) = va
+        && (va.get() == 0 || dir.account_of(va).is_some() || !seen.vas.insert(va))
+    {
+        return Err(evidence(
+            event,
+            format!("it creates `{va}`, an identifier used before"),
+        ));
+    }
+    Ok(())
+}
+
+/// How many events of `rest` the planned `changes` account for: all of them, in order, made at
+/// one time by one actor, in account `sa`. Identifiers the command hands out (the account, its
+/// default Virtual Account, a new Virtual Account) are the recorded ones.
+fn matching(rest: &[Event], sa: SaId, changes: &[Change]) -> Result<usize, Error> {
+    let (Some(first), count) = (rest.first(), changes.len()) else {
+        return Err(Error::Mismatch {
+            sa,
+            seq: 0,
+            reason: "the log ends",
+        });
+    };
+    let mismatch = |reason| Error::Mismatch {
+        sa: first.sa,
+        seq: first.seq,
+        reason,
+    };
+    if count == 0 {
+        return Err(mismatch("run again, the command changes nothing"));
+    }
+    let Some(group) = rest.get(..count) else {
+        return Err(mismatch("the log ends before the command's last change"));
+    };
+    let creates = matches!(changes.first(), Some(Change::AccountCreated { .. }));
+    if first.sa != sa && !creates {
+        return Err(mismatch("the command changes another smart account"));
+    }
+    for (event, planned) in group.iter().zip(changes) {
+        if event.at != first.at || event.actor != first.actor {
+            return Err(mismatch(
+                "the changes of one command are made at one time by one actor",
+            ));
+        }
+        if !same_change(planned, &event.change) {
+            return Err(mismatch("the command makes other changes than the ones recorded"));
+        }
+    }
+    Ok(count)
+}
+
+/// Whether a planned change is the recorded one, reading the identifiers a command hands out
+/// from the record.
+fn same_change(planned: &Change, recorded: &Change) -> bool {
+    match (planned, recorded) {
+        (
+            Change::AccountCreated {
+                kind,
+                name,
+                identifier,
+                owner,
+                contact,
+                status,
+                ..
+            },
+            Change::AccountCreated {
+                kind: k,
+                name: n,
+                identifier: i,
+                owner: o,
+                contact: c,
+                status: s,
+                ..
+            },
+        ) => kind == k && name == n && identifier == i && owner == o && contact == c && status == s,
+        (
+            Change::VaCreated { parent, name, .. },
+            Change::VaCreated {
+                parent: p, name: n, ..
+            },
+        ) => parent == p && name == n,
+        (a, b) => a == b,
+    }
+}
+
+/// The two sides of a transfer between accounts: `event` is one of them, the other must be the
+/// next event of the other account's log, at the same time by the same actor. Returns the
+/// streams of the sending and receiving side.
+fn pair(
+    streams: &[Stream],
+    by_sa: &BTreeMap<SaId, usize>,
+    event: &Event,
+    (from, sent): (SaId, Change),
+    (to, received): (SaId, Change),
+) -> Result<(usize, usize), Error> {
+    let mismatch = |reason| Error::Mismatch {
+        sa: event.sa,
+        seq: event.seq,
+        reason,
+    };
+    let (Some(a), Some(b)) = (by_sa.get(&from).copied(), by_sa.get(&to).copied()) else {
+        return Err(mismatch("the other side of the transfer has no log"));
+    };
+    let next = |k: usize| streams.get(k).and_then(|s| s.events.get(s.next));
+    let (Some(out), Some(into)) = (next(a), next(b)) else {
+        return Err(mismatch(
+            "the other side of the transfer is not the next event of the other account's log",
+        ));
+    };
+    if out.change != sent || into.change != received {
+        return Err(mismatch(
+            "the two sides of the transfer are not the next events of both accounts' logs",
+        ));
+    }
+    if out.at != into.at || out.actor != into.actor {
+        return Err(mismatch(
+            "the two sides of a transfer are made at one time by one actor",
+        ));
+    }
+    Ok((a, b))
+}
+
+/// The commands an event can be the first change of, most specific first. The changes that
+/// only ever follow another in one command (the SA Admin role of an activated account, the
+/// role of an approved request) are matched as part of that command's group.
+fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
+    let Some(event) = rest.first() else {
+        return Vec::new();
+    };
+    let sa = event.sa;
+    let target = |va: Option<VaId>| va.map_or(Target::Account(sa), Target::Va);
+    match &event.change {
+        Change::AccountCreated {
+            kind,
+            name,
+            identifier,
+            contact,
+            ..
+        } => vec![Command::RequestAccount {
+            kind: *kind,
+            name: name.clone(),
+            domain: match identifier {
+                crate::model::Identifier::Domain(d) => Some(d.to_string()),
+                crate::model::Identifier::Email(_) => None,
+            },
+            contact: *contact,
+        }],
+        Change::AccountActivated => vec![Command::ActivateAccount { sa }],
+        Change::AccountRenamed { name } => vec![Command::RenameAccount {
+            sa,
+            name: name.clone(),
+        }],
+        Change::VaCreated { parent, name, .. } => vec![Command::CreateVa {
+            sa,
+            parent: *parent,
+            name: name.clone(),
+        }],
+        Change::VaRenamed { va, name } => vec![Command::RenameVa {
+            va: *va,
+            name: name.clone(),
+        }],
+        Change::VaMoved { va, parent } => vec![Command::MoveVa {
+            va: *va,
+            parent: *parent,
+        }],
+        Change::VaDeleted { va } => vec![Command::DeleteVa { va: *va }],
+        Change::DefaultVaMoved { va } => vec![Command::SetDefaultVa { va: *va }],
+        Change::VaVisibilitySet { va, visibility } => vec![Command::SetVisibility {
+            va: *va,
+            visibility: *visibility,
+        }],
+        Change::RoleAssigned {
+            user,
+            va,
+            role,
+            inheritance,
+        } => vec![Command::AssignRole {
+            user: *user,
+            target: target(*va),
+            role: *role,
+            inheritance: *inheritance,
+        }],
+        Change::RoleChanged {
+            user,
+            va,
+            role,
+            inheritance,
+        } => vec![Command::ChangeRole {
+            user: *user,
+            target: target(*va),
+            role: *role,
+            inheritance: *inheritance,
+        }],
+        Change::RoleRevoked { user, va } => revocations(dir, rest, sa, *user, *va),
+        Change::AgreementAccepted { .. } => vec![Command::AcceptAgreement { sa }],
+        Change::RoleExpirySet { user, va, expires } => vec![Command::SetRoleExpiry {
+            user: *user,
+            target: target(*va),
+            expires: *expires,
+        }],
+        Change::AccessRequested {
+            va,
+            role,
+            inheritance,
+            expires,
+            ..
+        } => vec![Command::RequestPartnerAccess {
+            sa,
+            target: target(*va),
+            role: *role,
+            inheritance: *inheritance,
+            expires: *expires,
+        }],
+        Change::AccessApproved { request, .. } => {
+            // The customer's expiry, when the approval set one, is the third change.
+            let expiry = rest.get(2).and_then(|e| match e.change {
+                Change::RoleExpirySet { expires, .. } => expires,
+                _ => None,
+            });
+            let mut out = vec![Command::ApprovePartnerAccess {
+                sa,
+                request: *request,
+                expires: expiry,
+            }];
+            if expiry.is_some() {
+                out.push(Command::ApprovePartnerAccess {
+                    sa,
+                    request: *request,
+                    expires: None,
+                });
+            }
+            out
+        }
+        Change::AccessRejected { request, .. } => {
+            let mut out = vec![Command::RejectPartnerAccess {
+                sa,
+                request: *request,
+            }];
+            if let Some(org) = dir
+                .account(sa)
+                .and_then(|a| a.access_request(*request))
+                .map(|r| r.org)
+            {
+                out.push(Command::RevokePartnerAccess { sa, org });
+            }
+            out
+        }
+        Change::AccessReviewed { org, .. } => {
+            vec![Command::ReviewPartnerAccess { sa, org: *org }]
+        }
+        Change::License(change) => license_command(sa, change)
+            .map(Command::License)
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// A revoked role is a revocation, the first change of a Virtual Account's deletion, or of the
+/// revocation of a partner's access.
+fn revocations(
+    dir: &Directory,
+    rest: &[Event],
+    sa: SaId,
+    user: crate::ids::UserId,
+    va: Option<VaId>,
+) -> Vec<Command> {
+    let target = va.map_or(Target::Account(sa), Target::Va);
+    let mut out = vec![Command::RevokeRole { user, target }];
+    let deleted = rest.iter().find_map(|e| match e.change {
+        Change::RoleRevoked { .. } => None,
+        Change::VaDeleted { va } => Some(Some(va)),
+        _ => Some(None),
+    });
+    if let Some(Some(deleted)) = deleted {
+        out.insert(0, Command::DeleteVa { va: deleted });
+    }
+    if let Some(org) = dir.user(user).map(|u| u.org) {
+        out.push(Command::RevokePartnerAccess { sa, org });
+    }
+    out
+}
+
+/// The license command a license change records, if a command makes it (an opening balance is
+/// only ever imported).
+fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
+    let command = match change {
+        LicenseChange::Deposited(d) if d.true_up => LicenseCommand::TrueUp {
+            va: d.va?,
+            license: d.license.clone(),
+            order: d.order.clone(),
+            procured_by: d.procured_by,
+        },
+        LicenseChange::Deposited(d) => LicenseCommand::Deposit {
+            sa,
+            va: d.va,
+            order: d.order.clone(),
+            license: d.license.clone(),
+            kind: d.kind,
+            quantity: d.quantity,
+            procured_by: d.procured_by,
+            sa_mandatory: d.sa_mandatory,
+        },
+        LicenseChange::ClassicConverted {
+            license,
+            quantity,
+            va,
+        } => LicenseCommand::ConvertClassic {
+            sa,
+            license: license.clone(),
+            quantity: *quantity,
+            va: Some(*va),
+        },
+        LicenseChange::Transferred {
+            key,
+            from,
+            to,
+            lines,
+        } => LicenseCommand::Transfer {
+            from: *from,
+            to: *to,
+            lines: lines.clone(),
+            key: key.clone(),
+        },
+        LicenseChange::Sent(t) | LicenseChange::Received(t) => match &t.path {
+            CrossSaPath::HoldingAssignment => LicenseCommand::AssignFromHolding {
+                transfer: t.id.clone(),
+                from: t.from_va,
+                to_sa: t.to_sa,
+                to_va: Some(t.to_va),
+                lines: t.lines.clone(),
+            },
+            CrossSaPath::VendorReassignment { .. } => LicenseCommand::VendorReassign {
+                transfer: t.id.clone(),
+                from: t.from_va,
+                to_sa: t.to_sa,
+                to_va: Some(t.to_va),
+                lines: t.lines.clone(),
+            },
+        },
+        LicenseChange::Reserved {
+            va,
+            license,
+            quantity,
+        } => LicenseCommand::Reserve {
+            va: *va,
+            license: license.clone(),
+            quantity: *quantity,
+        },
+        LicenseChange::ReservationReleased {
+            va,
+            license,
+            quantity,
+        } => LicenseCommand::ReleaseReservation {
+            va: *va,
+            license: license.clone(),
+            quantity: *quantity,
+        },
+        LicenseChange::DeviceRegistered {
+            device,
+            va,
+            installed,
+        } => LicenseCommand::RegisterDevice {
+            device: device.clone(),
+            va: *va,
+            installed: *installed,
+        },
+        LicenseChange::DeviceMoved { device, va } => LicenseCommand::MoveDevice {
+            device: device.clone(),
+            va: *va,
+        },
+        LicenseChange::DeviceRemoved { device } => LicenseCommand::RemoveDevice {
+            device: device.clone(),
+        },
+        LicenseChange::Consumed {
+            device,
+            license,
+            quantity,
+        } => LicenseCommand::Consume {
+            device: device.clone(),
+            license: license.clone(),
+            quantity: *quantity,
+        },
+        LicenseChange::ConsumptionReleased {
+            device,
+            license,
+            quantity,
+        } => LicenseCommand::Release {
+            device: device.clone(),
+            license: license.clone(),
+            quantity: *quantity,
+        },
+        LicenseChange::DeviceChanged { device, on } => LicenseCommand::RecordChange {
+            device: device.clone(),
+            on: *on,
+        },
+        LicenseChange::UsageReported { device, on } => LicenseCommand::RecordReport {
+            device: device.clone(),
+            on: *on,
+        },
+        LicenseChange::Opening(_) => return None,
+    };
+    Some(command)
+}
