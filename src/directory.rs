@@ -1390,7 +1390,11 @@ impl Directory {
     /// indexes current and appending them to the logs.
     pub(crate) fn append_recorded(&mut self, events: &[Event]) -> Result<(), Error> {
         for event in events {
-            match self.accounts.get_mut(&event.sa).and_then(|e| e.account.as_mut()) {
+            match self
+                .accounts
+                .get_mut(&event.sa)
+                .and_then(|e| e.account.as_mut())
+            {
                 Some(account) => account.apply(event)?,
                 None => {
                     let account = SmartAccount::create(event)?;

@@ -521,7 +521,9 @@ pub enum Error {
     /// An event of a log from outside is not what its actor could have done (EV004): the
     /// command it records, re-run against the state before it, is refused or makes other
     /// changes.
-    #[error("EV004: event {seq} of smart account `{sa}` is not a change its actor could make: {cause}")]
+    #[error(
+        "EV004: event {seq} of smart account `{sa}` is not a change its actor could make: {cause}"
+    )]
     NotPermitted {
         /// The account whose log holds the event.
         sa: SaId,
@@ -544,7 +546,9 @@ pub enum Error {
     },
     /// A command dated before the last event of the account's log (EV004): times never
     /// decrease within a log.
-    #[error("EV004: smart account `{sa}` has an event at {last}; a command at {at} would go back in time")]
+    #[error(
+        "EV004: smart account `{sa}` has an event at {last}; a command at {at} would go back in time"
+    )]
     TimeOrder {
         /// The account.
         sa: SaId,
@@ -555,7 +559,9 @@ pub enum Error {
     },
     /// The command an event of a log from outside records, re-run against the state before it,
     /// makes other changes than the ones recorded (EV004).
-    #[error("EV004: the command recorded by event {seq} of smart account `{sa}` makes other changes: {reason}")]
+    #[error(
+        "EV004: the command recorded by event {seq} of smart account `{sa}` makes other changes: {reason}"
+    )]
     Mismatch {
         /// The account.
         sa: SaId,

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use jiff::Timestamp;
 
+use crate::directory::Command;
 use crate::directory::Directory;
 use crate::error::Error;
 use crate::event::{Change, Event, RecordedActor};
@@ -22,7 +23,6 @@ use crate::ids::{SaId, VaId};
 use crate::license::{CrossSaPath, LicenseChange, LicenseCommand};
 use crate::licensing::Planned;
 use crate::model::{Actor, Target};
-use crate::directory::Command;
 
 /// One account's log being verified.
 pub(crate) struct Stream {
@@ -72,13 +72,16 @@ pub(crate) fn replay_as_evidence(
     mut streams: Vec<Stream>,
 ) -> Result<Directory, Refusal> {
     let by_sa: BTreeMap<SaId, usize> = streams.iter().enumerate().map(|(i, s)| (s.sa, i)).collect();
-    let mut heap: BinaryHeap<Reverse<(Timestamp, usize)>> = streams
+    // Ordered by time; among equal times, by how often the event was put back, then by stream.
+    let mut heap: BinaryHeap<Reverse<(Timestamp, usize, usize)>> = streams
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| s.events.first().map(|e| Reverse((e.at, i))))
+        .filter_map(|(i, s)| s.events.first().map(|e| Reverse((e.at, 0, i))))
         .collect();
     let mut seen = Seen::default();
-    while let Some(Reverse((at, i))) = heap.pop() {
+    // Failures since the last verified command, all at one time.
+    let mut stalled = 0usize;
+    while let Some(Reverse((at, tries, i))) = heap.pop() {
         let Some(stream) = streams.get(i) else {
             continue;
         };
@@ -87,18 +90,34 @@ pub(crate) fn replay_as_evidence(
         };
         // The entry may be stale: a transfer between accounts advanced this stream too.
         if event.at != at {
-            heap.push(Reverse((event.at, i)));
+            heap.push(Reverse((event.at, 0, i)));
             continue;
         }
         // The receiving side of a transfer waits for its sending side, which moves both.
         if matches!(event.change, Change::License(LicenseChange::Received(_))) {
             continue;
         }
-        let other = step(&mut dir, &mut streams, &by_sa, i, &mut seen)?;
-        for k in std::iter::once(i).chain(other) {
-            if let Some(next) = streams.get(k).and_then(|s| s.events.get(s.next)) {
-                heap.push(Reverse((next.at, k)));
+        match step(&mut dir, &mut streams, &by_sa, i, &mut seen) {
+            Ok(other) => {
+                stalled = 0;
+                for k in std::iter::once(i).chain(other) {
+                    if let Some(next) = streams.get(k).and_then(|s| s.events.get(s.next)) {
+                        heap.push(Reverse((next.at, 0, k)));
+                    }
+                }
             }
+            // Commands of different accounts at the same time happened in some order the logs
+            // do not record: a command refused now is tried again after the others of that
+            // time, until none of them can go on.
+            Err(Failure::Refused(refusal)) => {
+                let same_time = heap.peek().is_some_and(|Reverse((t, _, _))| *t == at);
+                if !same_time || stalled > heap.len() {
+                    return Err(refusal);
+                }
+                stalled += 1;
+                heap.push(Reverse((at, tries.saturating_add(1), i)));
+            }
+            Err(Failure::Broken(refusal)) => return Err(refusal),
         }
     }
     // A stream left with events holds a received transfer that no account sent.
@@ -121,6 +140,13 @@ pub(crate) fn replay_as_evidence(
     Ok(dir)
 }
 
+/// Why a step failed: the command is refused on the current state (another account's command
+/// of the same time may have to go first), or the log is broken whatever the order.
+enum Failure {
+    Refused(Refusal),
+    Broken(Refusal),
+}
+
 /// Verifies and applies the command that starts at stream `i`'s next event; returns the other
 /// stream it advanced, for a transfer between accounts.
 fn step(
@@ -129,15 +155,17 @@ fn step(
     by_sa: &BTreeMap<SaId, usize>,
     i: usize,
     seen: &mut Seen,
-) -> Result<Option<usize>, Refusal> {
+) -> Result<Option<usize>, Failure> {
     let Some(stream) = streams.get(i) else {
         return Ok(None);
     };
     let at_index = stream.next;
     let path = format!("{}[{at_index}]", stream.path);
-    let refuse = |error| Refusal {
-        path: path.clone(),
-        error,
+    let refuse = |error| {
+        Failure::Broken(Refusal {
+            path: path.clone(),
+            error,
+        })
     };
     let Some(event) = stream.events.get(at_index) else {
         return Ok(None);
@@ -196,10 +224,7 @@ fn step(
                     ];
                     for e in events.iter().flatten() {
                         dir.append_recorded(std::slice::from_ref(e))
-                            .map_err(|error| Refusal {
-                                path: path.clone(),
-                                error,
-                            })?;
+                            .map_err(refuse)?;
                     }
                     for k in [a, b] {
                         if let Some(stream) = streams.get_mut(k) {
@@ -220,10 +245,13 @@ fn step(
         seq: event.seq,
         reason: "no command makes this change",
     });
-    Err(refuse(Error::NotPermitted {
-        sa: event.sa,
-        seq: event.seq,
-        cause: Box::new(cause),
+    Err(Failure::Refused(Refusal {
+        path,
+        error: Error::NotPermitted {
+            sa: event.sa,
+            seq: event.seq,
+            cause: Box::new(cause),
+        },
     }))
 }
 
@@ -350,7 +378,9 @@ fn matching(rest: &[Event], sa: SaId, changes: &[Change]) -> Result<usize, Error
             ));
         }
         if !same_change(planned, &event.change) {
-            return Err(mismatch("the command makes other changes than the ones recorded"));
+            return Err(mismatch(
+                "the command makes other changes than the ones recorded",
+            ));
         }
     }
     Ok(count)

@@ -489,7 +489,11 @@ impl Directory {
         // A supplied log is evidence, verified with every other log once all accounts are
         // loaded (EV004); without one, the account is a trusted import whose log is rebuilt.
         let supplied = !snap.events.is_empty();
-        let log = if supplied { snap.events } else { events.clone() };
+        let log = if supplied {
+            snap.events
+        } else {
+            events.clone()
+        };
         for event in &log {
             if let Change::VaCreated { va, .. } = event.change {
                 self.next_va = self.next_va.max(va.get());
@@ -531,7 +535,11 @@ impl Directory {
         let streams = logged
             .iter()
             .map(|(i, sa)| {
-                let log = self.accounts.get(sa).map(|e| e.log.clone()).unwrap_or_default();
+                let log = self
+                    .accounts
+                    .get(sa)
+                    .map(|e| e.log.clone())
+                    .unwrap_or_default();
                 Stream::new(*sa, format!("accounts[{i}].events"), log)
             })
             .collect();

@@ -120,8 +120,9 @@ fn bp008_the_advice_names_the_first_of_the_oldest_lots() {
     let mut w = world();
     let holding = w.distributor.holding;
     let ise = w.licensing.ise.clone();
-    // Recorded in this order: 3 from day 10, then 4 and 5 from day 1.
-    for (n, quantity, at) in [(1, 3, day(10)), (2, 4, day(1)), (3, 5, day(1))] {
+    // Two lots from day 1 (4, then 5) and a larger one from day 10; a log's times never
+    // decrease (EV004), so the oldest come first.
+    for (n, quantity, at) in [(2, 4, day(1)), (3, 5, day(1)), (1, 6, day(10))] {
         w.dir
             .license(
                 &Actor::Fulfilment,
@@ -147,7 +148,7 @@ fn bp008_the_advice_names_the_first_of_the_oldest_lots() {
         .map(|x| x.message)
         .collect();
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("12 licenses in 3 lot(s)"), "{}", found[0]);
+    assert!(found[0].contains("15 licenses in 3 lot(s)"), "{}", found[0]);
     assert!(
         found[0].contains(&format!(
             "the oldest, 4 x {ise}, since {} (49 days)",

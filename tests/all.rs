@@ -9,6 +9,7 @@ mod advisor_survivors;
 mod check_index;
 mod dot;
 mod edge_cases;
+mod evidence;
 mod fuzz_regressions;
 mod license_model;
 mod license_snapshots;

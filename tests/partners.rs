@@ -461,13 +461,14 @@ fn ptr005_grants_expire_and_requests_lapse() {
     assert!(back.is_allowed_on(nina, Action::ManageChildVas, americas, date(29)));
     assert!(!back.is_allowed_on(nina, Action::ManageChildVas, americas, date(30)));
 
-    // A request lapses after the configured period (default 90 days).
+    // A request lapses after the configured period (default 90 days). It is asked on day 30,
+    // after the commands above: a log's times never decrease (EV004).
     assert_eq!(Config::default().partner_request_lapse_days, 90);
     let ask = w
         .dir
         .request_partner_access(
             &Actor::User(nico),
-            day(0),
+            day(30),
             acme.sa,
             Target::Va(acme.emea),
             Role::VaViewer,
@@ -475,26 +476,26 @@ fn ptr005_grants_expire_and_requests_lapse() {
             None,
         )
         .unwrap();
-    assert_eq!(w.dir.open_requests(acme.sa, date(89)).len(), 1);
-    assert!(w.dir.lapsed_requests(acme.sa, date(89)).is_empty());
-    assert_eq!(w.dir.lapsed_requests(acme.sa, date(90)).len(), 1);
+    assert_eq!(w.dir.open_requests(acme.sa, date(119)).len(), 1);
+    assert!(w.dir.lapsed_requests(acme.sa, date(119)).is_empty());
+    assert_eq!(w.dir.lapsed_requests(acme.sa, date(120)).len(), 1);
     let approve = Command::ApprovePartnerAccess {
         sa: acme.sa,
         request: ask,
         expires: None,
     };
-    let err = refused(&mut w.dir, acme.alice, day(90), approve.clone());
-    assert!(matches!(err, Error::RequestLapsed { lapsed_on, .. } if lapsed_on == date(90)));
+    let err = refused(&mut w.dir, acme.alice, day(120), approve.clone());
+    assert!(matches!(err, Error::RequestLapsed { lapsed_on, .. } if lapsed_on == date(120)));
     assert_eq!(err.rule(), RuleId::PTR005);
     // Before it lapses, approval grants with the earlier of both expiries.
     w.dir
         .execute(
             &Actor::User(acme.alice),
-            day(89),
+            day(119),
             Command::ApprovePartnerAccess {
                 sa: acme.sa,
                 request: ask,
-                expires: Some(date(120)),
+                expires: Some(date(150)),
             },
         )
         .unwrap();
@@ -502,15 +503,15 @@ fn ptr005_grants_expire_and_requests_lapse() {
     let granted = account.roles().find(|b| b.user == nico).unwrap();
     assert_eq!(
         (granted.role, granted.expires),
-        (Role::VaViewer, Some(date(120)))
+        (Role::VaViewer, Some(date(150)))
     );
     assert!(
         w.dir
-            .is_allowed_on(nico, Action::ViewAccount, Target::Va(acme.emea), date(119))
+            .is_allowed_on(nico, Action::ViewAccount, Target::Va(acme.emea), date(149))
     );
     assert!(
         !w.dir
-            .is_allowed_on(nico, Action::ViewAccount, Target::Va(acme.emea), date(120))
+            .is_allowed_on(nico, Action::ViewAccount, Target::Va(acme.emea), date(150))
     );
 
     // A shorter, configured period; a request's own expiry ends it earlier.
@@ -520,23 +521,34 @@ fn ptr005_grants_expire_and_requests_lapse() {
     };
     let mut snapshot = w.dir.to_snapshot();
     snapshot.config = config;
+    // The logs are judged under the snapshot's settings (EV004): under a 10-day period the
+    // approval on day 119 of a request of day 30 would be refused. Without its logs the state
+    // is an operator's import.
+    let err = Directory::from_snapshot(snapshot.clone()).unwrap_err();
+    assert_eq!(err.rule(), RuleId::EV004, "{err}");
+    assert!(
+        matches!(err.error(), Error::NotPermitted { cause, .. } if cause.rule() == RuleId::PTR005)
+    );
+    for account in &mut snapshot.accounts {
+        account.events.clear();
+    }
     let mut dir = Directory::from_snapshot(snapshot).unwrap();
     let ask = dir
         .request_partner_access(
             &Actor::User(nico),
-            day(100),
+            day(160),
             acme.sa,
             Target::Va(acme.us),
             Role::VaUser,
             Inheritance::AccountOnly,
-            Some(date(105)),
+            Some(date(165)),
         )
         .unwrap();
     let request = *dir.account(acme.sa).unwrap().access_request(ask).unwrap();
-    assert_eq!(request.lapses_on(10), date(105));
-    assert_eq!(request.lapses_on(3), date(103));
+    assert_eq!(request.lapses_on(10), date(165));
+    assert_eq!(request.lapses_on(3), date(163));
     assert!(
-        dir.lapsed_requests(acme.sa, date(105))
+        dir.lapsed_requests(acme.sa, date(165))
             .iter()
             .any(|r| r.id == ask)
     );
@@ -544,13 +556,13 @@ fn ptr005_grants_expire_and_requests_lapse() {
     let err = refused(
         &mut dir,
         nico,
-        day(100),
+        day(160),
         Command::RequestPartnerAccess {
             sa: acme.sa,
             target: Target::Va(acme.finance),
             role: Role::VaUser,
             inheritance: Inheritance::AccountOnly,
-            expires: Some(date(100)),
+            expires: Some(date(160)),
         },
     );
     assert_eq!(err.rule(), RuleId::PTR002);

@@ -511,11 +511,11 @@ fn ev003_event_log_that_does_not_replay_to_the_state_is_refused() {
     // A log that does not replay at all: a gap in the sequence, an event of another account.
     let mut bad = snap.clone();
     bad.accounts[i].events[3].seq = 99;
-    let err = refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
+    let err = refused(bad, RuleId::EV003, &format!("accounts[{i}].events[3]"));
     assert!(matches!(err.error(), Error::Replay { .. }), "{err}");
     let mut bad = snap.clone();
     bad.accounts[i].events[4].sa = w.solo.sa;
-    refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
+    refused(bad, RuleId::EV003, &format!("accounts[{i}].events[4]"));
     let mut bad = snap;
     bad.accounts[i].events.truncate(5);
     refused(bad, RuleId::EV003, &format!("accounts[{i}]"));

@@ -1,0 +1,280 @@
+//! EV004: a log from outside is evidence. Every event is re-checked as the command it records,
+//! against the state just before it; times never decrease within a log; actors exist and belong
+//! to the organization recorded with them; identifiers are never handed out twice.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use jiff::Timestamp;
+use smart_accounts::fixtures::{self, World};
+use smart_accounts::{
+    Actor, Binding, Change, Directory, Error, Event, Inheritance, OrgId, RecordedActor, Role,
+    RuleId, SaId, Snapshot, SnapshotError, Target, UserId,
+};
+
+fn world() -> World {
+    fixtures::world().unwrap()
+}
+
+fn later(days: i64) -> Timestamp {
+    let base: Timestamp = fixtures::AT.parse().unwrap();
+    base.checked_add(jiff::SignedDuration::from_hours(24 * days))
+        .unwrap()
+}
+
+fn index_of(snap: &Snapshot, sa: SaId) -> usize {
+    snap.accounts.iter().position(|a| a.id == sa).unwrap()
+}
+
+/// Appends an event to an account's log in the snapshot, numbered after the last one.
+fn append(snap: &mut Snapshot, sa: SaId, at: Timestamp, actor: RecordedActor, change: Change) {
+    let i = index_of(snap, sa);
+    let log = &mut snap.accounts[i].events;
+    let seq = log.len() as u64 + 1;
+    log.push(Event {
+        sa,
+        seq,
+        at,
+        actor,
+        change,
+    });
+}
+
+/// An Acme user without a Smart Account role.
+fn unbound(w: &World) -> UserId {
+    let account = w.dir.account(w.acme.sa).unwrap();
+    [w.acme.erin, w.acme.frank, w.acme.grace, w.acme.carol]
+        .into_iter()
+        .find(|u| account.role_of(*u, None).is_none())
+        .unwrap()
+}
+
+fn refused(snap: Snapshot) -> SnapshotError {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.rule(), RuleId::EV004, "{err}");
+    assert!(err.to_string().contains("EV004"), "{err}");
+    err
+}
+
+/// A snapshot whose state and log both say that `user` holds `role` on the account: only the
+/// log's evidence can tell whether that could have happened.
+fn forged_account_role(w: &World, user: UserId, actor: RecordedActor, role: Role) -> Snapshot {
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    snap.accounts[i].roles.push(Binding {
+        user,
+        va: None,
+        role,
+        inheritance: Inheritance::AccountAndChildren,
+        expires: None,
+    });
+    append(
+        &mut snap,
+        w.acme.sa,
+        later(1),
+        actor,
+        Change::RoleAssigned {
+            user,
+            va: None,
+            role,
+            inheritance: Inheritance::AccountAndChildren,
+        },
+    );
+    snap
+}
+
+#[test]
+fn ev004_the_fixture_world_with_its_logs_loads_and_equals_the_writer() {
+    let w = world();
+    let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
+    assert_eq!(back, w.dir);
+}
+
+#[test]
+fn ev004_a_partner_user_granting_herself_sa_admin_in_a_log_is_refused() {
+    let w = world();
+    let nina = w.partner.nina;
+    let actor = RecordedActor::User {
+        user: nina,
+        org: w.partner.org,
+    };
+    let err = refused(forged_account_role(&w, nina, actor, Role::SaAdmin));
+    let i = index_of(&w.dir.to_snapshot(), w.acme.sa);
+    let log_len = w.dir.events(w.acme.alice, w.acme.sa).unwrap().len();
+    assert_eq!(err.path(), format!("accounts[{i}].events[{log_len}]"));
+    let Error::NotPermitted { cause, sa, .. } = err.error() else {
+        panic!("{err}");
+    };
+    assert_eq!(*sa, w.acme.sa);
+    assert_eq!(cause.rule(), RuleId::ROLE006, "{cause}");
+}
+
+#[test]
+fn ev004_the_same_grant_by_the_customers_sa_admin_loads() {
+    let w = world();
+    // Alice may make a user without an account role an SA Viewer: the same shape of log, a permitted command.
+    let dave = unbound(&w);
+    let actor = RecordedActor::User {
+        user: w.acme.alice,
+        org: w.acme.org,
+    };
+    let snap = forged_account_role(&w, dave, actor, Role::SaViewer);
+    let back = Directory::from_snapshot(snap).unwrap();
+    assert_eq!(
+        back.account(w.acme.sa).unwrap().role_of(dave, None),
+        Some(Role::SaViewer)
+    );
+}
+
+#[test]
+fn ev004_a_log_crediting_an_unknown_user_and_organization_is_refused() {
+    let w = world();
+    let ghost = RecordedActor::User {
+        user: UserId::new(4_000_000),
+        org: OrgId::new(4_000_000),
+    };
+    let err = refused(forged_account_role(&w, unbound(&w), ghost, Role::SaViewer));
+    assert!(matches!(err.error(), Error::Evidence { .. }), "{err}");
+    assert!(err.to_string().contains("user:4000000"), "{err}");
+}
+
+#[test]
+fn ev004_an_actor_recorded_with_another_organization_is_refused() {
+    let w = world();
+    // Alice is an Acme user; the log says she acted for Nimbus.
+    let actor = RecordedActor::User {
+        user: w.acme.alice,
+        org: w.partner.org,
+    };
+    let err = refused(forged_account_role(&w, unbound(&w), actor, Role::SaViewer));
+    assert!(matches!(err.error(), Error::Evidence { .. }), "{err}");
+    assert!(
+        err.to_string().contains("recorded with organization"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ev004_event_times_going_backwards_are_refused() {
+    let w = world();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    let last = snap.accounts[i].events.len() - 1;
+    let earlier: Timestamp = "2020-01-01T00:00:00Z".parse().unwrap();
+    snap.accounts[i].events[last].at = earlier;
+    let err = refused(snap);
+    assert_eq!(err.path(), format!("accounts[{i}].events[{last}]"));
+    assert!(err.to_string().contains("before"), "{err}");
+}
+
+#[test]
+fn ev004_an_import_after_recorded_commands_is_refused() {
+    let w = world();
+    let snap = forged_account_role(&w, unbound(&w), RecordedActor::Imported, Role::SaViewer);
+    let err = refused(snap);
+    assert!(err.to_string().contains("import"), "{err}");
+}
+
+#[test]
+fn ev004_a_log_that_hands_out_a_virtual_account_identifier_twice_is_refused() {
+    let w = world();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    // Alice creates a top-level VA with the identifier of another account's VA (Nimbus's
+    // default).
+    let reused = w.partner.holding_default;
+    snap.accounts[i].vas.push(smart_accounts::VaSnapshot {
+        id: reused,
+        name: "Reused".into(),
+        parent: None,
+        visibility: Default::default(),
+    });
+    append(
+        &mut snap,
+        w.acme.sa,
+        later(1),
+        RecordedActor::User {
+            user: w.acme.alice,
+            org: w.acme.org,
+        },
+        Change::VaCreated {
+            va: reused,
+            parent: None,
+            name: "Reused".into(),
+        },
+    );
+    // The state itself already names the identifier twice.
+    let err = Directory::from_snapshot(snap).unwrap_err();
+    assert!(matches!(err.rule(), RuleId::EV003 | RuleId::EV004), "{err}");
+}
+
+#[test]
+fn ev004_a_command_dated_before_the_logs_last_event_is_refused_and_changes_nothing() {
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    w.dir
+        .create_va(&alice, later(10), w.acme.sa, None, "Later")
+        .unwrap();
+    let before = w.dir.clone();
+    let err = w
+        .dir
+        .create_va(&alice, later(9), w.acme.sa, None, "Earlier")
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::EV004);
+    assert!(matches!(err, Error::TimeOrder { .. }), "{err}");
+    assert_eq!(w.dir, before);
+    // The same time as the last event is fine.
+    w.dir
+        .create_va(&alice, later(10), w.acme.sa, None, "Same time")
+        .unwrap();
+}
+
+#[test]
+fn ev004_a_partner_command_refused_live_is_refused_in_a_log() {
+    let mut w = world();
+    // Nina (VA User on Americas) may not assign roles there: live, and as evidence.
+    let nina = Actor::User(w.partner.nina);
+    let live = w
+        .dir
+        .assign_role(
+            &nina,
+            later(1),
+            w.acme.dave,
+            Target::Va(w.acme.americas),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+        )
+        .unwrap_err();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    snap.accounts[i].roles.push(Binding {
+        user: w.acme.dave,
+        va: Some(w.acme.americas),
+        role: Role::VaViewer,
+        inheritance: Inheritance::AccountOnly,
+        expires: None,
+    });
+    append(
+        &mut snap,
+        w.acme.sa,
+        later(1),
+        RecordedActor::User {
+            user: w.partner.nina,
+            org: w.partner.org,
+        },
+        Change::RoleAssigned {
+            user: w.acme.dave,
+            va: Some(w.acme.americas),
+            role: Role::VaViewer,
+            inheritance: Inheritance::AccountOnly,
+        },
+    );
+    let err = refused(snap);
+    let Error::NotPermitted { cause, .. } = err.error() else {
+        panic!("{err}");
+    };
+    assert_eq!(cause.rule(), live.rule(), "{cause} vs {live}");
+}
