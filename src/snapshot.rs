@@ -658,16 +658,7 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
             .map(|(j, _)| format!(".roles[{j}]")),
     );
     out.extend(snap.licenses.items().into_iter().map(|(p, _)| p));
-    for (j, r) in snap.access_requests.iter().enumerate() {
-        out.push(format!(".access_requests[{j}]"));
-        if r.status != crate::RequestStatus::Pending {
-            out.push(format!(".access_requests[{j}].status"));
-        }
-    }
-    out.extend((0..snap.access_reviews.len()).map(|j| format!(".access_reviews[{j}]")));
-    if snap.agreement.is_some() {
-        out.push(".agreement".into());
-    }
+    out.extend(timed_records(snap).into_iter().map(|(_, _, origin)| origin));
     out
 }
 
@@ -706,6 +697,59 @@ fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
         return Err(first);
     }
     Ok(order)
+}
+
+/// The records of an account snapshot that carry their own time (partner access requests and
+/// their answers, reviews, the agreement), oldest first (records of one time in snapshot
+/// order), each with its change and its path below the account.
+fn timed_records(snap: &AccountSnapshot) -> Vec<(Timestamp, Change, String)> {
+    let mut timed = Vec::new();
+    for (j, r) in snap.access_requests.iter().enumerate() {
+        timed.push((
+            r.requested_at,
+            Change::AccessRequested {
+                request: r.id,
+                user: r.user,
+                org: r.org,
+                va: r.va,
+                role: r.role,
+                inheritance: r.inheritance,
+                expires: r.expires,
+            },
+            format!(".access_requests[{j}]"),
+        ));
+        let answer = match r.status {
+            crate::RequestStatus::Pending => None,
+            crate::RequestStatus::Approved { by, at } => {
+                Some((at, Change::AccessApproved { request: r.id, by }))
+            }
+            crate::RequestStatus::Rejected { by, at } => {
+                Some((at, Change::AccessRejected { request: r.id, by }))
+            }
+        };
+        if let Some((at, change)) = answer {
+            timed.push((at, change, format!(".access_requests[{j}].status")));
+        }
+    }
+    for (j, review) in snap.access_reviews.iter().enumerate() {
+        timed.push((
+            review.at,
+            Change::AccessReviewed {
+                by: review.by,
+                org: review.org,
+            },
+            format!(".access_reviews[{j}]"),
+        ));
+    }
+    if let Some(acceptance) = snap.agreement {
+        timed.push((
+            acceptance.at,
+            Change::AgreementAccepted { by: acceptance.by },
+            ".agreement".into(),
+        ));
+    }
+    timed.sort_by_key(|(at, _, _)| *at);
+    timed
 }
 
 /// The events that build the stated account through the same checks as the commands.
@@ -812,41 +856,22 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             change,
         })
         .collect();
-    // Partner access requests, their answers and the reviews, each at its own time.
-    let mut timed: Vec<(Timestamp, Change)> = Vec::new();
-    for r in &snap.access_requests {
-        timed.push((
-            r.requested_at,
-            Change::AccessRequested {
-                request: r.id,
-                user: r.user,
-                org: r.org,
-                va: r.va,
-                role: r.role,
-                inheritance: r.inheritance,
-                expires: r.expires,
-            },
-        ));
-        match r.status {
-            crate::RequestStatus::Pending => {}
-            crate::RequestStatus::Approved { by, at } => {
-                timed.push((at, Change::AccessApproved { request: r.id, by }));
-            }
-            crate::RequestStatus::Rejected { by, at } => {
-                timed.push((at, Change::AccessRejected { request: r.id, by }));
-            }
+    // Partner access requests, their answers, the reviews and the agreement, each at its own
+    // time, oldest first: a log's times never decrease (EV004).
+    for (at, change, origin) in timed_records(snap) {
+        if at < snap.created_at {
+            return Err(SnapshotError {
+                path: format!("{path}{origin}"),
+                error: Error::Evidence {
+                    sa,
+                    seq: events.len() as u64 + 1,
+                    reason: format!(
+                        "its time {at} is before the account was created, at {}",
+                        snap.created_at
+                    ),
+                },
+            });
         }
-    }
-    for review in &snap.access_reviews {
-        timed.push((
-            review.at,
-            Change::AccessReviewed {
-                by: review.by,
-                org: review.org,
-            },
-        ));
-    }
-    for (at, change) in timed {
         let seq = events.len() as u64 + 1;
         events.push(Event {
             sa,
@@ -854,16 +879,6 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             at,
             actor: actor.clone(),
             change,
-        });
-    }
-    if let Some(acceptance) = snap.agreement {
-        let seq = events.len() as u64 + 1;
-        events.push(Event {
-            sa,
-            seq,
-            at: acceptance.at,
-            actor,
-            change: Change::AgreementAccepted { by: acceptance.by },
         });
     }
     Ok(events)
