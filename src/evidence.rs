@@ -81,6 +81,8 @@ pub(crate) fn replay_as_evidence(
     let mut seen = Seen::default();
     // Failures since the last verified command, all at one time.
     let mut stalled = 0usize;
+    // Retries in all: at most one per event, so a hostile log cannot make the work quadratic.
+    let mut budget: usize = streams.iter().map(|s| s.events.len()).sum();
     while let Some(Reverse((at, tries, i))) = heap.pop() {
         let Some(stream) = streams.get(i) else {
             continue;
@@ -111,10 +113,11 @@ pub(crate) fn replay_as_evidence(
             // time, until none of them can go on.
             Err(Failure::Refused(refusal)) => {
                 let same_time = heap.peek().is_some_and(|Reverse((t, _, _))| *t == at);
-                if !same_time || stalled > heap.len() {
+                if !same_time || stalled > heap.len() || budget == 0 {
                     return Err(refusal);
                 }
                 stalled += 1;
+                budget -= 1;
                 heap.push(Reverse((at, tries.saturating_add(1), i)));
             }
             Err(Failure::Broken(refusal)) => return Err(refusal),

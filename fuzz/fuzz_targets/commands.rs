@@ -2,7 +2,8 @@
 //! entities, runs on the `Directory` and on the reference model of `tests/model.rs`; they accept
 //! and refuse the same commands, a refused command changes nothing, and at the end they agree on
 //! every account and every permission, the invariants hold, and the logs replay and the
-//! snapshot round-trips.
+//! snapshot round-trips: its logs, re-checked as evidence (EV004), load. The clock advances
+//! 0 to 200 days before each step.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -135,6 +136,9 @@ enum Op {
 struct Step {
     actor: ActorPick,
     op: Op,
+    /// Days the clock moves on before the step (0 to 200): time only ever advances, and every
+    /// log must still load as evidence at the end (EV004).
+    days: u8,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -334,7 +338,12 @@ fuzz_target!(|input: Input| {
     let mut touched = BTreeSet::new();
     // The directory as the last accepted command left it; a run of refusals shares one copy.
     let mut before: Option<Directory> = None;
+    let mut now = *at;
     for step in input.steps.into_iter().take(MAX_STEPS) {
+        let days = i64::from(step.days.min(200));
+        now = now
+            .checked_add(jiff::SignedDuration::from_hours(24 * days))
+            .expect("the clock stays in range");
         let pools = Pools::of(&dir);
         let (actor, command) = concrete(&dir, &pools, step);
         if !reference::knows(&command) {
@@ -344,7 +353,7 @@ fuzz_target!(|input: Input| {
             continue;
         }
         let prior = before.get_or_insert_with(|| dir.clone());
-        let result = dir.execute(&actor, *at, command.clone());
+        let result = dir.execute(&actor, now, command.clone());
         let events = result.as_deref().unwrap_or_default();
         let model_accepts = model.run(&actor, &command, events);
         match &result {
@@ -390,6 +399,7 @@ fuzz_target!(|input: Input| {
         let replayed = SmartAccount::replay(&s.events).expect("the log replays");
         assert_eq!(Some(&replayed), dir.account(s.id), "replay of {}", s.id);
     }
+    // Every log the commands wrote is evidence that re-checks (EV004).
     let reloaded =
         Directory::from_snapshot(snapshot).expect("a snapshot of a valid directory loads");
     assert!(reloaded == dir, "snapshot round trip changed the directory");
