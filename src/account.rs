@@ -559,6 +559,10 @@ impl SmartAccount {
 
     /// Replays a whole log from empty (EV003).
     ///
+    /// This checks the log's structure only: it does not ask whether each event's actor could
+    /// have made the change. A log from outside is evidence and is re-checked as the commands it
+    /// records by [`crate::Directory::from_snapshot`] (EV004).
+    ///
     /// # Errors
     ///
     /// [`Error::Replay`] naming the first event that does not apply: a log that does not start
