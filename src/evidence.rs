@@ -20,7 +20,7 @@ use crate::directory::Directory;
 use crate::error::Error;
 use crate::event::{Change, Event, RecordedActor};
 use crate::ids::{SaId, VaId};
-use crate::license::{CrossSaPath, LicenseChange, LicenseCommand};
+use crate::license::{CrossSaPath, DeviceId, LicenseChange, LicenseCommand};
 use crate::licensing::Planned;
 use crate::model::{Actor, Target};
 
@@ -72,18 +72,20 @@ pub(crate) fn replay_as_evidence(
     mut streams: Vec<Stream>,
 ) -> Result<Directory, Refusal> {
     let by_sa: BTreeMap<SaId, usize> = streams.iter().enumerate().map(|(i, s)| (s.sa, i)).collect();
-    // Ordered by time; among equal times, by how often the event was put back, then by stream.
-    let mut heap: BinaryHeap<Reverse<(Timestamp, usize, usize)>> = streams
+    // Ordered by time; among equal times, by how often the event was put back, then by its
+    // position in its log (commands at one instant interleave across accounts), then by stream.
+    let mut heap: BinaryHeap<Reverse<(Timestamp, usize, u64, usize)>> = streams
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| s.events.first().map(|e| Reverse((e.at, 0, i))))
+        .filter_map(|(i, s)| s.events.first().map(|e| Reverse((e.at, 0, e.seq, i))))
         .collect();
     let mut seen = Seen::default();
+    let transient = transient_devices(&streams);
     // Failures since the last verified command, all at one time.
     let mut stalled = 0usize;
     // Retries in all: at most one per event, so a hostile log cannot make the work quadratic.
     let mut budget: usize = streams.iter().map(|s| s.events.len()).sum();
-    while let Some(Reverse((at, tries, i))) = heap.pop() {
+    while let Some(Reverse((at, tries, _, i))) = heap.pop() {
         let Some(stream) = streams.get(i) else {
             continue;
         };
@@ -92,19 +94,36 @@ pub(crate) fn replay_as_evidence(
         };
         // The entry may be stale: a transfer between accounts advanced this stream too.
         if event.at != at {
-            heap.push(Reverse((event.at, 0, i)));
+            heap.push(Reverse((event.at, 0, event.seq, i)));
             continue;
         }
         // The receiving side of a transfer waits for its sending side, which moves both.
         if matches!(event.change, Change::License(LicenseChange::Received(_))) {
             continue;
         }
-        match step(&mut dir, &mut streams, &by_sa, i, &mut seen) {
+        let event_seq = event.seq;
+        let outcome = if waits_for_device(&streams, &transient, i) {
+            Err(Failure::Refused(Refusal {
+                path: format!("{}[{}]", stream.path, stream.next),
+                error: Error::NotPermitted {
+                    sa: event.sa,
+                    seq: event.seq,
+                    cause: Box::new(Error::Mismatch {
+                        sa: event.sa,
+                        seq: event.seq,
+                        reason: "the device is registered while another account still holds it",
+                    }),
+                },
+            }))
+        } else {
+            step(&mut dir, &mut streams, &by_sa, i, &mut seen)
+        };
+        match outcome {
             Ok(other) => {
                 stalled = 0;
                 for k in std::iter::once(i).chain(other) {
                     if let Some(next) = streams.get(k).and_then(|s| s.events.get(s.next)) {
-                        heap.push(Reverse((next.at, 0, k)));
+                        heap.push(Reverse((next.at, 0, next.seq, k)));
                     }
                 }
             }
@@ -112,13 +131,13 @@ pub(crate) fn replay_as_evidence(
             // do not record: a command refused now is tried again after the others of that
             // time, until none of them can go on.
             Err(Failure::Refused(refusal)) => {
-                let same_time = heap.peek().is_some_and(|Reverse((t, _, _))| *t == at);
+                let same_time = heap.peek().is_some_and(|Reverse((t, _, _, _))| *t == at);
                 if !same_time || stalled > heap.len() || budget == 0 {
                     return Err(refusal);
                 }
                 stalled += 1;
                 budget -= 1;
-                heap.push(Reverse((at, tries.saturating_add(1), i)));
+                heap.push(Reverse((at, tries.saturating_add(1), event_seq, i)));
             }
             Err(Failure::Broken(refusal)) => return Err(refusal),
         }
@@ -141,6 +160,58 @@ pub(crate) fn replay_as_evidence(
         }
     }
     Ok(dir)
+}
+
+/// Registrations of a device that its own account removes again at the same instant, by
+/// device and instant: (stream, index in the log).
+type Transient = BTreeMap<(DeviceId, Timestamp), Vec<(usize, usize)>>;
+
+fn transient_devices(streams: &[Stream]) -> Transient {
+    let mut out = Transient::new();
+    for (i, stream) in streams.iter().enumerate() {
+        // The last removal of each device at each instant, in this log.
+        let mut removed: BTreeMap<(&DeviceId, Timestamp), usize> = BTreeMap::new();
+        for (k, event) in stream.events.iter().enumerate() {
+            if let Change::License(LicenseChange::DeviceRemoved { device }) = &event.change {
+                removed.insert((device, event.at), k);
+            }
+        }
+        for (k, event) in stream.events.iter().enumerate() {
+            if let Change::License(LicenseChange::DeviceRegistered { device, .. }) = &event.change
+                && removed.get(&(device, event.at)).is_some_and(|r| *r > k)
+            {
+                out.entry((device.clone(), event.at))
+                    .or_default()
+                    .push((i, k));
+            }
+        }
+    }
+    out
+}
+
+/// Whether stream `i`'s next event registers a device for good while another account's log
+/// still has, at the same instant, a registration of it that it removes again: that account's
+/// commands went first (a device moved between accounts within one instant).
+fn waits_for_device(streams: &[Stream], transient: &Transient, i: usize) -> bool {
+    let Some(stream) = streams.get(i) else {
+        return false;
+    };
+    let k = stream.next;
+    let Some(event) = stream.events.get(k) else {
+        return false;
+    };
+    let Change::License(LicenseChange::DeviceRegistered { device, .. }) = &event.change else {
+        return false;
+    };
+    let Some(others) = transient.get(&(device.clone(), event.at)) else {
+        return false;
+    };
+    if others.iter().any(|(s, j)| *s == i && *j == k) {
+        return false;
+    }
+    others
+        .iter()
+        .any(|(s, j)| *s != i && streams.get(*s).is_some_and(|o| o.next <= *j))
 }
 
 /// Why a step failed: the command is refused on the current state (another account's command

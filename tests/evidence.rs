@@ -335,3 +335,75 @@ fn ev004_an_imported_directory_round_trips_with_its_rebuilt_logs() {
     let back = Directory::from_snapshot(again.to_snapshot()).unwrap();
     assert_eq!(back, again);
 }
+
+#[test]
+fn ev004_a_device_moved_between_accounts_within_one_instant_loads() {
+    // Alice removes a switch at the fixture's instant and Sam registers the same device in his
+    // account at that instant. The logs do not say which came first; Sam's short log would put
+    // his registration before Acme's own registration of the switch, so the verifier must let
+    // Acme's registration and removal go first.
+    let mut w = world();
+    let device = w.licensing.sw_emea_2.clone();
+    let at = w.at;
+    let consumed: Vec<_> = w
+        .dir
+        .account(w.acme.sa)
+        .unwrap()
+        .device(&device)
+        .unwrap()
+        .consumption
+        .iter()
+        .map(|(l, q)| (l.clone(), *q))
+        .collect();
+    let alice = Actor::User(w.acme.alice);
+    for (license, quantity) in consumed {
+        w.dir
+            .license(
+                &alice,
+                at,
+                smart_accounts::LicenseCommand::Release {
+                    device: device.clone(),
+                    license,
+                    quantity,
+                },
+            )
+            .unwrap();
+    }
+    w.dir
+        .license(
+            &alice,
+            at,
+            smart_accounts::LicenseCommand::RemoveDevice {
+                device: device.clone(),
+            },
+        )
+        .unwrap();
+    let sams_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    w.dir
+        .license(
+            &Actor::User(w.solo.sam),
+            at,
+            smart_accounts::LicenseCommand::RegisterDevice {
+                device: device.clone(),
+                va: sams_va,
+                installed: "2026-01-01".parse().unwrap(),
+            },
+        )
+        .unwrap();
+    let i = index_of(&w.dir.to_snapshot(), w.solo.sa);
+    let j = index_of(&w.dir.to_snapshot(), w.acme.sa);
+    let sam_seq = w.dir.to_snapshot().accounts[i].events.len();
+    let acme_registration = w.dir.to_snapshot().accounts[j]
+        .events
+        .iter()
+        .position(|e| {
+            matches!(&e.change, Change::License(smart_accounts::LicenseChange::DeviceRegistered { device: d, .. }) if *d == device)
+        })
+        .unwrap();
+    assert!(
+        sam_seq < acme_registration,
+        "the case needs Sam's log to be the shorter"
+    );
+    let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
+    assert_eq!(back, w.dir);
+}

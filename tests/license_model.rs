@@ -957,6 +957,11 @@ fn run_counting(
             prop_assert_eq!(&SmartAccount::replay(log).unwrap(), a);
         }
     }
+    // Every log the license commands wrote is evidence that re-checks (EV004): deposits,
+    // transfers within and between accounts, reservations and devices, each as its command.
+    let reloaded = smart_accounts::Directory::from_snapshot(dir.to_snapshot());
+    prop_assert!(reloaded.is_ok(), "{:?}", reloaded.err());
+    prop_assert_eq!(&reloaded.unwrap(), &dir);
     Ok(())
 }
 

@@ -65,18 +65,23 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
-    fn ev001_ev003_model_agrees_with_directory_on_random_commands(
-        (mut dir, commands) in strategies::directory_and_commands(1..30)
+    fn ev001_ev003_ev004_model_agrees_with_directory_on_random_commands_as_time_advances(
+        (mut dir, commands) in strategies::directory_and_commands(1..30),
+        days in prop::collection::vec(0u8..=200, 30),
     ) {
         let mut model = Model::from_directory(&dir);
         assert_invariants(&dir);
         agrees(&model, &dir);
         let mut reloaded = assert_replay_and_snapshot(&dir);
-        for (actor, command) in commands {
+        // The clock advances 0 to 200 days before each command; every snapshot reloads with its
+        // logs re-checked as evidence (EV004).
+        let mut now = AT;
+        for ((actor, command), days) in commands.into_iter().zip(days) {
+            now = now.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days))).unwrap();
             let before = dir.clone();
-            let result = dir.execute(&actor, AT, command.clone());
+            let result = dir.execute(&actor, now, command.clone());
             // A directory reloaded from a snapshot behaves exactly the same, new IDs included.
-            prop_assert_eq!(&reloaded.execute(&actor, AT, command.clone()), &result);
+            prop_assert_eq!(&reloaded.execute(&actor, now, command.clone()), &result);
             let events = result.as_deref().unwrap_or_default().to_vec();
             let model_accepts = model.run(&actor, &command, &events);
             match &result {
