@@ -35,7 +35,7 @@ impl fmt::Display for Entity {
 
 /// Why a command was refused or input was rejected.
 ///
-/// Each variant names the rule of `SPEC.md` it enforces ([`Error::rule`]) and the entity or value
+/// Each variant names the rule of the [rule catalog](crate::_rules) it enforces ([`Error::rule`]) and the entity or value
 /// at fault. The message (`Display`) is one lowercase line that starts with the rule ID and says
 /// what to do. The enum is `#[non_exhaustive]`: later versions add variants as they enforce more
 /// rules, so match with a wildcard arm.

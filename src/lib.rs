@@ -61,6 +61,12 @@ pub mod _design {
     #![doc = include_str!("../DESIGN.md")]
 }
 
+/// The rule catalog: every rule ID with its title, source, the files that enforce it and the
+/// tests that prove it (generated from [`RuleId`] and checked by the test suite).
+pub mod _rules {
+    #![doc = include_str!("../docs/RULES.md")]
+}
+
 /// The changelog.
 pub mod _changelog {
     // Keep a Changelog headings such as `## [Unreleased]` are not intra-doc links.

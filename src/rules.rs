@@ -1,4 +1,4 @@
-//! The rule catalog of `SPEC.md`: every rule has a stable ID, a title and a source.
+//! The rule catalog ([`crate::_rules`], `docs/RULES.md`): every rule has a stable ID, a title and a source.
 //!
 //! Every error ([`crate::Error`]), event and finding of this crate names the [`RuleId`] it comes
 //! from, so a caller can look the rule up, count findings by rule, or link to documentation.
@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 macro_rules! rules {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, $title:literal, $source:literal; )*) => {
-        /// A rule of the catalog (`SPEC.md`), by its stable ID.
+        /// A rule of the catalog ([`crate::_rules`]), by its stable ID.
         ///
         /// The variants are the IDs themselves. [`RuleId::code`] gives the ID as text
         /// (`"SA003"`), [`RuleId::title`] a one-line statement of the rule and
@@ -29,7 +29,7 @@ macro_rules! rules {
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-        #[allow(clippy::upper_case_acronyms, reason = "the variants are the catalog's IDs, spelled as in SPEC.md")]
+        #[allow(clippy::upper_case_acronyms, reason = "the variants are the catalog's IDs, spelled as in docs/RULES.md")]
         pub enum RuleId {
             $( $(#[$doc])* #[doc = $title] $variant, )*
         }

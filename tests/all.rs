@@ -20,6 +20,7 @@ mod partner_survivors;
 mod partners;
 mod quote_props;
 mod quotes;
+mod rule_catalog;
 mod rule_coverage;
 mod rules_foundation;
 mod snapshot;

@@ -1261,7 +1261,7 @@ fn role004_sa_roles_cover_every_va_and_va_roles_reach_as_assigned() {
     );
 }
 
-/// SPEC.md ROLE005, row by row: the roles with a ✓.
+/// ROLE005 (docs/RULES.md), row by row: the roles with a ✓.
 fn spec_matrix(action: Action) -> &'static [Role] {
     use Role::*;
     match action {

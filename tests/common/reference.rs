@@ -1,5 +1,5 @@
 //! The reference model of the directory: slow, obviously correct (plain maps, parent pointers,
-//! a list of bindings, permissions by walking up the parents and applying SPEC.md's matrix).
+//! a list of bindings, permissions by walking up the parents and applying the ROLE005 matrix (docs/RULES.md)).
 //! Shared by the model-based property test (`tests/model.rs`) and the differential fuzz target
 //! (`fuzz/fuzz_targets/commands.rs`), which include this file as a module.
 #![allow(
@@ -18,7 +18,7 @@ use smart_accounts::{
     VaId, Visibility,
 };
 
-/// SPEC.md ROLE005, written out again: does `role` allow `action`?
+/// ROLE005 (docs/RULES.md), written out again: does `role` allow `action`?
 pub fn matrix(role: Role, action: Action) -> bool {
     use Action as A;
     use Role as R;
