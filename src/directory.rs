@@ -1393,20 +1393,27 @@ impl Directory {
                 change,
             })
             .collect();
+        let users = &self.users;
         let existing = self.accounts.get_mut(&sa).and_then(|e| e.account.as_mut());
         match (existing, events.as_slice()) {
-            (Some(account), [single]) => account.apply(single)?,
+            (Some(account), [single]) => {
+                let owner = account.owner;
+                account.apply_in(single, &|u| member_of(users, owner, u))?;
+            }
             (Some(account), _) => {
+                let owner = account.owner;
+                let own = |u| member_of(users, owner, u);
                 let mut copy = account.clone();
                 for event in &events {
-                    copy.apply(event)?;
+                    copy.apply_in(event, &own)?;
                 }
                 *account = copy;
             }
             (None, [first, rest @ ..]) => {
                 let mut account = SmartAccount::create(first)?;
+                let owner = account.owner;
                 for event in rest {
-                    account.apply(event)?;
+                    account.apply_in(event, &|u| member_of(users, owner, u))?;
                 }
                 self.accounts.insert(
                     sa,
@@ -1537,6 +1544,16 @@ impl Directory {
             *cell = slot;
         }
     }
+}
+
+/// Whether `user` belongs to `owner` (PTR006), as [`SmartAccount::apply_in`] asks it: known
+/// users are the owner's or not; an unknown user is `None`.
+pub(crate) fn member_of(
+    users: &BTreeMap<UserId, User>,
+    owner: crate::ids::OrgId,
+    user: UserId,
+) -> Option<bool> {
+    users.get(&user).map(|u| u.org == owner)
 }
 
 fn admin_for(user: UserId) -> Change {

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, VecDeque};
 use jiff::Timestamp;
 
 use crate::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
-use crate::directory::{Config, Directory, Entry};
+use crate::directory::{Config, Directory, Entry, member_of};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
@@ -432,12 +432,16 @@ impl Directory {
             }));
         }
         if snap.status == AccountStatus::Active
-            && !snap.roles.iter().any(|b| b.role == crate::Role::SaAdmin)
+            && !snap.roles.iter().any(|b| {
+                b.role == crate::Role::SaAdmin
+                    && b.expires.is_none()
+                    && member_of(&self.users, snap.owner, b.user) == Some(true)
+            })
         {
             return Err(err(Error::Inconsistent {
                 rule: RuleId::ROLE007,
                 entity: Entity::Account(sa),
-                reason: "an active account needs at least one SA Admin",
+                reason: "an active account needs an SA Admin of its owning organization whose role does not expire (PTR006)",
             }));
         }
 
@@ -473,15 +477,19 @@ impl Directory {
         let origins = origins(&snap);
         for (k, event) in events.iter().enumerate().skip(1) {
             let origin = origins.get(k).map_or("", String::as_str);
-            account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{origin}"),
-                error,
-            })?;
+            account
+                .apply_in(event, &|u| member_of(&self.users, snap.owner, u))
+                .map_err(|error| SnapshotError {
+                    path: format!("{path}{origin}"),
+                    error,
+                })?;
         }
         let log = if snap.events.is_empty() {
             events.clone()
         } else {
-            let replayed = SmartAccount::replay(&snap.events).map_err(err)?;
+            let replayed =
+                SmartAccount::replay_in(&snap.events, &|u| member_of(&self.users, snap.owner, u))
+                    .map_err(err)?;
             if replayed.id != sa || replayed != account {
                 return Err(err(Error::Inconsistent {
                     rule: RuleId::EV003,
