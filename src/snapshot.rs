@@ -550,9 +550,15 @@ impl Directory {
                     error: missing(RuleId::PTR002, Entity::User(by)),
                 });
             }
+            // A Virtual Account deleted after the request was made is fine when the log shows
+            // this account deleting it: the request can no longer be approved.
             if let Some(va) = r.va
                 && r.status == crate::RequestStatus::Pending
                 && !snap.vas.iter().any(|v| v.id == va)
+                && !snap
+                    .events
+                    .iter()
+                    .any(|e| e.change == Change::VaDeleted { va })
             {
                 return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
             }

@@ -7,6 +7,7 @@ mod common;
 mod advisor;
 mod advisor_survivors;
 mod check_index;
+mod customer_control;
 mod dot;
 mod edge_cases;
 mod fuzz_regressions;
