@@ -533,6 +533,14 @@ impl SmartAccount {
         })
     }
 
+    /// Whether the account keeps control in the sense of ROLE007 and PTR006: it is not Active,
+    /// or it holds an SA Admin of the owning organization without an expiry (in force on every
+    /// date to come). `own` tells whether a user belongs to the owner (`None`: unknown, counted
+    /// as the owner's). Every command and replay keeps it true; snapshots are checked with it.
+    pub(crate) fn keeps_control(&self, own: Own<'_>) -> bool {
+        self.status != AccountStatus::Active || self.has_anchor(None, own)
+    }
+
     /// Checks a change to the binding of `user` on `va` (revoke, change, expiry) against
     /// PTR006 and ROLE007, before anything changes. `drops_admin` says whether the change ends
     /// the binding's SA Admin role for good (revoking it, downgrading it, giving it an expiry).

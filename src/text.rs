@@ -158,6 +158,14 @@ impl From<Domain> for String {
     }
 }
 
+/// A domain is looked up by its text in sets and maps (the public domains of SA005): the
+/// ordering, equality and hash of a `Domain` are those of its text.
+impl std::borrow::Borrow<str> for Domain {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

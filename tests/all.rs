@@ -22,6 +22,7 @@ mod quote_props;
 mod quotes;
 mod rule_coverage;
 mod rules_foundation;
+mod sa005_agreement;
 mod snapshot;
 mod snapshot_log;
 mod strategy_survivors;
