@@ -26,3 +26,4 @@ mod sa005_agreement;
 mod snapshot;
 mod snapshot_log;
 mod strategy_survivors;
+mod validate_quote_tool;
