@@ -489,7 +489,8 @@ impl SmartAccount {
         self.bindings.get(&(user, va)).map(|b| b.role)
     }
     /// The number of SA Admins, whatever their organization and expiry. ROLE007 and PTR006
-    /// count fewer: see [`SmartAccount::keeps_control`].
+    /// count fewer: only SA Admins of the owning organization whose role does not expire keep
+    /// an Active account (see DESIGN.md, "How does the customer keep control of its account?").
     #[must_use]
     pub fn admin_count(&self) -> usize {
         self.bindings
