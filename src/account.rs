@@ -9,11 +9,15 @@ use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::{Dfs, EdgeRef};
 
 use crate::error::{Entity, Error};
-use crate::event::{Change, Event};
+use crate::event::{Change, Event, RecordedActor};
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Target, Visibility};
 use crate::rules::RuleId;
 use crate::text::{MAX_NAME, check_name, clip};
+
+/// Whether a user belongs to the owner of the account being changed: `Some(true)` or
+/// `Some(false)` when known, `None` when the caller cannot tell (a bare replay).
+pub(crate) type Own<'a> = &'a dyn Fn(UserId) -> Option<bool>;
 
 /// The deepest level a Virtual Account may sit at (VA001). Top-level Virtual Accounts are level 1.
 pub const MAX_LEVEL: usize = 10;
@@ -484,7 +488,9 @@ impl SmartAccount {
     pub fn role_of(&self, user: UserId, va: Option<VaId>) -> Option<Role> {
         self.bindings.get(&(user, va)).map(|b| b.role)
     }
-    /// The number of SA Admins.
+    /// The number of SA Admins, whatever their organization and expiry. ROLE007 and PTR006
+    /// count fewer: only SA Admins of the owning organization whose role does not expire keep
+    /// an Active account (see DESIGN.md, "How does the customer keep control of its account?").
     #[must_use]
     pub fn admin_count(&self) -> usize {
         self.bindings
@@ -511,6 +517,116 @@ impl SmartAccount {
     #[must_use]
     pub fn access_reviews(&self) -> &[AccessReview] {
         &self.access_reviews
+    }
+
+    /// Whether the account has an SA Admin that anchors it (ROLE007, PTR006): a user of the
+    /// owning organization (as `own` tells) holding SA Admin without an expiry, other than
+    /// `except`. Only such a role is in force on every date to come: an expired role is not in
+    /// force, and one that expires later would leave the account without an admin by the mere
+    /// passage of time, with no command to refuse.
+    fn has_anchor(&self, except: Option<UserId>, own: Own<'_>) -> bool {
+        self.bindings.values().any(|b| {
+            Some(b.user) != except
+                && b.va.is_none()
+                && b.role == Role::SaAdmin
+                && b.expires.is_none()
+                && own(b.user) != Some(false)
+        })
+    }
+
+    /// Whether the account keeps control in the sense of ROLE007 and PTR006: it is not Active,
+    /// or it holds an SA Admin of the owning organization without an expiry (in force on every
+    /// date to come). `own` tells whether a user belongs to the owner (`None`: unknown, counted
+    /// as the owner's). Every command and replay keeps it true; snapshots are checked with it.
+    pub(crate) fn keeps_control(&self, own: Own<'_>) -> bool {
+        self.status != AccountStatus::Active || self.has_anchor(None, own)
+    }
+
+    /// Checks a change to the binding of `user` on `va` (revoke, change, expiry) against
+    /// PTR006 and ROLE007, before anything changes. `drops_admin` says whether the change ends
+    /// the binding's SA Admin role for good (revoking it, downgrading it, giving it an expiry).
+    fn check_binding_change(
+        &self,
+        event: &Event,
+        own: Own<'_>,
+        held: &Binding,
+        drops_admin: bool,
+    ) -> Result<(), Error> {
+        if let Some(actor) = self.outsider(event)
+            && own(held.user) == Some(true)
+        {
+            return Err(Error::CustomerControl {
+                actor,
+                sa: self.id,
+                user: held.user,
+                what: "",
+            });
+        }
+        let on = crate::partners::utc_date(event.at);
+        if drops_admin
+            && held.role == Role::SaAdmin
+            && held.in_force_on(on)
+            && !self.has_anchor(Some(held.user), own)
+        {
+            return Err(Error::LastAdmin {
+                sa: self.id,
+                user: held.user,
+            });
+        }
+        Ok(())
+    }
+
+    /// The acting user of `event` when it belongs to another organization than the owner.
+    fn outsider(&self, event: &Event) -> Option<UserId> {
+        match event.actor {
+            RecordedActor::User { user, org } if org != self.owner => Some(user),
+            _ => None,
+        }
+    }
+
+    /// Refuses a move of `va` under `parent` by a user of another organization when it would
+    /// change what a role of the owner's users reaches (PTR006): a role "account and children"
+    /// bound above the old parent but not the new one (it loses the subtree) or the reverse
+    /// (it gains it). The moved subtree's own roles move with it and keep their reach.
+    fn check_move_reach(
+        &self,
+        event: &Event,
+        own: Own<'_>,
+        va: VaId,
+        parent: Option<VaId>,
+    ) -> Result<(), Error> {
+        let Some(actor) = self.outsider(event) else {
+            return Ok(());
+        };
+        let old = self.tree.get(va).and_then(VirtualAccount::parent);
+        let above = |start: Option<VaId>| {
+            let mut chain = Vec::new();
+            let mut cursor = start;
+            while let Some(current) = cursor {
+                if chain.len() > MAX_LEVEL || chain.contains(&current) {
+                    break;
+                }
+                chain.push(current);
+                cursor = self.tree.get(current).and_then(VirtualAccount::parent);
+            }
+            chain
+        };
+        let (before, after) = (above(old), above(parent));
+        let changed = self.bindings.values().find(|b| {
+            b.inheritance == Inheritance::AccountAndChildren
+                && b.va
+                    .is_some_and(|bound| before.contains(&bound) != after.contains(&bound))
+                && own(b.user) == Some(true)
+        });
+        match changed {
+            Some(b) => Err(Error::CustomerControl {
+                actor,
+                sa: self.id,
+                user: b.user,
+                what: " (what its role reaches, by moving a virtual account)",
+            }),
+            None => Ok(()),
+        }
     }
 
     fn target(&self, va: Option<VaId>) -> Target {
@@ -567,8 +683,16 @@ impl SmartAccount {
     ///
     /// [`Error::Replay`] naming the first event that does not apply: a log that does not start
     /// with the creation of the account, a sequence number out of order, an event for another
-    /// account, or a change that breaks a rule of the account's state.
+    /// account, or a change that breaks a rule of the account's state. Without a directory the
+    /// organizations of users are unknown: ROLE007 then counts every SA Admin without an
+    /// expiry as the owner's, and PTR006's protection of the owner's roles is checked by
+    /// [`crate::Directory`] (commands and snapshot loading), which knows them.
     pub fn replay(events: &[Event]) -> Result<SmartAccount, Error> {
+        SmartAccount::replay_in(events, &|_| None)
+    }
+
+    /// [`SmartAccount::replay`] knowing, through `own`, which users belong to the owner.
+    pub(crate) fn replay_in(events: &[Event], own: Own<'_>) -> Result<SmartAccount, Error> {
         let Some(first) = events.first() else {
             return Err(Error::Replay {
                 sa: SaId::new(0),
@@ -596,14 +720,27 @@ impl SmartAccount {
             if event.seq != expected {
                 return Err(wrap(format!("expected sequence {expected}")));
             }
-            account.apply(event).map_err(|e| wrap(e.to_string()))?;
+            account
+                .apply_in(event, own)
+                .map_err(|e| wrap(e.to_string()))?;
         }
         Ok(account)
     }
 
-    /// Applies one event. Every structural rule is checked before anything changes, so an
-    /// error leaves the account as it was.
+    /// Applies one event without knowing the organizations of users: as
+    /// [`SmartAccount::apply_in`] with every user's organization unknown, so ROLE007 counts
+    /// every SA Admin without an expiry and PTR006's "the owner's users" is not checked.
     pub(crate) fn apply(&mut self, event: &Event) -> Result<(), Error> {
+        self.apply_in(event, &|_| None)
+    }
+
+    /// Applies one event. Every structural rule is checked before anything changes, so an
+    /// error leaves the account as it was. `own` tells whether a user belongs to the account's
+    /// owner (`None` when unknown): a role of the owner's users is never revoked, changed or
+    /// given an expiry by a user of another organization, and the last SA Admin of the owner
+    /// without an expiry is never revoked, downgraded or given an expiry (PTR006, ROLE007,
+    /// checked as of the UTC day of the event).
+    pub(crate) fn apply_in(&mut self, event: &Event, own: Own<'_>) -> Result<(), Error> {
         let sa = self.id;
         match &event.change {
             Change::AccountCreated { .. } => {
@@ -652,7 +789,10 @@ impl SmartAccount {
                     record.name = name;
                 }
             }
-            Change::VaMoved { va, parent } => self.move_va(*va, *parent)?,
+            Change::VaMoved { va, parent } => {
+                self.check_move_reach(event, own, *va, *parent)?;
+                self.move_va(*va, *parent)?;
+            }
             Change::VaDeleted { va } => {
                 self.existing(*va, RuleId::VA005)?;
                 if *va == self.default_va {
@@ -763,9 +903,7 @@ impl SmartAccount {
                         target: self.target(*va),
                     });
                 };
-                if held.role == Role::SaAdmin && *role != Role::SaAdmin && self.admin_count() <= 1 {
-                    return Err(Error::LastAdmin { sa, user: *user });
-                }
+                self.check_binding_change(event, own, &held, *role != Role::SaAdmin)?;
                 let inheritance = if va.is_some() {
                     *inheritance
                 } else {
@@ -789,9 +927,7 @@ impl SmartAccount {
                         target: self.target(*va),
                     });
                 };
-                if held.role == Role::SaAdmin && self.admin_count() <= 1 {
-                    return Err(Error::LastAdmin { sa, user: *user });
-                }
+                self.check_binding_change(event, own, &held, true)?;
                 self.bindings.remove(&(*user, *va));
             }
             Change::AgreementAccepted { by } => {
@@ -801,13 +937,16 @@ impl SmartAccount {
                 });
             }
             Change::RoleExpirySet { user, va, expires } => {
-                let Some(binding) = self.bindings.get_mut(&(*user, *va)) else {
+                let Some(held) = self.bindings.get(&(*user, *va)).copied() else {
                     return Err(Error::NoRole {
                         user: *user,
                         target: self.target(*va),
                     });
                 };
-                binding.expires = *expires;
+                self.check_binding_change(event, own, &held, expires.is_some())?;
+                if let Some(binding) = self.bindings.get_mut(&(*user, *va)) {
+                    binding.expires = *expires;
+                }
             }
             Change::AccessRequested {
                 request,

@@ -22,7 +22,8 @@ use crate::text::{Domain, Email, MAX_CCO_ID, MAX_NAME, check_name, clip};
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Config {
     /// Public email domains (SA005): never a Customer account domain; their users get Limited
-    /// Use accounts. The default lists the common free mail providers.
+    /// Use accounts. The default lists the common free mail providers. A sub-domain of a listed
+    /// domain is public too (see [`Config::is_public_domain`]).
     pub public_domains: BTreeSet<Domain>,
     /// How many days a partner access request waits for an answer before it lapses (PTR005).
     /// Default 90.
@@ -36,6 +37,42 @@ pub const DEFAULT_REQUEST_LAPSE_DAYS: u32 = 90;
 #[cfg(feature = "serde")]
 fn default_lapse_days() -> u32 {
     DEFAULT_REQUEST_LAPSE_DAYS
+}
+
+impl Config {
+    /// Whether `domain` is a public email domain (SA005): one of
+    /// [`Config::public_domains`] or a sub-domain of one. `eu.gmail.com` and
+    /// `mail.yahoo.co.uk` are public (a mail provider's sub-domains are its own, never a
+    /// company's), `gmail.com.acme.com` and `notgmail.com` are not.
+    ///
+    /// This is the one implementation of the test: requesting an account, loading a snapshot,
+    /// validating a quote and the strategies all ask it, so a user `x@mail.yahoo.co.uk` never
+    /// gets a Customer account for `mail.yahoo.co.uk` and does get a Limited Use one, whoever
+    /// asks. It costs one set lookup per label.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use smart_accounts::{Config, Domain};
+    ///
+    /// let config = Config::default();
+    /// assert!(config.is_public_domain(&Domain::parse("gmail.com")?));
+    /// assert!(config.is_public_domain(&Domain::parse("mail.yahoo.co.uk")?));
+    /// assert!(!config.is_public_domain(&Domain::parse("acme.com")?));
+    /// assert!(!config.is_public_domain(&Domain::parse("gmail.com.acme.com")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_public_domain(&self, domain: &Domain) -> bool {
+        let mut rest = Some(domain.as_str());
+        while let Some(candidate) = rest {
+            if self.public_domains.contains(candidate) {
+                return true;
+            }
+            rest = candidate.split_once('.').map(|(_, parent)| parent);
+        }
+        false
+    }
 }
 
 impl Default for Config {
@@ -1193,20 +1230,9 @@ impl Directory {
                         reason: "a limited use smart account is identified by its contact's email, not a domain",
                     });
                 }
-                let email = &contact_user.email;
-                if !self.config.public_domains.contains(email.domain()) {
-                    return Err(Error::NotPublicEmail {
-                        user: contact,
-                        email: email.to_string(),
-                    });
-                }
-                if let Some(existing) = self.lu_emails.get(email) {
-                    return Err(Error::EmailTaken {
-                        email: email.to_string(),
-                        existing: *existing,
-                    });
-                }
-                Identifier::Email(email.clone())
+                let identifier = Identifier::Email(contact_user.email.clone());
+                self.check_identifier(kind, &identifier, contact)?;
+                identifier
             }
             AccountKind::Customer | AccountKind::PartnerHolding => {
                 let Some(domain) = domain else {
@@ -1216,22 +1242,7 @@ impl Directory {
                     });
                 };
                 let domain = Domain::parse(&domain)?;
-                if self
-                    .config
-                    .public_domains
-                    .iter()
-                    .any(|p| domain.is_within(p))
-                {
-                    return Err(Error::PublicDomain {
-                        domain: domain.to_string(),
-                    });
-                }
-                if let Some(existing) = self.domains.get(&domain.search_key()) {
-                    return Err(Error::DomainTaken {
-                        domain: domain.to_string(),
-                        existing: *existing,
-                    });
-                }
+                self.check_identifier(kind, &Identifier::Domain(domain.clone()), contact)?;
                 if !domain.is_within(contact_user.email.domain()) {
                     return Err(Error::EmailDomainMismatch {
                         user: contact,
@@ -1283,6 +1294,67 @@ impl Directory {
         Ok((sa, changes))
     }
 
+    /// Whether `identifier` may name a new account of `kind` in this directory, for requests
+    /// and snapshots alike: Customer and Partner Holding accounts are named by a domain that is
+    /// not public (SA005) and not taken (SA003); Limited Use accounts by the email of `contact`,
+    /// whose domain is public, one account per email (SA005).
+    pub(crate) fn check_identifier(
+        &self,
+        kind: AccountKind,
+        identifier: &Identifier,
+        contact: UserId,
+    ) -> Result<(), Error> {
+        match (identifier, kind) {
+            (Identifier::Domain(domain), AccountKind::Customer | AccountKind::PartnerHolding) => {
+                if self.config.is_public_domain(domain) {
+                    return Err(Error::PublicDomain {
+                        domain: domain.to_string(),
+                    });
+                }
+                if let Some(existing) = self.domains.get(&domain.search_key()) {
+                    return Err(Error::DomainTaken {
+                        domain: domain.to_string(),
+                        existing: *existing,
+                    });
+                }
+            }
+            (Identifier::Email(email), AccountKind::LimitedUse) => {
+                if !self.config.is_public_domain(email.domain()) {
+                    return Err(Error::NotPublicEmail {
+                        user: contact,
+                        email: email.to_string(),
+                    });
+                }
+                if let Some(existing) = self.lu_emails.get(email) {
+                    return Err(Error::EmailTaken {
+                        email: email.to_string(),
+                        existing: *existing,
+                    });
+                }
+            }
+            // A mismatched pairing (SA001) cannot come from a command; snapshots refuse it.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// SA007: customers are never given a role on a Partner Holding account (commands and
+    /// snapshots alike).
+    pub(crate) fn check_holding_role(&self, kind: AccountKind, user: UserId) -> Result<(), Error> {
+        let customer = self
+            .users
+            .get(&user)
+            .and_then(|u| self.orgs.get(&u.org))
+            .is_some_and(|o| !o.kind.is_seller());
+        if kind == AccountKind::PartnerHolding && customer {
+            return Err(Error::Holding {
+                user,
+                reason: "customers cannot hold a role on a partner holding account",
+            });
+        }
+        Ok(())
+    }
+
     /// Checks who may assign, change or revoke a role on `target` (ROLE006, SA007) and returns
     /// the account.
     fn plan_role(
@@ -1297,10 +1369,12 @@ impl Directory {
             Target::Account(sa) => (self.active_account(sa, RuleId::ROLE004)?, None),
             Target::Va(va) => (self.va_in_active(va, RuleId::ROLE004)?.0, Some(va)),
         };
-        let holder = self.users.get(&user).ok_or(Error::NotFound {
-            rule: RuleId::ROLE002,
-            entity: Entity::User(user),
-        })?;
+        if !self.users.contains_key(&user) {
+            return Err(Error::NotFound {
+                rule: RuleId::ROLE002,
+                entity: Entity::User(user),
+            });
+        }
         // Who may assign or revoke is ROLE006's rule: a refusal here names it, not the
         // generic ROLE005 of the permission matrix.
         let actor_user = match va {
@@ -1339,17 +1413,8 @@ impl Directory {
             });
         }
         let _ = actor_user;
-        if account.kind == AccountKind::PartnerHolding
-            && inheritance.is_some()
-            && self
-                .orgs
-                .get(&holder.org)
-                .is_some_and(|o| o.kind == OrgKind::Customer)
-        {
-            return Err(Error::Holding {
-                user,
-                reason: "customers cannot be given a role on a partner holding account",
-            });
+        if inheritance.is_some() {
+            self.check_holding_role(account.kind, user)?;
         }
         Ok(account.id)
     }
@@ -1390,12 +1455,16 @@ impl Directory {
     /// indexes current and appending them to the logs.
     pub(crate) fn append_recorded(&mut self, events: &[Event]) -> Result<(), Error> {
         for event in events {
+            let users = &self.users;
             match self
                 .accounts
                 .get_mut(&event.sa)
                 .and_then(|e| e.account.as_mut())
             {
-                Some(account) => account.apply(event)?,
+                Some(account) => {
+                    let owner = account.owner;
+                    account.apply_in(event, &|u| member_of(users, owner, u))?;
+                }
                 None => {
                     let account = SmartAccount::create(event)?;
                     self.accounts.insert(
@@ -1450,20 +1519,27 @@ impl Directory {
                 change,
             })
             .collect();
+        let users = &self.users;
         let existing = self.accounts.get_mut(&sa).and_then(|e| e.account.as_mut());
         match (existing, events.as_slice()) {
-            (Some(account), [single]) => account.apply(single)?,
+            (Some(account), [single]) => {
+                let owner = account.owner;
+                account.apply_in(single, &|u| member_of(users, owner, u))?;
+            }
             (Some(account), _) => {
+                let owner = account.owner;
+                let own = |u| member_of(users, owner, u);
                 let mut copy = account.clone();
                 for event in &events {
-                    copy.apply(event)?;
+                    copy.apply_in(event, &own)?;
                 }
                 *account = copy;
             }
             (None, [first, rest @ ..]) => {
                 let mut account = SmartAccount::create(first)?;
+                let owner = account.owner;
                 for event in rest {
-                    account.apply(event)?;
+                    account.apply_in(event, &|u| member_of(users, owner, u))?;
                 }
                 self.accounts.insert(
                     sa,
@@ -1594,6 +1670,16 @@ impl Directory {
             *cell = slot;
         }
     }
+}
+
+/// Whether `user` belongs to `owner` (PTR006), as [`SmartAccount::apply_in`] asks it: known
+/// users are the owner's or not; an unknown user is `None`.
+pub(crate) fn member_of(
+    users: &BTreeMap<UserId, User>,
+    owner: crate::ids::OrgId,
+    user: UserId,
+) -> Option<bool> {
+    users.get(&user).map(|u| u.org == owner)
 }
 
 fn admin_for(user: UserId) -> Change {

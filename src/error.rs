@@ -293,8 +293,11 @@ pub enum Error {
         /// The account.
         target: Target,
     },
-    /// The change would leave the account without an SA Admin (ROLE007).
-    #[error("ROLE007: `{user}` is the last SA Admin of `{sa}`; make someone else SA Admin first")]
+    /// The change would leave the account without an SA Admin of its owner whose role stays in
+    /// force (ROLE007, PTR006): the last one cannot be revoked, downgraded or given an expiry.
+    #[error(
+        "ROLE007: `{user}` is the last SA Admin of `{sa}` whose role stays in force; first make another user of the owning organization SA Admin without an expiry"
+    )]
     LastAdmin {
         /// The account.
         sa: SaId,
@@ -323,6 +326,22 @@ pub enum Error {
         sa: SaId,
         /// What is wrong.
         reason: &'static str,
+    },
+    /// A user of another organization than the account's owner tried to revoke, change or set
+    /// an expiry on a role held by a user of the owner, or to move a Virtual Account so that such
+    /// a role reaches other Virtual Accounts (PTR006).
+    #[error(
+        "PTR006: `{actor}` belongs to another organization than the owner of `{sa}` and cannot change the role of `{user}`, a user of the owner{what}; ask the customer's SA Admin"
+    )]
+    CustomerControl {
+        /// Who tried.
+        actor: UserId,
+        /// The account.
+        sa: SaId,
+        /// The owner's user whose role would change.
+        user: UserId,
+        /// What else would change, empty or e.g. " (its reach by moving a virtual account)".
+        what: &'static str,
     },
     /// The organization is no partner organization of the account (PTR003).
     #[error(
@@ -636,6 +655,7 @@ impl Error {
             Error::PartnerRequest { .. } | Error::AccessRequest { .. } => RuleId::PTR002,
             Error::RequestLapsed { .. } => RuleId::PTR005,
             Error::NotPartner { .. } => RuleId::PTR003,
+            Error::CustomerControl { .. } => RuleId::PTR006,
         }
     }
 }

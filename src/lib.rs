@@ -53,7 +53,7 @@ pub use policy::PolicyCalendar;
 pub use quote::Quote;
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
-pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME};
+pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME, clip};
 pub use validate::{Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.

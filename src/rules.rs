@@ -93,7 +93,7 @@ rules! {
     ROLE004 = "ROLE004", "A Smart Account role covers every Virtual Account; a Virtual Account role covers that account only or also its children", "002; CSSM help (public Cisco KB)";
     ROLE005 = "ROLE005", "The permission matrix: everything not granted is denied", "002, 004";
     ROLE006 = "ROLE006", "Smart Account Admins assign any role; Virtual Account Admins assign roles within their own scope only", "002";
-    ROLE007 = "ROLE007", "The last Smart Account Admin cannot be removed or downgraded", "expected";
+    ROLE007 = "ROLE007", "The last Smart Account Admin cannot be removed, downgraded or given an expiry date; only SA Admin roles in force count", "expected";
     ROLE008 = "ROLE008", "The creator or the activating contact of a Smart Account becomes its first Smart Account Admin", "002";
     ROLE009 = "ROLE009", "A permission check says why it allowed or denied", "expected";
     ROLE010 = "ROLE010", "Reverse queries list complete results in a stable order", "expected";
@@ -102,6 +102,7 @@ rules! {
     PTR003 = "PTR003", "Partner access can be scoped to Virtual Accounts and revoked at any time; partner actions are recorded with the partner organization", "002";
     PTR004 = "PTR004", "In 2-tier selling a distributor may assign its own or its reseller's holding account", "001";
     PTR005 = "PTR005", "Partner requests and grants can expire; unanswered requests lapse after a configurable period", "expected";
+    PTR006 = "PTR006", "The customer keeps control: another organization's user never revokes, changes or sets an expiry on a role of the owner's users, and an active account keeps an SA Admin of its owner in force", "002";
     LIC001 = "LIC001", "A license entitlement has a SKU, a quantity, a kind (Smart or Classic) and a perpetual or term duration", "001";
     LIC002 = "LIC002", "Order fulfilment deposits Smart licenses into the assigned Virtual Account (default when none) and Classic licenses into the License Registration Portal record", "001";
     LIC003 = "LIC003", "Licenses move freely between Virtual Accounts of one Smart Account", "004";
@@ -202,6 +203,7 @@ impl RuleId {
         RuleId::PTR002,
         RuleId::PTR003,
         RuleId::PTR005,
+        RuleId::PTR006,
         RuleId::BP001,
         RuleId::BP002,
         RuleId::BP003,

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, VecDeque};
 use jiff::Timestamp;
 
 use crate::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
-use crate::directory::{Config, Directory, Entry};
+use crate::directory::{Config, Directory, Entry, member_of};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
 use crate::evidence::{Stream, replay_as_evidence};
@@ -16,8 +16,7 @@ use crate::license::{
     Opening, PoolBalance, Procurement,
 };
 use crate::model::{
-    AccountKind, AccountStatus, Identifier, Inheritance, NewUser, OrgKind, Organization, User,
-    Visibility,
+    AccountKind, AccountStatus, Identifier, Inheritance, NewUser, Organization, User, Visibility,
 };
 use crate::rules::RuleId;
 use crate::text::{MAX_NAME, check_name, clip};
@@ -353,7 +352,7 @@ impl Directory {
             .orgs
             .get(&snap.owner)
             .ok_or_else(|| err(missing(RuleId::SA007, Entity::Organization(snap.owner))))?;
-        if snap.kind == AccountKind::PartnerHolding && owner.kind == OrgKind::Customer {
+        if snap.kind == AccountKind::PartnerHolding && !owner.kind.is_seller() {
             return Err(err(Error::Holding {
                 user: snap.contact,
                 reason: "a partner holding account must belong to a partner or distributor",
@@ -363,37 +362,10 @@ impl Directory {
             return Err(err(missing(RuleId::SA008, Entity::User(snap.contact))));
         }
         match (&snap.identifier, snap.kind) {
-            (Identifier::Domain(domain), AccountKind::Customer | AccountKind::PartnerHolding) => {
-                if self
-                    .config
-                    .public_domains
-                    .iter()
-                    .any(|p| domain.is_within(p))
-                {
-                    return Err(err(Error::PublicDomain {
-                        domain: domain.to_string(),
-                    }));
-                }
-                if let Some(existing) = self.domains.get(&domain.search_key()) {
-                    return Err(err(Error::DomainTaken {
-                        domain: domain.to_string(),
-                        existing: *existing,
-                    }));
-                }
-            }
-            (Identifier::Email(email), AccountKind::LimitedUse) => {
-                if !self.config.public_domains.contains(email.domain()) {
-                    return Err(err(Error::NotPublicEmail {
-                        user: snap.contact,
-                        email: email.to_string(),
-                    }));
-                }
-                if let Some(existing) = self.lu_emails.get(email) {
-                    return Err(err(Error::EmailTaken {
-                        email: email.to_string(),
-                        existing: *existing,
-                    }));
-                }
+            (Identifier::Domain(_), AccountKind::Customer | AccountKind::PartnerHolding)
+            | (Identifier::Email(_), AccountKind::LimitedUse) => {
+                self.check_identifier(snap.kind, &snap.identifier, snap.contact)
+                    .map_err(err)?;
             }
             _ => {
                 return Err(err(Error::Inconsistent {
@@ -413,24 +385,17 @@ impl Directory {
         }
         for (j, b) in snap.roles.iter().enumerate() {
             let role_path = || format!("{path}.roles[{j}]");
-            let holder = self.users.get(&b.user).ok_or_else(|| SnapshotError {
-                path: role_path(),
-                error: missing(RuleId::ROLE002, Entity::User(b.user)),
-            })?;
-            if snap.kind == AccountKind::PartnerHolding
-                && self
-                    .orgs
-                    .get(&holder.org)
-                    .is_some_and(|o| o.kind == OrgKind::Customer)
-            {
+            if !self.users.contains_key(&b.user) {
                 return Err(SnapshotError {
                     path: role_path(),
-                    error: Error::Holding {
-                        user: b.user,
-                        reason: "customers cannot hold a role on a partner holding account",
-                    },
+                    error: missing(RuleId::ROLE002, Entity::User(b.user)),
                 });
             }
+            self.check_holding_role(snap.kind, b.user)
+                .map_err(|error| SnapshotError {
+                    path: role_path(),
+                    error,
+                })?;
         }
         if snap.status == AccountStatus::Pending && !snap.roles.is_empty() {
             return Err(err(Error::Inconsistent {
@@ -439,16 +404,6 @@ impl Directory {
                 reason: "a pending account has no roles until its contact activates it",
             }));
         }
-        if snap.status == AccountStatus::Active
-            && !snap.roles.iter().any(|b| b.role == crate::Role::SaAdmin)
-        {
-            return Err(err(Error::Inconsistent {
-                rule: RuleId::ROLE007,
-                entity: Entity::Account(sa),
-                reason: "an active account needs at least one SA Admin",
-            }));
-        }
-
         self.check_partner_records(&path, &snap)?;
         if snap.status == AccountStatus::Pending
             && (!snap.licenses.devices.is_empty()
@@ -479,12 +434,23 @@ impl Directory {
         // Every canonical event is applied, whether or not it has an origin for error paths
         // (zipping the two once dropped the agreement acceptance).
         let origins = origins(&snap);
+        let own = |u| member_of(&self.users, snap.owner, u);
         for (k, event) in events.iter().enumerate().skip(1) {
             let origin = origins.get(k).map_or("", String::as_str);
-            account.apply(event).map_err(|error| SnapshotError {
-                path: format!("{path}{origin}"),
-                error,
-            })?;
+            account
+                .apply_in(event, &own)
+                .map_err(|error| SnapshotError {
+                    path: format!("{path}{origin}"),
+                    error,
+                })?;
+        }
+        // ROLE007, PTR006: the same test as the commands keep.
+        if !account.keeps_control(&own) {
+            return Err(err(Error::Inconsistent {
+                rule: RuleId::ROLE007,
+                entity: Entity::Account(sa),
+                reason: "an active account needs an SA Admin of its owning organization whose role does not expire (PTR006)",
+            }));
         }
         // A supplied log is evidence, verified with every other log once all accounts are
         // loaded (EV004); without one, the account is a trusted import whose log is rebuilt.
@@ -595,9 +561,15 @@ impl Directory {
                     error: missing(RuleId::PTR002, Entity::User(by)),
                 });
             }
+            // A Virtual Account deleted after the request was made is fine when the log shows
+            // this account deleting it: the request can no longer be approved.
             if let Some(va) = r.va
                 && r.status == crate::RequestStatus::Pending
                 && !snap.vas.iter().any(|v| v.id == va)
+                && !snap
+                    .events
+                    .iter()
+                    .any(|e| e.change == Change::VaDeleted { va })
             {
                 return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
             }

@@ -229,7 +229,7 @@ fn build(users: &[UserSpec], steps: &[BuildStep]) -> Directory {
                 // The kind is a hint: people at a public domain get Limited Use accounts, and
                 // only sellers get holding accounts (the rest are refused, as they should be,
                 // and skipped).
-                let public = dir.config().public_domains.contains(user.email.domain());
+                let public = dir.config().is_public_domain(user.email.domain());
                 let seller = dir
                     .organization(user.org)
                     .is_some_and(|o| o.kind.is_seller());

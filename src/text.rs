@@ -6,8 +6,19 @@ use std::fmt;
 /// megabyte-long string cannot blow up an error.
 const CLIP: usize = 80;
 
-/// A copy of `s` short enough to show in an error message.
-pub(crate) fn clip(s: &str) -> String {
+/// A copy of `s` short enough to show in a message: at most 80 characters, then `…`. Every
+/// value this crate copies into an error is clipped so; a program echoing input (a deal ID, a
+/// customer name) should clip it the same way.
+///
+/// # Examples
+///
+/// ```
+/// let long = "x".repeat(10_000);
+/// assert_eq!(smart_accounts::clip(&long).chars().count(), 81);
+/// assert_eq!(smart_accounts::clip("D-1"), "D-1");
+/// ```
+#[must_use]
+pub fn clip(s: &str) -> String {
     if s.chars().count() <= CLIP {
         s.to_owned()
     } else {
@@ -155,6 +166,14 @@ impl TryFrom<String> for Domain {
 impl From<Domain> for String {
     fn from(value: Domain) -> Self {
         value.0
+    }
+}
+
+/// A domain is looked up by its text in sets and maps (the public domains of SA005): the
+/// ordering, equality and hash of a `Domain` are those of its text.
+impl std::borrow::Borrow<str> for Domain {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 

@@ -1176,7 +1176,7 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
             ),
         );
     }
-    let public = |d: &Domain| dir.config().public_domains.iter().any(|p| d.is_within(p));
+    let public = |d: &Domain| dir.config().is_public_domain(d);
     let email_domain = contact.email.domain();
     match domain {
         Some(domain) => {

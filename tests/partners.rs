@@ -16,13 +16,13 @@ use smart_accounts::{
     RequestStatus, Role, RuleId, SaId, SmartAccount, Target, UserId,
 };
 
-fn day(n: i64) -> Timestamp {
+pub(crate) fn day(n: i64) -> Timestamp {
     let base: Timestamp = fixtures::AT.parse().unwrap();
     base.checked_add(jiff::SignedDuration::from_hours(24 * n))
         .unwrap()
 }
 
-fn date(n: i64) -> Date {
+pub(crate) fn date(n: i64) -> Date {
     jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
 }
 
@@ -572,7 +572,7 @@ fn ptr005_grants_expire_and_requests_lapse() {
 // Properties
 
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     Assign(usize, usize, usize, usize, bool),
     Change(usize, usize, usize, usize, bool),
     Revoke(usize, usize, usize),
@@ -584,9 +584,15 @@ enum Step {
     Review(usize),
     Activate(usize),
     Wait(i64),
+    /// Make a user SA Admin of a customer account (index into `customer_sas`).
+    GrantAdmin(usize, usize, usize),
+    /// Delete a Virtual Account (index into `targets`).
+    DeleteVa(usize, usize),
+    /// Move a Virtual Account under another one or to the top (`None`).
+    MoveVa(usize, usize, Option<usize>),
 }
 
-fn step() -> impl Strategy<Value = Step> {
+pub(crate) fn step() -> impl Strategy<Value = Step> {
     let u = 0..8usize;
     let t = 0..12usize;
     let r = 0..7usize;
@@ -616,19 +622,22 @@ fn step() -> impl Strategy<Value = Step> {
         (u.clone(), 1..40u64).prop_map(|(a, b)| Step::Reject(a, b)),
         (u.clone(), 0..3usize).prop_map(|(a, b)| Step::RevokeOrg(a, b)),
         u.clone().prop_map(Step::Review),
-        u.prop_map(Step::Activate),
+        u.clone().prop_map(Step::Activate),
         (0..40i64).prop_map(Step::Wait),
+        (u.clone(), u.clone(), 0..2usize).prop_map(|(a, b, c)| Step::GrantAdmin(a, b, c)),
+        (u.clone(), t.clone()).prop_map(|(a, b)| Step::DeleteVa(a, b)),
+        (u, t.clone(), proptest::option::of(t)).prop_map(|(a, b, c)| Step::MoveVa(a, b, c)),
     ]
 }
 
-struct Cast {
-    users: Vec<UserId>,
-    targets: Vec<Target>,
-    orgs: Vec<OrgId>,
-    customer_sas: Vec<SaId>,
+pub(crate) struct Cast {
+    pub(crate) users: Vec<UserId>,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) orgs: Vec<OrgId>,
+    pub(crate) customer_sas: Vec<SaId>,
 }
 
-fn cast(w: &World, nico: UserId) -> Cast {
+pub(crate) fn cast(w: &World, nico: UserId) -> Cast {
     let a = w.acme;
     Cast {
         users: vec![
@@ -663,11 +672,19 @@ fn cast(w: &World, nico: UserId) -> Cast {
 fn sa_of(dir: &Directory, target: Target) -> SaId {
     match target {
         Target::Account(sa) => sa,
-        Target::Va(va) => dir.account_of(va).unwrap(),
+        // A deleted Virtual Account (Step::DeleteVa) belongs to no account.
+        Target::Va(va) => dir.account_of(va).unwrap_or(SaId::new(0)),
     }
 }
 
-fn run(dir: &mut Directory, c: &Cast, clock: &mut i64, s: &Step) {
+/// Runs one step at `day(clock)`; returns the actor and the events of an accepted command
+/// (none for a wait or a refusal).
+pub(crate) fn run(
+    dir: &mut Directory,
+    c: &Cast,
+    clock: &mut i64,
+    s: &Step,
+) -> Option<(UserId, Vec<smart_accounts::Event>)> {
     let inh = |b: bool| {
         if b {
             Inheritance::AccountAndChildren
@@ -679,8 +696,32 @@ fn run(dir: &mut Directory, c: &Cast, clock: &mut i64, s: &Step) {
     let (actor, command) = match s.clone() {
         Step::Wait(n) => {
             *clock += n;
-            return;
+            return None;
         }
+        Step::GrantAdmin(a, u, sa) => (
+            a,
+            Command::AssignRole {
+                user: c.users[u],
+                target: Target::Account(c.customer_sas[sa]),
+                role: Role::SaAdmin,
+                inheritance: Inheritance::AccountAndChildren,
+            },
+        ),
+        Step::DeleteVa(a, t) => match c.targets[t] {
+            Target::Va(va) => (a, Command::DeleteVa { va }),
+            Target::Account(_) => return None,
+        },
+        Step::MoveVa(a, t, p) => match (c.targets[t], p.map(|p| c.targets[p])) {
+            (Target::Va(va), None) => (a, Command::MoveVa { va, parent: None }),
+            (Target::Va(va), Some(Target::Va(parent))) => (
+                a,
+                Command::MoveVa {
+                    va,
+                    parent: Some(parent),
+                },
+            ),
+            _ => return None,
+        },
         Step::Assign(a, u, t, r, i) => (
             a,
             Command::AssignRole {
@@ -761,11 +802,12 @@ fn run(dir: &mut Directory, c: &Cast, clock: &mut i64, s: &Step) {
         ),
     };
     let before = dir.clone();
-    if dir
-        .execute(&Actor::User(c.users[actor]), day(*clock), command)
-        .is_err()
-    {
-        assert_eq!(*dir, before, "a refused command changes nothing");
+    match dir.execute(&Actor::User(c.users[actor]), day(*clock), command) {
+        Ok(events) => Some((c.users[actor], events)),
+        Err(_) => {
+            assert_eq!(*dir, before, "a refused command changes nothing");
+            None
+        }
     }
 }
 

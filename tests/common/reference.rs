@@ -155,11 +155,33 @@ impl MAccount {
         self.bindings.iter().find(|b| b.user == user && b.va == va)
     }
 
-    fn admins(&self) -> usize {
+    /// ROLE007 / PTR006: the SA Admins of the owning organization other than `except` (the
+    /// model has no expiries, so every role is in force).
+    fn owner_admins_besides(&self, except: UserId, users: &BTreeMap<UserId, MUser>) -> usize {
         self.bindings
             .iter()
-            .filter(|b| b.role == Role::SaAdmin)
+            .filter(|b| {
+                b.role == Role::SaAdmin && b.user != except && users[&b.user].org == self.owner
+            })
             .count()
+    }
+
+    /// PTR006: whether a role "account and children" of an owner's user reaches other Virtual
+    /// Accounts when `va` moves from under `old` to under `new`.
+    fn move_changes_owner_reach(
+        &self,
+        old: Option<VaId>,
+        new: Option<VaId>,
+        users: &BTreeMap<UserId, MUser>,
+    ) -> bool {
+        self.bindings.iter().any(|b| {
+            b.children
+                && users[&b.user].org == self.owner
+                && b.va.is_some_and(|bound| {
+                    old.is_some_and(|o| self.at_or_above(bound, o))
+                        != new.is_some_and(|n| self.at_or_above(bound, n))
+                })
+        })
     }
 
     fn name_taken(&self, name: &str, except: Option<VaId>) -> bool {
@@ -489,6 +511,12 @@ impl Model {
                 if new_level + a.height(va) - 1 > 10 {
                     return false;
                 }
+                // PTR006: another organization's user never changes what an owner's role reaches.
+                if self.users[&me].org != a.owner
+                    && a.move_changes_owner_reach(a.vas[&va].parent, parent, &self.users)
+                {
+                    return false;
+                }
                 self.accounts
                     .get_mut(&sa)
                     .unwrap()
@@ -507,6 +535,14 @@ impl Model {
                     || va == a.default_va
                     || a.vas.values().any(|v| v.parent == Some(va))
                     || a.stocked.contains(&va)
+                {
+                    return false;
+                }
+                // PTR006: deleting revokes the roles bound to it, never an owner's by an outsider.
+                if self.users[&me].org != a.owner
+                    && a.bindings
+                        .iter()
+                        .any(|b| b.va == Some(va) && self.users[&b.user].org == a.owner)
                 {
                     return false;
                 }
@@ -647,6 +683,11 @@ impl Model {
             return false;
         }
         let held = a.binding(user, va).cloned();
+        // PTR006: another organization's user never changes or revokes an owner's role.
+        if !new && held.is_some() && holder.org == a.owner && self.users[&me].org != a.owner {
+            return false;
+        }
+        let others = a.owner_admins_besides(user, &self.users);
         let a = self.accounts.get_mut(&sa).unwrap();
         match role {
             Some((role, inheritance)) => {
@@ -673,7 +714,7 @@ impl Model {
                     a.bindings.push(binding);
                 } else {
                     let Some(held) = held else { return false };
-                    if held.role == Role::SaAdmin && role != Role::SaAdmin && a.admins() <= 1 {
+                    if held.role == Role::SaAdmin && role != Role::SaAdmin && others == 0 {
                         return false;
                     }
                     a.bindings.retain(|b| !(b.user == user && b.va == va));
@@ -682,7 +723,7 @@ impl Model {
             }
             None => {
                 let Some(held) = held else { return false };
-                if held.role == Role::SaAdmin && a.admins() <= 1 {
+                if held.role == Role::SaAdmin && others == 0 {
                     return false;
                 }
                 a.bindings.retain(|b| !(b.user == user && b.va == va));
@@ -796,9 +837,16 @@ pub fn assert_invariants(dir: &Directory) {
         let default = a.va(a.default_va()).expect("the default VA exists");
         assert_eq!(default.parent(), None);
         assert_eq!(default.visibility(), Visibility::Unrestricted);
-        // ROLE007: an Active account keeps an SA Admin; SA008: a Pending one has no roles.
+        // ROLE007, PTR006: an Active account keeps an SA Admin of its owner whose role does not
+        // expire; SA008: a Pending one has no roles.
         match a.status() {
-            AccountStatus::Active => assert!(a.admin_count() >= 1, "{} has no admin", a.id()),
+            AccountStatus::Active => assert!(
+                a.roles().any(|b| b.role == Role::SaAdmin
+                    && b.expires.is_none()
+                    && dir.user(b.user).is_some_and(|u| u.org == a.owner())),
+                "{} has no SA Admin of its owner in force",
+                a.id()
+            ),
             AccountStatus::Pending => assert_eq!(a.roles().count(), 0),
         }
         if a.kind() == AccountKind::LimitedUse {
