@@ -14,7 +14,7 @@ use crate::model::{
     Organization, Role, Target, User, Visibility,
 };
 use crate::rules::RuleId;
-use crate::text::{Domain, Email, MAX_CCO_ID, MAX_NAME, check_name, clip};
+use crate::text::{Domain, Email, MAX_NAME, check_cco_id, check_name, clip};
 
 /// Settings of a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -597,14 +597,7 @@ impl Directory {
         let cco_id = match new.cco_id {
             None => None,
             Some(cco) => {
-                let checked = check_name(&cco, MAX_CCO_ID).and_then(|c| {
-                    if c.chars().any(char::is_whitespace) {
-                        Err("it contains spaces")
-                    } else {
-                        Ok(c)
-                    }
-                });
-                let cco = checked.map_err(|reason| Error::InvalidName {
+                let cco = check_cco_id(&cco).map_err(|reason| Error::InvalidName {
                     rule: RuleId::SA004,
                     field: "Cisco.com ID",
                     value: clip(&cco),
