@@ -527,7 +527,6 @@ impl SmartAccount {
     fn has_anchor(&self, except: Option<UserId>, own: Own<'_>) -> bool {
         self.bindings.values().any(|b| {
             Some(b.user) != except
-                && b.va.is_none()
                 && b.role == Role::SaAdmin
                 && b.expires.is_none()
                 && own(b.user) != Some(false)
@@ -599,23 +598,14 @@ impl SmartAccount {
             return Ok(());
         };
         let old = self.tree.get(va).and_then(VirtualAccount::parent);
-        let above = |start: Option<VaId>| {
-            let mut chain = Vec::new();
-            let mut cursor = start;
-            while let Some(current) = cursor {
-                if chain.len() > MAX_LEVEL || chain.contains(&current) {
-                    break;
-                }
-                chain.push(current);
-                cursor = self.tree.get(current).and_then(VirtualAccount::parent);
-            }
-            chain
+        // Whether a role bound to `bound` reaches what sits under `parent`.
+        let covers = |parent: Option<VaId>, bound: VaId| {
+            parent.is_some_and(|p| self.tree.is_at_or_above(bound, p))
         };
-        let (before, after) = (above(old), above(parent));
         let changed = self.bindings.values().find(|b| {
             b.inheritance == Inheritance::AccountAndChildren
                 && b.va
-                    .is_some_and(|bound| before.contains(&bound) != after.contains(&bound))
+                    .is_some_and(|bound| covers(old, bound) != covers(parent, bound))
                 && own(b.user) == Some(true)
         });
         match changed {

@@ -14,7 +14,7 @@ use crate::model::{
     Organization, Role, Target, User, Visibility,
 };
 use crate::rules::RuleId;
-use crate::text::{Domain, Email, MAX_CCO_ID, MAX_NAME, check_name, clip};
+use crate::text::{Domain, Email, MAX_NAME, check_cco_id, check_name, clip};
 
 /// Settings of a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,14 +174,18 @@ pub enum Command {
         /// The new name.
         name: String,
     },
-    /// Move a Virtual Account with its subtree within its account (VA004, VA001).
+    /// Move a Virtual Account with its subtree within its account (VA004, VA001). A user of
+    /// another organization than the owner cannot move it so that a role "account and children"
+    /// of the owner's users reaches more or fewer Virtual Accounts (PTR006).
     MoveVa {
         /// The Virtual Account.
         va: VaId,
         /// The new parent, or `None` for the top level.
         parent: Option<VaId>,
     },
-    /// Delete an empty Virtual Account (VA005); roles bound to it are revoked with it.
+    /// Delete an empty Virtual Account (VA005); roles bound to it are revoked with it, so a
+    /// user of another organization than the owner cannot delete one holding a role of the
+    /// owner's users (PTR006).
     DeleteVa {
         /// The Virtual Account.
         va: VaId,
@@ -209,7 +213,9 @@ pub enum Command {
         /// How far a Virtual Account role reaches (ROLE004).
         inheritance: Inheritance,
     },
-    /// Change the role a user holds on an account.
+    /// Change the role a user holds on an account. A user of another organization than the
+    /// owner never changes a role of the owner's users (PTR006); the last SA Admin of the owner
+    /// without an expiry is never downgraded (ROLE007).
     ChangeRole {
         /// The user.
         user: UserId,
@@ -220,7 +226,9 @@ pub enum Command {
         /// The new reach.
         inheritance: Inheritance,
     },
-    /// Take a user's role on an account away.
+    /// Take a user's role on an account away. A user of another organization than the owner
+    /// never revokes a role of the owner's users (PTR006); the last SA Admin of the owner
+    /// without an expiry is never revoked (ROLE007), an expired role always may be.
     RevokeRole {
         /// The user.
         user: UserId,
@@ -234,7 +242,10 @@ pub enum Command {
     },
     /// Give a held role an expiry date, or take it away (PTR005). From that date on the role
     /// allows nothing. Clearing or moving the expiry of a partner user's role needs a customer
-    /// SA Admin, like granting it (PTR001).
+    /// SA Admin, like granting it (PTR001); a user of another organization than the owner never
+    /// sets or clears one on a role of the owner's users (PTR006); the last SA Admin of the
+    /// owner without an expiry is never given one (ROLE007). This holds for every kind of
+    /// account: an Active account always keeps an SA Admin of its owner in force.
     SetRoleExpiry {
         /// The user.
         user: UserId,
@@ -597,14 +608,7 @@ impl Directory {
         let cco_id = match new.cco_id {
             None => None,
             Some(cco) => {
-                let checked = check_name(&cco, MAX_CCO_ID).and_then(|c| {
-                    if c.chars().any(char::is_whitespace) {
-                        Err("it contains spaces")
-                    } else {
-                        Ok(c)
-                    }
-                });
-                let cco = checked.map_err(|reason| Error::InvalidName {
+                let cco = check_cco_id(&cco).map_err(|reason| Error::InvalidName {
                     rule: RuleId::SA004,
                     field: "Cisco.com ID",
                     value: clip(&cco),

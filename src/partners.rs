@@ -53,17 +53,21 @@ pub struct PartnerAccess {
 }
 
 impl Directory {
-    /// Whether `user` is a partner user on `account`: a user of a partner or distributor
-    /// organization other than the owner, on a Customer or Limited Use account.
+    /// Whether `org` is a partner organization of the account owned by `owner`: a known
+    /// partner or distributor other than the owner. The one test behind PTR001–PTR003's
+    /// "partner".
+    pub(crate) fn is_partner_org(&self, org: OrgId, owner: OrgId) -> bool {
+        org != owner && self.orgs.get(&org).is_some_and(|o| o.kind.is_seller())
+    }
+
+    /// Whether `user` is a partner user on `account`: a user of a partner organization of it
+    /// ([`Directory::is_partner_org`]), on a Customer or Limited Use account.
     pub(crate) fn is_partner_user_on(&self, user: UserId, account: &SmartAccount) -> bool {
-        if account.kind == AccountKind::PartnerHolding {
-            return false;
-        }
-        self.users
-            .get(&user)
-            .filter(|u| u.org != account.owner)
-            .and_then(|u| self.orgs.get(&u.org))
-            .is_some_and(|o| o.kind.is_seller())
+        account.kind != AccountKind::PartnerHolding
+            && self
+                .users
+                .get(&user)
+                .is_some_and(|u| self.is_partner_org(u.org, account.owner))
     }
 
     /// The actor as a user of the account's owner holding "approve partner access" on `on`
@@ -94,15 +98,15 @@ impl Directory {
     /// the owner.
     pub(crate) fn partner_org_of(&self, sa: SaId, org: OrgId) -> Result<(), Error> {
         let owner = self.account(sa).map(SmartAccount::owner);
-        match self.orgs.get(&org) {
-            None => Err(Error::NotFound {
+        if !self.orgs.contains_key(&org) {
+            return Err(Error::NotFound {
                 rule: RuleId::PTR003,
                 entity: Entity::Organization(org),
-            }),
-            Some(o) if !o.kind.is_seller() || Some(org) == owner => {
-                Err(Error::NotPartner { org, sa })
-            }
-            Some(_) => Ok(()),
+            });
+        }
+        match owner {
+            Some(owner) if self.is_partner_org(org, owner) => Ok(()),
+            _ => Err(Error::NotPartner { org, sa }),
         }
     }
 
@@ -436,10 +440,8 @@ impl Directory {
         let events = self.events(user, sa)?;
         Ok(events
             .iter()
-            .filter(|e| match &e.actor {
-                RecordedActor::User { org, .. } => {
-                    Some(*org) != owner && self.orgs.get(org).is_some_and(|o| o.kind.is_seller())
-                }
+            .filter(|e| match (&e.actor, owner) {
+                (RecordedActor::User { org, .. }, Some(owner)) => self.is_partner_org(*org, owner),
                 _ => false,
             })
             .collect())

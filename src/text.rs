@@ -47,6 +47,18 @@ pub(crate) fn check_name(value: &str, max_chars: usize) -> Result<String, &'stat
     Ok(trimmed.to_owned())
 }
 
+/// A Cisco.com ID as registration accepts it (SA004): trimmed, 1–100 characters, no control
+/// characters, no spaces. The quote validator asks the same of a new account's contact.
+pub(crate) fn check_cco_id(value: &str) -> Result<String, &'static str> {
+    check_name(value, MAX_CCO_ID).and_then(|c| {
+        if c.chars().any(char::is_whitespace) {
+            Err("it contains spaces")
+        } else {
+            Ok(c)
+        }
+    })
+}
+
 /// Longest name of a Virtual Account, Smart Account or organization, in characters (VA003).
 pub const MAX_NAME: usize = 100;
 /// Longest account domain identifier, in bytes (SA003).

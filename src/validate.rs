@@ -45,7 +45,7 @@ use crate::quote::{
     Assignment, Contact, DealKind, LicenseKind, Line, LineId, Quote, SaRequirement, Term, VaRef,
 };
 use crate::rules::RuleId;
-use crate::text::{Domain, MAX_NAME, clip};
+use crate::text::{Domain, clip};
 
 /// What the caller is about to do with the quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1165,13 +1165,13 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
     let has_cco = contact
         .cco_id
         .as_deref()
-        .is_some_and(|c| !c.trim().is_empty() && c.chars().count() <= MAX_NAME);
+        .is_some_and(|c| crate::text::check_cco_id(c).is_ok());
     if !has_cco {
         out.add(
             RuleId::SA004,
             Severity::Error,
             format!(
-                "the new account's contact `{}` needs a Cisco.com ID; ask them to register one",
+                "the new account's contact `{}` needs a Cisco.com ID (1–100 characters, no spaces); ask them to register one",
                 contact.email
             ),
         );

@@ -164,6 +164,56 @@ fn sa005_a_sub_domain_of_a_public_provider_is_public_for_commands_and_validator(
     );
 }
 
+#[test]
+fn sa004_the_validator_and_registration_agree_on_cisco_com_ids() {
+    let long = "x".repeat(100);
+    let too_long = "x".repeat(101);
+    for cco in [
+        "x", " x ", "", "  ", "a b", "a\tb", "a\u{7}", &long, &too_long,
+    ] {
+        let mut dir = Directory::new();
+        let org = dir
+            .register_organization("Customer", OrgKind::Customer)
+            .unwrap();
+        let registered = dir
+            .register_user(NewUser {
+                cco_id: Some(cco.into()),
+                email: "x@gmail.com".into(),
+                org,
+                kind: UserKind::Individual,
+            })
+            .is_ok();
+        let quote_line = Assignment::NewAccount {
+            domain: None,
+            contact: Contact {
+                cco_id: Some(cco.into()),
+                email: Email::parse("x@gmail.com").unwrap(),
+            },
+        };
+        let quote = Quote {
+            deal: Deal {
+                id: "D-1".into(),
+                kind: DealKind::Other("Standard".into()),
+            },
+            partner: org,
+            distributor: None,
+            end_customer: EndCustomer {
+                name: "Customer".into(),
+                domain: None,
+                country: Country::US,
+            },
+            lines: vec![Line::new("1", "SKU", 1).assigned(quote_line)],
+        };
+        let day = "2026-01-05".parse().unwrap();
+        let report = validate(&dir, &quote, Stage::Order, day, &PolicyCalendar::default());
+        let refused = report
+            .findings
+            .iter()
+            .any(|f| f.rule == RuleId::SA004 && f.message.contains("Cisco.com ID"));
+        assert_eq!(registered, !refused, "Cisco.com ID {cco:?}");
+    }
+}
+
 proptest! {
     /// For every generated email and requested domain, the validator (a request for a new
     /// account on a quote line) and `request_account` (Customer with the domain, Limited Use
