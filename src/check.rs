@@ -206,9 +206,7 @@ impl Directory {
     #[must_use]
     #[inline]
     pub fn is_allowed(&self, user: UserId, action: Action, target: Target) -> bool {
-        let Some(grants) = self.grants.get(user.index()) else {
-            return false;
-        };
+        let grants = self.grants.get(user.get());
         match target {
             Target::Va(va) => {
                 let bit = action.bit();
@@ -266,10 +264,7 @@ impl Directory {
         if self.is_allowed(user, action, target) {
             return true;
         }
-        let Some(dated) = self.dated.get(user.index()) else {
-            return false;
-        };
-        dated.iter().any(|(g, end)| {
+        self.dated.get(user.get()).iter().any(|(g, end)| {
             date < *end
                 && match target {
                     Target::Va(va) => {
@@ -292,9 +287,7 @@ impl Directory {
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
         // Roles are only ever bound to registered users, so a user holding one is known
         // without a look-up in the user table.
-        match self
-            .grants
-            .get(user.index())
+        match Some(self.grants.get(user.get()))
             .filter(|g| !g.is_empty() || self.users.contains_key(&user))
         {
             Some(grants) => self.check_grants(user, action, target, grants),
@@ -314,18 +307,15 @@ impl Directory {
     pub fn check_on(&self, user: UserId, action: Action, target: Target, date: Date) -> Decision {
         let in_force: Vec<Grant> = self
             .dated
-            .get(user.index())
-            .map(|d| {
-                d.iter()
-                    .filter(|(_, end)| date < *end)
-                    .map(|(g, _)| *g)
-                    .collect()
-            })
-            .unwrap_or_default();
+            .get(user.get())
+            .iter()
+            .filter(|(_, end)| date < *end)
+            .map(|(g, _)| *g)
+            .collect();
         if in_force.is_empty() {
             return self.check(user, action, target);
         }
-        let mut all = self.grants.get(user.index()).cloned().unwrap_or_default();
+        let mut all = self.grants.get(user.get()).clone();
         for g in in_force {
             all.set(g.sa, g.va, Some(g));
         }
@@ -430,9 +420,7 @@ impl Directory {
     /// not counted, as in [`Directory::is_allowed`].
     #[must_use]
     pub fn actions_of(&self, user: UserId, target: Target) -> ActionSet {
-        let Some(grants) = self.grants.get(user.index()) else {
-            return ActionSet::EMPTY;
-        };
+        let grants = self.grants.get(user.get());
         let mut set = ActionSet::EMPTY;
         for grant in grants {
             match target {
@@ -470,9 +458,7 @@ impl Directory {
     /// [`Directory::is_allowed`].
     #[must_use]
     pub fn targets_of(&self, user: UserId, action: Action) -> Vec<Target> {
-        let Some(grants) = self.grants.get(user.index()) else {
-            return Vec::new();
-        };
+        let grants = self.grants.get(user.get());
         let mut out = Vec::new();
         for grant in grants.iter().filter(|g| g.role.actions().contains(action)) {
             let Some(account) = self.account(grant.sa) else {

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use crate::account::{Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
+use crate::id_table::{IdTable, Vacant};
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::model::{
     AccountKind, AccountStatus, Action, Actor, Identifier, Inheritance, NewUser, OrgKind,
@@ -293,6 +294,15 @@ impl VaSlot {
     }
 }
 
+impl Vacant for VaSlot {
+    fn vacant() -> Self {
+        VaSlot::VACANT
+    }
+    fn is_vacant(&self) -> bool {
+        self.level == 0
+    }
+}
+
 /// A role binding in the fast index, per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Grant {
@@ -385,6 +395,25 @@ impl GrantList {
     }
 }
 
+impl Vacant for GrantList {
+    fn vacant() -> Self {
+        GrantList::default()
+    }
+    fn is_vacant(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// A user's organization in the fast index: none (0) is vacant.
+impl Vacant for (OrgId, bool) {
+    fn vacant() -> Self {
+        (OrgId::new(0), false)
+    }
+    fn is_vacant(&self) -> bool {
+        self.0.get() == 0
+    }
+}
+
 /// The iterator of [`GrantList::iter`].
 pub(crate) type GrantIter<'a> =
     std::iter::Chain<std::option::Iter<'a, Grant>, std::slice::Iter<'a, Grant>>;
@@ -445,17 +474,18 @@ pub struct Directory {
     pub(crate) emails: BTreeMap<Email, UserId>,
     pub(crate) domains: BTreeMap<String, SaId>,
     pub(crate) lu_emails: BTreeMap<Email, SaId>,
-    /// Indexed by `VaId`; vacant slots have level 0.
-    pub(crate) slots: Vec<VaSlot>,
-    /// Indexed by `UserId`.
-    pub(crate) grants: Vec<GrantList>,
-    /// Per user index: the organization (0 for none) and whether the user is a team alias, so
+    // The tables below are keyed by identifier but sized by the number of entries, never by an
+    // identifier's value (EV004; see `IdTable`).
+    /// By `VaId`; vacant slots have level 0.
+    pub(crate) slots: IdTable<VaSlot>,
+    /// By `UserId`.
+    pub(crate) grants: IdTable<GrantList>,
+    /// By `UserId`: the organization (0 for none) and whether the user is a team alias, so
     /// whole-directory passes (the advisor) need no map lookup per role binding.
-    pub(crate) user_orgs: Vec<(OrgId, bool)>,
-    /// The grants that carry an expiry date, with it, per user index (PTR005). Only the
-    /// date-aware checks read them, so `grants` and the plain checks stay as they were. Grown
-    /// only as far as the last user holding one.
-    pub(crate) dated: Vec<Vec<(Grant, Date)>>,
+    pub(crate) user_orgs: IdTable<(OrgId, bool)>,
+    /// The grants that carry an expiry date, with it, by `UserId` (PTR005). Only the
+    /// date-aware checks read them, so `grants` and the plain checks stay as they were.
+    pub(crate) dated: IdTable<Vec<(Grant, Date)>>,
     /// Which account each registered device belongs to (DEV001).
     pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
@@ -481,9 +511,11 @@ impl PartialEq for Directory {
 }
 impl Eq for Directory {}
 
-fn next(counter: &mut u32) -> u32 {
-    *counter = counter.saturating_add(1).max(1);
-    *counter
+/// The identifier after `last`, the largest one handed out or loaded: never a reused or
+/// saturated one (EV004).
+pub(crate) fn next_id(last: u32, what: &'static str) -> Result<u32, Error> {
+    last.checked_add(1)
+        .ok_or(Error::IdentifiersExhausted { what })
 }
 
 impl Directory {
@@ -521,7 +553,8 @@ impl Directory {
             value: clip(name),
             reason,
         })?;
-        let id = OrgId::new(next(&mut self.next_org));
+        let id = OrgId::new(next_id(self.next_org, "organization")?);
+        self.next_org = id.get();
         self.orgs.insert(id, Organization { id, name, kind });
         Ok(id)
     }
@@ -535,7 +568,8 @@ impl Directory {
     /// email or Cisco.com ID belongs to another user (all SA004).
     pub fn register_user(&mut self, new: NewUser) -> Result<UserId, Error> {
         let user = self.validate_user(UserId::new(0), new)?;
-        let id = UserId::new(next(&mut self.next_user));
+        let id = UserId::new(next_id(self.next_user, "user")?);
+        self.next_user = id.get();
         let user = User { id, ..user };
         self.index_user(&user);
         self.users.insert(id, user);
@@ -597,16 +631,10 @@ impl Directory {
             self.cco_ids.insert(cco.to_lowercase(), user.id);
         }
         self.emails.insert(user.email.clone(), user.id);
-        let index = user.id.index();
-        if self.grants.len() <= index {
-            self.grants.resize_with(index + 1, GrantList::default);
-        }
-        if self.user_orgs.len() <= index {
-            self.user_orgs.resize(index + 1, (OrgId::new(0), false));
-        }
-        if let Some(slot) = self.user_orgs.get_mut(index) {
-            *slot = (user.org, user.kind == crate::model::UserKind::TeamAlias);
-        }
+        self.user_orgs.set(
+            user.id.get(),
+            (user.org, user.kind == crate::model::UserKind::TeamAlias),
+        );
     }
 
     /// An organization.
@@ -676,7 +704,7 @@ impl Directory {
 
     #[inline]
     pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
-        self.slots.get(va.index()).filter(|s| s.level > 0)
+        Some(self.slots.get(va.get())).filter(|s| s.level > 0)
     }
 
     /// The fast-index form of `binding`, held in account `sa`.
@@ -995,7 +1023,7 @@ impl Directory {
                     });
                 }
                 self.require_position(actor, on, sa, parent)?;
-                let va = VaId::new(self.next_va.saturating_add(1).max(1));
+                let va = VaId::new(next_id(self.next_va, "virtual account")?);
                 Ok((sa, vec![Change::VaCreated { va, parent, name }]))
             }
             Command::RenameVa { va, name } => {
@@ -1261,8 +1289,8 @@ impl Directory {
             name.to_owned()
         };
         check_account_name(&name)?;
-        let sa = SaId::new(self.next_sa.saturating_add(1).max(1));
-        let default_va = VaId::new(self.next_va.saturating_add(1).max(1));
+        let sa = SaId::new(next_id(self.next_sa, "smart account")?);
+        let default_va = VaId::new(next_id(self.next_va, "virtual account")?);
         let status = if requester == contact {
             AccountStatus::Active
         } else {
@@ -1356,10 +1384,11 @@ impl Directory {
 
     /// Whether `user` may assign Virtual Account roles on `va` and everything below it.
     fn covers_subtree(&self, user: UserId, va: VaId, on: Date) -> bool {
-        let (Some(grants), Some(slot)) = (self.grants.get(user.index()), self.slot(va)) else {
+        let Some(slot) = self.slot(va) else {
             return false;
         };
-        let dated = self.dated.get(user.index()).map_or(&[][..], Vec::as_slice);
+        let grants = self.grants.get(user.get());
+        let dated = self.dated.get(user.get());
         let in_force = dated.iter().filter(|(_, end)| on < *end).map(|(g, _)| g);
         grants.iter().chain(in_force).any(|g| {
             g.sa == slot.sa
@@ -1473,9 +1502,7 @@ impl Directory {
                 }
             }
             Change::VaDeleted { va } => {
-                if let Some(slot) = self.slots.get_mut(va.index()) {
-                    *slot = VaSlot::VACANT;
-                }
+                self.slots.set(va.get(), VaSlot::VACANT);
             }
             Change::RoleAssigned { user, va, .. }
             | Change::RoleChanged { user, va, .. }
@@ -1499,20 +1526,12 @@ impl Directory {
             Some((g, Some(end))) => (None, Some((g, end))),
             None => (None, None),
         };
-        let index = user.index();
-        if self.grants.len() <= index {
-            self.grants.resize_with(index + 1, GrantList::default);
-        }
-        if let Some(grants) = self.grants.get_mut(index) {
-            grants.set(sa, va, plain);
-        }
-        if dated.is_some() && self.dated.len() <= index {
-            self.dated.resize_with(index + 1, Vec::new);
-        }
-        if let Some(list) = self.dated.get_mut(index) {
+        self.grants
+            .update(user.get(), |grants| grants.set(sa, va, plain));
+        self.dated.update(user.get(), |list| {
             list.retain(|(g, _)| !(g.sa == sa && g.va == va));
             list.extend(dated);
-        }
+        });
     }
 
     fn place(&mut self, sa: SaId, va: VaId, parent: Option<VaId>) {
@@ -1529,13 +1548,7 @@ impl Directory {
             *cell = va;
             slot.level = level;
         }
-        let index = va.index();
-        if self.slots.len() <= index {
-            self.slots.resize(index + 1, VaSlot::VACANT);
-        }
-        if let Some(cell) = self.slots.get_mut(index) {
-            *cell = slot;
-        }
+        self.slots.set(va.get(), slot);
     }
 }
 
@@ -1578,7 +1591,9 @@ fn va_of(target: Target) -> Option<VaId> {
 
 #[cfg(test)]
 mod tests {
-    use super::{GrantList, VaSlot};
+    use super::{Directory, GrantList, VaSlot};
+    use crate::ids::{OrgId, UserId};
+    use crate::model::{NewUser, OrgKind, UserKind};
 
     /// The layout the check's speed rests on: one cache line per Virtual Account, a 24-byte
     /// record per user (see DESIGN.md, "How do permission checks reach their speed?").
@@ -1588,5 +1603,30 @@ mod tests {
         assert_eq!(size_of::<VaSlot>(), 64);
         assert_eq!(align_of::<VaSlot>(), 64);
         assert_eq!(size_of::<GrantList>(), 24);
+    }
+
+    /// The fast index of a directory whose identifiers sit at the end of their range holds one
+    /// entry per entity, nothing per identifier value (EV004).
+    #[test]
+    fn ev004_the_fast_index_is_sized_by_entities_not_identifiers() {
+        let mut dir = Directory::new();
+        dir.next_org = u32::MAX - 1;
+        dir.next_user = u32::MAX - 2;
+        let org = dir.register_organization("Acme", OrgKind::Customer);
+        assert_eq!(org, Ok(OrgId::new(u32::MAX)));
+        for login in ["alice", "bob"] {
+            dir.register_user(NewUser {
+                cco_id: Some(login.into()),
+                email: format!("{login}@acme.com"),
+                org: OrgId::new(u32::MAX),
+                kind: UserKind::Individual,
+            })
+            .ok();
+        }
+        assert!(dir.user(UserId::new(u32::MAX)).is_some());
+        assert_eq!(dir.user_orgs.occupied(), 2);
+        assert_eq!(dir.user_orgs.dense_len(), 0);
+        assert_eq!(dir.grants.dense_len(), 0);
+        assert_eq!(dir.slots.dense_len(), 0);
     }
 }

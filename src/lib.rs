@@ -9,6 +9,7 @@ mod directory;
 pub mod dot;
 mod error;
 mod event;
+mod id_table;
 mod ids;
 pub mod license;
 mod licensing;

@@ -127,6 +127,7 @@ rules! {
     EV001 = "EV001", "Every change to a Smart Account appends an event; refused commands append nothing", "002";
     EV002 = "EV002", "Procurement history records each deposit: license, quantity, time, order and procurer", "004";
     EV003 = "EV003", "Replaying a Smart Account's events from empty rebuilds exactly the same state", "expected";
+    EV004 = "EV004", "A log from outside is evidence, checked like the commands it records; loading never allocates memory out of proportion to its size", "expected";
     AGR001 = "AGR001", "The Smart Licensing agreement is accepted by a Smart Account Admin or Approver, and recorded", "002, 004";
     BP001 = "BP001", "Keep the number of Smart Accounts per company domain limited", "002";
     BP002 = "BP002", "A Smart Account should be created by an individual, not a team alias", "002";
@@ -195,6 +196,7 @@ impl RuleId {
         RuleId::EV001,
         RuleId::EV002,
         RuleId::EV003,
+        RuleId::EV004,
         RuleId::AGR001,
         RuleId::PTR001,
         RuleId::PTR002,

@@ -1,7 +1,7 @@
 //! Whole-directory snapshots: a plain, serde-friendly picture of a [`Directory`], validated on
 //! the way in so that loading one can never produce a state the commands could not.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
@@ -521,6 +521,12 @@ impl Directory {
         path: &str,
         snap: &AccountSnapshot,
     ) -> Result<(), SnapshotError> {
+        // Built once, so each pending request is one look-up, not a search of the VAs.
+        let vas: HashSet<VaId> = if snap.access_requests.is_empty() {
+            HashSet::new()
+        } else {
+            snap.vas.iter().map(|v| v.id).collect()
+        };
         for (j, r) in snap.access_requests.iter().enumerate() {
             let fail = |error| SnapshotError {
                 path: format!("{path}.access_requests[{j}]"),
@@ -544,7 +550,7 @@ impl Directory {
             }
             if let Some(va) = r.va
                 && r.status == crate::RequestStatus::Pending
-                && !snap.vas.iter().any(|v| v.id == va)
+                && !vas.contains(&va)
             {
                 return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
             }
@@ -580,14 +586,23 @@ fn missing(rule: RuleId, entity: Entity) -> Error {
 }
 
 /// Where each canonical event comes from in the snapshot, for error paths.
+/// Linear in the size of the account: the position of each Virtual Account is looked up in a
+/// map built once, not searched for (EV004).
 fn origins(snap: &AccountSnapshot) -> Vec<String> {
     let order = va_order(snap).unwrap_or_default();
-    let mut out = vec![String::new(), va_path(snap, snap.default_va)];
+    let positions = va_positions(snap);
+    let va_path = |id: &VaId| {
+        positions
+            .get(id)
+            .map(|j| format!(".vas[{j}]"))
+            .unwrap_or_default()
+    };
+    let mut out = vec![String::new(), va_path(&snap.default_va)];
     out.extend(
         order
             .iter()
             .filter(|id| **id != snap.default_va)
-            .map(|id| va_path(snap, *id)),
+            .map(va_path),
     );
     out.extend(
         snap.vas
@@ -618,6 +633,17 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
     out
 }
 
+/// The position of each Virtual Account in `snap.vas`; the first one for an identifier listed
+/// twice (which loading refuses before it needs a path).
+fn va_positions(snap: &AccountSnapshot) -> HashMap<VaId, usize> {
+    let mut positions = HashMap::with_capacity(snap.vas.len());
+    for (j, v) in snap.vas.iter().enumerate() {
+        positions.entry(v.id).or_insert(j);
+    }
+    positions
+}
+
+/// The path of one Virtual Account, for an error: a linear search, used at most once per load.
 fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
     snap.vas
         .iter()

@@ -10,6 +10,7 @@ mod check_index;
 mod dot;
 mod edge_cases;
 mod fuzz_regressions;
+mod hostile_input;
 mod license_model;
 mod license_snapshots;
 mod licenses;
