@@ -206,7 +206,9 @@ impl Directory {
     #[must_use]
     #[inline]
     pub fn is_allowed(&self, user: UserId, action: Action, target: Target) -> bool {
-        let grants = self.grants.get(user.get());
+        let Some(grants) = self.grants.find(user.get()) else {
+            return false;
+        };
         match target {
             Target::Va(va) => {
                 let bit = action.bit();
@@ -287,9 +289,13 @@ impl Directory {
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
         // Roles are only ever bound to registered users, so a user holding one is known
         // without a look-up in the user table.
-        match Some(self.grants.get(user.get()))
-            .filter(|g| !g.is_empty() || self.users.contains_key(&user))
-        {
+        let id = user.get();
+        let grants = match self.grants.find(id) {
+            Some(grants) if !grants.is_empty() => Some(grants),
+            // A user without roles may be registered, with or without an entry in the table.
+            _ => self.users.contains_key(&user).then(|| self.grants.get(id)),
+        };
+        match grants {
             Some(grants) => self.check_grants(user, action, target, grants),
             None => Decision {
                 user,

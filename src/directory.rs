@@ -704,7 +704,7 @@ impl Directory {
 
     #[inline]
     pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
-        Some(self.slots.get(va.get())).filter(|s| s.level > 0)
+        self.slots.find(va.get()).filter(|s| s.level > 0)
     }
 
     /// The fast-index form of `binding`, held in account `sa`.

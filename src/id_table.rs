@@ -53,23 +53,28 @@ impl<T: Vacant> Default for IdTable<T> {
 }
 
 impl<T: Vacant> IdTable<T> {
-    /// The entry of `id`, vacant when there is none. One bounds check and one load for an
-    /// identifier in the dense part.
+    /// The entry of `id`, vacant when there is none.
     #[inline(always)]
     pub(crate) fn get(&self, id: u32) -> &T {
+        self.find(id).unwrap_or(&self.vacant)
+    }
+
+    /// The entry of `id` when the table has a place for it: always for an identifier in the
+    /// dense part (its entry may be vacant), only for a stored one past it. One bounds check
+    /// and one load for an identifier in the dense part; the hot paths of the checks use it.
+    #[inline(always)]
+    pub(crate) fn find(&self, id: u32) -> Option<&T> {
         match self.dense.get(id as usize) {
-            Some(value) => value,
+            Some(value) => Some(value),
             None => self.outlier(id),
         }
     }
 
     /// The entry of an identifier past the dense part.
+    #[cold]
     #[inline(never)]
-    fn outlier(&self, id: u32) -> &T {
-        if self.sparse.is_empty() {
-            return &self.vacant;
-        }
-        self.sparse.get(&id).unwrap_or(&self.vacant)
+    fn outlier(&self, id: u32) -> Option<&T> {
+        self.sparse.get(&id)
     }
 
     /// The number of entries that are not vacant.
