@@ -11,13 +11,19 @@
 //! Exit codes: 0 when the snapshot loaded (a refused command is reported, not a failure);
 //! 2 with the error message when the file cannot be read or the snapshot is refused.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use smart_accounts::{AccountStatus, Actor, Directory, OrgKind, Role, fixtures};
 
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(report) => {
+            // A closed pipe (`| head -1`) ends the report quietly; the snapshot did load.
+            let _ = std::io::stdout().lock().write_all(report.as_bytes());
+            ExitCode::SUCCESS
+        }
         Err(message) => {
             eprintln!("load_snapshot: {message}");
             ExitCode::from(2)
@@ -25,7 +31,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+/// Loads the snapshot and runs the command; returns the report to print.
+fn run() -> Result<String, String> {
+    let mut out = String::new();
     let (source, text) = match std::env::args_os().nth(1) {
         Some(path) => {
             let text = std::fs::read_to_string(&path)
@@ -41,7 +49,8 @@ fn run() -> Result<(), String> {
     let mut dir: Directory =
         serde_json::from_str(&text).map_err(|e| format!("{source} refused: {e}"))?;
     let vas: usize = dir.accounts().map(|a| a.vas().count()).sum();
-    println!(
+    let _ = writeln!(
+        out,
         "loaded {source} ({} bytes): {} organizations, {} users, {} smart accounts, {vas} virtual accounts",
         text.len(),
         dir.organizations().count(),
@@ -49,10 +58,10 @@ fn run() -> Result<(), String> {
         dir.accounts().count(),
     );
 
-    match dir.register_organization("Load check partner", OrgKind::Partner) {
-        Ok(org) => println!("register_organization: ok, {org}"),
-        Err(e) => println!("register_organization: refused: {e}"),
-    }
+    let _ = match dir.register_organization("Load check partner", OrgKind::Partner) {
+        Ok(org) => writeln!(out, "register_organization: ok, {org}"),
+        Err(e) => writeln!(out, "register_organization: refused: {e}"),
+    };
     let target = dir
         .accounts()
         .filter(|a| a.status() == AccountStatus::Active)
@@ -61,15 +70,18 @@ fn run() -> Result<(), String> {
                 .find(|b| b.role == Role::SaAdmin && b.va.is_none() && b.expires.is_none())
                 .map(|b| (a.id(), b.user))
         });
-    match target {
-        None => println!("create_va: no active account with an SA Admin to run it"),
+    let _ = match target {
+        None => writeln!(
+            out,
+            "create_va: no active account with an SA Admin to run it"
+        ),
         Some((sa, admin)) => {
             let at = jiff::Timestamp::now();
             match dir.create_va(&Actor::User(admin), at, sa, None, "Load check") {
-                Ok(va) => println!("create_va in {sa} as {admin}: ok, {va}"),
-                Err(e) => println!("create_va in {sa} as {admin}: refused: {e}"),
+                Ok(va) => writeln!(out, "create_va in {sa} as {admin}: ok, {va}"),
+                Err(e) => writeln!(out, "create_va in {sa} as {admin}: refused: {e}"),
             }
         }
-    }
-    Ok(())
+    };
+    Ok(out)
 }

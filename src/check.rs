@@ -266,17 +266,21 @@ impl Directory {
         if self.is_allowed(user, action, target) {
             return true;
         }
-        self.dated.get(user.get()).iter().any(|(g, end)| {
-            date < *end
-                && match target {
-                    Target::Va(va) => {
-                        g.allows(action) && self.slot(va).is_some_and(|s| g.reaches(s))
+        self.dated
+            .get(user.get())
+            .as_slice()
+            .iter()
+            .any(|(g, end)| {
+                date < *end
+                    && match target {
+                        Target::Va(va) => {
+                            g.allows(action) && self.slot(va).is_some_and(|s| g.reaches(s))
+                        }
+                        Target::Account(sa) => {
+                            g.sa == sa && g.va.is_none() && g.role.actions().contains(action)
+                        }
                     }
-                    Target::Account(sa) => {
-                        g.sa == sa && g.va.is_none() && g.role.actions().contains(action)
-                    }
-                }
-        })
+            })
     }
 
     /// Checks a permission and explains the answer (ROLE009): the binding that allowed it and
@@ -314,6 +318,7 @@ impl Directory {
         let in_force: Vec<Grant> = self
             .dated
             .get(user.get())
+            .as_slice()
             .iter()
             .filter(|(_, end)| date < *end)
             .map(|(g, _)| *g)

@@ -1,6 +1,6 @@
 //! The directory: organizations, users, Smart Accounts, and the commands that change them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -339,15 +339,12 @@ impl Grant {
 
 /// One user's grants in the fast index. Most users hold one role, so the first grant is
 /// stored inline and a check reads one record; further grants sit behind one pointer.
-/// Invariant: `first` is `None` only when `more` is empty. The order carries no meaning.
+/// Invariant: `first` is `None` only when `more` is `None`, and `more` is never empty. The
+/// order carries no meaning.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct GrantList {
     first: Option<Grant>,
-    #[allow(
-        clippy::box_collection,
-        reason = "a thin pointer keeps the record at 24 bytes; a Vec or boxed slice makes it 32 or 40"
-    )]
-    more: Option<Box<Vec<Grant>>>,
+    more: Option<Box<KeyedList<Grant>>>,
 }
 
 impl GrantList {
@@ -362,7 +359,7 @@ impl GrantList {
     pub(crate) fn iter(&self) -> GrantIter<'_> {
         self.first
             .iter()
-            .chain(self.more.as_deref().map_or(&[][..], Vec::as_slice))
+            .chain(self.more.as_deref().map_or(&[][..], KeyedList::as_slice))
     }
 
     /// The grant, when there is exactly one (the usual case).
@@ -376,22 +373,177 @@ impl GrantList {
     pub(crate) fn any(&self, mut f: impl FnMut(&Grant) -> bool) -> bool {
         match &self.first {
             None => false,
-            Some(first) => f(first) || self.more.as_ref().is_some_and(|m| m.iter().any(f)),
+            Some(first) => {
+                f(first)
+                    || self
+                        .more
+                        .as_ref()
+                        .is_some_and(|m| m.as_slice().iter().any(f))
+            }
         }
     }
 
-    /// Replaces the grant bound to (`sa`, `va`) by `grant`, or removes it when `None`.
+    /// Replaces the grant bound to (`sa`, `va`) by `grant`, or removes it when `None`. In
+    /// place, and constant time however many grants the user holds: loading a snapshot in
+    /// which one user holds a role on every Virtual Account stays linear (EV004).
     pub(crate) fn set(&mut self, sa: SaId, va: Option<VaId>, grant: Option<Grant>) {
-        let kept: Vec<Grant> = self
-            .iter()
-            .filter(|g| !(g.sa == sa && g.va == va))
-            .copied()
-            .chain(grant)
-            .collect();
-        let mut all = kept.into_iter();
-        self.first = all.next();
-        let more: Vec<Grant> = all.collect();
-        self.more = (!more.is_empty()).then(|| Box::new(more));
+        let key = (sa, va);
+        if self.first.as_ref().is_some_and(|g| g.key() == key) {
+            self.first = match grant {
+                Some(g) => Some(g),
+                None => self.pop_more(),
+            };
+            return;
+        }
+        if let Some(more) = self.more.as_deref_mut()
+            && more.position(key).is_some()
+        {
+            more.set(key, grant);
+            if more.is_empty() {
+                self.more = None;
+            }
+            return;
+        }
+        let Some(grant) = grant else {
+            return;
+        };
+        if self.first.is_none() {
+            self.first = Some(grant);
+        } else {
+            self.more
+                .get_or_insert_with(Box::default)
+                .set(key, Some(grant));
+        }
+    }
+
+    /// Takes one grant out of `more`, dropping it when it empties.
+    fn pop_more(&mut self) -> Option<Grant> {
+        let more = self.more.as_deref_mut()?;
+        let last = more.pop();
+        if more.is_empty() {
+            self.more = None;
+        }
+        last
+    }
+}
+
+/// The key of an entry of the fast index: the account and the Virtual Account it is bound to.
+pub(crate) type BindingKey = (SaId, Option<VaId>);
+
+/// An entry keyed by the binding it indexes.
+pub(crate) trait ByBinding {
+    /// The binding's account and Virtual Account.
+    fn key(&self) -> BindingKey;
+}
+
+impl ByBinding for Grant {
+    fn key(&self) -> BindingKey {
+        (self.sa, self.va)
+    }
+}
+
+impl ByBinding for (Grant, Date) {
+    fn key(&self) -> BindingKey {
+        self.0.key()
+    }
+}
+
+/// Entries at most one per binding, in no order, in a `Vec` that the checks scan; with more
+/// than [`KeyedList::INDEXED`] of them, a hash map from key to position makes replacing and
+/// removing one constant time instead of a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyedList<T> {
+    items: Vec<T>,
+    at: HashMap<BindingKey, usize>,
+}
+
+impl<T> Default for KeyedList<T> {
+    fn default() -> Self {
+        KeyedList {
+            items: Vec::new(),
+            at: HashMap::new(),
+        }
+    }
+}
+
+impl<T: ByBinding> KeyedList<T> {
+    /// Entries up to which a scan finds a key as fast as a hash.
+    const INDEXED: usize = 16;
+
+    /// The entries.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+
+    /// Whether there is no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The position of the entry of `key`.
+    fn position(&self, key: BindingKey) -> Option<usize> {
+        if self.items.len() > Self::INDEXED {
+            self.at.get(&key).copied()
+        } else {
+            self.items.iter().position(|t| t.key() == key)
+        }
+    }
+
+    /// Replaces the entry of `key` by `item`, adds it, or removes the entry when `None`.
+    pub(crate) fn set(&mut self, key: BindingKey, item: Option<T>) {
+        match (self.position(key), item) {
+            (Some(pos), Some(item)) => {
+                if let Some(cell) = self.items.get_mut(pos) {
+                    *cell = item;
+                }
+            }
+            (Some(pos), None) => {
+                self.items.swap_remove(pos);
+                self.at.remove(&key);
+                if let Some(moved) = self.items.get(pos).map(ByBinding::key) {
+                    self.at.insert(moved, pos);
+                }
+                self.reindex();
+            }
+            (None, Some(item)) => {
+                self.items.push(item);
+                self.at.insert(key, self.items.len() - 1);
+                self.reindex();
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// Takes an entry out.
+    fn pop(&mut self) -> Option<T> {
+        let last = self.items.pop()?;
+        self.at.remove(&last.key());
+        self.reindex();
+        Some(last)
+    }
+
+    /// Keeps the map only while there are enough entries to need it, and complete when kept.
+    fn reindex(&mut self) {
+        if self.items.len() <= Self::INDEXED {
+            self.at.clear();
+        } else if self.at.len() != self.items.len() {
+            self.at = self
+                .items
+                .iter()
+                .enumerate()
+                .map(|(pos, t)| (t.key(), pos))
+                .collect();
+        }
+    }
+}
+
+impl<T> Vacant for KeyedList<T> {
+    fn vacant() -> Self {
+        KeyedList::default()
+    }
+    fn is_vacant(&self) -> bool {
+        self.items.is_empty()
     }
 }
 
@@ -485,7 +637,7 @@ pub struct Directory {
     pub(crate) user_orgs: IdTable<(OrgId, bool)>,
     /// The grants that carry an expiry date, with it, by `UserId` (PTR005). Only the
     /// date-aware checks read them, so `grants` and the plain checks stay as they were.
-    pub(crate) dated: IdTable<Vec<(Grant, Date)>>,
+    pub(crate) dated: IdTable<KeyedList<(Grant, Date)>>,
     /// Which account each registered device belongs to (DEV001).
     pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
@@ -1389,7 +1541,11 @@ impl Directory {
         };
         let grants = self.grants.get(user.get());
         let dated = self.dated.get(user.get());
-        let in_force = dated.iter().filter(|(_, end)| on < *end).map(|(g, _)| g);
+        let in_force = dated
+            .as_slice()
+            .iter()
+            .filter(|(_, end)| on < *end)
+            .map(|(g, _)| g);
         grants.iter().chain(in_force).any(|g| {
             g.sa == slot.sa
                 && g.role.actions().contains(Action::AssignVaRoles)
@@ -1528,10 +1684,8 @@ impl Directory {
         };
         self.grants
             .update(user.get(), |grants| grants.set(sa, va, plain));
-        self.dated.update(user.get(), |list| {
-            list.retain(|(g, _)| !(g.sa == sa && g.va == va));
-            list.extend(dated);
-        });
+        self.dated
+            .update(user.get(), |list| list.set((sa, va), dated));
     }
 
     fn place(&mut self, sa: SaId, va: VaId, parent: Option<VaId>) {
@@ -1591,9 +1745,57 @@ fn va_of(target: Target) -> Option<VaId> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Directory, GrantList, VaSlot};
-    use crate::ids::{OrgId, UserId};
-    use crate::model::{NewUser, OrgKind, UserKind};
+    use super::{Directory, Grant, GrantList, VaSlot};
+    use crate::ids::{OrgId, SaId, UserId, VaId};
+    use crate::model::{NewUser, OrgKind, Role, UserKind};
+    use std::collections::BTreeMap;
+
+    fn grant(sa: u32, va: u32, role: Role) -> Grant {
+        Grant {
+            sa: SaId::new(sa),
+            va: (va != 0).then_some(VaId::new(va)),
+            role,
+            children: true,
+            level: u8::from(va != 0),
+        }
+    }
+
+    /// Replacing and removing grants of a user with many keeps exactly the grants set, one per
+    /// binding, whichever one is inline, scanned or found through the map.
+    #[test]
+    fn ev004_a_grant_list_of_many_grants_replaces_and_removes_by_binding() {
+        let mut list = GrantList::default();
+        let mut model: BTreeMap<(u32, u32), Role> = BTreeMap::new();
+        let roles = [Role::VaUser, Role::VaAdmin, Role::VaViewer];
+        for step in 0u32..600 {
+            let (sa, va) = (1 + step % 2, step * 7 % 97);
+            let role = roles
+                .get(step as usize % 3)
+                .copied()
+                .unwrap_or(Role::VaUser);
+            let key = (SaId::new(sa), (va != 0).then_some(VaId::new(va)));
+            if step % 5 == 4 {
+                list.set(key.0, key.1, None);
+                model.remove(&(sa, va));
+            } else {
+                list.set(key.0, key.1, Some(grant(sa, va, role)));
+                model.insert((sa, va), role);
+            }
+            let mut held: Vec<((u32, u32), Role)> = list
+                .iter()
+                .map(|g| ((g.sa.get(), g.va.map_or(0, VaId::get)), g.role))
+                .collect();
+            held.sort();
+            let expected: Vec<((u32, u32), Role)> = model.iter().map(|(k, r)| (*k, *r)).collect();
+            assert_eq!(held, expected, "after step {step}");
+            assert_eq!(list.is_empty(), model.is_empty());
+            assert_eq!(list.single().is_some(), model.len() == 1);
+        }
+        for (sa, va) in model.keys().copied().collect::<Vec<_>>() {
+            list.set(SaId::new(sa), (va != 0).then_some(VaId::new(va)), None);
+        }
+        assert_eq!(list, GrantList::default());
+    }
 
     /// The layout the check's speed rests on: one cache line per Virtual Account, a 24-byte
     /// record per user (see DESIGN.md, "How do permission checks reach their speed?").

@@ -1,7 +1,7 @@
 //! Whole-directory snapshots: a plain, serde-friendly picture of a [`Directory`], validated on
 //! the way in so that loading one can never produce a state the commands could not.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
@@ -319,7 +319,7 @@ impl Directory {
             dir.index_user(&user);
             dir.users.insert(user.id, user);
         }
-        let mut seen_vas = BTreeSet::new();
+        let mut seen_vas = HashSet::new();
         for (i, account) in snapshot.accounts.into_iter().enumerate() {
             dir.load_account(i, account, &mut seen_vas)?;
         }
@@ -330,7 +330,7 @@ impl Directory {
         &mut self,
         i: usize,
         snap: AccountSnapshot,
-        seen_vas: &mut BTreeSet<VaId>,
+        seen_vas: &mut HashSet<VaId>,
     ) -> Result<(), SnapshotError> {
         let path = format!("accounts[{i}]");
         let sa = snap.id;
@@ -654,9 +654,10 @@ fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
 
 /// The Virtual Accounts, parents before children; `Err` with the first one that is never
 /// reached from the top level (a cycle or a dangling parent).
+///
+/// Linear: the children of each Virtual Account are found through a hash map (EV004).
 fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
-    let mut children: std::collections::BTreeMap<Option<VaId>, Vec<VaId>> =
-        std::collections::BTreeMap::new();
+    let mut children: HashMap<Option<VaId>, Vec<VaId>> = HashMap::new();
     for va in &snap.vas {
         children.entry(va.parent).or_default().push(va.id);
     }
@@ -669,7 +670,7 @@ fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
         }
     }
     if order.len() != snap.vas.len() {
-        let reached: BTreeSet<VaId> = order.iter().copied().collect();
+        let reached: HashSet<VaId> = order.iter().copied().collect();
         let first = snap
             .vas
             .iter()
@@ -728,8 +729,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             name: default.name.clone(),
         },
     ];
-    let by_id: std::collections::BTreeMap<VaId, &VaSnapshot> =
-        snap.vas.iter().map(|v| (v.id, v)).collect();
+    let by_id: HashMap<VaId, &VaSnapshot> = snap.vas.iter().map(|v| (v.id, v)).collect();
     for id in order.iter().filter(|id| **id != snap.default_va) {
         if let Some(v) = by_id.get(id) {
             changes.push(Change::VaCreated {

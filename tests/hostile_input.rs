@@ -443,3 +443,70 @@ fn ev004_the_data_files_are_these_snapshots_and_load_from_json() {
         assert_eq!(dir, load(snap), "{file}");
     }
 }
+
+#[test]
+fn ev004_one_user_with_a_role_on_every_va_loads_and_keeps_each() {
+    // Indexing such a user's grants rebuilt the whole list per role: quadratic loading.
+    let mut account = account(1, "acme.com", 1, 1, 1);
+    for k in 2..=400 {
+        account.vas.push(VaSnapshot {
+            id: VaId::new(k),
+            name: format!("VA {k}"),
+            parent: None,
+            visibility: Visibility::default(),
+        });
+    }
+    let expiry: jiff::civil::Date = "2026-06-01".parse().unwrap();
+    for k in 1..=400 {
+        account.roles.push(Binding {
+            user: UserId::new(2),
+            va: Some(VaId::new(k)),
+            role: if k % 2 == 0 {
+                Role::VaAdmin
+            } else {
+                Role::VaViewer
+            },
+            inheritance: Inheritance::AccountOnly,
+            expires: (k % 3 == 0).then_some(expiry),
+        });
+    }
+    let mut dir = load(snapshot(
+        vec![org(1, "Acme", OrgKind::Customer)],
+        vec![
+            user(1, "alice", "alice@acme.com", 1),
+            user(2, "bob", "bob@acme.com", 1),
+        ],
+        vec![account],
+    ));
+    let bob = UserId::new(2);
+    let before: jiff::civil::Date = "2026-05-31".parse().unwrap();
+    let allowed = |dir: &Directory, k: u32| {
+        dir.is_allowed_on(
+            bob,
+            Action::ManageChildVas,
+            Target::Va(VaId::new(k)),
+            before,
+        )
+    };
+    for k in 1..=400 {
+        assert_eq!(allowed(&dir, k), k % 2 == 0, "va:{k}");
+        assert_eq!(
+            dir.is_allowed(bob, Action::ViewLicenses, Target::Va(VaId::new(k))),
+            k % 3 != 0,
+            "va:{k} without a date"
+        );
+    }
+    // Revoking one in the middle leaves every other one as it was.
+    dir.execute(
+        &Actor::User(UserId::new(1)),
+        at("2026-02-01T09:00:00Z"),
+        smart_accounts::Command::RevokeRole {
+            user: bob,
+            target: Target::Va(VaId::new(200)),
+        },
+    )
+    .unwrap();
+    for k in 1..=400 {
+        assert_eq!(allowed(&dir, k), k % 2 == 0 && k != 200, "va:{k}");
+    }
+}
