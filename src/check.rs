@@ -206,7 +206,27 @@ impl Directory {
     #[must_use]
     #[inline]
     pub fn is_allowed(&self, user: UserId, action: Action, target: Target) -> bool {
-        let Some(grants) = self.grants.find(user.get()) else {
+        // Unless identifiers were loaded far above the others, every entry of the index is in
+        // its dense part: one test here keeps the body free of any fallback (measured: a
+        // fallback on each look-up cost a fifth of the check's time).
+        if self.grants.has_outliers() | self.slots.has_outliers() {
+            return self.is_allowed_with_outliers(user, action, target);
+        }
+        self.allowed_by::<true>(user, action, target)
+    }
+
+    /// [`Directory::is_allowed`] when some identifier lies past the dense index.
+    #[cold]
+    #[inline(never)]
+    fn is_allowed_with_outliers(&self, user: UserId, action: Action, target: Target) -> bool {
+        self.allowed_by::<false>(user, action, target)
+    }
+
+    /// The body of [`Directory::is_allowed`]; with `DENSE`, it looks only at the dense part of
+    /// the index.
+    #[inline(always)]
+    fn allowed_by<const DENSE: bool>(&self, user: UserId, action: Action, target: Target) -> bool {
+        let Some(grants) = self.grants.lookup::<DENSE>(user.get()) else {
             return false;
         };
         match target {
@@ -224,7 +244,8 @@ impl Directory {
                 if !grants.any(may) {
                     return false;
                 }
-                let Some(slot) = self.slot(va) else {
+                let Some(slot) = self.slots.lookup::<DENSE>(va.get()).filter(|s| s.level > 0)
+                else {
                     return false;
                 };
                 grants.any(|g| may(g) & g.reaches(slot))
@@ -291,16 +312,38 @@ impl Directory {
     /// [`Directory::check_on`] does.
     #[must_use]
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
+        // As in `is_allowed`: without outliers, the body looks only at the dense index.
+        if self.grants.has_outliers() | self.slots.has_outliers() {
+            return self.check_with_outliers(user, action, target);
+        }
+        self.check_in::<true>(user, action, target)
+    }
+
+    /// [`Directory::check`] when some identifier lies past the dense index.
+    #[cold]
+    #[inline(never)]
+    fn check_with_outliers(&self, user: UserId, action: Action, target: Target) -> Decision {
+        self.check_in::<false>(user, action, target)
+    }
+
+    /// The body of [`Directory::check`]; with `DENSE`, it looks only at the dense part of the
+    /// index.
+    #[inline(always)]
+    fn check_in<const DENSE: bool>(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+    ) -> Decision {
         // Roles are only ever bound to registered users, so a user holding one is known
         // without a look-up in the user table.
-        let id = user.get();
-        let grants = match self.grants.find(id) {
+        let grants = match self.grants.lookup::<DENSE>(user.get()) {
             Some(grants) if !grants.is_empty() => Some(grants),
-            // A user without roles may be registered, with or without an entry in the table.
-            _ => self.users.contains_key(&user).then(|| self.grants.get(id)),
+            // A registered user without roles, whether or not the table has an entry.
+            _ => self.users.contains_key(&user).then(|| self.grants.vacant()),
         };
         match grants {
-            Some(grants) => self.check_grants(user, action, target, grants),
+            Some(grants) => self.check_grants::<DENSE>(user, action, target, grants),
             None => Decision {
                 user,
                 action,
@@ -330,13 +373,13 @@ impl Directory {
         for g in in_force {
             all.set(g.sa, g.va, Some(g));
         }
-        self.check_grants(user, action, target, &all)
+        self.check_grants::<false>(user, action, target, &all)
     }
 
     /// The explained check over one user's grants (inlined: `check` must stay as fast as the
     /// body it was before `check_on` shared it).
     #[inline(always)]
-    fn check_grants(
+    fn check_grants<const DENSE: bool>(
         &self,
         user: UserId,
         action: Action,
@@ -354,7 +397,8 @@ impl Directory {
         let mut best_held: Option<Via> = None;
         match target {
             Target::Va(va) => {
-                let Some(slot) = self.slot(va) else {
+                let Some(slot) = self.slots.lookup::<DENSE>(va.get()).filter(|s| s.level > 0)
+                else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
                 // Allowing: the role has the action and, for an account-level action, is an

@@ -70,6 +70,29 @@ impl<T: Vacant> IdTable<T> {
         }
     }
 
+    /// [`IdTable::find`], or with `DENSE` only the dense part: for a hot path that has checked
+    /// [`IdTable::has_outliers`] once and found none.
+    #[inline(always)]
+    pub(crate) fn lookup<const DENSE: bool>(&self, id: u32) -> Option<&T> {
+        if DENSE {
+            self.dense.get(id as usize)
+        } else {
+            self.find(id)
+        }
+    }
+
+    /// The vacant value.
+    #[inline(always)]
+    pub(crate) fn vacant(&self) -> &T {
+        &self.vacant
+    }
+
+    /// Whether some entry lies past the dense part.
+    #[inline(always)]
+    pub(crate) fn has_outliers(&self) -> bool {
+        !self.sparse.is_empty()
+    }
+
     /// The entry of an identifier past the dense part.
     #[cold]
     #[inline(never)]

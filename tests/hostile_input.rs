@@ -223,6 +223,41 @@ fn ev004_users_with_scattered_large_ids_all_load_and_keep_their_roles() {
     assert!(!dir.is_allowed(UserId::new(100_000_000), Action::ManageLicenses, va));
     assert!(!dir.is_allowed(UserId::new(MAX), Action::ViewLicenses, va));
     assert!(!dir.is_allowed(UserId::new(7), Action::ViewLicenses, va));
+    // The explained check agrees with the plain one on every pair, outliers and unknowns too.
+    for user in ids.iter().chain(&[8, 3]) {
+        for target in [
+            va,
+            Target::Va(VaId::new(9)),
+            Target::Account(SaId::new(3_000_000_000)),
+        ] {
+            for action in [
+                Action::ViewLicenses,
+                Action::ManageLicenses,
+                Action::EditAccount,
+            ] {
+                let user = UserId::new(*user);
+                let decision = dir.check(user, action, target);
+                assert_eq!(
+                    decision.is_allowed(),
+                    dir.is_allowed(user, action, target),
+                    "{decision}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        dir.check(UserId::new(8), Action::ViewLicenses, va).reason,
+        smart_accounts::Reason::UnknownUser
+    );
+    assert_eq!(
+        dir.check(
+            UserId::new(7),
+            Action::ViewLicenses,
+            Target::Va(VaId::new(9))
+        )
+        .reason,
+        smart_accounts::Reason::UnknownTarget
+    );
 }
 
 #[test]
