@@ -37,7 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use jiff::civil::Date;
@@ -45,6 +45,7 @@ use jiff::civil::Date;
 use crate::account::{Binding, RequestStatus, SmartAccount};
 use crate::directory::Directory;
 use crate::event::{Change, RecordedActor};
+use crate::id_table::IdTable;
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::model::{AccountKind, Identifier, Role, Visibility};
 use crate::partners::{days_between, utc_date};
@@ -355,28 +356,27 @@ struct Advisor<'d> {
     on: Date,
     config: &'d AdvisorConfig,
     words: Words,
-    /// Per organization index: whether it is a partner or distributor.
-    sellers: Vec<bool>,
+    /// By organization: whether it is a partner or distributor. Sized by the number of
+    /// organizations, never by an identifier's value (EV004).
+    sellers: IdTable<bool>,
     /// Scratch buffers reused from one account to the next.
     admins: Vec<UserId>,
     partner_bindings: Vec<(OrgId, Binding)>,
-    /// Per account index: the union-find parent for BP001, and whether it is a Customer one.
+    /// The Customer accounts in increasing order, so an account's position is its dense index
+    /// for BP001, and the union-find parent of each position.
+    customers: Vec<SaId>,
     parent: Vec<u32>,
-    customer: Vec<bool>,
-    /// Per organization index: its first Customer account (0 for none).
-    first_of_org: Vec<u32>,
+    /// By organization: the position of its first Customer account.
+    first_of_org: HashMap<OrgId, u32>,
     /// The holding accounts, by owner (BP008).
     holdings: Vec<(OrgId, SaId)>,
 }
 
 impl<'d> Advisor<'d> {
     fn new(dir: &'d Directory, scope: Scope, on: Date, config: &'d AdvisorConfig) -> Advisor<'d> {
-        let len = dir.orgs.keys().next_back().map_or(0, |o| o.index() + 1);
-        let mut sellers = vec![false; len];
+        let mut sellers = IdTable::default();
         for org in dir.orgs.values() {
-            if let Some(slot) = sellers.get_mut(org.id.index()) {
-                *slot = org.kind.is_seller();
-            }
+            sellers.set(org.id.get(), org.kind.is_seller());
         }
         Advisor {
             dir,
@@ -387,9 +387,9 @@ impl<'d> Advisor<'d> {
             sellers,
             admins: Vec::new(),
             partner_bindings: Vec::new(),
+            customers: Vec::new(),
             parent: Vec::new(),
-            customer: Vec::new(),
-            first_of_org: vec![0; len],
+            first_of_org: HashMap::new(),
             holdings: Vec::new(),
         }
     }
@@ -399,24 +399,18 @@ impl<'d> Advisor<'d> {
     fn note(&mut self, account: &SmartAccount) {
         match account.kind {
             AccountKind::Customer => {
-                let index = account.id.index();
-                if self.parent.len() <= index {
-                    let old = self.parent.len();
-                    self.parent
-                        .extend((old..=index).map(|i| u32::try_from(i).unwrap_or(0)));
-                    self.customer.resize(index + 1, false);
-                }
-                if let Some(slot) = self.customer.get_mut(index) {
-                    *slot = true;
-                }
-                let id = account.id.get();
-                match self.first_of_org.get_mut(account.owner.index()) {
-                    Some(first) if *first != 0 => {
-                        let first = *first;
-                        union(&mut self.parent, first, id);
+                // Accounts come in increasing order: positions keep it, so the lowest account
+                // of a company stays its root.
+                let Ok(position) = u32::try_from(self.customers.len()) else {
+                    return;
+                };
+                self.customers.push(account.id);
+                self.parent.push(position);
+                match self.first_of_org.get(&account.owner) {
+                    Some(first) => union(&mut self.parent, *first, position),
+                    None => {
+                        self.first_of_org.insert(account.owner, position);
                     }
-                    Some(first) => *first = id,
-                    None => {}
                 }
             }
             AccountKind::PartnerHolding => self.holdings.push((account.owner, account.id)),
@@ -426,11 +420,7 @@ impl<'d> Advisor<'d> {
 
     /// The organization of `user` and whether it is a team alias.
     fn user_info(&self, user: UserId) -> Option<(OrgId, bool)> {
-        self.dir
-            .user_orgs
-            .get(user.index())
-            .copied()
-            .filter(|(org, _)| org.get() != 0)
+        Some(*self.dir.user_orgs.get(user.get())).filter(|(org, _)| org.get() != 0)
     }
 
     /// The partner organization of `user` on `account`, if the user is a partner user there.
@@ -439,8 +429,7 @@ impl<'d> Advisor<'d> {
             return None;
         }
         let (org, _) = self.user_info(user)?;
-        (org != account.owner && self.sellers.get(org.index()).copied().unwrap_or(false))
-            .then_some(org)
+        (org != account.owner && *self.sellers.get(org.get())).then_some(org)
     }
 
     fn user_name(&self, user: UserId) -> String {
@@ -917,40 +906,40 @@ impl<'d> Advisor<'d> {
     fn companies(&mut self, out: &mut Vec<Advice>) {
         let dir = self.dir;
         let mut parent = std::mem::take(&mut self.parent);
-        let customer = std::mem::take(&mut self.customer);
-        let len = customer.len();
+        let customers = std::mem::take(&mut self.customers);
+        let position = |sa: &SaId| {
+            customers
+                .binary_search(sa)
+                .ok()
+                .and_then(|p| u32::try_from(p).ok())
+        };
         // Domains and their prefixed forms are neighbours in the sorted domain index.
-        let mut stack: Vec<(&str, SaId)> = Vec::new();
+        let mut stack: Vec<(&str, u32)> = Vec::new();
         for (key, sa) in &dir.domains {
-            if !customer.get(sa.index()).copied().unwrap_or(false) {
+            let Some(here) = position(sa) else {
                 continue;
-            }
+            };
             while stack.last().is_some_and(|(k, _)| !key.starts_with(k)) {
                 stack.pop();
             }
             if let Some((_, root)) = stack.first() {
-                union(&mut parent, root.get(), sa.get());
+                union(&mut parent, *root, here);
             }
-            stack.push((key.as_str(), *sa));
+            stack.push((key.as_str(), here));
         }
-        let mut size = vec![0u32; len];
-        for (index, is_customer) in customer.iter().enumerate() {
-            if *is_customer {
-                let root = find(&mut parent, u32::try_from(index).unwrap_or(0));
-                if let Some(n) = size.get_mut(root as usize) {
-                    *n += 1;
-                }
+        let mut size = vec![0u32; customers.len()];
+        for index in 0..customers.len() {
+            let root = find(&mut parent, u32::try_from(index).unwrap_or(0));
+            if let Some(n) = size.get_mut(root as usize) {
+                *n += 1;
             }
         }
         let max = self.config.max_accounts_per_company;
         let mut groups: BTreeMap<u32, Vec<SaId>> = BTreeMap::new();
-        for (index, is_customer) in customer.iter().enumerate() {
-            let index = u32::try_from(index).unwrap_or(0);
-            if *is_customer {
-                let root = find(&mut parent, index);
-                if size.get(root as usize).is_some_and(|n| *n as usize > max) {
-                    groups.entry(root).or_default().push(SaId::new(index));
-                }
+        for (index, sa) in customers.iter().enumerate() {
+            let root = find(&mut parent, u32::try_from(index).unwrap_or(0));
+            if size.get(root as usize).is_some_and(|n| *n as usize > max) {
+                groups.entry(root).or_default().push(*sa);
             }
         }
         for members in groups.values() {

@@ -1,6 +1,6 @@
 //! The directory: organizations, users, Smart Accounts, and the commands that change them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use crate::account::{Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
 use crate::error::{Entity, Error};
 use crate::event::{Change, Event, RecordedActor};
+use crate::id_table::{IdTable, Vacant};
 use crate::ids::{OrgId, SaId, UserId, VaId};
 use crate::model::{
     AccountKind, AccountStatus, Action, Actor, Identifier, Inheritance, NewUser, OrgKind,
@@ -341,6 +342,15 @@ impl VaSlot {
     }
 }
 
+impl Vacant for VaSlot {
+    fn vacant() -> Self {
+        VaSlot::VACANT
+    }
+    fn is_vacant(&self) -> bool {
+        self.level == 0
+    }
+}
+
 /// A role binding in the fast index, per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Grant {
@@ -377,15 +387,12 @@ impl Grant {
 
 /// One user's grants in the fast index. Most users hold one role, so the first grant is
 /// stored inline and a check reads one record; further grants sit behind one pointer.
-/// Invariant: `first` is `None` only when `more` is empty. The order carries no meaning.
+/// Invariant: `first` is `None` only when `more` is `None`, and `more` is never empty. The
+/// order carries no meaning.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct GrantList {
     first: Option<Grant>,
-    #[allow(
-        clippy::box_collection,
-        reason = "a thin pointer keeps the record at 24 bytes; a Vec or boxed slice makes it 32 or 40"
-    )]
-    more: Option<Box<Vec<Grant>>>,
+    more: Option<Box<KeyedList<Grant>>>,
 }
 
 impl GrantList {
@@ -400,7 +407,7 @@ impl GrantList {
     pub(crate) fn iter(&self) -> GrantIter<'_> {
         self.first
             .iter()
-            .chain(self.more.as_deref().map_or(&[][..], Vec::as_slice))
+            .chain(self.more.as_deref().map_or(&[][..], KeyedList::as_slice))
     }
 
     /// The grant, when there is exactly one (the usual case).
@@ -414,22 +421,196 @@ impl GrantList {
     pub(crate) fn any(&self, mut f: impl FnMut(&Grant) -> bool) -> bool {
         match &self.first {
             None => false,
-            Some(first) => f(first) || self.more.as_ref().is_some_and(|m| m.iter().any(f)),
+            Some(first) => {
+                f(first)
+                    || self
+                        .more
+                        .as_ref()
+                        .is_some_and(|m| m.as_slice().iter().any(f))
+            }
         }
     }
 
-    /// Replaces the grant bound to (`sa`, `va`) by `grant`, or removes it when `None`.
+    /// Replaces the grant bound to (`sa`, `va`) by `grant`, or removes it when `None`. In
+    /// place, and constant time however many grants the user holds: loading a snapshot in
+    /// which one user holds a role on every Virtual Account stays linear (EV004).
     pub(crate) fn set(&mut self, sa: SaId, va: Option<VaId>, grant: Option<Grant>) {
-        let kept: Vec<Grant> = self
-            .iter()
-            .filter(|g| !(g.sa == sa && g.va == va))
-            .copied()
-            .chain(grant)
-            .collect();
-        let mut all = kept.into_iter();
-        self.first = all.next();
-        let more: Vec<Grant> = all.collect();
-        self.more = (!more.is_empty()).then(|| Box::new(more));
+        let key = (sa, va);
+        if self.first.as_ref().is_some_and(|g| g.key() == key) {
+            self.first = match grant {
+                Some(g) => Some(g),
+                None => self.pop_more(),
+            };
+            return;
+        }
+        if let Some(more) = self.more.as_deref_mut()
+            && more.position(key).is_some()
+        {
+            more.set(key, grant);
+            if more.is_empty() {
+                self.more = None;
+            }
+            return;
+        }
+        let Some(grant) = grant else {
+            return;
+        };
+        if self.first.is_none() {
+            self.first = Some(grant);
+        } else {
+            self.more
+                .get_or_insert_with(Box::default)
+                .set(key, Some(grant));
+        }
+    }
+
+    /// Takes one grant out of `more`, dropping it when it empties.
+    fn pop_more(&mut self) -> Option<Grant> {
+        let more = self.more.as_deref_mut()?;
+        let last = more.pop();
+        if more.is_empty() {
+            self.more = None;
+        }
+        last
+    }
+}
+
+/// The key of an entry of the fast index: the account and the Virtual Account it is bound to.
+pub(crate) type BindingKey = (SaId, Option<VaId>);
+
+/// An entry keyed by the binding it indexes.
+pub(crate) trait ByBinding {
+    /// The binding's account and Virtual Account.
+    fn key(&self) -> BindingKey;
+}
+
+impl ByBinding for Grant {
+    fn key(&self) -> BindingKey {
+        (self.sa, self.va)
+    }
+}
+
+impl ByBinding for (Grant, Date) {
+    fn key(&self) -> BindingKey {
+        self.0.key()
+    }
+}
+
+/// Entries at most one per binding, in no order, in a `Vec` that the checks scan; with more
+/// than [`KeyedList::INDEXED`] of them, a hash map from key to position makes replacing and
+/// removing one constant time instead of a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyedList<T> {
+    items: Vec<T>,
+    at: HashMap<BindingKey, usize>,
+}
+
+impl<T> Default for KeyedList<T> {
+    fn default() -> Self {
+        KeyedList {
+            items: Vec::new(),
+            at: HashMap::new(),
+        }
+    }
+}
+
+impl<T: ByBinding> KeyedList<T> {
+    /// Entries up to which a scan finds a key as fast as a hash.
+    const INDEXED: usize = 16;
+
+    /// The entries.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+
+    /// Whether there is no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The position of the entry of `key`.
+    fn position(&self, key: BindingKey) -> Option<usize> {
+        if self.items.len() > Self::INDEXED {
+            self.at.get(&key).copied()
+        } else {
+            self.items.iter().position(|t| t.key() == key)
+        }
+    }
+
+    /// Replaces the entry of `key` by `item`, adds it, or removes the entry when `None`.
+    pub(crate) fn set(&mut self, key: BindingKey, item: Option<T>) {
+        match (self.position(key), item) {
+            (Some(pos), Some(item)) => {
+                if let Some(cell) = self.items.get_mut(pos) {
+                    *cell = item;
+                }
+            }
+            (Some(pos), None) => {
+                self.items.swap_remove(pos);
+                self.at.remove(&key);
+                if let Some(moved) = self.items.get(pos).map(ByBinding::key) {
+                    self.at.insert(moved, pos);
+                }
+                self.reindex();
+            }
+            (None, Some(item)) => {
+                self.items.push(item);
+                self.at.insert(key, self.items.len() - 1);
+                self.reindex();
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// Takes an entry out.
+    fn pop(&mut self) -> Option<T> {
+        let last = self.items.pop()?;
+        self.at.remove(&last.key());
+        self.reindex();
+        Some(last)
+    }
+
+    /// Keeps the map only while there are enough entries to need it, and complete when kept.
+    fn reindex(&mut self) {
+        if self.items.len() <= Self::INDEXED {
+            self.at.clear();
+        } else if self.at.len() != self.items.len() {
+            self.at = self
+                .items
+                .iter()
+                .enumerate()
+                .map(|(pos, t)| (t.key(), pos))
+                .collect();
+        }
+    }
+}
+
+impl<T> Vacant for KeyedList<T> {
+    fn vacant() -> Self {
+        KeyedList::default()
+    }
+    fn is_vacant(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl Vacant for GrantList {
+    fn vacant() -> Self {
+        GrantList::default()
+    }
+    fn is_vacant(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// A user's organization in the fast index: none (0) is vacant.
+impl Vacant for (OrgId, bool) {
+    fn vacant() -> Self {
+        (OrgId::new(0), false)
+    }
+    fn is_vacant(&self) -> bool {
+        self.0.get() == 0
     }
 }
 
@@ -493,17 +674,18 @@ pub struct Directory {
     pub(crate) emails: BTreeMap<Email, UserId>,
     pub(crate) domains: BTreeMap<String, SaId>,
     pub(crate) lu_emails: BTreeMap<Email, SaId>,
-    /// Indexed by `VaId`; vacant slots have level 0.
-    pub(crate) slots: Vec<VaSlot>,
-    /// Indexed by `UserId`.
-    pub(crate) grants: Vec<GrantList>,
-    /// Per user index: the organization (0 for none) and whether the user is a team alias, so
+    // The tables below are keyed by identifier but sized by the number of entries, never by an
+    // identifier's value (EV004; see `IdTable`).
+    /// By `VaId`; vacant slots have level 0.
+    pub(crate) slots: IdTable<VaSlot>,
+    /// By `UserId`.
+    pub(crate) grants: IdTable<GrantList>,
+    /// By `UserId`: the organization (0 for none) and whether the user is a team alias, so
     /// whole-directory passes (the advisor) need no map lookup per role binding.
-    pub(crate) user_orgs: Vec<(OrgId, bool)>,
-    /// The grants that carry an expiry date, with it, per user index (PTR005). Only the
-    /// date-aware checks read them, so `grants` and the plain checks stay as they were. Grown
-    /// only as far as the last user holding one.
-    pub(crate) dated: Vec<Vec<(Grant, Date)>>,
+    pub(crate) user_orgs: IdTable<(OrgId, bool)>,
+    /// The grants that carry an expiry date, with it, by `UserId` (PTR005). Only the
+    /// date-aware checks read them, so `grants` and the plain checks stay as they were.
+    pub(crate) dated: IdTable<KeyedList<(Grant, Date)>>,
     /// Which account each registered device belongs to (DEV001).
     pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
@@ -529,9 +711,11 @@ impl PartialEq for Directory {
 }
 impl Eq for Directory {}
 
-fn next(counter: &mut u32) -> u32 {
-    *counter = counter.saturating_add(1).max(1);
-    *counter
+/// The identifier after `last`, the largest one handed out or loaded: never a reused or
+/// saturated one (EV004).
+pub(crate) fn next_id(last: u32, what: &'static str) -> Result<u32, Error> {
+    last.checked_add(1)
+        .ok_or(Error::IdentifiersExhausted { what })
 }
 
 impl Directory {
@@ -569,7 +753,8 @@ impl Directory {
             value: clip(name),
             reason,
         })?;
-        let id = OrgId::new(next(&mut self.next_org));
+        let id = OrgId::new(next_id(self.next_org, "organization")?);
+        self.next_org = id.get();
         self.orgs.insert(id, Organization { id, name, kind });
         Ok(id)
     }
@@ -583,7 +768,8 @@ impl Directory {
     /// email or Cisco.com ID belongs to another user (all SA004).
     pub fn register_user(&mut self, new: NewUser) -> Result<UserId, Error> {
         let user = self.validate_user(UserId::new(0), new)?;
-        let id = UserId::new(next(&mut self.next_user));
+        let id = UserId::new(next_id(self.next_user, "user")?);
+        self.next_user = id.get();
         let user = User { id, ..user };
         self.index_user(&user);
         self.users.insert(id, user);
@@ -638,16 +824,10 @@ impl Directory {
             self.cco_ids.insert(cco.to_lowercase(), user.id);
         }
         self.emails.insert(user.email.clone(), user.id);
-        let index = user.id.index();
-        if self.grants.len() <= index {
-            self.grants.resize_with(index + 1, GrantList::default);
-        }
-        if self.user_orgs.len() <= index {
-            self.user_orgs.resize(index + 1, (OrgId::new(0), false));
-        }
-        if let Some(slot) = self.user_orgs.get_mut(index) {
-            *slot = (user.org, user.kind == crate::model::UserKind::TeamAlias);
-        }
+        self.user_orgs.set(
+            user.id.get(),
+            (user.org, user.kind == crate::model::UserKind::TeamAlias),
+        );
     }
 
     /// An organization.
@@ -717,7 +897,7 @@ impl Directory {
 
     #[inline]
     pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
-        self.slots.get(va.index()).filter(|s| s.level > 0)
+        self.slots.find(va.get()).filter(|s| s.level > 0)
     }
 
     /// The fast-index form of `binding`, held in account `sa`.
@@ -1036,7 +1216,7 @@ impl Directory {
                     });
                 }
                 self.require_position(actor, on, sa, parent)?;
-                let va = VaId::new(self.next_va.saturating_add(1).max(1));
+                let va = VaId::new(next_id(self.next_va, "virtual account")?);
                 Ok((sa, vec![Change::VaCreated { va, parent, name }]))
             }
             Command::RenameVa { va, name } => {
@@ -1276,8 +1456,8 @@ impl Directory {
             name.to_owned()
         };
         check_account_name(&name)?;
-        let sa = SaId::new(self.next_sa.saturating_add(1).max(1));
-        let default_va = VaId::new(self.next_va.saturating_add(1).max(1));
+        let sa = SaId::new(next_id(self.next_sa, "smart account")?);
+        let default_va = VaId::new(next_id(self.next_va, "virtual account")?);
         let status = if requester == contact {
             AccountStatus::Active
         } else {
@@ -1425,11 +1605,16 @@ impl Directory {
 
     /// Whether `user` may assign Virtual Account roles on `va` and everything below it.
     fn covers_subtree(&self, user: UserId, va: VaId, on: Date) -> bool {
-        let (Some(grants), Some(slot)) = (self.grants.get(user.index()), self.slot(va)) else {
+        let Some(slot) = self.slot(va) else {
             return false;
         };
-        let dated = self.dated.get(user.index()).map_or(&[][..], Vec::as_slice);
-        let in_force = dated.iter().filter(|(_, end)| on < *end).map(|(g, _)| g);
+        let grants = self.grants.get(user.get());
+        let dated = self.dated.get(user.get());
+        let in_force = dated
+            .as_slice()
+            .iter()
+            .filter(|(_, end)| on < *end)
+            .map(|(g, _)| g);
         grants.iter().chain(in_force).any(|g| {
             g.sa == slot.sa
                 && g.role.actions().contains(Action::AssignVaRoles)
@@ -1610,9 +1795,7 @@ impl Directory {
                 }
             }
             Change::VaDeleted { va } => {
-                if let Some(slot) = self.slots.get_mut(va.index()) {
-                    *slot = VaSlot::VACANT;
-                }
+                self.slots.set(va.get(), VaSlot::VACANT);
             }
             Change::RoleAssigned { user, va, .. }
             | Change::RoleChanged { user, va, .. }
@@ -1636,20 +1819,10 @@ impl Directory {
             Some((g, Some(end))) => (None, Some((g, end))),
             None => (None, None),
         };
-        let index = user.index();
-        if self.grants.len() <= index {
-            self.grants.resize_with(index + 1, GrantList::default);
-        }
-        if let Some(grants) = self.grants.get_mut(index) {
-            grants.set(sa, va, plain);
-        }
-        if dated.is_some() && self.dated.len() <= index {
-            self.dated.resize_with(index + 1, Vec::new);
-        }
-        if let Some(list) = self.dated.get_mut(index) {
-            list.retain(|(g, _)| !(g.sa == sa && g.va == va));
-            list.extend(dated);
-        }
+        self.grants
+            .update(user.get(), |grants| grants.set(sa, va, plain));
+        self.dated
+            .update(user.get(), |list| list.set((sa, va), dated));
     }
 
     fn place(&mut self, sa: SaId, va: VaId, parent: Option<VaId>) {
@@ -1666,13 +1839,7 @@ impl Directory {
             *cell = va;
             slot.level = level;
         }
-        let index = va.index();
-        if self.slots.len() <= index {
-            self.slots.resize(index + 1, VaSlot::VACANT);
-        }
-        if let Some(cell) = self.slots.get_mut(index) {
-            *cell = slot;
-        }
+        self.slots.set(va.get(), slot);
     }
 }
 
@@ -1725,7 +1892,57 @@ fn va_of(target: Target) -> Option<VaId> {
 
 #[cfg(test)]
 mod tests {
-    use super::{GrantList, VaSlot};
+    use super::{Directory, Grant, GrantList, VaSlot};
+    use crate::ids::{OrgId, SaId, UserId, VaId};
+    use crate::model::{NewUser, OrgKind, Role, UserKind};
+    use std::collections::BTreeMap;
+
+    fn grant(sa: u32, va: u32, role: Role) -> Grant {
+        Grant {
+            sa: SaId::new(sa),
+            va: (va != 0).then_some(VaId::new(va)),
+            role,
+            children: true,
+            level: u8::from(va != 0),
+        }
+    }
+
+    /// Replacing and removing grants of a user with many keeps exactly the grants set, one per
+    /// binding, whichever one is inline, scanned or found through the map.
+    #[test]
+    fn ev004_a_grant_list_of_many_grants_replaces_and_removes_by_binding() {
+        let mut list = GrantList::default();
+        let mut model: BTreeMap<(u32, u32), Role> = BTreeMap::new();
+        let roles = [Role::VaUser, Role::VaAdmin, Role::VaViewer];
+        for step in 0u32..600 {
+            let (sa, va) = (1 + step % 2, step * 7 % 97);
+            let role = roles
+                .get(step as usize % 3)
+                .copied()
+                .unwrap_or(Role::VaUser);
+            let key = (SaId::new(sa), (va != 0).then_some(VaId::new(va)));
+            if step % 5 == 4 {
+                list.set(key.0, key.1, None);
+                model.remove(&(sa, va));
+            } else {
+                list.set(key.0, key.1, Some(grant(sa, va, role)));
+                model.insert((sa, va), role);
+            }
+            let mut held: Vec<((u32, u32), Role)> = list
+                .iter()
+                .map(|g| ((g.sa.get(), g.va.map_or(0, VaId::get)), g.role))
+                .collect();
+            held.sort();
+            let expected: Vec<((u32, u32), Role)> = model.iter().map(|(k, r)| (*k, *r)).collect();
+            assert_eq!(held, expected, "after step {step}");
+            assert_eq!(list.is_empty(), model.is_empty());
+            assert_eq!(list.single().is_some(), model.len() == 1);
+        }
+        for (sa, va) in model.keys().copied().collect::<Vec<_>>() {
+            list.set(SaId::new(sa), (va != 0).then_some(VaId::new(va)), None);
+        }
+        assert_eq!(list, GrantList::default());
+    }
 
     /// The layout the check's speed rests on: one cache line per Virtual Account, a 24-byte
     /// record per user (see DESIGN.md, "How do permission checks reach their speed?").
@@ -1735,5 +1952,30 @@ mod tests {
         assert_eq!(size_of::<VaSlot>(), 64);
         assert_eq!(align_of::<VaSlot>(), 64);
         assert_eq!(size_of::<GrantList>(), 24);
+    }
+
+    /// The fast index of a directory whose identifiers sit at the end of their range holds one
+    /// entry per entity, nothing per identifier value (EV004).
+    #[test]
+    fn ev004_the_fast_index_is_sized_by_entities_not_identifiers() {
+        let mut dir = Directory::new();
+        dir.next_org = u32::MAX - 1;
+        dir.next_user = u32::MAX - 2;
+        let org = dir.register_organization("Acme", OrgKind::Customer);
+        assert_eq!(org, Ok(OrgId::new(u32::MAX)));
+        for login in ["alice", "bob"] {
+            dir.register_user(NewUser {
+                cco_id: Some(login.into()),
+                email: format!("{login}@acme.com"),
+                org: OrgId::new(u32::MAX),
+                kind: UserKind::Individual,
+            })
+            .ok();
+        }
+        assert!(dir.user(UserId::new(u32::MAX)).is_some());
+        assert_eq!(dir.user_orgs.occupied(), 2);
+        assert_eq!(dir.user_orgs.dense_len(), 0);
+        assert_eq!(dir.grants.dense_len(), 0);
+        assert_eq!(dir.slots.dense_len(), 0);
     }
 }

@@ -589,6 +589,13 @@ pub enum Error {
         /// How they differ.
         reason: &'static str,
     },
+    /// Every identifier of a kind has been handed out or loaded: the next one would exceed
+    /// `u32::MAX` (`u64::MAX` for access requests) (EV004). Identifiers are never reused, so nothing of this kind can be added.
+    #[error("EV004: no {what} identifier is left: the largest one is taken; nothing was changed")]
+    IdentifiersExhausted {
+        /// The kind of identifier, e.g. `"virtual account"`.
+        what: &'static str,
+    },
 }
 
 impl Error {
@@ -650,7 +657,8 @@ impl Error {
             Error::NotPermitted { .. }
             | Error::Evidence { .. }
             | Error::TimeOrder { .. }
-            | Error::Mismatch { .. } => RuleId::EV004,
+            | Error::Mismatch { .. }
+            | Error::IdentifiersExhausted { .. } => RuleId::EV004,
             Error::PartnerConsent { .. } => RuleId::PTR001,
             Error::PartnerRequest { .. } | Error::AccessRequest { .. } => RuleId::PTR002,
             Error::RequestLapsed { .. } => RuleId::PTR005,

@@ -10,6 +10,7 @@ pub mod dot;
 mod error;
 mod event;
 mod evidence;
+mod id_table;
 mod ids;
 pub mod license;
 mod licensing;

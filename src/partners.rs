@@ -170,11 +170,12 @@ impl Directory {
             return Err(refuse("an open request for this access exists"));
         }
         let org = self.users.get(&user).map_or(OrgId::new(0), |u| u.org);
-        let request = account
-            .access_requests
-            .keys()
-            .next_back()
-            .map_or(1, |last| last.saturating_add(1));
+        let request = match account.access_requests.keys().next_back() {
+            None => 1,
+            Some(last) => last.checked_add(1).ok_or(Error::IdentifiersExhausted {
+                what: "access request",
+            })?,
+        };
         Ok((
             sa,
             vec![Change::AccessRequested {

@@ -1,7 +1,7 @@
 //! Whole-directory snapshots: a plain, serde-friendly picture of a [`Directory`], validated on
 //! the way in so that loading one can never produce a state the commands could not.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
@@ -320,7 +320,7 @@ impl Directory {
             dir.users.insert(user.id, user);
         }
         let people = dir.clone();
-        let mut seen_vas = BTreeSet::new();
+        let mut seen_vas = HashSet::new();
         let mut loaded = Vec::new();
         for (i, account) in snapshot.accounts.into_iter().enumerate() {
             let sa = account.id;
@@ -337,7 +337,7 @@ impl Directory {
         &mut self,
         i: usize,
         snap: AccountSnapshot,
-        seen_vas: &mut BTreeSet<VaId>,
+        seen_vas: &mut HashSet<VaId>,
     ) -> Result<bool, SnapshotError> {
         let path = format!("accounts[{i}]");
         let sa = snap.id;
@@ -540,6 +540,24 @@ impl Directory {
         path: &str,
         snap: &AccountSnapshot,
     ) -> Result<(), SnapshotError> {
+        // Built once, so each pending request is one look-up, not a search of the VAs.
+        let vas: HashSet<VaId> = if snap.access_requests.is_empty() {
+            HashSet::new()
+        } else {
+            snap.vas.iter().map(|v| v.id).collect()
+        };
+        // The Virtual Accounts the account's log deletes, also built once.
+        let deleted: HashSet<VaId> = if snap.access_requests.is_empty() {
+            HashSet::new()
+        } else {
+            snap.events
+                .iter()
+                .filter_map(|e| match e.change {
+                    Change::VaDeleted { va } => Some(va),
+                    _ => None,
+                })
+                .collect()
+        };
         for (j, r) in snap.access_requests.iter().enumerate() {
             let fail = |error| SnapshotError {
                 path: format!("{path}.access_requests[{j}]"),
@@ -565,11 +583,8 @@ impl Directory {
             // this account deleting it: the request can no longer be approved.
             if let Some(va) = r.va
                 && r.status == crate::RequestStatus::Pending
-                && !snap.vas.iter().any(|v| v.id == va)
-                && !snap
-                    .events
-                    .iter()
-                    .any(|e| e.change == Change::VaDeleted { va })
+                && !vas.contains(&va)
+                && !deleted.contains(&va)
             {
                 return Err(fail(missing(RuleId::PTR002, Entity::Va(va))));
             }
@@ -605,14 +620,23 @@ fn missing(rule: RuleId, entity: Entity) -> Error {
 }
 
 /// Where each canonical event comes from in the snapshot, for error paths.
+/// Linear in the size of the account: the position of each Virtual Account is looked up in a
+/// map built once, not searched for (EV004).
 fn origins(snap: &AccountSnapshot) -> Vec<String> {
     let order = va_order(snap).unwrap_or_default();
-    let mut out = vec![String::new(), va_path(snap, snap.default_va)];
+    let positions = va_positions(snap);
+    let va_path = |id: &VaId| {
+        positions
+            .get(id)
+            .map(|j| format!(".vas[{j}]"))
+            .unwrap_or_default()
+    };
+    let mut out = vec![String::new(), va_path(&snap.default_va)];
     out.extend(
         order
             .iter()
             .filter(|id| **id != snap.default_va)
-            .map(|id| va_path(snap, *id)),
+            .map(va_path),
     );
     out.extend(
         snap.vas
@@ -634,6 +658,17 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
     out
 }
 
+/// The position of each Virtual Account in `snap.vas`; the first one for an identifier listed
+/// twice (which loading refuses before it needs a path).
+fn va_positions(snap: &AccountSnapshot) -> HashMap<VaId, usize> {
+    let mut positions = HashMap::with_capacity(snap.vas.len());
+    for (j, v) in snap.vas.iter().enumerate() {
+        positions.entry(v.id).or_insert(j);
+    }
+    positions
+}
+
+/// The path of one Virtual Account, for an error: a linear search, used at most once per load.
 fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
     snap.vas
         .iter()
@@ -644,9 +679,10 @@ fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
 
 /// The Virtual Accounts, parents before children; `Err` with the first one that is never
 /// reached from the top level (a cycle or a dangling parent).
+///
+/// Linear: the children of each Virtual Account are found through a hash map (EV004).
 fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
-    let mut children: std::collections::BTreeMap<Option<VaId>, Vec<VaId>> =
-        std::collections::BTreeMap::new();
+    let mut children: HashMap<Option<VaId>, Vec<VaId>> = HashMap::new();
     for va in &snap.vas {
         children.entry(va.parent).or_default().push(va.id);
     }
@@ -659,7 +695,7 @@ fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
         }
     }
     if order.len() != snap.vas.len() {
-        let reached: BTreeSet<VaId> = order.iter().copied().collect();
+        let reached: HashSet<VaId> = order.iter().copied().collect();
         let first = snap
             .vas
             .iter()
@@ -771,8 +807,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             name: default.name.clone(),
         },
     ];
-    let by_id: std::collections::BTreeMap<VaId, &VaSnapshot> =
-        snap.vas.iter().map(|v| (v.id, v)).collect();
+    let by_id: HashMap<VaId, &VaSnapshot> = snap.vas.iter().map(|v| (v.id, v)).collect();
     for id in order.iter().filter(|id| **id != snap.default_va) {
         if let Some(v) = by_id.get(id) {
             changes.push(Change::VaCreated {

@@ -12,6 +12,7 @@ mod dot;
 mod edge_cases;
 mod evidence;
 mod fuzz_regressions;
+mod hostile_input;
 mod license_model;
 mod license_snapshots;
 mod licenses;
