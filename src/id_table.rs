@@ -61,7 +61,7 @@ impl<T: Vacant> IdTable<T> {
 
     /// The entry of `id` when the table has a place for it: always for an identifier in the
     /// dense part (its entry may be vacant), only for a stored one past it. One bounds check
-    /// and one load for an identifier in the dense part; the hot paths of the checks use it.
+    /// and one load for an identifier in the dense part.
     #[inline(always)]
     pub(crate) fn find(&self, id: u32) -> Option<&T> {
         match self.dense.get(id as usize) {
@@ -186,18 +186,18 @@ impl Vacant for bool {
     }
 }
 
-impl<T> Vacant for Vec<T> {
-    fn vacant() -> Self {
-        Vec::new()
-    }
-    fn is_vacant(&self) -> bool {
-        self.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{IdTable, SLACK};
+    use super::{IdTable, SLACK, Vacant};
+
+    impl<T> Vacant for Vec<T> {
+        fn vacant() -> Self {
+            Vec::new()
+        }
+        fn is_vacant(&self) -> bool {
+            self.is_empty()
+        }
+    }
 
     #[test]
     fn ev004_the_largest_identifier_takes_one_entry() {

@@ -24,11 +24,8 @@ macro_rules! id {
             pub const fn get(self) -> u32 {
                 self.0
             }
-
-            #[allow(dead_code, reason = "not every identifier indexes a dense table")]
-            pub(crate) const fn index(self) -> usize {
-                self.0 as usize
-            }
+            // No `index()`: an identifier never sizes or indexes a `Vec` directly (EV004);
+            // tables keyed by identifiers are `IdTable`s.
         }
 
         impl fmt::Display for $name {

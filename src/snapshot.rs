@@ -619,24 +619,22 @@ fn missing(rule: RuleId, entity: Entity) -> Error {
     Error::NotFound { rule, entity }
 }
 
-/// Where each canonical event comes from in the snapshot, for error paths.
-/// Linear in the size of the account: the position of each Virtual Account is looked up in a
-/// map built once, not searched for (EV004).
+/// Where each canonical event comes from in the snapshot, for error paths. Linear in the size
+/// of the account: the Virtual Accounts come as positions, nothing is searched for (EV004).
 fn origins(snap: &AccountSnapshot) -> Vec<String> {
     let order = va_order(snap).unwrap_or_default();
-    let positions = va_positions(snap);
-    let va_path = |id: &VaId| {
-        positions
-            .get(id)
-            .map(|j| format!(".vas[{j}]"))
-            .unwrap_or_default()
-    };
-    let mut out = vec![String::new(), va_path(&snap.default_va)];
+    let default = order
+        .iter()
+        .find(|j| snap.vas.get(**j).is_some_and(|v| v.id == snap.default_va));
+    let mut out = vec![
+        String::new(),
+        default.map(|j| format!(".vas[{j}]")).unwrap_or_default(),
+    ];
     out.extend(
         order
             .iter()
-            .filter(|id| **id != snap.default_va)
-            .map(va_path),
+            .filter(|j| Some(*j) != default)
+            .map(|j| format!(".vas[{j}]")),
     );
     out.extend(
         snap.vas
@@ -658,16 +656,6 @@ fn origins(snap: &AccountSnapshot) -> Vec<String> {
     out
 }
 
-/// The position of each Virtual Account in `snap.vas`; the first one for an identifier listed
-/// twice (which loading refuses before it needs a path).
-fn va_positions(snap: &AccountSnapshot) -> HashMap<VaId, usize> {
-    let mut positions = HashMap::with_capacity(snap.vas.len());
-    for (j, v) in snap.vas.iter().enumerate() {
-        positions.entry(v.id).or_insert(j);
-    }
-    positions
-}
-
 /// The path of one Virtual Account, for an error: a linear search, used at most once per load.
 fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
     snap.vas
@@ -677,31 +665,37 @@ fn va_path(snap: &AccountSnapshot, id: VaId) -> String {
         .unwrap_or_default()
 }
 
-/// The Virtual Accounts, parents before children; `Err` with the first one that is never
-/// reached from the top level (a cycle or a dangling parent).
+/// The positions in `snap.vas` of the Virtual Accounts, parents before children; `Err` with
+/// the first one that is never reached from the top level (a cycle or a dangling parent).
 ///
-/// Linear: the children of each Virtual Account are found through a hash map (EV004).
-fn va_order(snap: &AccountSnapshot) -> Result<Vec<VaId>, VaId> {
-    let mut children: HashMap<Option<VaId>, Vec<VaId>> = HashMap::new();
-    for va in &snap.vas {
-        children.entry(va.parent).or_default().push(va.id);
+/// Linear: one hash map from parent to children, built once; positions, not identifiers, so
+/// nothing else needs a look-up (EV004).
+fn va_order(snap: &AccountSnapshot) -> Result<Vec<usize>, VaId> {
+    let mut children: HashMap<Option<VaId>, Vec<usize>> = HashMap::new();
+    for (j, va) in snap.vas.iter().enumerate() {
+        children.entry(va.parent).or_default().push(j);
     }
     let mut order = Vec::with_capacity(snap.vas.len());
-    let mut queue: VecDeque<VaId> = children.get(&None).cloned().unwrap_or_default().into();
-    while let Some(id) = queue.pop_front() {
-        order.push(id);
-        if let Some(kids) = children.get(&Some(id)) {
+    let mut queue: VecDeque<usize> = children.remove(&None).unwrap_or_default().into();
+    while let Some(j) = queue.pop_front() {
+        order.push(j);
+        if let Some(kids) = snap.vas.get(j).and_then(|v| children.get(&Some(v.id))) {
             queue.extend(kids.iter().copied());
         }
     }
     if order.len() != snap.vas.len() {
-        let reached: HashSet<VaId> = order.iter().copied().collect();
+        let mut reached = vec![false; snap.vas.len()];
+        for j in &order {
+            if let Some(r) = reached.get_mut(*j) {
+                *r = true;
+            }
+        }
         let first = snap
             .vas
             .iter()
-            .map(|v| v.id)
-            .find(|id| !reached.contains(id))
-            .unwrap_or(VaId::new(0));
+            .zip(&reached)
+            .find(|(_, r)| !**r)
+            .map_or(VaId::new(0), |(v, _)| v.id);
         return Err(first);
     }
     Ok(order)
@@ -807,9 +801,8 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             name: default.name.clone(),
         },
     ];
-    let by_id: HashMap<VaId, &VaSnapshot> = snap.vas.iter().map(|v| (v.id, v)).collect();
-    for id in order.iter().filter(|id| **id != snap.default_va) {
-        if let Some(v) = by_id.get(id) {
+    for v in order.iter().filter_map(|j| snap.vas.get(*j)) {
+        if v.id != snap.default_va {
             changes.push(Change::VaCreated {
                 va: v.id,
                 parent: v.parent,
