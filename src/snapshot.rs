@@ -455,25 +455,25 @@ impl Directory {
         // A supplied log is evidence, verified with every other log once all accounts are
         // loaded (EV004); without one, the account is a trusted import whose log is rebuilt.
         let supplied = !snap.events.is_empty();
-        let log = if supplied {
-            snap.events
-        } else {
-            events.clone()
-        };
+        self.accounts.insert(
+            sa,
+            Entry {
+                account: Some(account),
+                log: Vec::new(),
+            },
+        );
+        for event in &events {
+            self.reindex(event);
+        }
+        // The canonical events become the log of an import; no copy of them is kept.
+        let log = if supplied { snap.events } else { events };
         for event in &log {
             if let Change::VaCreated { va, .. } = event.change {
                 self.next_va = self.next_va.max(va.get());
             }
         }
-        self.accounts.insert(
-            sa,
-            Entry {
-                account: Some(account),
-                log,
-            },
-        );
-        for event in &events {
-            self.reindex(event);
+        if let Some(entry) = self.accounts.get_mut(&sa) {
+            entry.log = log;
         }
         Ok(supplied)
     }
