@@ -274,7 +274,15 @@ fn step(
                     for e in group {
                         fresh(dir, seen, e).map_err(refuse)?;
                     }
-                    dir.append_recorded(group).map_err(refuse)?;
+                    // The account refuses what the plan cannot see (PTR006, ROLE007 as of the
+                    // event's day): the command was not permitted either.
+                    dir.append_recorded(group).map_err(|cause| {
+                        refuse(Error::NotPermitted {
+                            sa: event.sa,
+                            seq: event.seq,
+                            cause: Box::new(cause),
+                        })
+                    })?;
                     if let Some(stream) = streams.get_mut(i) {
                         stream.next += count;
                         stream.recorded = true;

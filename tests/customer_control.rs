@@ -377,6 +377,13 @@ fn ptr006_a_log_in_which_a_partner_changes_a_customer_role_does_not_load() {
     }
     let err = Directory::from_snapshot(snap).unwrap_err();
     assert!(err.to_string().contains("PTR006"), "{err}");
+    // The log is evidence (EV004): the event is refused as a change its actor could not make,
+    // for PTR006.
+    assert_eq!(err.rule(), RuleId::EV004, "{err}");
+    assert!(
+        matches!(err.error(), smart_accounts::Error::NotPermitted { cause, .. } if cause.rule() == RuleId::PTR006),
+        "{err}"
+    );
 }
 
 #[test]
