@@ -11,7 +11,7 @@
 //! checked for structure only, and only as the first events of a log.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 
 use jiff::Timestamp;
 
@@ -61,8 +61,8 @@ pub(crate) struct Refusal {
 /// Identifiers handed out so far, so that none is ever handed out twice.
 #[derive(Default)]
 struct Seen {
-    accounts: BTreeSet<SaId>,
-    vas: BTreeSet<VaId>,
+    accounts: HashSet<SaId>,
+    vas: HashSet<VaId>,
 }
 
 /// Replays every stream into `dir` (which holds the people and no account), re-checking each
