@@ -407,3 +407,90 @@ fn ev004_a_device_moved_between_accounts_within_one_instant_loads() {
     let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
     assert_eq!(back, w.dir);
 }
+
+#[test]
+fn ev004_the_changes_of_one_command_at_different_times_are_refused() {
+    // Hank activates Globex: the activation and his SA Admin role are one command, one time.
+    let mut w = world();
+    w.dir
+        .execute(
+            &Actor::User(w.globex.hank),
+            later(1),
+            smart_accounts::Command::ActivateAccount { sa: w.globex.sa },
+        )
+        .unwrap();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.globex.sa);
+    let last = snap.accounts[i].events.len() - 1;
+    assert!(matches!(
+        snap.accounts[i].events[last].change,
+        Change::RoleAssigned { .. }
+    ));
+    snap.accounts[i].events[last].at = later(2);
+    let err = refused(snap);
+    assert!(err.to_string().contains("one time by one actor"), "{err}");
+}
+
+#[test]
+fn ev004_a_recorded_retry_that_changes_nothing_is_refused() {
+    // The fulfilment system's deposit of Acme's ISE order, recorded a second time: run again,
+    // the command is a retry that changes nothing, so no event can record it.
+    let w = world();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    let deposit = snap.accounts[i]
+        .events
+        .iter()
+        .find(|e| {
+            matches!(&e.change, Change::License(smart_accounts::LicenseChange::Deposited(d)) if d.order == w.licensing.acme_ise_order)
+        })
+        .cloned()
+        .unwrap();
+    append(
+        &mut snap,
+        w.acme.sa,
+        later(1),
+        deposit.actor.clone(),
+        deposit.change.clone(),
+    );
+    let err = refused(snap);
+    assert!(err.to_string().contains("changes nothing"), "{err}");
+}
+
+#[test]
+fn ev004_a_received_transfer_whose_sender_has_no_log_is_refused() {
+    // Sam's account received the holding assignment; without Nimbus's log nothing shows it
+    // was sent, so Sam's log is no evidence of it.
+    let w = world();
+    let mut snap = w.dir.to_snapshot();
+    let holding = index_of(&snap, w.partner.holding);
+    snap.accounts[holding].events.clear();
+    let err = refused(snap);
+    let sam = index_of(&w.dir.to_snapshot(), w.solo.sa);
+    assert!(
+        err.path().starts_with(&format!("accounts[{sam}].events[")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("sends the transfer"), "{err}");
+}
+
+#[test]
+fn ev004_a_log_that_ends_inside_a_command_is_refused() {
+    // Hank's activation without the SA Admin role it gives him: the log ends inside the command.
+    let mut w = world();
+    w.dir
+        .execute(
+            &Actor::User(w.globex.hank),
+            later(1),
+            smart_accounts::Command::ActivateAccount { sa: w.globex.sa },
+        )
+        .unwrap();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.globex.sa);
+    // The stated state keeps his role; only the log lacks the change that gave it.
+    snap.accounts[i].events.pop();
+    let err = refused(snap);
+    let activation = w.dir.to_snapshot().accounts[i].events.len() - 2;
+    assert_eq!(err.path(), format!("accounts[{i}].events[{activation}]"));
+    assert!(err.to_string().contains("the log ends"), "{err}");
+}
