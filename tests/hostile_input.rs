@@ -545,3 +545,27 @@ fn ev004_one_user_with_a_role_on_every_va_loads_and_keeps_each() {
         assert_eq!(allowed(&dir, k), k % 2 == 0 && k != 200, "va:{k}");
     }
 }
+
+#[test]
+fn ev004_an_outlying_user_is_checked_where_every_va_is_dense_and_the_reverse() {
+    // Only the users' index holds an outlier in the first directory, only the Virtual
+    // Accounts' in the second: either alone must send `check` and `is_allowed` past the dense
+    // index.
+    let big = 4_000_000_000;
+    let users = vec![
+        user(1, "alice", "alice@acme.com", 1),
+        user(big, "bob", "bob@acme.com", 1),
+    ];
+    for (admin, va) in [(big, 1), (1, big)] {
+        let dir = load(snapshot(
+            vec![org(1, "Acme", OrgKind::Customer)],
+            users.clone(),
+            vec![account(1, "acme.com", 1, admin, va)],
+        ));
+        let target = Target::Va(VaId::new(va));
+        let admin = UserId::new(admin);
+        assert!(dir.is_allowed(admin, Action::ManageLicenses, target));
+        let decision = dir.check(admin, Action::ManageLicenses, target);
+        assert!(decision.is_allowed(), "{decision}");
+    }
+}
