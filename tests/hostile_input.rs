@@ -569,3 +569,68 @@ fn ev004_an_outlying_user_is_checked_where_every_va_is_dense_and_the_reverse() {
         assert!(decision.is_allowed(), "{decision}");
     }
 }
+
+#[test]
+fn role009_revoking_a_users_first_role_keeps_the_others_in_the_index() {
+    // The fast index stores a user's first grant inline and the others behind a pointer:
+    // revoking the inline one must bring another forward, not lose them all.
+    let mut dir = Directory::new();
+    let acme = dir
+        .register_organization("Acme", OrgKind::Customer)
+        .unwrap();
+    let new_user = |dir: &mut Directory, login: &str| {
+        dir.register_user(smart_accounts::NewUser {
+            cco_id: Some(login.into()),
+            email: format!("{login}@acme.com"),
+            org: acme,
+            kind: UserKind::Individual,
+        })
+        .unwrap()
+    };
+    let alice = new_user(&mut dir, "alice");
+    let bob = new_user(&mut dir, "bob");
+    let now = at("2026-01-05T09:00:00Z");
+    let me = smart_accounts::Actor::User(alice);
+    let sa = dir
+        .request_account(
+            &me,
+            now,
+            AccountKind::Customer,
+            "Acme",
+            Some("acme.com"),
+            alice,
+        )
+        .unwrap();
+    let vas: Vec<VaId> = ["One", "Two", "Three"]
+        .iter()
+        .map(|name| dir.create_va(&me, now, sa, None, name).unwrap())
+        .collect();
+    for va in &vas {
+        dir.assign_role(
+            &me,
+            now,
+            bob,
+            Target::Va(*va),
+            Role::VaUser,
+            Inheritance::AccountOnly,
+        )
+        .unwrap();
+    }
+    dir.execute(
+        &me,
+        now,
+        smart_accounts::Command::RevokeRole {
+            user: bob,
+            target: Target::Va(vas[0]),
+        },
+    )
+    .unwrap();
+    assert!(!dir.is_allowed(bob, Action::ManageLicenses, Target::Va(vas[0])));
+    for va in &vas[1..] {
+        assert!(dir.is_allowed(bob, Action::ManageLicenses, Target::Va(*va)));
+        assert!(
+            dir.check(bob, Action::ManageLicenses, Target::Va(*va))
+                .is_allowed()
+        );
+    }
+}
