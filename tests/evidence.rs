@@ -494,3 +494,53 @@ fn ev004_a_log_that_ends_inside_a_command_is_refused() {
     assert_eq!(err.path(), format!("accounts[{i}].events[{activation}]"));
     assert!(err.to_string().contains("the log ends"), "{err}");
 }
+
+#[test]
+fn ev004_a_device_passed_back_and_forth_within_one_instant_loads() {
+    // Acme removes a switch, Sam registers and removes it, Acme registers it again, all at the
+    // fixture's instant: both accounts hold it for a moment, and neither must wait for the other
+    // for good.
+    let mut w = world();
+    let device = w.licensing.sw_emea_2.clone();
+    let at = w.at;
+    let consumed: Vec<_> = w
+        .dir
+        .account(w.acme.sa)
+        .unwrap()
+        .device(&device)
+        .unwrap()
+        .consumption
+        .iter()
+        .map(|(l, q)| (l.clone(), *q))
+        .collect();
+    let alice = Actor::User(w.acme.alice);
+    let sam = Actor::User(w.solo.sam);
+    for (license, quantity) in consumed {
+        w.dir
+            .license(
+                &alice,
+                at,
+                smart_accounts::LicenseCommand::Release {
+                    device: device.clone(),
+                    license,
+                    quantity,
+                },
+            )
+            .unwrap();
+    }
+    let remove = smart_accounts::LicenseCommand::RemoveDevice {
+        device: device.clone(),
+    };
+    w.dir.license(&alice, at, remove.clone()).unwrap();
+    let register = |va| smart_accounts::LicenseCommand::RegisterDevice {
+        device: device.clone(),
+        va,
+        installed: "2026-01-01".parse().unwrap(),
+    };
+    let sams_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    w.dir.license(&sam, at, register(sams_va)).unwrap();
+    w.dir.license(&sam, at, remove).unwrap();
+    w.dir.license(&alice, at, register(w.acme.emea)).unwrap();
+    let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
+    assert_eq!(back, w.dir);
+}
