@@ -206,9 +206,11 @@ fn ev004_a_log_that_hands_out_a_virtual_account_identifier_twice_is_refused() {
             name: "Reused".into(),
         },
     );
-    // The state itself already names the identifier twice.
+    // The state itself already names the identifier twice: refused before the log is read,
+    // at the other account's Virtual Account.
     let err = Directory::from_snapshot(snap).unwrap_err();
-    assert!(matches!(err.rule(), RuleId::EV003 | RuleId::EV004), "{err}");
+    assert_eq!(err.rule(), RuleId::EV003, "{err}");
+    assert!(err.to_string().contains("appears twice"), "{err}");
 }
 
 #[test]
@@ -543,4 +545,49 @@ fn ev004_a_device_passed_back_and_forth_within_one_instant_loads() {
     w.dir.license(&alice, at, register(w.acme.emea)).unwrap();
     let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
     assert_eq!(back, w.dir);
+}
+
+#[test]
+fn ev004_a_log_that_creates_a_deleted_virtual_accounts_identifier_again_is_refused() {
+    // Alice creates and deletes "Temp"; the forged continuation creates a VA with Temp's
+    // identifier again. The state is consistent (Temp is gone, the new VA exists), so only the
+    // log shows the identifier handed out twice.
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let temp = w
+        .dir
+        .create_va(&alice, later(1), w.acme.sa, None, "Temp")
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            later(2),
+            smart_accounts::Command::DeleteVa { va: temp },
+        )
+        .unwrap();
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    snap.accounts[i].vas.push(smart_accounts::VaSnapshot {
+        id: temp,
+        name: "Again".into(),
+        parent: None,
+        visibility: Default::default(),
+    });
+    append(
+        &mut snap,
+        w.acme.sa,
+        later(3),
+        RecordedActor::User {
+            user: w.acme.alice,
+            org: w.acme.org,
+        },
+        Change::VaCreated {
+            va: temp,
+            parent: None,
+            name: "Again".into(),
+        },
+    );
+    let err = refused(snap);
+    assert!(matches!(err.error(), Error::Evidence { .. }), "{err}");
+    assert!(err.to_string().contains("used before"), "{err}");
 }
