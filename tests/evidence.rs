@@ -591,3 +591,76 @@ fn ev004_a_log_that_creates_a_deleted_virtual_accounts_identifier_again_is_refus
     assert!(matches!(err.error(), Error::Evidence { .. }), "{err}");
     assert!(err.to_string().contains("used before"), "{err}");
 }
+
+#[test]
+fn ev004_logs_of_approvals_with_expiries_deletions_and_true_ups_load() {
+    // Commands whose record spans several changes or is read back specially: an approval
+    // with the customer's own expiry, the deletion of a VA that holds a role, a true-up.
+    let (mut w, nico) = crate::common::world_with_nico();
+    let alice = Actor::User(w.acme.alice);
+    let ask = w
+        .dir
+        .request_partner_access(
+            &Actor::User(nico),
+            later(1),
+            w.acme.sa,
+            Target::Va(w.acme.emea),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+            None,
+        )
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            later(2),
+            smart_accounts::Command::ApprovePartnerAccess {
+                sa: w.acme.sa,
+                request: ask,
+                expires: Some("2026-12-31".parse().unwrap()),
+            },
+        )
+        .unwrap();
+    let temp = w
+        .dir
+        .create_va(&alice, later(3), w.acme.sa, None, "Temp")
+        .unwrap();
+    w.dir
+        .assign_role(
+            &alice,
+            later(3),
+            w.acme.dave,
+            Target::Va(temp),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+        )
+        .unwrap();
+    let deleted = w
+        .dir
+        .execute(
+            &alice,
+            later(4),
+            smart_accounts::Command::DeleteVa { va: temp },
+        )
+        .unwrap();
+    assert_eq!(deleted.len(), 2, "the role's revocation, then the deletion");
+    let true_up = w
+        .dir
+        .license(
+            &Actor::Fulfilment,
+            later(5),
+            smart_accounts::LicenseCommand::TrueUp {
+                va: w.acme.emea,
+                license: w.licensing.acme_dna.clone(),
+                order: smart_accounts::OrderLine {
+                    order: smart_accounts::OrderId::parse("ACME-TRUEUP").unwrap(),
+                    line: 1,
+                },
+                procured_by: w.acme.org,
+            },
+        )
+        .unwrap();
+    assert_eq!(true_up.len(), 1);
+    let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
+    assert_eq!(back, w.dir);
+}
