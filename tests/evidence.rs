@@ -664,3 +664,65 @@ fn ev004_logs_of_approvals_with_expiries_deletions_and_true_ups_load() {
     let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
     assert_eq!(back, w.dir);
 }
+
+#[test]
+fn ev004_an_imported_request_dated_before_its_account_is_refused_with_its_place_in_the_log() {
+    let (mut w, nico) = crate::common::world_with_nico();
+    w.dir
+        .request_partner_access(
+            &Actor::User(nico),
+            later(1),
+            w.acme.sa,
+            Target::Va(w.acme.emea),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+            None,
+        )
+        .unwrap();
+    let mut snap = crate::common::logless(&w.dir);
+    let i = index_of(&snap, w.acme.sa);
+    snap.accounts[i].access_requests[0].requested_at = "2020-01-01T00:00:00Z".parse().unwrap();
+    // The rebuilt log would put the request right after the account's stated records.
+    let imported = Directory::from_snapshot(crate::common::logless(&w.dir)).unwrap();
+    let rebuilt = imported.events(w.acme.alice, w.acme.sa).unwrap();
+    let position = rebuilt
+        .iter()
+        .position(|e| matches!(e.change, Change::AccessRequested { .. }))
+        .unwrap();
+    let err = refused(snap);
+    assert_eq!(err.path(), format!("accounts[{i}].access_requests[0]"));
+    let Error::Evidence { seq, .. } = err.error() else {
+        panic!("{err}");
+    };
+    assert_eq!(*seq, rebuilt[position].seq, "{err}");
+}
+
+#[test]
+fn ev004_a_pending_request_on_a_virtual_account_the_log_deleted_loads() {
+    let (mut w, nico) = crate::common::world_with_nico();
+    let alice = Actor::User(w.acme.alice);
+    let temp = w
+        .dir
+        .create_va(&alice, later(1), w.acme.sa, None, "Temp")
+        .unwrap();
+    w.dir
+        .request_partner_access(
+            &Actor::User(nico),
+            later(2),
+            w.acme.sa,
+            Target::Va(temp),
+            Role::VaViewer,
+            Inheritance::AccountOnly,
+            None,
+        )
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            later(3),
+            smart_accounts::Command::DeleteVa { va: temp },
+        )
+        .unwrap();
+    let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
+    assert_eq!(back, w.dir);
+}
