@@ -105,15 +105,13 @@ pub(crate) fn replay_as_evidence(
         let outcome = if waits_for_device(&streams, &transient, i) {
             Err(Failure::Refused(Refusal {
                 path: format!("{}[{}]", stream.path, stream.next),
-                error: Error::NotPermitted {
-                    sa: event.sa,
-                    seq: event.seq,
-                    cause: Box::new(Error::Mismatch {
-                        sa: event.sa,
-                        seq: event.seq,
-                        reason: "the device is registered while another account still holds it",
-                    }),
-                },
+                error: not_permitted(
+                    event,
+                    mismatch(
+                        event,
+                        "the device is registered while another account still holds it",
+                    ),
+                ),
             }))
         } else {
             step(&mut dir, &mut streams, &by_sa, i, &mut seen)
@@ -147,15 +145,10 @@ pub(crate) fn replay_as_evidence(
         if let Some(event) = stream.events.get(stream.next) {
             return Err(Refusal {
                 path: format!("{}[{}]", stream.path, stream.next),
-                error: Error::NotPermitted {
-                    sa: event.sa,
-                    seq: event.seq,
-                    cause: Box::new(Error::Mismatch {
-                        sa: event.sa,
-                        seq: event.seq,
-                        reason: "no account's log sends the transfer it receives",
-                    }),
-                },
+                error: not_permitted(
+                    event,
+                    mismatch(event, "no account's log sends the transfer it receives"),
+                ),
             });
         }
     }
@@ -276,13 +269,8 @@ fn step(
                     }
                     // The account refuses what the plan cannot see (PTR006, ROLE007 as of the
                     // event's day): the command was not permitted either.
-                    dir.append_recorded(group).map_err(|cause| {
-                        refuse(Error::NotPermitted {
-                            sa: event.sa,
-                            seq: event.seq,
-                            cause: Box::new(cause),
-                        })
-                    })?;
+                    dir.append_recorded(group)
+                        .map_err(|cause| refuse(not_permitted(event, cause)))?;
                     if let Some(stream) = streams.get_mut(i) {
                         stream.next += count;
                         stream.recorded = true;
@@ -322,19 +310,29 @@ fn step(
             },
         }
     }
-    let cause = first_error.unwrap_or(Error::Mismatch {
-        sa: event.sa,
-        seq: event.seq,
-        reason: "no command makes this change",
-    });
+    let cause = first_error.unwrap_or_else(|| mismatch(event, "no command makes this change"));
     Err(Failure::Refused(Refusal {
         path,
-        error: Error::NotPermitted {
-            sa: event.sa,
-            seq: event.seq,
-            cause: Box::new(cause),
-        },
+        error: not_permitted(event, cause),
     }))
+}
+
+/// The event records a change its actor could not make, because of `cause`.
+fn not_permitted(event: &Event, cause: Error) -> Error {
+    Error::NotPermitted {
+        sa: event.sa,
+        seq: event.seq,
+        cause: Box::new(cause),
+    }
+}
+
+/// No command of the event's actor makes the recorded change, for `reason`.
+fn mismatch(event: &Event, reason: &'static str) -> Error {
+    Error::Mismatch {
+        sa: event.sa,
+        seq: event.seq,
+        reason,
+    }
 }
 
 fn evidence(event: &Event, reason: String) -> Error {
@@ -438,29 +436,29 @@ fn matching(rest: &[Event], sa: SaId, changes: &[Change]) -> Result<usize, Error
             reason: "the log ends",
         });
     };
-    let mismatch = |reason| Error::Mismatch {
-        sa: first.sa,
-        seq: first.seq,
-        reason,
-    };
     if count == 0 {
-        return Err(mismatch("run again, the command changes nothing"));
+        return Err(mismatch(first, "run again, the command changes nothing"));
     }
     let Some(group) = rest.get(..count) else {
-        return Err(mismatch("the log ends before the command's last change"));
+        return Err(mismatch(
+            first,
+            "the log ends before the command's last change",
+        ));
     };
     let creates = matches!(changes.first(), Some(Change::AccountCreated { .. }));
     if first.sa != sa && !creates {
-        return Err(mismatch("the command changes another smart account"));
+        return Err(mismatch(first, "the command changes another smart account"));
     }
     for (event, planned) in group.iter().zip(changes) {
         if event.at != first.at || event.actor != first.actor {
             return Err(mismatch(
+                first,
                 "the changes of one command are made at one time by one actor",
             ));
         }
         if !same_change(planned, &event.change) {
             return Err(mismatch(
+                first,
                 "the command makes other changes than the ones recorded",
             ));
         }
@@ -512,27 +510,25 @@ fn pair(
     (from, sent): (SaId, Change),
     (to, received): (SaId, Change),
 ) -> Result<(usize, usize), Error> {
-    let mismatch = |reason| Error::Mismatch {
-        sa: event.sa,
-        seq: event.seq,
-        reason,
-    };
     let (Some(a), Some(b)) = (by_sa.get(&from).copied(), by_sa.get(&to).copied()) else {
-        return Err(mismatch("the other side of the transfer has no log"));
+        return Err(mismatch(event, "the other side of the transfer has no log"));
     };
     let next = |k: usize| streams.get(k).and_then(|s| s.events.get(s.next));
     let (Some(out), Some(into)) = (next(a), next(b)) else {
         return Err(mismatch(
+            event,
             "the other side of the transfer is not the next event of the other account's log",
         ));
     };
     if out.change != sent || into.change != received {
         return Err(mismatch(
+            event,
             "the two sides of the transfer are not the next events of both accounts' logs",
         ));
     }
     if out.at != into.at || out.actor != into.actor {
         return Err(mismatch(
+            event,
             "the two sides of a transfer are made at one time by one actor",
         ));
     }
