@@ -42,13 +42,14 @@ use std::fmt;
 
 use jiff::civil::Date;
 
-use crate::account::{Binding, RequestStatus, SmartAccount};
+use crate::accounts::account::{Binding, RequestStatus, SmartAccount};
+use crate::accounts::kinds::{AccountKind, Identifier, Visibility};
+use crate::base::id_table::IdTable;
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::Directory;
-use crate::event::{Change, RecordedActor};
-use crate::id_table::IdTable;
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, Identifier, Role, Visibility};
+use crate::events::event::{Change, RecordedActor};
 use crate::partners::{days_between, utc_date};
+use crate::roles::matrix::Role;
 use crate::rules::RuleId;
 
 /// What the advisor looks at.
@@ -657,8 +658,11 @@ impl<'d> Advisor<'d> {
             return;
         }
         let limit = i64::from(self.config.holding_age_days);
-        let (mut count, mut quantity, mut oldest) =
-            (0usize, 0u64, None::<(i64, &crate::license::HoldingLot)>);
+        let (mut count, mut quantity, mut oldest) = (
+            0usize,
+            0u64,
+            None::<(i64, &crate::licenses::license::HoldingLot)>,
+        );
         for lot in lots {
             let age = days_between(lot.since, self.on);
             if age > limit {

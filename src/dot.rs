@@ -26,10 +26,11 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use crate::account::{Binding, SmartAccount};
+use crate::accounts::account::{Binding, SmartAccount};
+use crate::accounts::kinds::Visibility;
+use crate::base::ids::{SaId, VaId};
 use crate::directory::Directory;
-use crate::ids::{SaId, VaId};
-use crate::model::{Inheritance, Visibility};
+use crate::roles::matrix::Inheritance;
 
 const PARTNER_FILL: &str = "#fde8c8";
 const PLAIN_FILL: &str = "#ffffff";

@@ -2,59 +2,55 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod account;
+// The rooms: one folder per section of the rule catalog (see DESIGN.md, "Where is rule X?").
+mod accounts;
 pub mod advisor;
-mod check;
+mod base;
 mod directory;
 pub mod dot;
-mod error;
-mod event;
-mod evidence;
-mod id_table;
-mod ids;
-pub mod license;
-mod licensing;
-mod model;
+mod events;
+mod licenses;
+mod orders;
 mod partners;
-pub mod policy;
-pub mod quote;
+mod roles;
 pub mod rules;
 mod snapshot;
-mod text;
-pub mod validate;
-
 #[cfg(feature = "fixtures")]
-pub mod fixtures;
-#[cfg(feature = "proptest")]
-pub mod strategies;
+mod testing;
 
+// The public modules, at the paths they have always had (`rules` stays at the top: it is the
+// index of the rooms).
+pub use licenses::license;
+pub use orders::{policy, quote, validate};
+#[cfg(feature = "fixtures")]
+pub use testing::fixtures;
 #[cfg(feature = "proptest")]
-pub mod quote_strategies;
+pub use testing::{quote_strategies, strategies};
 
-pub use account::{
+pub use accounts::account::{
     Acceptance, AccessRequest, AccessReview, Binding, MAX_LEVEL, RequestStatus, SmartAccount,
     VirtualAccount,
 };
-pub use check::{Decision, Effect, Holder, Reason, Via};
+pub use accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+pub use base::error::{Entity, Error};
+pub use base::ids::{OrgId, SaId, UserId, VaId};
+pub use base::limits::{MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME, clip};
+pub use rules::RuleId;
+pub use base::text::{Domain, Email};
+pub use directory::people::{NewUser, OrgKind, Organization, User, UserKind};
 pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
-pub use error::{Entity, Error};
-pub use event::{Change, Event, RecordedActor};
-pub use ids::{OrgId, SaId, UserId, VaId};
+pub use events::event::{Change, Event, RecordedActor};
 pub use license::{
     Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
     LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term, TransferId,
     TransferLine,
 };
-pub use model::{
-    AccountKind, AccountStatus, Action, ActionSet, Actor, Identifier, Inheritance, NewUser,
-    OrgKind, Organization, Role, RoleSet, Target, User, UserKind, Visibility,
-};
 pub use partners::PartnerAccess;
 pub use policy::PolicyCalendar;
 pub use quote::Quote;
-pub use rules::RuleId;
+pub use roles::check::{Decision, Effect, Holder, Reason, Via};
+pub use roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Target};
 pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
-pub use text::{Domain, Email, MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME, clip};
 pub use validate::{Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.

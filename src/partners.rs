@@ -5,12 +5,13 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::account::{AccessRequest, RequestStatus, SmartAccount};
+use crate::accounts::account::{AccessRequest, RequestStatus, SmartAccount};
+use crate::accounts::kinds::AccountKind;
+use crate::base::error::{Entity, Error};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::Directory;
-use crate::error::{Entity, Error};
-use crate::event::{Change, Event, RecordedActor};
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, Action, ActionSet, Actor, Inheritance, Role, Target};
+use crate::events::event::{Change, Event, RecordedActor};
+use crate::roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
 
 /// The UTC calendar day of a timestamp.

@@ -5,21 +5,21 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
-use crate::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
+use crate::accounts::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
+use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::error::{Entity, Error};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::base::limits::{MAX_NAME, check_name, clip};
+use crate::directory::people::{NewUser, Organization, User};
 use crate::directory::{Config, Directory, Entry, member_of};
-use crate::error::{Entity, Error};
-use crate::event::{Change, Event, RecordedActor};
-use crate::evidence::{Stream, replay_as_evidence};
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::license::{
+use crate::events::event::{Change, Event, RecordedActor};
+use crate::events::evidence::{Stream, replay_as_evidence};
+use crate::licenses::license::{
     ClassicBalance, CrossSaTransfer, Delivery, Device, HoldingLot, KeyRecord, LicenseChange,
     Opening, PoolBalance, Procurement,
 };
-use crate::model::{
-    AccountKind, AccountStatus, Identifier, Inheritance, NewUser, Organization, User, Visibility,
-};
+use crate::roles::matrix::Inheritance;
 use crate::rules::RuleId;
-use crate::text::{MAX_NAME, check_name, clip};
 
 /// A Virtual Account in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,12 +8,13 @@ use jiff::civil::Date;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::{Dfs, EdgeRef};
 
-use crate::error::{Entity, Error};
-use crate::event::{Change, Event, RecordedActor};
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Target, Visibility};
+use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::error::{Entity, Error};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::base::limits::{MAX_NAME, check_name, clip};
+use crate::events::event::{Change, Event, RecordedActor};
+use crate::roles::matrix::{Inheritance, Role, Target};
 use crate::rules::RuleId;
-use crate::text::{MAX_NAME, check_name, clip};
 
 /// Whether a user belongs to the owner of the account being changed: `Some(true)` or
 /// `Some(false)` when known, `None` when the caller cannot tell (a bare replay).
@@ -401,7 +402,7 @@ pub struct SmartAccount {
     pub(crate) access_requests: BTreeMap<u64, AccessRequest>,
     pub(crate) access_reviews: Vec<AccessReview>,
     /// Licenses and devices (`crate::license`).
-    pub(crate) licenses: crate::license::Licenses,
+    pub(crate) licenses: crate::licenses::license::Licenses,
 }
 
 impl SmartAccount {
@@ -659,7 +660,7 @@ impl SmartAccount {
             agreement: None,
             access_requests: BTreeMap::new(),
             access_reviews: Vec::new(),
-            licenses: crate::license::Licenses::default(),
+            licenses: crate::licenses::license::Licenses::default(),
         })
     }
 

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{Action, Role, RoleSet, Target};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::roles::matrix::{Action, Role, RoleSet, Target};
 use crate::rules::RuleId;
 
 /// An entity an error is about.

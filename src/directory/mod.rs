@@ -1,21 +1,25 @@
 //! The directory: organizations, users, Smart Accounts, and the commands that change them.
 
+pub(crate) mod people;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::account::{Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name};
-use crate::error::{Entity, Error};
-use crate::event::{Change, Event, RecordedActor};
-use crate::id_table::{IdTable, Vacant};
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{
-    AccountKind, AccountStatus, Action, Actor, Identifier, Inheritance, NewUser, OrgKind,
-    Organization, Role, Target, User, Visibility,
+use crate::accounts::account::{
+    Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name,
 };
+use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::error::{Entity, Error};
+use crate::base::id_table::{IdTable, Vacant};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::base::limits::{MAX_NAME, check_cco_id, check_name, clip};
+use crate::base::text::{Domain, Email};
+use crate::directory::people::{NewUser, OrgKind, Organization, User};
+use crate::events::event::{Change, Event, RecordedActor};
+use crate::roles::matrix::{Action, Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
-use crate::text::{Domain, Email, MAX_NAME, check_cco_id, check_name, clip};
 
 /// Settings of a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,7 +308,7 @@ pub enum Command {
         org: Option<OrgId>,
     },
     /// A license or device command (LIC, DEV rules).
-    License(crate::license::LicenseCommand),
+    License(crate::licenses::license::LicenseCommand),
 }
 
 /// The place of a Virtual Account in the fast index: its account, level and path from the top.
@@ -687,7 +691,7 @@ pub struct Directory {
     /// date-aware checks read them, so `grants` and the plain checks stay as they were.
     pub(crate) dated: IdTable<KeyedList<(Grant, Date)>>,
     /// Which account each registered device belongs to (DEV001).
-    pub(crate) devices: BTreeMap<crate::license::DeviceId, SaId>,
+    pub(crate) devices: BTreeMap<crate::licenses::license::DeviceId, SaId>,
     pub(crate) next_org: u32,
     pub(crate) next_user: u32,
     pub(crate) next_sa: u32,
@@ -826,7 +830,10 @@ impl Directory {
         self.emails.insert(user.email.clone(), user.id);
         self.user_orgs.set(
             user.id.get(),
-            (user.org, user.kind == crate::model::UserKind::TeamAlias),
+            (
+                user.org,
+                user.kind == crate::directory::people::UserKind::TeamAlias,
+            ),
         );
     }
 
@@ -1366,7 +1373,7 @@ impl Directory {
                         request,
                         reason: "there is no such request",
                     }),
-                    Some(r) if r.status != crate::account::RequestStatus::Pending => {
+                    Some(r) if r.status != crate::accounts::account::RequestStatus::Pending => {
                         Err(Error::AccessRequest {
                             sa,
                             request,
@@ -1631,13 +1638,13 @@ impl Directory {
         actor: &Actor,
         at: Timestamp,
         command: Command,
-    ) -> Result<crate::licensing::Planned, Error> {
+    ) -> Result<crate::licenses::planning::Planned, Error> {
         let on = crate::partners::utc_date(at);
         if let Command::License(command) = command {
             return self.plan_license(actor, on, command);
         }
         let (sa, changes) = self.plan(actor, on, command)?;
-        Ok(crate::licensing::Planned::One(sa, changes))
+        Ok(crate::licenses::planning::Planned::One(sa, changes))
     }
 
     /// Applies events already recorded (a verified log, EV004) to their accounts, keeping the
@@ -1847,7 +1854,7 @@ impl Directory {
 /// users are the owner's or not; an unknown user is `None`.
 pub(crate) fn member_of(
     users: &BTreeMap<UserId, User>,
-    owner: crate::ids::OrgId,
+    owner: crate::base::ids::OrgId,
     user: UserId,
 ) -> Option<bool> {
     users.get(&user).map(|u| u.org == owner)
@@ -1893,8 +1900,9 @@ fn va_of(target: Target) -> Option<VaId> {
 #[cfg(test)]
 mod tests {
     use super::{Directory, Grant, GrantList, VaSlot};
-    use crate::ids::{OrgId, SaId, UserId, VaId};
-    use crate::model::{NewUser, OrgKind, Role, UserKind};
+    use crate::base::ids::{OrgId, SaId, UserId, VaId};
+    use crate::directory::people::{NewUser, OrgKind, UserKind};
+    use crate::roles::matrix::Role;
     use std::collections::BTreeMap;
 
     fn grant(sa: u32, va: u32, role: Role) -> Grant {

@@ -4,8 +4,9 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, AccountStatus, Identifier, Inheritance, Role, Visibility};
+use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::roles::matrix::{Inheritance, Role};
 
 /// Who caused an event, as recorded: a user together with their organization (so partner
 /// actions stay attributable, PTR003), the ordering system, or vendor support with its case.
@@ -214,5 +215,5 @@ pub enum Change {
         org: Option<OrgId>,
     },
     /// Licenses or devices changed (LIC, DEV rules).
-    License(crate::license::LicenseChange),
+    License(crate::licenses::license::LicenseChange),
 }

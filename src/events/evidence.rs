@@ -15,14 +15,14 @@ use std::collections::{BTreeMap, BinaryHeap, HashSet};
 
 use jiff::Timestamp;
 
+use crate::base::error::Error;
+use crate::base::ids::{SaId, VaId};
 use crate::directory::Command;
 use crate::directory::Directory;
-use crate::error::Error;
-use crate::event::{Change, Event, RecordedActor};
-use crate::ids::{SaId, VaId};
-use crate::license::{CrossSaPath, DeviceId, LicenseChange, LicenseCommand};
-use crate::licensing::Planned;
-use crate::model::{Actor, Target};
+use crate::events::event::{Change, Event, RecordedActor};
+use crate::licenses::license::{CrossSaPath, DeviceId, LicenseChange, LicenseCommand};
+use crate::licenses::planning::Planned;
+use crate::roles::matrix::{Actor, Target};
 
 /// One account's log being verified.
 pub(crate) struct Stream {
@@ -555,8 +555,8 @@ fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
             kind: *kind,
             name: name.clone(),
             domain: match identifier {
-                crate::model::Identifier::Domain(d) => Some(d.to_string()),
-                crate::model::Identifier::Email(_) => None,
+                crate::accounts::kinds::Identifier::Domain(d) => Some(d.to_string()),
+                crate::accounts::kinds::Identifier::Email(_) => None,
             },
             contact: *contact,
         }],
@@ -676,7 +676,7 @@ fn revocations(
     dir: &Directory,
     rest: &[Event],
     sa: SaId,
-    user: crate::ids::UserId,
+    user: crate::base::ids::UserId,
     va: Option<VaId>,
 ) -> Vec<Command> {
     let target = va.map_or(Target::Account(sa), Target::Va);

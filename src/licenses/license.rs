@@ -17,13 +17,13 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::account::SmartAccount;
-use crate::error::{Entity, Error};
-use crate::event::{Change, Event};
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, AccountStatus};
+use crate::accounts::account::SmartAccount;
+use crate::accounts::kinds::{AccountKind, AccountStatus};
+use crate::base::error::{Entity, Error};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::base::limits::{check_name, clip};
+use crate::events::event::{Change, Event};
 use crate::rules::RuleId;
-use crate::text::{check_name, clip};
 
 /// The most license types one transfer request may name (LIC009, the CSSM API's limit).
 pub const MAX_TRANSFER_TYPES: usize = 10;

@@ -5,15 +5,16 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::accounts::kinds::{AccountKind, AccountStatus, Visibility};
+use crate::base::error::{Entity, Error};
+use crate::base::ids::{OrgId, SaId, VaId};
 use crate::directory::{Command, Directory};
-use crate::error::{Entity, Error};
-use crate::event::{Change, Event};
-use crate::ids::{OrgId, SaId, VaId};
-use crate::license::{
+use crate::events::event::{Change, Event};
+use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
     LicenseChange, LicenseCommand, LicenseKind, Notification, Opening, TransferLine, merge_lines,
 };
-use crate::model::{AccountKind, AccountStatus, Action, Actor, Target, Visibility};
+use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
 
 /// A planned license command: changes to one account, or the two sides of a transfer between

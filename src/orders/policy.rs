@@ -32,7 +32,7 @@ use std::fmt;
 
 use jiff::civil::{Date, date};
 
-use crate::quote::{Country, DealKind};
+use crate::orders::quote::{Country, DealKind};
 
 /// What the policy does to an in-scope quote whose Smart-Account-required lines are not all
 /// assigned.

@@ -20,8 +20,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::ids::{OrgId, SaId, VaId};
-use crate::text::{Domain, Email, clip};
+use crate::base::ids::{OrgId, SaId, VaId};
+use crate::base::limits::clip;
+use crate::base::text::{Domain, Email};
 
 /// Why a country code, or another validated value of a quote, was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -36,16 +36,18 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use crate::account::SmartAccount;
+use crate::accounts::account::SmartAccount;
+use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::ids::SaId;
+use crate::base::limits::clip;
+use crate::base::text::Domain;
 use crate::directory::Directory;
-use crate::ids::SaId;
-use crate::model::{AccountKind, AccountStatus, Identifier, OrgKind, Visibility};
-use crate::policy::{PolicyAction, PolicyCalendar};
-use crate::quote::{
+use crate::directory::people::OrgKind;
+use crate::orders::policy::{PolicyAction, PolicyCalendar};
+use crate::orders::quote::{
     Assignment, Contact, DealKind, LicenseKind, Line, LineId, Quote, SaRequirement, Term, VaRef,
 };
 use crate::rules::RuleId;
-use crate::text::{Domain, clip};
 
 /// What the caller is about to do with the quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1165,7 +1167,7 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
     let has_cco = contact
         .cco_id
         .as_deref()
-        .is_some_and(|c| crate::text::check_cco_id(c).is_ok());
+        .is_some_and(|c| crate::base::limits::check_cco_id(c).is_ok());
     if !has_cco {
         out.add(
             RuleId::SA004,

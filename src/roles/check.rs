@@ -4,9 +4,9 @@ use std::fmt;
 
 use jiff::civil::Date;
 
+use crate::base::ids::{SaId, UserId, VaId};
 use crate::directory::{Directory, Grant, GrantList, VaSlot};
-use crate::ids::{SaId, UserId, VaId};
-use crate::model::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
+use crate::roles::matrix::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
 
 /// Allow or deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

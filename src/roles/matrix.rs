@@ -1,153 +1,10 @@
-//! The account model: organizations, users, kinds of Smart Account, roles, actions, targets.
+//! Roles, actions and the permission matrix (ROLE001, ROLE004, ROLE005), and what a role is
+//! held on (a target) and who acts (an actor).
 
 use std::fmt;
 
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::text::{Domain, Email};
-
-/// What an organization is to the vendor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum OrgKind {
-    /// A company that buys and uses licenses.
-    Customer,
-    /// A reseller that quotes and orders for customers.
-    Partner,
-    /// A distributor that orders for reseller partners (2-tier).
-    Distributor,
-}
-
-impl OrgKind {
-    /// Whether the organization sells (partner or distributor) rather than buys.
-    #[must_use]
-    pub fn is_seller(self) -> bool {
-        matches!(self, OrgKind::Partner | OrgKind::Distributor)
-    }
-}
-
-/// A registered organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Organization {
-    /// Its identifier.
-    pub id: OrgId,
-    /// Its display name.
-    pub name: String,
-    /// Customer, partner or distributor.
-    pub kind: OrgKind,
-}
-
-/// Whether a login belongs to one person or to a shared mailbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum UserKind {
-    /// One person: the recommended kind of Smart Account creator.
-    #[default]
-    Individual,
-    /// A team alias: allowed, but the advisor flags it as creator (BP002).
-    TeamAlias,
-}
-
-/// A registered user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct User {
-    /// Its identifier.
-    pub id: UserId,
-    /// The Cisco.com login, when the user has one (creating an account needs one, SA004).
-    pub cco_id: Option<String>,
-    /// The email address; its domain decides which account domains the user may create.
-    pub email: Email,
-    /// The organization the user belongs to.
-    pub org: OrgId,
-    /// A person or a team alias.
-    pub kind: UserKind,
-}
-
-/// The data of a user to register.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct NewUser {
-    /// The Cisco.com login, if any.
-    pub cco_id: Option<String>,
-    /// The email address, validated on registration.
-    pub email: String,
-    /// The organization the user belongs to.
-    pub org: OrgId,
-    /// A person or a team alias.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub kind: UserKind,
-}
-
-/// The three kinds of Smart Account (SA001).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum AccountKind {
-    /// A company's own account, named by its domain.
-    Customer,
-    /// A partner's or distributor's account that parks orders until the customer's account is
-    /// known (SA007); nothing is activated in it (LIC005).
-    PartnerHolding,
-    /// An account for a person with only a public email domain, named by that email (SA005,
-    /// SA006).
-    LimitedUse,
-}
-
-impl fmt::Display for AccountKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AccountKind::Customer => "Customer",
-            AccountKind::PartnerHolding => "Partner Holding",
-            AccountKind::LimitedUse => "Limited Use",
-        })
-    }
-}
-
-/// Whether a Smart Account can be used yet (SA008).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum AccountStatus {
-    /// Requested on someone's behalf; waiting for the authorised contact to activate it.
-    Pending,
-    /// In use.
-    Active,
-}
-
-/// What names a Smart Account: a domain (Customer, Partner Holding) or, for a Limited Use
-/// account, its creator's email.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum Identifier {
-    /// An account domain identifier (SA003).
-    Domain(Domain),
-    /// The email of a Limited Use account's creator (SA005).
-    Email(Email),
-}
-
-impl fmt::Display for Identifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Identifier::Domain(d) => d.fmt(f),
-            Identifier::Email(e) => e.fmt(f),
-        }
-    }
-}
+use crate::base::ids::{SaId, UserId, VaId};
+use crate::base::limits::clip;
 
 /// A role (ROLE001): four on a Smart Account, three on a Virtual Account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -275,19 +132,6 @@ pub enum Inheritance {
     /// default.
     #[default]
     AccountAndChildren,
-}
-
-/// Whether a Virtual Account is listed to partners picking one in CCW (VA007).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum Visibility {
-    /// Listed. The default, and always the case for the default Virtual Account.
-    #[default]
-    Unrestricted,
-    /// Not listed: an order can name it only by its exact name (Q010).
-    Restricted,
 }
 
 /// What a user may do: the rows of the permission matrix (ROLE005).
@@ -574,7 +418,7 @@ impl fmt::Display for Actor {
             Actor::User(u) => u.fmt(f),
             Actor::Fulfilment => f.write_str("order fulfilment"),
             Actor::VendorSupport { case } => {
-                write!(f, "vendor support (case `{}`)", crate::text::clip(case))
+                write!(f, "vendor support (case `{}`)", clip(case))
             }
         }
     }

@@ -40,16 +40,16 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::Command;
+use crate::accounts::kinds::{AccountKind, Visibility};
+use crate::base::error::Error;
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::Directory;
-use crate::error::Error;
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::license::{
+use crate::directory::people::{NewUser, OrgKind, UserKind};
+use crate::licenses::license::{
     DeviceId, IdempotencyKey, License, LicenseCommand, LicenseKind, OrderId, OrderLine, Sku, Term,
     TransferId, TransferLine,
 };
-use crate::model::{
-    AccountKind, Actor, Inheritance, NewUser, OrgKind, Role, Target, UserKind, Visibility,
-};
+use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 
 /// The time every fixture command is stamped with: 2026-01-05T09:00:00Z, except the Nimbus
 /// holding account's creation ([`HOLDING_SINCE`]) and its aged deposit (2025-09-15T12:00:00Z).

@@ -12,17 +12,19 @@ use proptest::option;
 use proptest::prelude::*;
 
 use crate::Command;
+use crate::accounts::kinds::{AccountKind, Visibility};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::base::text::{Domain, Email};
 use crate::directory::Directory;
+use crate::directory::people::{NewUser, OrgKind};
 use crate::fixtures;
-use crate::ids::{OrgId, SaId, UserId, VaId};
-use crate::model::{AccountKind, Actor, NewUser, OrgKind, Visibility};
-use crate::policy::{DealScope, Phase, PolicyAction, PolicyCalendar};
-use crate::quote::{
+use crate::orders::policy::{DealScope, Phase, PolicyAction, PolicyCalendar};
+use crate::orders::quote::{
     Assignment, Contact, Country, Deal, DealKind, EndCustomer, LicenseKind, Line, LineId, Quote,
     SaRequirement, Term, VaRef,
 };
-use crate::text::{Domain, Email};
-use crate::validate::Stage;
+use crate::orders::validate::Stage;
+use crate::roles::matrix::Actor;
 
 /// A country: mostly `JP`, `US` and `DE`, else any valid code.
 pub fn country() -> impl Strategy<Value = Country> {

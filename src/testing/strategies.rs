@@ -44,12 +44,11 @@ use jiff::Timestamp;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
+use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::ids::{SaId, UserId, VaId};
+use crate::directory::people::{NewUser, OrgKind, UserKind};
 use crate::directory::{Command, Directory};
-use crate::ids::{SaId, UserId, VaId};
-use crate::model::{
-    AccountKind, AccountStatus, Actor, Identifier, Inheritance, NewUser, OrgKind, Role, Target,
-    UserKind, Visibility,
-};
+use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 
 /// The time stamped on the commands that build a [`directory`]: 2026-01-05T09:00:00Z.
 pub const AT: Timestamp = Timestamp::constant(1_767_603_600, 0);

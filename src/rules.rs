@@ -63,7 +63,7 @@ macro_rules! rules {
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $( $code => Ok(RuleId::$variant), )*
-                    _ => Err(UnknownRuleError { code: crate::text::clip(s) }),
+                    _ => Err(UnknownRuleError { code: crate::base::limits::clip(s) }),
                 }
             }
         }

@@ -1,0 +1,5 @@
+//! Smart Accounts and Virtual Accounts (SA, VA): the kinds of account, and one Smart Account
+//! with its Virtual Account tree, bindings and the function that applies an event to it.
+
+pub(crate) mod account;
+pub(crate) mod kinds;

@@ -1,0 +1,8 @@
+//! The foundation every room builds on: typed identifiers and the table keyed by them, limits on
+//! text and validated text, and the error that names a rule.
+
+pub(crate) mod error;
+pub(crate) mod id_table;
+pub(crate) mod ids;
+pub(crate) mod limits;
+pub(crate) mod text;

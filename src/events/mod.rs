@@ -1,0 +1,5 @@
+//! Events and replay (EV): the event log of an account, and supplied logs re-checked as
+//! evidence.
+
+pub(crate) mod event;
+pub(crate) mod evidence;

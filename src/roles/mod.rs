@@ -1,0 +1,5 @@
+//! Roles and permissions (ROLE): the roles, actions and permission matrix, and the permission
+//! check with its explanations and reverse queries.
+
+pub(crate) mod check;
+pub(crate) mod matrix;
