@@ -35,7 +35,6 @@ pub use accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
 pub use base::error::{Entity, Error};
 pub use base::ids::{OrgId, SaId, UserId, VaId};
 pub use base::limits::{MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME, clip};
-pub use rules::RuleId;
 pub use base::text::{Domain, Email};
 pub use directory::people::{NewUser, OrgKind, Organization, User, UserKind};
 pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
@@ -50,6 +49,7 @@ pub use policy::PolicyCalendar;
 pub use quote::Quote;
 pub use roles::check::{Decision, Effect, Holder, Reason, Via};
 pub use roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Target};
+pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
 pub use validate::{Report, Stage, Verdict, validate};
 

@@ -17,6 +17,7 @@ mod license_model;
 mod license_snapshots;
 mod licenses;
 mod model;
+mod module_graph;
 mod mutation_survivors;
 mod partner_survivors;
 mod partners;
