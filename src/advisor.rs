@@ -44,11 +44,11 @@ use jiff::civil::Date;
 
 use crate::accounts::account::{Binding, RequestStatus, SmartAccount};
 use crate::accounts::kinds::{AccountKind, Identifier, Visibility};
+use crate::base::dates::{days_between, utc_date};
 use crate::base::id_table::IdTable;
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::Directory;
 use crate::events::event::{Change, RecordedActor};
-use crate::partners::{days_between, utc_date};
 use crate::roles::matrix::Role;
 use crate::rules::RuleId;
 

@@ -97,7 +97,7 @@ pub fn to_dot(dir: &Directory, sa: SaId, on: Date) -> Option<String> {
             lot.quantity,
             lot.license,
             lot.since,
-            crate::partners::days_between(lot.since, on).max(0)
+            crate::base::dates::days_between(lot.since, on).max(0)
         );
     }
     let _ = writeln!(

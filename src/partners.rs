@@ -14,22 +14,6 @@ use crate::events::event::{Change, Event, RecordedActor};
 use crate::roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
 
-/// The UTC calendar day of a timestamp.
-pub(crate) fn utc_date(at: Timestamp) -> Date {
-    jiff::tz::TimeZone::UTC.to_datetime(at).date()
-}
-
-/// `date` plus `days` days, saturating at the last representable day.
-pub(crate) fn add_days(date: Date, days: u32) -> Date {
-    let span = jiff::SignedDuration::from_hours(i64::from(days) * 24);
-    date.checked_add(span).unwrap_or(Date::MAX)
-}
-
-/// Whole days from `from` to `to` (negative when `to` is earlier).
-pub(crate) fn days_between(from: Date, to: Date) -> i64 {
-    from.duration_until(to).as_hours() / 24
-}
-
 /// One role a partner user holds on a customer's account, as shown to the customer (PTR003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -170,8 +170,10 @@ impl AccessRequest {
     /// being asked (PTR005), or the day its own requested expiry comes, whichever is first.
     #[must_use]
     pub fn lapses_on(&self, lapse_days: u32) -> Date {
-        let by_period =
-            crate::partners::add_days(crate::partners::utc_date(self.requested_at), lapse_days);
+        let by_period = crate::base::dates::add_days_saturating(
+            crate::base::dates::utc_date(self.requested_at),
+            lapse_days,
+        );
         self.expires.map_or(by_period, |end| end.min(by_period))
     }
 
@@ -562,7 +564,7 @@ impl SmartAccount {
                 what: "",
             });
         }
-        let on = crate::partners::utc_date(event.at);
+        let on = crate::base::dates::utc_date(event.at);
         if drops_admin
             && held.role == Role::SaAdmin
             && held.in_force_on(on)

@@ -67,13 +67,13 @@ pub enum Error {
         would_grant: RoleSet,
     },
     /// Only a signed-in user may run this command.
-    #[error("ROLE005: {actor} cannot run this command; only a signed-in user with a role can")]
+    #[error("{}: {actor} cannot run this command; only a signed-in user with a role can", self.rule())]
     ActorNotAllowed {
         /// The actor, as text.
         actor: String,
     },
     /// An account domain identifier is malformed (SA003).
-    #[error("SA003: `{value}` is not a valid account domain identifier: {reason}")]
+    #[error("{}: `{value}` is not a valid account domain identifier: {reason}", self.rule())]
     InvalidDomain {
         /// The offending text (clipped).
         value: String,
@@ -81,9 +81,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The domain already names a Smart Account (SA003).
-    #[error(
-        "SA003: domain `{domain}` already identifies `{existing}`; an independent entity needs a prefixed form such as `unit.{domain}`"
-    )]
+    #[error("{}: domain `{domain}` already identifies `{existing}`; an independent entity needs a prefixed form such as `unit.{domain}`", self.rule())]
     DomainTaken {
         /// The requested domain.
         domain: String,
@@ -91,7 +89,7 @@ pub enum Error {
         existing: SaId,
     },
     /// An email address is malformed (SA004: users are identified by their email).
-    #[error("SA004: `{value}` is not a valid email address: {reason}")]
+    #[error("{}: `{value}` is not a valid email address: {reason}", self.rule())]
     InvalidEmail {
         /// The offending text (clipped).
         value: String,
@@ -99,7 +97,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// A Cisco.com ID or email is already registered to another user (SA004).
-    #[error("SA004: {what} `{value}` is already registered to `{existing}`")]
+    #[error("{}: {what} `{value}` is already registered to `{existing}`", self.rule())]
     DuplicateLogin {
         /// "Cisco.com ID" or "email".
         what: &'static str,
@@ -109,15 +107,13 @@ pub enum Error {
         existing: UserId,
     },
     /// The creator or contact has no Cisco.com ID (SA004).
-    #[error("SA004: `{user}` has no Cisco.com ID; the account's contact needs one")]
+    #[error("{}: `{user}` has no Cisco.com ID; the account's contact needs one", self.rule())]
     MissingCcoId {
         /// The user.
         user: UserId,
     },
     /// The contact's email domain does not match the requested domain (SA004).
-    #[error(
-        "SA004: the email `{email}` of `{user}` does not match domain `{domain}`; the domain must equal the email's domain or be a prefixed form of it"
-    )]
+    #[error("{}: the email `{email}` of `{user}` does not match domain `{domain}`; the domain must equal the email's domain or be a prefixed form of it", self.rule())]
     EmailDomainMismatch {
         /// The contact.
         user: UserId,
@@ -127,17 +123,13 @@ pub enum Error {
         domain: String,
     },
     /// A public email domain was requested as a Customer account domain (SA005).
-    #[error(
-        "SA005: `{domain}` is a public email domain and cannot identify a customer account; request a Limited Use Smart Account instead"
-    )]
+    #[error("{}: `{domain}` is a public email domain and cannot identify a customer account; request a Limited Use Smart Account instead", self.rule())]
     PublicDomain {
         /// The domain.
         domain: String,
     },
     /// A Limited Use account was requested by a user with a company email (SA005).
-    #[error(
-        "SA005: `{email}` of `{user}` is a company email; Limited Use Smart Accounts are for public email domains only, request a Customer Smart Account"
-    )]
+    #[error("{}: `{email}` of `{user}` is a company email; Limited Use Smart Accounts are for public email domains only, request a Customer Smart Account", self.rule())]
     NotPublicEmail {
         /// The user.
         user: UserId,
@@ -145,7 +137,7 @@ pub enum Error {
         email: String,
     },
     /// A Limited Use account already exists for this email (SA005).
-    #[error("SA005: `{email}` already identifies Limited Use Smart Account `{existing}`")]
+    #[error("{}: `{email}` already identifies Limited Use Smart Account `{existing}`", self.rule())]
     EmailTaken {
         /// The email.
         email: String,
@@ -153,7 +145,7 @@ pub enum Error {
         existing: SaId,
     },
     /// A Limited Use account's limit was reached (SA006).
-    #[error("SA006: limited use smart account `{sa}`: {limit}")]
+    #[error("{}: limited use smart account `{sa}`: {limit}", self.rule())]
     LimitedUse {
         /// The account.
         sa: SaId,
@@ -162,7 +154,7 @@ pub enum Error {
     },
     /// A holding account was requested by a customer, or a customer user was given a role on a
     /// holding account (SA007).
-    #[error("SA007: {reason}")]
+    #[error("{}: {reason}", self.rule())]
     Holding {
         /// The user at fault.
         user: UserId,
@@ -170,23 +162,19 @@ pub enum Error {
         reason: &'static str,
     },
     /// The account is Pending and cannot be used yet (SA008).
-    #[error(
-        "SA008: smart account `{sa}` is pending; its authorised contact must activate it first"
-    )]
+    #[error("{}: smart account `{sa}` is pending; its authorised contact must activate it first", self.rule())]
     AccountPending {
         /// The account.
         sa: SaId,
     },
     /// The account is already Active (SA008).
-    #[error("SA008: smart account `{sa}` is already active")]
+    #[error("{}: smart account `{sa}` is already active", self.rule())]
     AlreadyActive {
         /// The account.
         sa: SaId,
     },
     /// Someone other than the authorised contact tried to activate a Pending account (SA008).
-    #[error(
-        "SA008: only the authorised contact `{contact}` can activate smart account `{sa}`, not `{user}`"
-    )]
+    #[error("{}: only the authorised contact `{contact}` can activate smart account `{sa}`, not `{user}`", self.rule())]
     NotContact {
         /// The account.
         sa: SaId,
@@ -197,7 +185,7 @@ pub enum Error {
     },
     /// The default Virtual Account cannot be deleted, and the default designation moves only to
     /// another top-level Virtual Account of the same account (SA002).
-    #[error("SA002: virtual account `{va}`: {reason}")]
+    #[error("{}: virtual account `{va}`: {reason}", self.rule())]
     DefaultVa {
         /// The Virtual Account.
         va: VaId,
@@ -205,9 +193,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The operation would put a Virtual Account deeper than level 10 (VA001).
-    #[error(
-        "VA001: this would put virtual account `{name}` at level {level}; virtual accounts nest at most 10 levels deep"
-    )]
+    #[error("{}: this would put virtual account `{name}` at level {level}; virtual accounts nest at most 10 levels deep", self.rule())]
     TooDeep {
         /// The Virtual Account (or the new one's name).
         name: String,
@@ -228,9 +214,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// Another Virtual Account of the account has this name, ignoring case (VA003).
-    #[error(
-        "VA003: smart account `{sa}` already has a virtual account named `{name}` (`{existing}`); names are unique ignoring case"
-    )]
+    #[error("{}: smart account `{sa}` already has a virtual account named `{name}` (`{existing}`); names are unique ignoring case", self.rule())]
     DuplicateVaName {
         /// The account.
         sa: SaId,
@@ -240,7 +224,7 @@ pub enum Error {
         existing: VaId,
     },
     /// A move would leave the Smart Account or create a cycle (VA004).
-    #[error("VA004: virtual account `{va}` cannot move under `{parent}`: {reason}")]
+    #[error("{}: virtual account `{va}` cannot move under `{parent}`: {reason}", self.rule())]
     BadMove {
         /// The Virtual Account to move.
         va: VaId,
@@ -250,7 +234,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The Virtual Account still holds something (VA005).
-    #[error("VA005: virtual account `{va}` still holds {what}; empty it first")]
+    #[error("{}: virtual account `{va}` still holds {what}; empty it first", self.rule())]
     NotEmpty {
         /// The Virtual Account.
         va: VaId,
@@ -258,15 +242,13 @@ pub enum Error {
         what: &'static str,
     },
     /// The default Virtual Account is always Unrestricted (VA007).
-    #[error("VA007: virtual account `{va}` is the default and must stay unrestricted")]
+    #[error("{}: virtual account `{va}` is the default and must stay unrestricted", self.rule())]
     DefaultRestricted {
         /// The Virtual Account.
         va: VaId,
     },
     /// An account role was assigned on a Virtual Account or the other way round (ROLE001).
-    #[error(
-        "ROLE001: {role} cannot be held on `{target}`; smart account roles are Admin, User, Viewer, Approver and virtual account roles are Admin, User, Viewer"
-    )]
+    #[error("{}: {role} cannot be held on `{target}`; smart account roles are Admin, User, Viewer, Approver and virtual account roles are Admin, User, Viewer", self.rule())]
     RoleKind {
         /// The role.
         role: Role,
@@ -274,9 +256,7 @@ pub enum Error {
         target: Target,
     },
     /// The user already holds a role on this account (ROLE002).
-    #[error(
-        "ROLE002: `{user}` already holds {held} on `{target}`; change that role instead of assigning a second one"
-    )]
+    #[error("{}: `{user}` already holds {held} on `{target}`; change that role instead of assigning a second one", self.rule())]
     RoleHeld {
         /// The user.
         user: UserId,
@@ -286,7 +266,7 @@ pub enum Error {
         held: Role,
     },
     /// The user holds no role on this account (ROLE002).
-    #[error("ROLE002: `{user}` holds no role on `{target}`; assign one instead")]
+    #[error("{}: `{user}` holds no role on `{target}`; assign one instead", self.rule())]
     NoRole {
         /// The user.
         user: UserId,
@@ -295,9 +275,7 @@ pub enum Error {
     },
     /// The change would leave the account without an SA Admin of its owner whose role stays in
     /// force (ROLE007, PTR006): the last one cannot be revoked, downgraded or given an expiry.
-    #[error(
-        "ROLE007: `{user}` is the last SA Admin of `{sa}` whose role stays in force; first make another user of the owning organization SA Admin without an expiry"
-    )]
+    #[error("{}: `{user}` is the last SA Admin of `{sa}` whose role stays in force; first make another user of the owning organization SA Admin without an expiry", self.rule())]
     LastAdmin {
         /// The account.
         sa: SaId,
@@ -318,7 +296,7 @@ pub enum Error {
     /// A partner user would get a role on a customer's account without a customer SA Admin
     /// granting it, or someone who is no customer SA Admin tried to answer, review or revoke
     /// partner access (PTR001).
-    #[error("PTR001: `{user}` cannot act for the customer owning `{sa}`: {reason}")]
+    #[error("{}: `{user}` cannot act for the customer owning `{sa}`: {reason}", self.rule())]
     PartnerConsent {
         /// Who tried.
         user: UserId,
@@ -330,9 +308,7 @@ pub enum Error {
     /// A user of another organization than the account's owner tried to revoke, change or set
     /// an expiry on a role held by a user of the owner, or to move a Virtual Account so that such
     /// a role reaches other Virtual Accounts (PTR006).
-    #[error(
-        "PTR006: `{actor}` belongs to another organization than the owner of `{sa}` and cannot change the role of `{user}`, a user of the owner{what}; ask the customer's SA Admin"
-    )]
+    #[error("{}: `{actor}` belongs to another organization than the owner of `{sa}` and cannot change the role of `{user}`, a user of the owner{what}; ask the customer's SA Admin", self.rule())]
     CustomerControl {
         /// Who tried.
         actor: UserId,
@@ -344,9 +320,7 @@ pub enum Error {
         what: &'static str,
     },
     /// The organization is no partner organization of the account (PTR003).
-    #[error(
-        "PTR003: `{org}` is not a partner or distributor organization acting on `{sa}`; name a partner organization"
-    )]
+    #[error("{}: `{org}` is not a partner or distributor organization acting on `{sa}`; name a partner organization", self.rule())]
     NotPartner {
         /// The organization.
         org: OrgId,
@@ -354,7 +328,7 @@ pub enum Error {
         sa: SaId,
     },
     /// A partner access request cannot be made (PTR002).
-    #[error("PTR002: `{user}` cannot request access to `{sa}`: {reason}")]
+    #[error("{}: `{user}` cannot request access to `{sa}`: {reason}", self.rule())]
     PartnerRequest {
         /// Who asked.
         user: UserId,
@@ -364,7 +338,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// A partner access request does not exist or was already answered (PTR002).
-    #[error("PTR002: access request {request} of `{sa}`: {reason}")]
+    #[error("{}: access request {request} of `{sa}`: {reason}", self.rule())]
     AccessRequest {
         /// The account.
         sa: SaId,
@@ -375,9 +349,7 @@ pub enum Error {
     },
     /// A partner access request lapsed unanswered, or the expiry it asked for has come
     /// (PTR005).
-    #[error(
-        "PTR005: access request {request} of `{sa}` lapsed on {lapsed_on}; the partner must request again"
-    )]
+    #[error("{}: access request {request} of `{sa}` lapsed on {lapsed_on}; the partner must request again", self.rule())]
     RequestLapsed {
         /// The account.
         sa: SaId,
@@ -398,9 +370,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// A term subscription ends before it starts (LIC001).
-    #[error(
-        "LIC001: a term subscription from {start} to {end} ends before it starts; the end must be after the start"
-    )]
+    #[error("{}: a term subscription from {start} to {end} ends before it starts; the end must be after the start", self.rule())]
     InvalidTerm {
         /// The first day.
         start: jiff::civil::Date,
@@ -408,9 +378,7 @@ pub enum Error {
         end: jiff::civil::Date,
     },
     /// A transfer names more than 10 license types (LIC009).
-    #[error(
-        "LIC009: the request names {count} license types; a transfer names at most 10, split it"
-    )]
+    #[error("{}: the request names {count} license types; a transfer names at most 10, split it", self.rule())]
     TooManyLicenseTypes {
         /// How many it names.
         count: usize,
@@ -451,9 +419,7 @@ pub enum Error {
         device: String,
     },
     /// The device is already registered (DEV001).
-    #[error(
-        "DEV001: device `{device}` is already registered to smart account `{sa}`; a device belongs to one virtual account"
-    )]
+    #[error("{}: device `{device}` is already registered to smart account `{sa}`; a device belongs to one virtual account", self.rule())]
     DuplicateDevice {
         /// The device, as text.
         device: String,
@@ -461,7 +427,7 @@ pub enum Error {
         sa: SaId,
     },
     /// A device would be registered in, or moved to, an account where it cannot be (DEV001).
-    #[error("DEV001: smart account `{sa}`: {reason}")]
+    #[error("{}: smart account `{sa}`: {reason}", self.rule())]
     DeviceAccount {
         /// The account.
         sa: SaId,
@@ -469,7 +435,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// Licenses would move between accounts outside the two exceptions of LIC004.
-    #[error("LIC004: licenses cannot move from `{from}` to `{to}`: {reason}")]
+    #[error("{}: licenses cannot move from `{from}` to `{to}`: {reason}", self.rule())]
     CrossSa {
         /// The source account.
         from: SaId,
@@ -479,14 +445,14 @@ pub enum Error {
         reason: &'static str,
     },
     /// A transfer names the same Virtual Account as source and destination (LIC003).
-    #[error("LIC003: virtual account `{va}` is both source and destination of the transfer")]
+    #[error("{}: virtual account `{va}` is both source and destination of the transfer", self.rule())]
     SameVa {
         /// The Virtual Account.
         va: VaId,
     },
     /// Licenses cannot be consumed or activated in a holding account or a Pending account
     /// (LIC005).
-    #[error("LIC005: licenses cannot be {what} in smart account `{sa}`: {reason}")]
+    #[error("{}: licenses cannot be {what} in smart account `{sa}`: {reason}", self.rule())]
     NotUsable {
         /// The account.
         sa: SaId,
@@ -505,9 +471,7 @@ pub enum Error {
         key: String,
     },
     /// The order line was already deposited differently (LIC002).
-    #[error(
-        "LIC002: {order} was already deposited into smart account `{sa}` with different contents"
-    )]
+    #[error("{}: {order} was already deposited into smart account `{sa}` with different contents", self.rule())]
     DuplicateOrderLine {
         /// The order line, as text.
         order: String,
@@ -528,7 +492,7 @@ pub enum Error {
         needed: &'static str,
     },
     /// An event log does not replay (EV003).
-    #[error("EV003: event {seq} of smart account `{sa}` does not replay: {reason}")]
+    #[error("{}: event {seq} of smart account `{sa}` does not replay: {reason}", self.rule())]
     Replay {
         /// The account.
         sa: SaId,
@@ -540,9 +504,7 @@ pub enum Error {
     /// An event of a log from outside is not what its actor could have done (EV004): the
     /// command it records, re-run against the state before it, is refused or makes other
     /// changes.
-    #[error(
-        "EV004: event {seq} of smart account `{sa}` is not a change its actor could make: {cause}"
-    )]
+    #[error("{}: event {seq} of smart account `{sa}` is not a change its actor could make: {cause}", self.rule())]
     NotPermitted {
         /// The account whose log holds the event.
         sa: SaId,
@@ -554,7 +516,7 @@ pub enum Error {
     /// An event of a log from outside cannot be evidence (EV004): its actor is unknown or
     /// recorded with another organization, its time is before the event above it, it names an
     /// identifier used before, or it is an import after recorded commands.
-    #[error("EV004: event {seq} of smart account `{sa}` cannot be evidence: {reason}")]
+    #[error("{}: event {seq} of smart account `{sa}` cannot be evidence: {reason}", self.rule())]
     Evidence {
         /// The account whose log holds the event.
         sa: SaId,
@@ -565,9 +527,7 @@ pub enum Error {
     },
     /// A command dated before the last event of the account's log (EV004): times never
     /// decrease within a log.
-    #[error(
-        "EV004: smart account `{sa}` has an event at {last}; a command at {at} would go back in time"
-    )]
+    #[error("{}: smart account `{sa}` has an event at {last}; a command at {at} would go back in time", self.rule())]
     TimeOrder {
         /// The account.
         sa: SaId,
@@ -578,9 +538,7 @@ pub enum Error {
     },
     /// The command an event of a log from outside records, re-run against the state before it,
     /// makes other changes than the ones recorded (EV004).
-    #[error(
-        "EV004: the command recorded by event {seq} of smart account `{sa}` makes other changes: {reason}"
-    )]
+    #[error("{}: the command recorded by event {seq} of smart account `{sa}` makes other changes: {reason}", self.rule())]
     Mismatch {
         /// The account.
         sa: SaId,
@@ -591,7 +549,7 @@ pub enum Error {
     },
     /// Every identifier of a kind has been handed out or loaded: the next one would exceed
     /// `u32::MAX` (`u64::MAX` for access requests) (EV004). Identifiers are never reused, so nothing of this kind can be added.
-    #[error("EV004: no {what} identifier is left: the largest one is taken; nothing was changed")]
+    #[error("{}: no {what} identifier is left: the largest one is taken; nothing was changed", self.rule())]
     IdentifiersExhausted {
         /// The kind of identifier, e.g. `"virtual account"`.
         what: &'static str,

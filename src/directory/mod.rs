@@ -1084,7 +1084,7 @@ impl Directory {
         if let Command::License(command) = command {
             return self.execute_license(actor, at, command);
         }
-        let (sa, changes) = self.plan(actor, crate::partners::utc_date(at), command)?;
+        let (sa, changes) = self.plan(actor, crate::base::dates::utc_date(at), command)?;
         self.commit(sa, actor, at, changes)
     }
 
@@ -1639,7 +1639,7 @@ impl Directory {
         at: Timestamp,
         command: Command,
     ) -> Result<crate::licenses::planning::Planned, Error> {
-        let on = crate::partners::utc_date(at);
+        let on = crate::base::dates::utc_date(at);
         if let Command::License(command) = command {
             return self.plan_license(actor, on, command);
         }

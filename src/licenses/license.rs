@@ -11,7 +11,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -19,7 +19,9 @@ use jiff::civil::Date;
 
 use crate::accounts::account::SmartAccount;
 use crate::accounts::kinds::{AccountKind, AccountStatus};
+use crate::base::dates::{add_days, days_between_i32, utc_date};
 use crate::base::error::{Entity, Error};
+use crate::base::hash::WordHasher;
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::base::limits::{check_name, clip};
 use crate::events::event::{Change, Event};
@@ -938,7 +940,7 @@ pub(crate) struct Licenses {
     pool_ids: BTreeMap<(VaId, u32), u32>,
     classic: BTreeMap<License, u64>,
     devices: BTreeMap<DeviceId, Device>,
-    keys: HashMap<IdempotencyKey, KeyRecord, BuildHasherDefault<KeyHasher>>,
+    keys: HashMap<IdempotencyKey, KeyRecord, BuildHasherDefault<WordHasher>>,
     transfers: BTreeMap<TransferId, CrossSaTransfer>,
     history: Vec<Procurement>,
     order_lines: BTreeMap<OrderLine, usize>,
@@ -1017,45 +1019,6 @@ impl PartialEq for Licenses {
 }
 impl Eq for Licenses {}
 
-/// The hasher of the idempotency-key map: keys are short strings, looked up on every transfer.
-/// Multiply-rotate over 8-byte words with a final avalanche; deterministic (no per-process
-/// seed), so a map's layout is reproducible. Hash flooding would slow only the account whose
-/// authorised users chose the keys.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct KeyHasher(u64);
-
-const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-            h = (h ^ w).wrapping_mul(MIX).rotate_left(29);
-        }
-        let rest = words.remainder();
-        let mut last = [0u8; 8];
-        last.iter_mut().zip(rest).for_each(|(b, r)| *b = *r);
-        let tail = u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59);
-        self.0 = (h ^ tail).wrapping_mul(MIX).rotate_left(29);
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0 ^ u64::from(i)).wrapping_mul(MIX).rotate_left(29);
-    }
-
-    fn finish(&self) -> u64 {
-        // murmur3's 64-bit finalizer: every input bit reaches every output bit.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
 /// Appends an empty pool and indexes it.
 fn new_pool(
     pools: &mut Vec<Pool>,
@@ -1073,19 +1036,6 @@ fn new_pool(
     });
     pool_ids.insert((va, ty), u32::try_from(slot).unwrap_or(u32::MAX));
     slot
-}
-
-fn day_of(at: Timestamp) -> Date {
-    jiff::tz::Offset::UTC.to_datetime(at).date()
-}
-
-fn days_between(from: Date, to: Date) -> i32 {
-    from.until(to).map(|s| s.get_days()).unwrap_or(0)
-}
-
-fn add_days(date: Date, days: u32) -> Option<Date> {
-    let span = jiff::Span::new().try_days(i64::from(days)).ok()?;
-    date.checked_add(span).ok()
 }
 
 fn positive(quantity: u64, rule: RuleId) -> Result<u64, Error> {
@@ -1285,7 +1235,7 @@ impl SmartAccount {
             .map(|lot| HoldingAge {
                 sa: self.id,
                 lot: lot.clone(),
-                age_days: days_between(lot.since, as_of).max(0),
+                age_days: days_between_i32(lot.since, as_of).max(0),
             })
             .collect();
         out.sort_by_key(|a| a.lot.since);
@@ -1320,7 +1270,7 @@ impl SmartAccount {
                 Term::Perpetual => 0,
                 Term::Subscription { start, end } => {
                     let stop = until.min(end);
-                    days_between(start, stop).max(0)
+                    days_between_i32(start, stop).max(0)
                 }
             }
         };
@@ -1612,7 +1562,7 @@ impl SmartAccount {
                 self.va_here(t.to_va, RuleId::LIC004)?;
                 self.check_move_in(t.to_va, &t.lines, RuleId::LIC004)?;
                 self.move_in(t.to_va, &t.lines);
-                let on = day_of(event.at);
+                let on = utc_date(event.at);
                 for line in &t.lines {
                     self.arrived(
                         Origin::Transfer(t.id.clone()),
@@ -1837,7 +1787,7 @@ impl SmartAccount {
             Origin::Order(d.order.clone()),
             &d.license,
             d.quantity,
-            day_of(at),
+            utc_date(at),
             d.sa_mandatory,
         );
         self.licenses
@@ -2286,7 +2236,7 @@ fn reporting(d: &Device, as_of: Date, policy: ReportingPolicy) -> ReportingStatu
     let Some(due) = deadlines.into_iter().min() else {
         return ReportingStatus::NotRequired;
     };
-    let left = days_between(as_of, due);
+    let left = days_between_i32(as_of, due);
     if left < 0 {
         ReportingStatus::Overdue { due, days: -left }
     } else if left <= DUE_SOON_DAYS {

@@ -57,7 +57,7 @@ impl Directory {
         at: Timestamp,
         command: LicenseCommand,
     ) -> Result<Vec<Event>, Error> {
-        match self.plan_license(actor, crate::partners::utc_date(at), command)? {
+        match self.plan_license(actor, crate::base::dates::utc_date(at), command)? {
             Planned::One(_, changes) if changes.is_empty() => Ok(Vec::new()),
             Planned::One(sa, changes) => self.commit(sa, actor, at, changes),
             Planned::Pair {
@@ -109,7 +109,7 @@ impl Directory {
             lines,
             key,
         };
-        match self.plan_license(actor, crate::partners::utc_date(at), command)? {
+        match self.plan_license(actor, crate::base::dates::utc_date(at), command)? {
             Planned::One(sa, changes) => {
                 let mut changes = changes.into_iter();
                 match (changes.next(), changes.next()) {

@@ -38,6 +38,7 @@ use jiff::civil::Date;
 
 use crate::accounts::account::SmartAccount;
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::base::hash::WordHasher;
 use crate::base::ids::SaId;
 use crate::base::limits::clip;
 use crate::base::text::Domain;
@@ -372,65 +373,11 @@ const SCAN: usize = 16;
 #[derive(Clone, Copy)]
 struct Keyed(u64);
 
-struct Quick(u64);
-
-impl Quick {
-    #[inline]
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for Quick {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word: [u8; 8] = chunk.try_into().unwrap_or([0; 8]);
-            self.mix(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let word = rest
-                .iter()
-                .rev()
-                .fold(0u64, |w, b| (w << 8) | u64::from(*b));
-            self.mix(word ^ ((rest.len() as u64) << 56));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.mix(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.mix(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.mix(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.mix(i as u64);
-    }
-    #[inline]
-    fn write_isize(&mut self, i: isize) {
-        self.mix(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The multiplications leave the low bits weak; tables index by them.
-        let h = self.0;
-        (h ^ (h >> 29)).wrapping_mul(0x94_d0_49_bb_13_31_11_eb) ^ (h >> 32)
-    }
-}
-
 impl Keyed {
     /// The fingerprint of a text: its length seeds the state, so no end marker is needed.
     fn text(self, text: &str) -> u64 {
         use std::hash::Hasher as _;
-        let mut hasher = Quick(self.0 ^ text.len() as u64);
+        let mut hasher = WordHasher::seeded(self.0 ^ text.len() as u64);
         hasher.write(text.as_bytes());
         hasher.finish()
     }
@@ -439,7 +386,7 @@ impl Keyed {
     /// as few steps as possible.
     fn assignment(self, assignment: &Assignment) -> u64 {
         use std::hash::{Hash as _, Hasher as _};
-        let mut hasher = Quick(self.0);
+        let mut hasher = WordHasher::seeded(self.0);
         match assignment {
             Assignment::Account { sa, va } => {
                 let sa = u64::from(sa.get());
