@@ -221,6 +221,15 @@ fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The reach of a role at `va`: an account role (no `va`) always reaches the whole account.
+fn reach(va: Option<VaId>, inheritance: Inheritance) -> Inheritance {
+    if va.is_some() {
+        inheritance
+    } else {
+        Inheritance::AccountAndChildren
+    }
+}
+
 impl VaTree {
     fn new() -> VaTree {
         let mut graph = StableDiGraph::new();
@@ -236,6 +245,25 @@ impl VaTree {
 
     pub(crate) fn get(&self, va: VaId) -> Option<&VirtualAccount> {
         self.vas.get(&va)
+    }
+
+    /// Gives `va` a new name (already checked), keeping the name index in step.
+    fn rename(&mut self, va: VaId, name: String) {
+        if let Some(record) = self.vas.get_mut(&va) {
+            self.names.remove(&name_key(&record.name));
+            self.names.insert(name_key(&name), va);
+            record.name = name;
+        }
+    }
+
+    /// Takes `va` out of the tree (a leaf: the caller checked it has no children).
+    fn remove(&mut self, va: VaId) {
+        if let Some(node) = self.nodes.remove(&va) {
+            self.graph.remove_node(node);
+        }
+        if let Some(record) = self.vas.remove(&va) {
+            self.names.remove(&name_key(&record.name));
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -736,210 +764,45 @@ impl SmartAccount {
     pub(crate) fn apply_in(&mut self, event: &Event, own: Own<'_>) -> Result<(), Error> {
         let sa = self.id;
         match &event.change {
-            Change::AccountCreated { .. } => {
-                return Err(Error::Replay {
-                    sa,
-                    seq: event.seq,
-                    reason: "the account already exists".into(),
-                });
-            }
-            Change::AccountActivated => {
-                if self.status == AccountStatus::Active {
-                    return Err(Error::AlreadyActive { sa });
-                }
-                self.status = AccountStatus::Active;
-            }
+            Change::AccountCreated { .. } => Err(Error::Replay {
+                sa,
+                seq: event.seq,
+                reason: "the account already exists".into(),
+            }),
+            Change::AccountActivated => self.activate(),
             Change::AccountRenamed { name } => {
                 self.name = check_account_name(name)?;
+                Ok(())
             }
-            Change::VaCreated { va, parent, name } => {
-                if self.tree.get(*va).is_some() {
-                    return Err(Error::Replay {
-                        sa,
-                        seq: event.seq,
-                        reason: format!("`{va}` already exists"),
-                    });
-                }
-                let level = self.tree.level_below(*parent)?;
-                let name = self.tree.check_name(sa, name, None)?;
-                if level > MAX_LEVEL {
-                    return Err(Error::TooDeep { name, level });
-                }
-                if self.kind == AccountKind::LimitedUse && level > 1 {
-                    return Err(Error::LimitedUse {
-                        sa,
-                        limit: "it has no nested virtual accounts",
-                    });
-                }
-                self.tree.insert(*va, *parent, name, level);
-            }
-            Change::VaRenamed { va, name } => {
-                self.existing(*va, RuleId::VA003)?;
-                let name = self.tree.check_name(sa, name, Some(*va))?;
-                if let Some(record) = self.tree.vas.get_mut(va) {
-                    self.tree.names.remove(&name_key(&record.name));
-                    self.tree.names.insert(name_key(&name), *va);
-                    record.name = name;
-                }
-            }
+            Change::VaCreated { va, parent, name } => self.create_va(event, *va, *parent, name),
+            Change::VaRenamed { va, name } => self.rename_va(*va, name),
             Change::VaMoved { va, parent } => {
                 self.check_move_reach(event, own, *va, *parent)?;
-                self.move_va(*va, *parent)?;
+                self.move_va(*va, *parent)
             }
-            Change::VaDeleted { va } => {
-                self.existing(*va, RuleId::VA005)?;
-                if *va == self.default_va {
-                    return Err(Error::DefaultVa {
-                        va: *va,
-                        reason: "the default virtual account cannot be deleted",
-                    });
-                }
-                if self.tree.has_children(*va) {
-                    return Err(Error::NotEmpty {
-                        va: *va,
-                        what: "child virtual accounts",
-                    });
-                }
-                if self.va_holds_licenses(*va) {
-                    return Err(Error::NotEmpty {
-                        va: *va,
-                        what: "licenses or devices",
-                    });
-                }
-                if self.bindings.values().any(|b| b.va == Some(*va)) {
-                    return Err(Error::NotEmpty {
-                        va: *va,
-                        what: "role bindings",
-                    });
-                }
-                if let Some(node) = self.tree.nodes.remove(va) {
-                    self.tree.graph.remove_node(node);
-                }
-                if let Some(record) = self.tree.vas.remove(va) {
-                    self.tree.names.remove(&name_key(&record.name));
-                }
-            }
-            Change::DefaultVaMoved { va } => {
-                let record = self.existing(*va, RuleId::SA002)?;
-                if record.parent.is_some() {
-                    return Err(Error::DefaultVa {
-                        va: *va,
-                        reason: "the default must be a top-level virtual account",
-                    });
-                }
-                if record.visibility == Visibility::Restricted {
-                    return Err(Error::DefaultRestricted { va: *va });
-                }
-                self.default_va = *va;
-            }
-            Change::VaVisibilitySet { va, visibility } => {
-                self.existing(*va, RuleId::VA007)?;
-                if *va == self.default_va && *visibility == Visibility::Restricted {
-                    return Err(Error::DefaultRestricted { va: *va });
-                }
-                if let Some(record) = self.tree.vas.get_mut(va) {
-                    record.visibility = *visibility;
-                }
-            }
+            Change::VaDeleted { va } => self.delete_va(*va),
+            Change::DefaultVaMoved { va } => self.move_default_va(*va),
+            Change::VaVisibilitySet { va, visibility } => self.set_visibility(*va, *visibility),
             Change::RoleAssigned {
                 user,
                 va,
                 role,
                 inheritance,
-            } => {
-                self.check_role_kind(*role, *va)?;
-                if let Some(held) = self.bindings.get(&(*user, *va)) {
-                    return Err(Error::RoleHeld {
-                        user: *user,
-                        target: self.target(*va),
-                        held: held.role,
-                    });
-                }
-                if self.kind == AccountKind::LimitedUse
-                    && !self.bindings.keys().any(|(u, _)| u == user)
-                {
-                    let mut users: Vec<UserId> = self.bindings.keys().map(|(u, _)| *u).collect();
-                    users.dedup();
-                    if users.len() >= 2 {
-                        return Err(Error::LimitedUse {
-                            sa,
-                            limit: "it has at most one user besides its creator",
-                        });
-                    }
-                }
-                let inheritance = if va.is_some() {
-                    *inheritance
-                } else {
-                    Inheritance::AccountAndChildren
-                };
-                self.bindings.insert(
-                    (*user, *va),
-                    Binding {
-                        user: *user,
-                        va: *va,
-                        role: *role,
-                        inheritance,
-                        expires: None,
-                    },
-                );
-            }
+            } => self.assign_role(*user, *va, *role, *inheritance),
             Change::RoleChanged {
                 user,
                 va,
                 role,
                 inheritance,
-            } => {
-                self.check_role_kind(*role, *va)?;
-                let Some(held) = self.bindings.get(&(*user, *va)).copied() else {
-                    return Err(Error::NoRole {
-                        user: *user,
-                        target: self.target(*va),
-                    });
-                };
-                self.check_binding_change(event, own, &held, *role != Role::SaAdmin)?;
-                let inheritance = if va.is_some() {
-                    *inheritance
-                } else {
-                    Inheritance::AccountAndChildren
-                };
-                self.bindings.insert(
-                    (*user, *va),
-                    Binding {
-                        user: *user,
-                        va: *va,
-                        role: *role,
-                        inheritance,
-                        expires: held.expires,
-                    },
-                );
-            }
-            Change::RoleRevoked { user, va } => {
-                let Some(held) = self.bindings.get(&(*user, *va)).copied() else {
-                    return Err(Error::NoRole {
-                        user: *user,
-                        target: self.target(*va),
-                    });
-                };
-                self.check_binding_change(event, own, &held, true)?;
-                self.bindings.remove(&(*user, *va));
-            }
+            } => self.change_role(event, own, (*user, *va), *role, *inheritance),
+            Change::RoleRevoked { user, va } => self.revoke_role(event, own, (*user, *va)),
             Change::AgreementAccepted { by } => {
-                self.agreement = Some(Acceptance {
-                    by: *by,
-                    at: event.at,
-                });
+                let (by, at) = (*by, event.at);
+                self.agreement = Some(Acceptance { by, at });
+                Ok(())
             }
             Change::RoleExpirySet { user, va, expires } => {
-                let Some(held) = self.bindings.get(&(*user, *va)).copied() else {
-                    return Err(Error::NoRole {
-                        user: *user,
-                        target: self.target(*va),
-                    });
-                };
-                self.check_binding_change(event, own, &held, expires.is_some())?;
-                if let Some(binding) = self.bindings.get_mut(&(*user, *va)) {
-                    binding.expires = *expires;
-                }
+                self.set_role_expiry(event, own, (*user, *va), *expires)
             }
             Change::AccessRequested {
                 request,
@@ -949,78 +812,283 @@ impl SmartAccount {
                 role,
                 inheritance,
                 expires,
-            } => {
-                // The Virtual Account existed when the partner asked (the command checks it);
-                // it may have been deleted since, so replay checks only the kind of role.
-                if role.is_account_role() != va.is_none() {
-                    return Err(Error::RoleKind {
-                        role: *role,
-                        target: self.target(*va),
-                    });
-                }
-                if *request == 0 || self.access_requests.contains_key(request) {
-                    return Err(Error::AccessRequest {
-                        sa,
-                        request: *request,
-                        reason: "its identifier is zero or already used",
-                    });
-                }
-                let inheritance = if va.is_some() {
-                    *inheritance
-                } else {
-                    Inheritance::AccountAndChildren
-                };
-                self.access_requests.insert(
-                    *request,
-                    AccessRequest {
-                        id: *request,
-                        user: *user,
-                        org: *org,
-                        va: *va,
-                        role: *role,
-                        inheritance,
-                        expires: *expires,
-                        requested_at: event.at,
-                        status: RequestStatus::Pending,
-                    },
-                );
+            } => self.record_request(AccessRequest {
+                id: *request,
+                user: *user,
+                org: *org,
+                va: *va,
+                role: *role,
+                inheritance: reach(*va, *inheritance),
+                expires: *expires,
+                requested_at: event.at,
+                status: RequestStatus::Pending,
+            }),
+            Change::AccessApproved { request, by } => {
+                let at = event.at;
+                self.answer_request(*request, RequestStatus::Approved { by: *by, at })
             }
-            Change::AccessApproved { request, by } | Change::AccessRejected { request, by } => {
-                let Some(record) = self.access_requests.get_mut(request) else {
-                    return Err(Error::AccessRequest {
-                        sa,
-                        request: *request,
-                        reason: "there is no such request",
-                    });
-                };
-                if record.status != RequestStatus::Pending {
-                    return Err(Error::AccessRequest {
-                        sa,
-                        request: *request,
-                        reason: "it was already answered",
-                    });
-                }
-                record.status = if matches!(event.change, Change::AccessApproved { .. }) {
-                    RequestStatus::Approved {
-                        by: *by,
-                        at: event.at,
-                    }
-                } else {
-                    RequestStatus::Rejected {
-                        by: *by,
-                        at: event.at,
-                    }
-                };
+            Change::AccessRejected { request, by } => {
+                let at = event.at;
+                self.answer_request(*request, RequestStatus::Rejected { by: *by, at })
             }
             Change::AccessReviewed { by, org } => {
-                self.access_reviews.push(AccessReview {
-                    by: *by,
-                    org: *org,
-                    at: event.at,
+                let (by, org, at) = (*by, *org, event.at);
+                self.access_reviews.push(AccessReview { by, org, at });
+                Ok(())
+            }
+            Change::License(change) => self.apply_license(event, change),
+        }
+    }
+
+    /// SA008: a Pending account becomes Active, once.
+    fn activate(&mut self) -> Result<(), Error> {
+        if self.status == AccountStatus::Active {
+            return Err(Error::AlreadyActive { sa: self.id });
+        }
+        self.status = AccountStatus::Active;
+        Ok(())
+    }
+
+    /// VA001–VA003, SA006: a new Virtual Account under `parent`.
+    fn create_va(
+        &mut self,
+        event: &Event,
+        va: VaId,
+        parent: Option<VaId>,
+        name: &str,
+    ) -> Result<(), Error> {
+        let sa = self.id;
+        if self.tree.get(va).is_some() {
+            return Err(Error::Replay {
+                sa,
+                seq: event.seq,
+                reason: format!("`{va}` already exists"),
+            });
+        }
+        let level = self.tree.level_below(parent)?;
+        let name = self.tree.check_name(sa, name, None)?;
+        if level > MAX_LEVEL {
+            return Err(Error::TooDeep { name, level });
+        }
+        if self.kind == AccountKind::LimitedUse && level > 1 {
+            return Err(Error::LimitedUse {
+                sa,
+                limit: "it has no nested virtual accounts",
+            });
+        }
+        self.tree.insert(va, parent, name, level);
+        Ok(())
+    }
+
+    /// VA003: a Virtual Account takes a name no other one of the account has.
+    fn rename_va(&mut self, va: VaId, name: &str) -> Result<(), Error> {
+        self.existing(va, RuleId::VA003)?;
+        let name = self.tree.check_name(self.id, name, Some(va))?;
+        self.tree.rename(va, name);
+        Ok(())
+    }
+
+    /// SA002, VA005: only an empty Virtual Account other than the default is deleted.
+    fn delete_va(&mut self, va: VaId) -> Result<(), Error> {
+        self.existing(va, RuleId::VA005)?;
+        if va == self.default_va {
+            return Err(Error::DefaultVa {
+                va,
+                reason: "the default virtual account cannot be deleted",
+            });
+        }
+        let not_empty = |what| Err(Error::NotEmpty { va, what });
+        if self.tree.has_children(va) {
+            return not_empty("child virtual accounts");
+        }
+        if self.va_holds_licenses(va) {
+            return not_empty("licenses or devices");
+        }
+        if self.bindings.values().any(|b| b.va == Some(va)) {
+            return not_empty("role bindings");
+        }
+        self.tree.remove(va);
+        Ok(())
+    }
+
+    /// SA002, VA007: the default moves to a top-level, unrestricted Virtual Account.
+    fn move_default_va(&mut self, va: VaId) -> Result<(), Error> {
+        let record = self.existing(va, RuleId::SA002)?;
+        if record.parent.is_some() {
+            return Err(Error::DefaultVa {
+                va,
+                reason: "the default must be a top-level virtual account",
+            });
+        }
+        if record.visibility == Visibility::Restricted {
+            return Err(Error::DefaultRestricted { va });
+        }
+        self.default_va = va;
+        Ok(())
+    }
+
+    /// VA007: any Virtual Account but the default may be restricted.
+    fn set_visibility(&mut self, va: VaId, visibility: Visibility) -> Result<(), Error> {
+        self.existing(va, RuleId::VA007)?;
+        if va == self.default_va && visibility == Visibility::Restricted {
+            return Err(Error::DefaultRestricted { va });
+        }
+        if let Some(record) = self.tree.vas.get_mut(&va) {
+            record.visibility = visibility;
+        }
+        Ok(())
+    }
+
+    /// ROLE001, ROLE002, SA006: a user without a role here gets one.
+    fn assign_role(
+        &mut self,
+        user: UserId,
+        va: Option<VaId>,
+        role: Role,
+        inheritance: Inheritance,
+    ) -> Result<(), Error> {
+        self.check_role_kind(role, va)?;
+        if let Some(held) = self.bindings.get(&(user, va)) {
+            return Err(Error::RoleHeld {
+                user,
+                target: self.target(va),
+                held: held.role,
+            });
+        }
+        if self.kind == AccountKind::LimitedUse && !self.bindings.keys().any(|(u, _)| *u == user) {
+            let mut users: Vec<UserId> = self.bindings.keys().map(|(u, _)| *u).collect();
+            users.dedup();
+            if users.len() >= 2 {
+                return Err(Error::LimitedUse {
+                    sa: self.id,
+                    limit: "it has at most one user besides its creator",
                 });
             }
-            Change::License(change) => self.apply_license(event, change)?,
         }
+        self.bind(user, va, role, inheritance, None);
+        Ok(())
+    }
+
+    /// ROLE001, ROLE002, ROLE007, PTR006: a held role is replaced, keeping its expiry.
+    fn change_role(
+        &mut self,
+        event: &Event,
+        own: Own<'_>,
+        (user, va): (UserId, Option<VaId>),
+        role: Role,
+        inheritance: Inheritance,
+    ) -> Result<(), Error> {
+        self.check_role_kind(role, va)?;
+        let held = self.held_for_change(event, own, (user, va), role != Role::SaAdmin)?;
+        self.bind(user, va, role, inheritance, held.expires);
+        Ok(())
+    }
+
+    /// ROLE002, ROLE007, PTR006: a held role is taken away.
+    fn revoke_role(
+        &mut self,
+        event: &Event,
+        own: Own<'_>,
+        key: (UserId, Option<VaId>),
+    ) -> Result<(), Error> {
+        self.held_for_change(event, own, key, true)?;
+        self.bindings.remove(&key);
+        Ok(())
+    }
+
+    /// ROLE002, ROLE007, PTR006: a held role gets an expiry, or loses it.
+    fn set_role_expiry(
+        &mut self,
+        event: &Event,
+        own: Own<'_>,
+        key: (UserId, Option<VaId>),
+        expires: Option<Date>,
+    ) -> Result<(), Error> {
+        self.held_for_change(event, own, key, expires.is_some())?;
+        if let Some(binding) = self.bindings.get_mut(&key) {
+            binding.expires = expires;
+        }
+        Ok(())
+    }
+
+    /// The binding `user` holds at `va`, once the change to it passes ROLE007 and PTR006
+    /// (`loses_admin`: the change takes SA Admin away). ROLE002 when there is none.
+    fn held_for_change(
+        &self,
+        event: &Event,
+        own: Own<'_>,
+        (user, va): (UserId, Option<VaId>),
+        loses_admin: bool,
+    ) -> Result<Binding, Error> {
+        let Some(held) = self.bindings.get(&(user, va)).copied() else {
+            return Err(Error::NoRole {
+                user,
+                target: self.target(va),
+            });
+        };
+        self.check_binding_change(event, own, &held, loses_admin)?;
+        Ok(held)
+    }
+
+    /// Records `user`'s role at `va`; an account role always reaches the whole account.
+    fn bind(
+        &mut self,
+        user: UserId,
+        va: Option<VaId>,
+        role: Role,
+        inheritance: Inheritance,
+        expires: Option<Date>,
+    ) {
+        let binding = Binding {
+            user,
+            va,
+            role,
+            inheritance: reach(va, inheritance),
+            expires,
+        };
+        self.bindings.insert((user, va), binding);
+    }
+
+    /// PTR002: a partner's pending request, under a fresh identifier. The Virtual Account
+    /// existed when the partner asked (the command checks it); it may have been deleted since,
+    /// so replay checks only the kind of role.
+    fn record_request(&mut self, request: AccessRequest) -> Result<(), Error> {
+        if request.role.is_account_role() != request.va.is_none() {
+            return Err(Error::RoleKind {
+                role: request.role,
+                target: self.target(request.va),
+            });
+        }
+        let id = request.id;
+        if id == 0 || self.access_requests.contains_key(&id) {
+            return Err(Error::AccessRequest {
+                sa: self.id,
+                request: id,
+                reason: "its identifier is zero or already used",
+            });
+        }
+        self.access_requests.insert(id, request);
+        Ok(())
+    }
+
+    /// PTR002: a pending request is approved or rejected, once.
+    fn answer_request(&mut self, request: u64, answer: RequestStatus) -> Result<(), Error> {
+        let sa = self.id;
+        let Some(record) = self.access_requests.get_mut(&request) else {
+            return Err(Error::AccessRequest {
+                sa,
+                request,
+                reason: "there is no such request",
+            });
+        };
+        if record.status != RequestStatus::Pending {
+            return Err(Error::AccessRequest {
+                sa,
+                request,
+                reason: "it was already answered",
+            });
+        }
+        record.status = answer;
         Ok(())
     }
 

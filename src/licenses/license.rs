@@ -1478,281 +1478,334 @@ impl SmartAccount {
                 license,
                 quantity,
                 va,
-            } => {
-                positive(*quantity, RuleId::LIC002)?;
-                self.va_here(*va, RuleId::LIC002)?;
-                let held = self.licenses.classic.get(license).copied().unwrap_or(0);
-                if held < *quantity {
-                    return Err(Error::Insufficient {
-                        rule: RuleId::LIC002,
-                        va: *va,
-                        license: clip(&license.to_string()),
-                        available: held,
-                        requested: *quantity,
-                    });
-                }
-                let current = self.licenses.pool(*va, license).map_or(0, |p| p.purchased);
-                let purchased = add(current, *quantity, RuleId::LIC002)?;
-                let left = held - quantity;
-                if left == 0 {
-                    self.licenses.classic.remove(license);
-                } else {
-                    self.licenses.classic.insert(license.clone(), left);
-                }
-                if let Some(pool) = self.licenses.pool_mut(*va, license) {
-                    pool.purchased = purchased;
-                }
-                Ok(())
-            }
+            } => self.convert_classic(license, *quantity, *va),
             LicenseChange::Transferred {
                 key,
                 from,
                 to,
                 lines,
             } => self.apply_transfer(key, *from, *to, lines),
-            LicenseChange::Sent(t) => {
-                if t.from_sa != self.id || t.to_sa == self.id {
-                    return Err(Error::CrossSa {
-                        from: t.from_sa,
-                        to: t.to_sa,
-                        reason: "the sending event belongs to the source account of another account's transfer",
-                    });
-                }
-                self.unrecorded_transfer(&t.id)?;
-                if t.path == CrossSaPath::HoldingAssignment
-                    && self.kind != AccountKind::PartnerHolding
-                {
-                    return Err(Error::CrossSa {
-                        from: t.from_sa,
-                        to: t.to_sa,
-                        reason: "only a partner holding account assigns licenses to a customer",
-                    });
-                }
-                check_path(&t.path)?;
-                check_lines(&t.lines)?;
-                self.check_move_out(t.from_va, &t.lines)?;
-                self.move_out(t.from_va, &t.lines);
-                if self.kind == AccountKind::PartnerHolding {
-                    self.draw_lots(&t.lines);
-                }
-                self.licenses.transfers.insert(t.id.clone(), t.clone());
-                Ok(())
-            }
-            LicenseChange::Received(t) => {
-                if t.to_sa != self.id || t.from_sa == self.id {
-                    return Err(Error::CrossSa {
-                        from: t.from_sa,
-                        to: t.to_sa,
-                        reason: "the receiving event belongs to the destination account of another account's transfer",
-                    });
-                }
-                self.unrecorded_transfer(&t.id)?;
-                if t.path == CrossSaPath::HoldingAssignment
-                    && (self.kind == AccountKind::PartnerHolding
-                        || self.status != AccountStatus::Active)
-                {
-                    return Err(Error::CrossSa {
-                        from: t.from_sa,
-                        to: t.to_sa,
-                        reason: "holding accounts assign only to active customer or limited use smart accounts",
-                    });
-                }
-                check_path(&t.path)?;
-                check_lines(&t.lines)?;
-                self.va_here(t.to_va, RuleId::LIC004)?;
-                self.check_move_in(t.to_va, &t.lines, RuleId::LIC004)?;
-                self.move_in(t.to_va, &t.lines);
-                let on = utc_date(event.at);
-                for line in &t.lines {
-                    self.arrived(
-                        Origin::Transfer(t.id.clone()),
-                        &line.license,
-                        line.quantity,
-                        on,
-                        false,
-                    );
-                }
-                self.licenses.transfers.insert(t.id.clone(), t.clone());
-                Ok(())
-            }
+            LicenseChange::Sent(t) => self.send(t),
+            LicenseChange::Received(t) => self.receive(t, event.at),
             LicenseChange::Reserved {
                 va,
                 license,
                 quantity,
-            } => {
-                positive(*quantity, RuleId::LIC010)?;
-                self.usable("reserved")?;
-                self.va_here(*va, RuleId::LIC010)?;
-                self.check_available(*va, license, *quantity, RuleId::LIC010)?;
-                if let Some(pool) = self.licenses.pool_mut(*va, license) {
-                    pool.reserved = pool.reserved.saturating_add(*quantity);
-                }
-                Ok(())
-            }
+            } => self.reserve(*va, license, *quantity),
             LicenseChange::ReservationReleased {
                 va,
                 license,
                 quantity,
-            } => {
-                positive(*quantity, RuleId::LIC010)?;
-                self.va_here(*va, RuleId::LIC010)?;
-                let reserved = self.licenses.pool(*va, license).map_or(0, |p| p.reserved);
-                if reserved < *quantity {
-                    return Err(Error::Insufficient {
-                        rule: RuleId::LIC010,
-                        va: *va,
-                        license: clip(&license.to_string()),
-                        available: reserved,
-                        requested: *quantity,
-                    });
-                }
-                if let Some(pool) = self.licenses.pool_mut(*va, license) {
-                    pool.reserved = reserved - quantity;
-                }
-                Ok(())
-            }
+            } => self.release_reservation(*va, license, *quantity),
             LicenseChange::DeviceRegistered {
                 device,
                 va,
                 installed,
-            } => {
-                self.device_home()?;
-                self.va_here(*va, RuleId::DEV001)?;
-                if self.licenses.devices.contains_key(device) {
-                    return Err(Error::DuplicateDevice {
-                        device: device.to_string(),
-                        sa: self.id,
-                    });
-                }
-                self.licenses.devices.insert(
-                    device.clone(),
-                    Device {
-                        id: device.clone(),
-                        va: *va,
-                        installed: *installed,
-                        changed: None,
-                        reported: None,
-                        ever_consumed: false,
-                        consumption: BTreeMap::new(),
-                    },
-                );
-                Ok(())
-            }
-            LicenseChange::DeviceMoved { device, va } => {
-                self.va_here(*va, RuleId::DEV001)?;
-                let record = self.device_here(device, RuleId::DEV001)?;
-                let old = record.va;
-                if old == *va {
-                    return Ok(());
-                }
-                let consumption: Vec<(License, u64)> = record
-                    .consumption
-                    .iter()
-                    .map(|(l, q)| (l.clone(), *q))
-                    .collect();
-                let mut new_values = Vec::with_capacity(consumption.len());
-                for (license, q) in &consumption {
-                    let current = self.licenses.pool(*va, license).map_or(0, |p| p.consumed);
-                    new_values.push(add(current, *q, RuleId::LIC006)?);
-                }
-                for ((license, q), value) in consumption.iter().zip(new_values) {
-                    if let Some(pool) = self.licenses.pool_mut(old, license) {
-                        pool.consumed = pool.consumed.saturating_sub(*q);
-                    }
-                    if let Some(pool) = self.licenses.pool_mut(*va, license) {
-                        pool.consumed = value;
-                    }
-                }
-                if let Some(d) = self.licenses.devices.get_mut(device) {
-                    d.va = *va;
-                }
-                Ok(())
-            }
-            LicenseChange::DeviceRemoved { device } => {
-                let record = self.device_here(device, RuleId::DEV001)?.clone();
-                for (license, q) in &record.consumption {
-                    if let Some(pool) = self.licenses.pool_mut(record.va, license) {
-                        pool.consumed = pool.consumed.saturating_sub(*q);
-                    }
-                }
-                self.licenses.devices.remove(device);
-                Ok(())
-            }
+            } => self.register_device(device, *va, *installed),
+            LicenseChange::DeviceMoved { device, va } => self.move_device(device, *va),
+            LicenseChange::DeviceRemoved { device } => self.remove_device(device),
             LicenseChange::Consumed {
                 device,
                 license,
                 quantity,
-            } => {
-                positive(*quantity, RuleId::LIC006)?;
-                self.usable("consumed")?;
-                let record = self.device_here(device, RuleId::LIC006)?;
-                if !self.licenses.knows(license) {
-                    return Err(Error::UnknownLicense {
-                        rule: RuleId::LIC006,
-                        sa: self.id,
-                        license: clip(&license.to_string()),
-                    });
-                }
-                let va = record.va;
-                let held = record.consumption.get(license).copied().unwrap_or(0);
-                let held = add(held, *quantity, RuleId::LIC006)?;
-                let current = self.licenses.pool(va, license).map_or(0, |p| p.consumed);
-                let consumed = add(current, *quantity, RuleId::LIC006)?;
-                if let Some(pool) = self.licenses.pool_mut(va, license) {
-                    pool.consumed = consumed;
-                }
-                if let Some(d) = self.licenses.devices.get_mut(device) {
-                    d.consumption.insert(license.clone(), held);
-                    d.ever_consumed = true;
-                }
-                Ok(())
-            }
+            } => self.consume(device, license, *quantity),
             LicenseChange::ConsumptionReleased {
                 device,
                 license,
                 quantity,
-            } => {
-                positive(*quantity, RuleId::LIC006)?;
-                let record = self.device_here(device, RuleId::LIC006)?;
-                let va = record.va;
-                let held = record.consumption.get(license).copied().unwrap_or(0);
-                if held < *quantity {
-                    return Err(Error::Insufficient {
-                        rule: RuleId::LIC006,
-                        va,
-                        license: clip(&license.to_string()),
-                        available: held,
-                        requested: *quantity,
-                    });
-                }
-                if let Some(pool) = self.licenses.pool_mut(va, license) {
-                    pool.consumed = pool.consumed.saturating_sub(*quantity);
-                }
-                if let Some(d) = self.licenses.devices.get_mut(device) {
-                    if held == *quantity {
-                        d.consumption.remove(license);
-                    } else {
-                        d.consumption.insert(license.clone(), held - quantity);
-                    }
-                }
-                Ok(())
-            }
-            LicenseChange::DeviceChanged { device, on } => {
-                self.device_here(device, RuleId::DEV002)?;
-                if let Some(d) = self.licenses.devices.get_mut(device) {
-                    d.changed = Some(d.changed.map_or(*on, |c| c.max(*on)));
-                }
-                Ok(())
-            }
-            LicenseChange::UsageReported { device, on } => {
-                self.device_here(device, RuleId::DEV002)?;
-                if let Some(d) = self.licenses.devices.get_mut(device) {
-                    d.reported = Some(d.reported.map_or(*on, |r| r.max(*on)));
-                }
-                Ok(())
-            }
+            } => self.release_consumption(device, license, *quantity),
+            LicenseChange::DeviceChanged { device, on } => self.device_changed(device, *on),
+            LicenseChange::UsageReported { device, on } => self.usage_reported(device, *on),
             LicenseChange::Opening(item) => self.apply_opening(item),
         }
+    }
+
+    /// LIC004: the destination account receives the lines of a transfer from another account.
+    fn receive(&mut self, t: &CrossSaTransfer, at: Timestamp) -> Result<(), Error> {
+        if t.to_sa != self.id || t.from_sa == self.id {
+            return Err(Error::CrossSa {
+                from: t.from_sa,
+                to: t.to_sa,
+                reason: "the receiving event belongs to the destination account of another account's transfer",
+            });
+        }
+        self.unrecorded_transfer(&t.id)?;
+        if t.path == CrossSaPath::HoldingAssignment
+            && (self.kind == AccountKind::PartnerHolding || self.status != AccountStatus::Active)
+        {
+            return Err(Error::CrossSa {
+                from: t.from_sa,
+                to: t.to_sa,
+                reason: "holding accounts assign only to active customer or limited use smart accounts",
+            });
+        }
+        check_path(&t.path)?;
+        check_lines(&t.lines)?;
+        self.va_here(t.to_va, RuleId::LIC004)?;
+        self.check_move_in(t.to_va, &t.lines, RuleId::LIC004)?;
+        self.move_in(t.to_va, &t.lines);
+        let on = utc_date(at);
+        for line in &t.lines {
+            self.arrived(
+                Origin::Transfer(t.id.clone()),
+                &line.license,
+                line.quantity,
+                on,
+                false,
+            );
+        }
+        self.licenses.transfers.insert(t.id.clone(), t.clone());
+        Ok(())
+    }
+
+    /// LIC004: the source account sends the lines of a transfer to another account.
+    fn send(&mut self, t: &CrossSaTransfer) -> Result<(), Error> {
+        if t.from_sa != self.id || t.to_sa == self.id {
+            return Err(Error::CrossSa {
+                from: t.from_sa,
+                to: t.to_sa,
+                reason: "the sending event belongs to the source account of another account's transfer",
+            });
+        }
+        self.unrecorded_transfer(&t.id)?;
+        if t.path == CrossSaPath::HoldingAssignment && self.kind != AccountKind::PartnerHolding {
+            return Err(Error::CrossSa {
+                from: t.from_sa,
+                to: t.to_sa,
+                reason: "only a partner holding account assigns licenses to a customer",
+            });
+        }
+        check_path(&t.path)?;
+        check_lines(&t.lines)?;
+        self.check_move_out(t.from_va, &t.lines)?;
+        self.move_out(t.from_va, &t.lines);
+        if self.kind == AccountKind::PartnerHolding {
+            self.draw_lots(&t.lines);
+        }
+        self.licenses.transfers.insert(t.id.clone(), t.clone());
+        Ok(())
+    }
+
+    /// LIC002: classic licenses held by the account become Smart licenses in `va`.
+    fn convert_classic(&mut self, license: &License, quantity: u64, va: VaId) -> Result<(), Error> {
+        positive(quantity, RuleId::LIC002)?;
+        self.va_here(va, RuleId::LIC002)?;
+        let held = self.licenses.classic.get(license).copied().unwrap_or(0);
+        if held < quantity {
+            return Err(Error::Insufficient {
+                rule: RuleId::LIC002,
+                va,
+                license: clip(&license.to_string()),
+                available: held,
+                requested: quantity,
+            });
+        }
+        let current = self.licenses.pool(va, license).map_or(0, |p| p.purchased);
+        let purchased = add(current, quantity, RuleId::LIC002)?;
+        let left = held - quantity;
+        if left == 0 {
+            self.licenses.classic.remove(license);
+        } else {
+            self.licenses.classic.insert(license.clone(), left);
+        }
+        if let Some(pool) = self.licenses.pool_mut(va, license) {
+            pool.purchased = purchased;
+        }
+        Ok(())
+    }
+
+    /// LIC010: available licenses of a pool are reserved.
+    fn reserve(&mut self, va: VaId, license: &License, quantity: u64) -> Result<(), Error> {
+        positive(quantity, RuleId::LIC010)?;
+        self.usable("reserved")?;
+        self.va_here(va, RuleId::LIC010)?;
+        self.check_available(va, license, quantity, RuleId::LIC010)?;
+        if let Some(pool) = self.licenses.pool_mut(va, license) {
+            pool.reserved = pool.reserved.saturating_add(quantity);
+        }
+        Ok(())
+    }
+
+    /// LIC010: reserved licenses of a pool become available again.
+    fn release_reservation(
+        &mut self,
+        va: VaId,
+        license: &License,
+        quantity: u64,
+    ) -> Result<(), Error> {
+        positive(quantity, RuleId::LIC010)?;
+        self.va_here(va, RuleId::LIC010)?;
+        let reserved = self.licenses.pool(va, license).map_or(0, |p| p.reserved);
+        if reserved < quantity {
+            return Err(Error::Insufficient {
+                rule: RuleId::LIC010,
+                va,
+                license: clip(&license.to_string()),
+                available: reserved,
+                requested: quantity,
+            });
+        }
+        if let Some(pool) = self.licenses.pool_mut(va, license) {
+            pool.reserved = reserved - quantity;
+        }
+        Ok(())
+    }
+
+    /// DEV001: a new device in a Virtual Account of this account.
+    fn register_device(
+        &mut self,
+        device: &DeviceId,
+        va: VaId,
+        installed: Date,
+    ) -> Result<(), Error> {
+        self.device_home()?;
+        self.va_here(va, RuleId::DEV001)?;
+        if self.licenses.devices.contains_key(device) {
+            return Err(Error::DuplicateDevice {
+                device: device.to_string(),
+                sa: self.id,
+            });
+        }
+        self.licenses.devices.insert(
+            device.clone(),
+            Device {
+                id: device.clone(),
+                va,
+                installed,
+                changed: None,
+                reported: None,
+                ever_consumed: false,
+                consumption: BTreeMap::new(),
+            },
+        );
+        Ok(())
+    }
+
+    /// DEV001, LIC006: a device and what it consumes move to another Virtual Account.
+    fn move_device(&mut self, device: &DeviceId, va: VaId) -> Result<(), Error> {
+        self.va_here(va, RuleId::DEV001)?;
+        let record = self.device_here(device, RuleId::DEV001)?;
+        let old = record.va;
+        if old == va {
+            return Ok(());
+        }
+        let consumption: Vec<(License, u64)> = record
+            .consumption
+            .iter()
+            .map(|(l, q)| (l.clone(), *q))
+            .collect();
+        let mut new_values = Vec::with_capacity(consumption.len());
+        for (license, q) in &consumption {
+            let current = self.licenses.pool(va, license).map_or(0, |p| p.consumed);
+            new_values.push(add(current, *q, RuleId::LIC006)?);
+        }
+        for ((license, q), value) in consumption.iter().zip(new_values) {
+            if let Some(pool) = self.licenses.pool_mut(old, license) {
+                pool.consumed = pool.consumed.saturating_sub(*q);
+            }
+            if let Some(pool) = self.licenses.pool_mut(va, license) {
+                pool.consumed = value;
+            }
+        }
+        if let Some(d) = self.licenses.devices.get_mut(device) {
+            d.va = va;
+        }
+        Ok(())
+    }
+
+    /// DEV001: a device goes, releasing what it consumed.
+    fn remove_device(&mut self, device: &DeviceId) -> Result<(), Error> {
+        let record = self.device_here(device, RuleId::DEV001)?.clone();
+        for (license, q) in &record.consumption {
+            if let Some(pool) = self.licenses.pool_mut(record.va, license) {
+                pool.consumed = pool.consumed.saturating_sub(*q);
+            }
+        }
+        self.licenses.devices.remove(device);
+        Ok(())
+    }
+
+    /// LIC006: a device consumes licenses of its pool.
+    fn consume(
+        &mut self,
+        device: &DeviceId,
+        license: &License,
+        quantity: u64,
+    ) -> Result<(), Error> {
+        positive(quantity, RuleId::LIC006)?;
+        self.usable("consumed")?;
+        let record = self.device_here(device, RuleId::LIC006)?;
+        if !self.licenses.knows(license) {
+            return Err(Error::UnknownLicense {
+                rule: RuleId::LIC006,
+                sa: self.id,
+                license: clip(&license.to_string()),
+            });
+        }
+        let va = record.va;
+        let held = record.consumption.get(license).copied().unwrap_or(0);
+        let held = add(held, quantity, RuleId::LIC006)?;
+        let current = self.licenses.pool(va, license).map_or(0, |p| p.consumed);
+        let consumed = add(current, quantity, RuleId::LIC006)?;
+        if let Some(pool) = self.licenses.pool_mut(va, license) {
+            pool.consumed = consumed;
+        }
+        if let Some(d) = self.licenses.devices.get_mut(device) {
+            d.consumption.insert(license.clone(), held);
+            d.ever_consumed = true;
+        }
+        Ok(())
+    }
+
+    /// LIC006: a device gives back licenses it consumed.
+    fn release_consumption(
+        &mut self,
+        device: &DeviceId,
+        license: &License,
+        quantity: u64,
+    ) -> Result<(), Error> {
+        positive(quantity, RuleId::LIC006)?;
+        let record = self.device_here(device, RuleId::LIC006)?;
+        let va = record.va;
+        let held = record.consumption.get(license).copied().unwrap_or(0);
+        if held < quantity {
+            return Err(Error::Insufficient {
+                rule: RuleId::LIC006,
+                va,
+                license: clip(&license.to_string()),
+                available: held,
+                requested: quantity,
+            });
+        }
+        if let Some(pool) = self.licenses.pool_mut(va, license) {
+            pool.consumed = pool.consumed.saturating_sub(quantity);
+        }
+        if let Some(d) = self.licenses.devices.get_mut(device) {
+            if held == quantity {
+                d.consumption.remove(license);
+            } else {
+                d.consumption.insert(license.clone(), held - quantity);
+            }
+        }
+        Ok(())
+    }
+
+    /// DEV002: the latest day a device changed.
+    fn device_changed(&mut self, device: &DeviceId, on: Date) -> Result<(), Error> {
+        self.device_here(device, RuleId::DEV002)?;
+        if let Some(d) = self.licenses.devices.get_mut(device) {
+            d.changed = Some(d.changed.map_or(on, |c| c.max(on)));
+        }
+        Ok(())
+    }
+
+    /// DEV002: the latest day a device reported its usage.
+    fn usage_reported(&mut self, device: &DeviceId, on: Date) -> Result<(), Error> {
+        self.device_here(device, RuleId::DEV002)?;
+        if let Some(d) = self.licenses.devices.get_mut(device) {
+            d.reported = Some(d.reported.map_or(on, |r| r.max(on)));
+        }
+        Ok(())
     }
 
     fn apply_deposit(&mut self, d: &Deposit, at: Timestamp) -> Result<(), Error> {
