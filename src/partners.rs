@@ -175,6 +175,37 @@ impl Directory {
         ))
     }
 
+    /// PTR002: a customer SA Admin rejects a pending request.
+    pub(crate) fn plan_rejection(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        request: u64,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let by = self.require_customer_admin(actor, on, sa)?;
+        self.active_account(sa, RuleId::PTR002)?
+            .pending_request(request)?;
+        Ok((sa, vec![Change::AccessRejected { request, by }]))
+    }
+
+    /// PTR003: a customer SA Admin records a review of the partners' access (of one partner
+    /// organization, or of all).
+    pub(crate) fn plan_review(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        org: Option<OrgId>,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let by = self.require_customer_admin(actor, on, sa)?;
+        self.active_account(sa, RuleId::PTR003)?;
+        if let Some(org) = org {
+            self.partner_org_of(sa, org)?;
+        }
+        Ok((sa, vec![Change::AccessReviewed { by, org }]))
+    }
+
     pub(crate) fn plan_approval(
         &self,
         actor: &Actor,
@@ -185,21 +216,7 @@ impl Directory {
     ) -> Result<(SaId, Vec<Change>), Error> {
         let by = self.require_customer_admin(actor, on, sa)?;
         let account = self.active_account(sa, RuleId::PTR002)?;
-        let asked = account
-            .access_requests
-            .get(&request)
-            .ok_or(Error::AccessRequest {
-                sa,
-                request,
-                reason: "there is no such request",
-            })?;
-        if asked.status != RequestStatus::Pending {
-            return Err(Error::AccessRequest {
-                sa,
-                request,
-                reason: "it was already answered",
-            });
-        }
+        let asked = account.pending_request(request)?;
         let lapsed_on = asked.lapses_on(self.config.partner_request_lapse_days);
         if on >= lapsed_on {
             return Err(Error::RequestLapsed {

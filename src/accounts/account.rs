@@ -1071,24 +1071,31 @@ impl SmartAccount {
         Ok(())
     }
 
+    /// PTR002: the pending access request `request`, or why it cannot be answered: there is no
+    /// such request, or it was already answered. The one check of approvals and rejections,
+    /// when they are planned and when they are applied.
+    pub(crate) fn pending_request(&self, request: u64) -> Result<&AccessRequest, Error> {
+        let refuse = |reason| Error::AccessRequest {
+            sa: self.id,
+            request,
+            reason,
+        };
+        let asked = self
+            .access_requests
+            .get(&request)
+            .ok_or_else(|| refuse("there is no such request"))?;
+        if asked.status != RequestStatus::Pending {
+            return Err(refuse("it was already answered"));
+        }
+        Ok(asked)
+    }
+
     /// PTR002: a pending request is approved or rejected, once.
     fn answer_request(&mut self, request: u64, answer: RequestStatus) -> Result<(), Error> {
-        let sa = self.id;
-        let Some(record) = self.access_requests.get_mut(&request) else {
-            return Err(Error::AccessRequest {
-                sa,
-                request,
-                reason: "there is no such request",
-            });
-        };
-        if record.status != RequestStatus::Pending {
-            return Err(Error::AccessRequest {
-                sa,
-                request,
-                reason: "it was already answered",
-            });
+        self.pending_request(request)?;
+        if let Some(record) = self.access_requests.get_mut(&request) {
+            record.status = answer;
         }
-        record.status = answer;
         Ok(())
     }
 

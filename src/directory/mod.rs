@@ -1191,84 +1191,20 @@ impl Directory {
                 domain,
                 contact,
             } => self.plan_request(actor, kind, &name, domain, contact),
-            Command::ActivateAccount { sa } => {
-                let user = self.acting_user(actor)?;
-                let account = self.account(sa).ok_or(Error::NotFound {
-                    rule: RuleId::SA008,
-                    entity: Entity::Account(sa),
-                })?;
-                if account.status == AccountStatus::Active {
-                    return Err(Error::AlreadyActive { sa });
-                }
-                if account.contact != user {
-                    return Err(Error::NotContact {
-                        sa,
-                        user,
-                        contact: account.contact,
-                    });
-                }
-                Ok((sa, vec![Change::AccountActivated, admin_for(user)]))
-            }
+            Command::ActivateAccount { sa } => self.plan_activation(actor, sa),
             Command::RenameAccount { sa, name } => {
                 self.active_account(sa, RuleId::SA001)?;
                 self.require(actor, on, Action::EditAccount, Target::Account(sa))?;
                 Ok((sa, vec![Change::AccountRenamed { name }]))
             }
-            Command::CreateVa { sa, parent, name } => {
-                self.active_account(sa, RuleId::VA001)?;
-                if let Some(p) = parent.filter(|p| self.account_of(*p) != Some(sa)) {
-                    return Err(Error::NotFound {
-                        rule: RuleId::VA004,
-                        entity: Entity::Va(p),
-                    });
-                }
-                self.require_position(actor, on, sa, parent)?;
-                let va = VaId::new(next_id(self.next_va, "virtual account")?);
-                Ok((sa, vec![Change::VaCreated { va, parent, name }]))
-            }
+            Command::CreateVa { sa, parent, name } => self.plan_new_va(actor, on, sa, parent, name),
             Command::RenameVa { va, name } => {
                 let (account, record) = self.va_in_active(va, RuleId::VA003)?;
                 self.require_position(actor, on, account.id, record.parent())?;
                 Ok((account.id, vec![Change::VaRenamed { va, name }]))
             }
-            Command::MoveVa { va, parent } => {
-                let (account, record) = self.va_in_active(va, RuleId::VA004)?;
-                if let Some(p) = parent {
-                    match self.account_of(p) {
-                        None => {
-                            return Err(Error::NotFound {
-                                rule: RuleId::VA004,
-                                entity: Entity::Va(p),
-                            });
-                        }
-                        Some(other) if other != account.id => {
-                            return Err(Error::BadMove {
-                                va,
-                                parent: p,
-                                reason: "virtual accounts never move into another smart account",
-                            });
-                        }
-                        Some(_) => {}
-                    }
-                }
-                self.require_position(actor, on, account.id, record.parent())?;
-                self.require_position(actor, on, account.id, parent)?;
-                Ok((account.id, vec![Change::VaMoved { va, parent }]))
-            }
-            Command::DeleteVa { va } => {
-                let (account, record) = self.va_in_active(va, RuleId::VA005)?;
-                self.require_position(actor, on, account.id, record.parent())?;
-                let mut changes: Vec<Change> = account
-                    .roles()
-                    .filter(|b| b.va == Some(va))
-                    .map(|b| Change::RoleRevoked {
-                        user: b.user,
-                        va: b.va,
-                    })
-                    .collect();
-                changes.push(Change::VaDeleted { va });
-                Ok((account.id, changes))
-            }
+            Command::MoveVa { va, parent } => self.plan_va_move(actor, on, va, parent),
+            Command::DeleteVa { va } => self.plan_va_deletion(actor, on, va),
             Command::SetDefaultVa { va } => {
                 let (account, _) = self.va_in_active(va, RuleId::SA002)?;
                 self.require(actor, on, Action::EditAccount, Target::Account(account.id))?;
@@ -1286,11 +1222,12 @@ impl Directory {
                 inheritance,
             } => {
                 let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
+                let va = va_of(target);
                 Ok((
                     sa,
                     vec![Change::RoleAssigned {
                         user,
-                        va: va_of(target),
+                        va,
                         role,
                         inheritance,
                     }],
@@ -1303,11 +1240,12 @@ impl Directory {
                 inheritance,
             } => {
                 let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
+                let va = va_of(target);
                 Ok((
                     sa,
                     vec![Change::RoleChanged {
                         user,
-                        va: va_of(target),
+                        va,
                         role,
                         inheritance,
                     }],
@@ -1315,13 +1253,8 @@ impl Directory {
             }
             Command::RevokeRole { user, target } => {
                 let sa = self.plan_role(actor, on, user, target, None)?;
-                Ok((
-                    sa,
-                    vec![Change::RoleRevoked {
-                        user,
-                        va: va_of(target),
-                    }],
-                ))
+                let va = va_of(target);
+                Ok((sa, vec![Change::RoleRevoked { user, va }]))
             }
             Command::AcceptAgreement { sa } => {
                 self.active_account(sa, RuleId::AGR001)?;
@@ -1332,26 +1265,7 @@ impl Directory {
                 user,
                 target,
                 expires,
-            } => {
-                let (sa, va) = match target {
-                    Target::Account(sa) => (sa, None),
-                    Target::Va(va) => (self.account_of(va).unwrap_or(SaId::new(0)), Some(va)),
-                };
-                let held = self
-                    .account(sa)
-                    .and_then(|a| a.bindings.get(&(user, va)).copied());
-                let sa = self.plan_role(
-                    actor,
-                    on,
-                    user,
-                    target,
-                    Some(held.map_or(Inheritance::AccountOnly, |b| b.inheritance)),
-                )?;
-                if held.is_none() {
-                    return Err(Error::NoRole { user, target });
-                }
-                Ok((sa, vec![Change::RoleExpirySet { user, va, expires }]))
-            }
+            } => self.plan_role_expiry(actor, on, user, target, expires),
             Command::RequestPartnerAccess {
                 sa,
                 target,
@@ -1365,35 +1279,136 @@ impl Directory {
                 expires,
             } => self.plan_approval(actor, on, sa, request, expires),
             Command::RejectPartnerAccess { sa, request } => {
-                let by = self.require_customer_admin(actor, on, sa)?;
-                let account = self.active_account(sa, RuleId::PTR002)?;
-                match account.access_requests.get(&request) {
-                    None => Err(Error::AccessRequest {
-                        sa,
-                        request,
-                        reason: "there is no such request",
-                    }),
-                    Some(r) if r.status != crate::accounts::account::RequestStatus::Pending => {
-                        Err(Error::AccessRequest {
-                            sa,
-                            request,
-                            reason: "it was already answered",
-                        })
-                    }
-                    Some(_) => Ok((sa, vec![Change::AccessRejected { request, by }])),
-                }
+                self.plan_rejection(actor, on, sa, request)
             }
             Command::RevokePartnerAccess { sa, org } => self.plan_revocation(actor, on, sa, org),
-            Command::ReviewPartnerAccess { sa, org } => {
-                let by = self.require_customer_admin(actor, on, sa)?;
-                self.active_account(sa, RuleId::PTR003)?;
-                if let Some(org) = org {
-                    self.partner_org_of(sa, org)?;
-                }
-                Ok((sa, vec![Change::AccessReviewed { by, org }]))
-            }
+            Command::ReviewPartnerAccess { sa, org } => self.plan_review(actor, on, sa, org),
             Command::License(command) => self.plan_license(actor, on, command)?.single(),
         }
+    }
+
+    /// SA008: the account's authorised contact activates it and becomes its first SA Admin.
+    fn plan_activation(&self, actor: &Actor, sa: SaId) -> Result<(SaId, Vec<Change>), Error> {
+        let user = self.acting_user(actor)?;
+        let account = self.account(sa).ok_or(Error::NotFound {
+            rule: RuleId::SA008,
+            entity: Entity::Account(sa),
+        })?;
+        if account.status == AccountStatus::Active {
+            return Err(Error::AlreadyActive { sa });
+        }
+        if account.contact != user {
+            return Err(Error::NotContact {
+                sa,
+                user,
+                contact: account.contact,
+            });
+        }
+        Ok((sa, vec![Change::AccountActivated, admin_for(user)]))
+    }
+
+    /// VA001, VA004: a new Virtual Account under a parent of the same account, by a user who
+    /// may manage that position.
+    fn plan_new_va(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        parent: Option<VaId>,
+        name: String,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        self.active_account(sa, RuleId::VA001)?;
+        if let Some(p) = parent.filter(|p| self.account_of(*p) != Some(sa)) {
+            return Err(Error::NotFound {
+                rule: RuleId::VA004,
+                entity: Entity::Va(p),
+            });
+        }
+        self.require_position(actor, on, sa, parent)?;
+        let va = VaId::new(next_id(self.next_va, "virtual account")?);
+        Ok((sa, vec![Change::VaCreated { va, parent, name }]))
+    }
+
+    /// VA004: a Virtual Account moves under another parent of its own account.
+    fn plan_va_move(
+        &self,
+        actor: &Actor,
+        on: Date,
+        va: VaId,
+        parent: Option<VaId>,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let (account, record) = self.va_in_active(va, RuleId::VA004)?;
+        if let Some(p) = parent {
+            match self.account_of(p) {
+                None => {
+                    return Err(Error::NotFound {
+                        rule: RuleId::VA004,
+                        entity: Entity::Va(p),
+                    });
+                }
+                Some(other) if other != account.id => {
+                    return Err(Error::BadMove {
+                        va,
+                        parent: p,
+                        reason: "virtual accounts never move into another smart account",
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        self.require_position(actor, on, account.id, record.parent())?;
+        self.require_position(actor, on, account.id, parent)?;
+        Ok((account.id, vec![Change::VaMoved { va, parent }]))
+    }
+
+    /// VA005: a Virtual Account is deleted, its role bindings revoked first.
+    fn plan_va_deletion(
+        &self,
+        actor: &Actor,
+        on: Date,
+        va: VaId,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let (account, record) = self.va_in_active(va, RuleId::VA005)?;
+        self.require_position(actor, on, account.id, record.parent())?;
+        let mut changes: Vec<Change> = account
+            .roles()
+            .filter(|b| b.va == Some(va))
+            .map(|b| Change::RoleRevoked {
+                user: b.user,
+                va: b.va,
+            })
+            .collect();
+        changes.push(Change::VaDeleted { va });
+        Ok((account.id, changes))
+    }
+
+    /// ROLE002, ROLE006: a held role gets an expiry (or loses it), by a user who may change it.
+    fn plan_role_expiry(
+        &self,
+        actor: &Actor,
+        on: Date,
+        user: UserId,
+        target: Target,
+        expires: Option<Date>,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let (sa, va) = match target {
+            Target::Account(sa) => (sa, None),
+            Target::Va(va) => (self.account_of(va).unwrap_or(SaId::new(0)), Some(va)),
+        };
+        let held = self
+            .account(sa)
+            .and_then(|a| a.bindings.get(&(user, va)).copied());
+        let sa = self.plan_role(
+            actor,
+            on,
+            user,
+            target,
+            Some(held.map_or(Inheritance::AccountOnly, |b| b.inheritance)),
+        )?;
+        if held.is_none() {
+            return Err(Error::NoRole { user, target });
+        }
+        Ok((sa, vec![Change::RoleExpirySet { user, va, expires }]))
     }
 
     fn plan_request(

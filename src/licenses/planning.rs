@@ -12,7 +12,8 @@ use crate::directory::{Command, Directory};
 use crate::events::event::{Change, Event};
 use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
-    LicenseChange, LicenseCommand, LicenseKind, Notification, Opening, TransferLine, merge_lines,
+    LicenseChange, LicenseCommand, LicenseKind, Notification, Opening, OrderLine, TransferId,
+    TransferLine, merge_lines,
 };
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -47,6 +48,11 @@ impl Planned {
 
 fn license_change(change: LicenseChange) -> Change {
     Change::License(change)
+}
+
+/// A plan of one change to one account.
+fn one(sa: SaId, change: LicenseChange) -> Result<Planned, Error> {
+    Ok(Planned::One(sa, vec![license_change(change)]))
 }
 
 impl Directory {
@@ -339,11 +345,9 @@ impl Directory {
     pub(crate) fn plan_license(
         &self,
         actor: &Actor,
-        on: jiff::civil::Date,
+        on: Date,
         command: LicenseCommand,
     ) -> Result<Planned, Error> {
-        let one =
-            |sa: SaId, change: LicenseChange| Ok(Planned::One(sa, vec![license_change(change)]));
         match command {
             LicenseCommand::Deposit {
                 sa,
@@ -354,373 +358,486 @@ impl Directory {
                 quantity,
                 procured_by,
                 sa_mandatory,
-            } => {
-                Self::fulfilment(actor, "deposit licenses")?;
-                let account = self.account_or(sa, RuleId::LIC002)?;
-                self.procurer(procured_by)?;
-                let va = match va {
-                    Some(v) if account.va(v).is_some() => Some(v),
-                    Some(v) => {
-                        return Err(Error::NotFound {
-                            rule: RuleId::LIC002,
-                            entity: Entity::Va(v),
-                        });
-                    }
-                    None => Some(account.default_va()),
-                };
-                let deposit = Deposit {
+            } => self.plan_deposit(
+                actor,
+                (sa, va),
+                Deposit {
                     order,
                     license,
                     kind,
                     quantity,
-                    va: if kind == LicenseKind::Smart { va } else { None },
+                    va: None,
                     procured_by,
                     sa_mandatory,
                     true_up: false,
-                };
-                if let Some(existing) = account.deposit_of(&deposit.order)
-                    && existing.deposit == deposit
-                {
-                    return Ok(Planned::One(sa, Vec::new()));
-                }
-                one(sa, LicenseChange::Deposited(deposit))
-            }
+                },
+            ),
             LicenseCommand::TrueUp {
                 va,
                 license,
                 order,
                 procured_by,
-            } => {
-                Self::fulfilment(actor, "true up licenses")?;
-                let account = self.sa_of(va, RuleId::LIC006)?;
-                self.procurer(procured_by)?;
-                if let Some(existing) = account.deposit_of(&order) {
-                    let d = &existing.deposit;
-                    if d.true_up && d.license == license && d.va == Some(va) {
-                        return Ok(Planned::One(account.id(), Vec::new()));
-                    }
-                }
-                let shortfall = account.pool_shortfall(va, &license);
-                if shortfall == 0 {
-                    return Err(Error::InvalidQuantity {
-                        rule: RuleId::LIC006,
-                        quantity: 0,
-                        reason: "the pool has no shortfall to true up",
-                    });
-                }
-                one(
-                    account.id(),
-                    LicenseChange::Deposited(Deposit {
-                        order,
-                        license,
-                        kind: LicenseKind::Smart,
-                        quantity: shortfall,
-                        va: Some(va),
-                        procured_by,
-                        sa_mandatory: false,
-                        true_up: true,
-                    }),
-                )
-            }
+            } => self.plan_true_up(actor, va, license, order, procured_by),
             LicenseCommand::ConvertClassic {
                 sa,
                 license,
                 quantity,
                 va,
-            } => {
-                let account = self.active_account(sa, RuleId::LIC002)?;
-                let va = match va {
-                    Some(v) if account.va(v).is_some() => v,
-                    Some(v) => {
-                        return Err(Error::NotFound {
-                            rule: RuleId::LIC002,
-                            entity: Entity::Va(v),
-                        });
-                    }
-                    None => account.default_va(),
-                };
-                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
-                one(
-                    sa,
-                    LicenseChange::ClassicConverted {
-                        license,
-                        quantity,
-                        va,
-                    },
-                )
-            }
+            } => self.plan_convert_classic(actor, on, sa, license, quantity, va),
             LicenseCommand::Transfer {
                 from,
                 to,
                 lines,
                 key,
-            } => {
-                let (account, _) = self.va_in_active(from, RuleId::LIC003)?;
-                match self.account_of(to) {
-                    None => {
-                        return Err(Error::NotFound {
-                            rule: RuleId::LIC003,
-                            entity: Entity::Va(to),
-                        });
-                    }
-                    Some(other) if other != account.id() => {
-                        return Err(Error::CrossSa {
-                            from: account.id(),
-                            to: other,
-                            reason: "a transfer moves licenses between virtual accounts of one smart account; only a holding assignment or vendor support moves them to another",
-                        });
-                    }
-                    Some(_) => {}
-                }
-                self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
-                self.require(actor, on, Action::ManageLicenses, Target::Va(to))?;
-                let lines = merge_lines(lines)?;
-                if let Some(used) = account.used_key(&key) {
-                    if used.from == from && used.to == to && used.lines == lines {
-                        return Ok(Planned::One(account.id(), Vec::new()));
-                    }
-                    return Err(Error::IdempotencyConflict {
-                        rule: RuleId::LIC009,
-                        key: key.to_string(),
-                    });
-                }
-                if from == to {
-                    return Err(Error::SameVa { va: to });
-                }
-                one(
-                    account.id(),
-                    LicenseChange::Transferred {
-                        key,
-                        from,
-                        to,
-                        lines,
-                    },
-                )
-            }
+            } => self.plan_transfer(actor, on, from, to, lines, key),
             LicenseCommand::AssignFromHolding {
                 transfer,
                 from,
                 to_sa,
                 to_va,
                 lines,
-            } => {
-                let (source, _) = self.va_in_active(from, RuleId::LIC004)?;
-                let from_sa = source.id();
-                if source.kind() != AccountKind::PartnerHolding {
-                    return Err(Error::CrossSa {
-                        from: from_sa,
-                        to: to_sa,
-                        reason: "only a partner holding account assigns licenses to another account; use a transfer within the account",
-                    });
-                }
-                self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
-                let dest = self.account_or(to_sa, RuleId::LIC004)?;
-                if dest.kind() == AccountKind::PartnerHolding
-                    || dest.status() != AccountStatus::Active
-                {
-                    return Err(Error::CrossSa {
-                        from: from_sa,
-                        to: to_sa,
-                        reason: "a holding account assigns only to an active customer or limited use smart account",
-                    });
-                }
-                let to_va = self.destination_va(actor, to_sa, to_va)?;
-                let lines = merge_lines(lines)?;
-                let record = CrossSaTransfer {
-                    id: transfer,
-                    path: CrossSaPath::HoldingAssignment,
-                    from_sa,
-                    from_va: from,
-                    to_sa,
-                    to_va,
-                    lines,
-                };
-                self.plan_pair(record)
-            }
+            } => self.plan_holding_assignment(actor, on, transfer, from, (to_sa, to_va), lines),
             LicenseCommand::VendorReassign {
                 transfer,
                 from,
                 to_sa,
                 to_va,
                 lines,
-            } => {
-                let Actor::VendorSupport { case } = actor else {
-                    return Err(Error::WrongActor {
-                        rule: RuleId::LIC004,
-                        actor: actor.to_string(),
-                        what: "re-assign licenses to another smart account",
-                        needed: "vendor support with a case number",
-                    });
-                };
-                let source = self.sa_of(from, RuleId::LIC004)?;
-                let from_sa = source.id();
-                self.account_or(to_sa, RuleId::LIC004)?;
-                if from_sa == to_sa {
-                    return Err(Error::CrossSa {
-                        from: from_sa,
-                        to: to_sa,
-                        reason: "a re-assignment goes to another smart account; within one, transfer",
-                    });
-                }
-                let to_va = self.destination_va(actor, to_sa, to_va)?;
-                let lines = merge_lines(lines)?;
-                let record = CrossSaTransfer {
-                    id: transfer,
-                    path: CrossSaPath::VendorReassignment { case: case.clone() },
-                    from_sa,
-                    from_va: from,
-                    to_sa,
-                    to_va,
-                    lines,
-                };
-                self.plan_pair(record)
-            }
+            } => self.plan_vendor_reassignment(actor, transfer, from, (to_sa, to_va), lines),
             LicenseCommand::Reserve {
                 va,
                 license,
                 quantity,
-            } => {
-                let account = self.sa_of(va, RuleId::LIC010)?;
-                if account.kind() == AccountKind::PartnerHolding
-                    || account.status() == AccountStatus::Pending
-                {
-                    return Err(Error::NotUsable {
-                        sa: account.id(),
-                        what: "reserved",
-                        reason: if account.kind() == AccountKind::PartnerHolding {
-                            "it is a partner holding account"
-                        } else {
-                            "it is pending"
-                        },
-                    });
-                }
-                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
-                one(
-                    account.id(),
-                    LicenseChange::Reserved {
-                        va,
-                        license,
-                        quantity,
-                    },
-                )
-            }
+            } => self.plan_reserve(actor, on, va, license, quantity),
             LicenseCommand::ReleaseReservation {
                 va,
                 license,
                 quantity,
-            } => {
-                let (account, _) = self.va_in_active(va, RuleId::LIC010)?;
-                self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
-                one(
-                    account.id(),
-                    LicenseChange::ReservationReleased {
-                        va,
-                        license,
-                        quantity,
-                    },
-                )
-            }
+            } => self.plan_release_reservation(actor, on, va, license, quantity),
             LicenseCommand::RegisterDevice {
                 device,
                 va,
                 installed,
-            } => {
-                let account = self.sa_of(va, RuleId::DEV001)?;
-                let home = matches!(
-                    account.kind(),
-                    AccountKind::Customer | AccountKind::LimitedUse
-                ) && account.status() == AccountStatus::Active;
-                if !home {
-                    return Err(Error::DeviceAccount {
-                        sa: account.id(),
-                        reason: "devices are registered only in active customer or limited use smart accounts",
-                    });
-                }
-                if let Some(sa) = self.devices.get(&device) {
-                    return Err(Error::DuplicateDevice {
-                        device: device.to_string(),
-                        sa: *sa,
-                    });
-                }
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(
-                    account.id(),
-                    LicenseChange::DeviceRegistered {
-                        device,
-                        va,
-                        installed,
-                    },
-                )
-            }
+            } => self.plan_register_device(actor, on, device, va, installed),
             LicenseCommand::MoveDevice { device, va } => {
-                let (sa, old) = self.device_va(&device, RuleId::DEV001)?;
-                match self.account_of(va) {
-                    None => {
-                        return Err(Error::NotFound {
-                            rule: RuleId::DEV001,
-                            entity: Entity::Va(va),
-                        });
-                    }
-                    Some(other) if other != sa => {
-                        return Err(Error::DeviceAccount {
-                            sa: other,
-                            reason: "a device moves between virtual accounts of its own smart account, never to another",
-                        });
-                    }
-                    Some(_) => {}
-                }
-                self.require(actor, on, Action::ManageDevices, Target::Va(old))?;
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(sa, LicenseChange::DeviceMoved { device, va })
+                self.plan_move_device(actor, on, device, va)
             }
             LicenseCommand::RemoveDevice { device } => {
-                let (sa, va) = self.device_va(&device, RuleId::DEV001)?;
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(sa, LicenseChange::DeviceRemoved { device })
+                self.plan_device_change(actor, on, device, RuleId::DEV001, |device| {
+                    LicenseChange::DeviceRemoved { device }
+                })
             }
             LicenseCommand::Consume {
                 device,
                 license,
                 quantity,
-            } => {
-                let (sa, va) = self.device_va(&device, RuleId::LIC006)?;
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(
-                    sa,
-                    LicenseChange::Consumed {
-                        device,
-                        license,
-                        quantity,
-                    },
-                )
-            }
+            } => self.plan_device_change(actor, on, device, RuleId::LIC006, |device| {
+                LicenseChange::Consumed {
+                    device,
+                    license,
+                    quantity,
+                }
+            }),
             LicenseCommand::Release {
                 device,
                 license,
                 quantity,
-            } => {
-                let (sa, va) = self.device_va(&device, RuleId::LIC006)?;
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(
-                    sa,
-                    LicenseChange::ConsumptionReleased {
-                        device,
-                        license,
-                        quantity,
-                    },
-                )
-            }
+            } => self.plan_device_change(actor, on, device, RuleId::LIC006, |device| {
+                LicenseChange::ConsumptionReleased {
+                    device,
+                    license,
+                    quantity,
+                }
+            }),
+            // `on` here is the day the command records, and the day the permission is checked.
             LicenseCommand::RecordChange { device, on } => {
-                let (sa, va) = self.device_va(&device, RuleId::DEV002)?;
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(sa, LicenseChange::DeviceChanged { device, on })
+                self.plan_device_change(actor, on, device, RuleId::DEV002, |device| {
+                    LicenseChange::DeviceChanged { device, on }
+                })
             }
             LicenseCommand::RecordReport { device, on } => {
-                let (sa, va) = self.device_va(&device, RuleId::DEV002)?;
-                self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
-                one(sa, LicenseChange::UsageReported { device, on })
+                self.plan_device_change(actor, on, device, RuleId::DEV002, |device| {
+                    LicenseChange::UsageReported { device, on }
+                })
             }
         }
+    }
+
+    /// A change to one device (DEV001, DEV002, LIC006), by a user who manages devices in its
+    /// Virtual Account on `on`.
+    fn plan_device_change(
+        &self,
+        actor: &Actor,
+        on: Date,
+        device: DeviceId,
+        rule: RuleId,
+        change: impl FnOnce(DeviceId) -> LicenseChange,
+    ) -> Result<Planned, Error> {
+        let (sa, va) = self.device_va(&device, rule)?;
+        self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+        one(sa, change(device))
+    }
+
+    /// LIC002: fulfilment deposits an order line's licenses in an account (in its default VA
+    /// unless one is named; classic licenses sit in no VA), once per order line.
+    fn plan_deposit(
+        &self,
+        actor: &Actor,
+        (sa, va): (SaId, Option<VaId>),
+        mut deposit: Deposit,
+    ) -> Result<Planned, Error> {
+        Self::fulfilment(actor, "deposit licenses")?;
+        let account = self.account_or(sa, RuleId::LIC002)?;
+        self.procurer(deposit.procured_by)?;
+        let va = match va {
+            Some(v) if account.va(v).is_some() => Some(v),
+            Some(v) => {
+                return Err(Error::NotFound {
+                    rule: RuleId::LIC002,
+                    entity: Entity::Va(v),
+                });
+            }
+            None => Some(account.default_va()),
+        };
+        if deposit.kind == LicenseKind::Smart {
+            deposit.va = va;
+        }
+        if let Some(existing) = account.deposit_of(&deposit.order)
+            && existing.deposit == deposit
+        {
+            return Ok(Planned::One(sa, Vec::new()));
+        }
+        one(sa, LicenseChange::Deposited(deposit))
+    }
+
+    /// LIC006: fulfilment deposits the shortfall of an over-consumed pool.
+    fn plan_true_up(
+        &self,
+        actor: &Actor,
+        va: VaId,
+        license: License,
+        order: OrderLine,
+        procured_by: OrgId,
+    ) -> Result<Planned, Error> {
+        Self::fulfilment(actor, "true up licenses")?;
+        let account = self.sa_of(va, RuleId::LIC006)?;
+        self.procurer(procured_by)?;
+        if let Some(existing) = account.deposit_of(&order) {
+            let d = &existing.deposit;
+            if d.true_up && d.license == license && d.va == Some(va) {
+                return Ok(Planned::One(account.id(), Vec::new()));
+            }
+        }
+        let shortfall = account.pool_shortfall(va, &license);
+        if shortfall == 0 {
+            return Err(Error::InvalidQuantity {
+                rule: RuleId::LIC006,
+                quantity: 0,
+                reason: "the pool has no shortfall to true up",
+            });
+        }
+        one(
+            account.id(),
+            LicenseChange::Deposited(Deposit {
+                order,
+                license,
+                kind: LicenseKind::Smart,
+                quantity: shortfall,
+                va: Some(va),
+                procured_by,
+                sa_mandatory: false,
+                true_up: true,
+            }),
+        )
+    }
+
+    /// LIC003, LIC009: licenses move between VAs of one account, once per idempotency key.
+    fn plan_transfer(
+        &self,
+        actor: &Actor,
+        on: Date,
+        from: VaId,
+        to: VaId,
+        lines: Vec<TransferLine>,
+        key: IdempotencyKey,
+    ) -> Result<Planned, Error> {
+        let (account, _) = self.va_in_active(from, RuleId::LIC003)?;
+        match self.account_of(to) {
+            None => {
+                return Err(Error::NotFound {
+                    rule: RuleId::LIC003,
+                    entity: Entity::Va(to),
+                });
+            }
+            Some(other) if other != account.id() => {
+                return Err(Error::CrossSa {
+                    from: account.id(),
+                    to: other,
+                    reason: "a transfer moves licenses between virtual accounts of one smart account; only a holding assignment or vendor support moves them to another",
+                });
+            }
+            Some(_) => {}
+        }
+        self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
+        self.require(actor, on, Action::ManageLicenses, Target::Va(to))?;
+        let lines = merge_lines(lines)?;
+        if let Some(used) = account.used_key(&key) {
+            if used.from == from && used.to == to && used.lines == lines {
+                return Ok(Planned::One(account.id(), Vec::new()));
+            }
+            return Err(Error::IdempotencyConflict {
+                rule: RuleId::LIC009,
+                key: key.to_string(),
+            });
+        }
+        if from == to {
+            return Err(Error::SameVa { va: to });
+        }
+        one(
+            account.id(),
+            LicenseChange::Transferred {
+                key,
+                from,
+                to,
+                lines,
+            },
+        )
+    }
+
+    /// LIC010: available licenses of a pool are reserved.
+    fn plan_reserve(
+        &self,
+        actor: &Actor,
+        on: Date,
+        va: VaId,
+        license: License,
+        quantity: u64,
+    ) -> Result<Planned, Error> {
+        let account = self.sa_of(va, RuleId::LIC010)?;
+        if account.kind() == AccountKind::PartnerHolding
+            || account.status() == AccountStatus::Pending
+        {
+            return Err(Error::NotUsable {
+                sa: account.id(),
+                what: "reserved",
+                reason: if account.kind() == AccountKind::PartnerHolding {
+                    "it is a partner holding account"
+                } else {
+                    "it is pending"
+                },
+            });
+        }
+        self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+        one(
+            account.id(),
+            LicenseChange::Reserved {
+                va,
+                license,
+                quantity,
+            },
+        )
+    }
+
+    /// LIC010: reserved licenses of a pool are released.
+    fn plan_release_reservation(
+        &self,
+        actor: &Actor,
+        on: Date,
+        va: VaId,
+        license: License,
+        quantity: u64,
+    ) -> Result<Planned, Error> {
+        let (account, _) = self.va_in_active(va, RuleId::LIC010)?;
+        self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+        one(
+            account.id(),
+            LicenseChange::ReservationReleased {
+                va,
+                license,
+                quantity,
+            },
+        )
+    }
+
+    /// DEV001: a new device in a VA of an active account.
+    fn plan_register_device(
+        &self,
+        actor: &Actor,
+        on: Date,
+        device: DeviceId,
+        va: VaId,
+        installed: Date,
+    ) -> Result<Planned, Error> {
+        let account = self.sa_of(va, RuleId::DEV001)?;
+        let home = matches!(
+            account.kind(),
+            AccountKind::Customer | AccountKind::LimitedUse
+        ) && account.status() == AccountStatus::Active;
+        if !home {
+            return Err(Error::DeviceAccount {
+                sa: account.id(),
+                reason: "devices are registered only in active customer or limited use smart accounts",
+            });
+        }
+        if let Some(sa) = self.devices.get(&device) {
+            return Err(Error::DuplicateDevice {
+                device: device.to_string(),
+                sa: *sa,
+            });
+        }
+        self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+        one(
+            account.id(),
+            LicenseChange::DeviceRegistered {
+                device,
+                va,
+                installed,
+            },
+        )
+    }
+
+    /// DEV001: a device moves to another VA of its account.
+    fn plan_move_device(
+        &self,
+        actor: &Actor,
+        on: Date,
+        device: DeviceId,
+        va: VaId,
+    ) -> Result<Planned, Error> {
+        let (sa, old) = self.device_va(&device, RuleId::DEV001)?;
+        match self.account_of(va) {
+            None => {
+                return Err(Error::NotFound {
+                    rule: RuleId::DEV001,
+                    entity: Entity::Va(va),
+                });
+            }
+            Some(other) if other != sa => {
+                return Err(Error::DeviceAccount {
+                    sa: other,
+                    reason: "a device moves between virtual accounts of its own smart account, never to another",
+                });
+            }
+            Some(_) => {}
+        }
+        self.require(actor, on, Action::ManageDevices, Target::Va(old))?;
+        self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
+        one(sa, LicenseChange::DeviceMoved { device, va })
+    }
+
+    /// LIC002: classic licenses of an active account become Smart licenses in a VA the actor manages.
+    fn plan_convert_classic(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        license: License,
+        quantity: u64,
+        va: Option<VaId>,
+    ) -> Result<Planned, Error> {
+        let account = self.active_account(sa, RuleId::LIC002)?;
+        let va = match va {
+            Some(v) if account.va(v).is_some() => v,
+            Some(v) => {
+                return Err(Error::NotFound {
+                    rule: RuleId::LIC002,
+                    entity: Entity::Va(v),
+                });
+            }
+            None => account.default_va(),
+        };
+        self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+        one(
+            sa,
+            LicenseChange::ClassicConverted {
+                license,
+                quantity,
+                va,
+            },
+        )
+    }
+
+    /// LIC004: a partner holding account assigns licenses to an active customer account (two events).
+    fn plan_holding_assignment(
+        &self,
+        actor: &Actor,
+        on: Date,
+        transfer: TransferId,
+        from: VaId,
+        (to_sa, to_va): (SaId, Option<VaId>),
+        lines: Vec<TransferLine>,
+    ) -> Result<Planned, Error> {
+        let (source, _) = self.va_in_active(from, RuleId::LIC004)?;
+        let from_sa = source.id();
+        if source.kind() != AccountKind::PartnerHolding {
+            return Err(Error::CrossSa {
+                from: from_sa,
+                to: to_sa,
+                reason: "only a partner holding account assigns licenses to another account; use a transfer within the account",
+            });
+        }
+        self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
+        let dest = self.account_or(to_sa, RuleId::LIC004)?;
+        if dest.kind() == AccountKind::PartnerHolding || dest.status() != AccountStatus::Active {
+            return Err(Error::CrossSa {
+                from: from_sa,
+                to: to_sa,
+                reason: "a holding account assigns only to an active customer or limited use smart account",
+            });
+        }
+        let to_va = self.destination_va(actor, to_sa, to_va)?;
+        let lines = merge_lines(lines)?;
+        let record = CrossSaTransfer {
+            id: transfer,
+            path: CrossSaPath::HoldingAssignment,
+            from_sa,
+            from_va: from,
+            to_sa,
+            to_va,
+            lines,
+        };
+        self.plan_pair(record)
+    }
+
+    /// LIC004: vendor support moves licenses to another Smart Account under a case (two events).
+    fn plan_vendor_reassignment(
+        &self,
+        actor: &Actor,
+        transfer: TransferId,
+        from: VaId,
+        (to_sa, to_va): (SaId, Option<VaId>),
+        lines: Vec<TransferLine>,
+    ) -> Result<Planned, Error> {
+        let Actor::VendorSupport { case } = actor else {
+            return Err(Error::WrongActor {
+                rule: RuleId::LIC004,
+                actor: actor.to_string(),
+                what: "re-assign licenses to another smart account",
+                needed: "vendor support with a case number",
+            });
+        };
+        let source = self.sa_of(from, RuleId::LIC004)?;
+        let from_sa = source.id();
+        self.account_or(to_sa, RuleId::LIC004)?;
+        if from_sa == to_sa {
+            return Err(Error::CrossSa {
+                from: from_sa,
+                to: to_sa,
+                reason: "a re-assignment goes to another smart account; within one, transfer",
+            });
+        }
+        let to_va = self.destination_va(actor, to_sa, to_va)?;
+        let lines = merge_lines(lines)?;
+        let record = CrossSaTransfer {
+            id: transfer,
+            path: CrossSaPath::VendorReassignment { case: case.clone() },
+            from_sa,
+            from_va: from,
+            to_sa,
+            to_va,
+            lines,
+        };
+        self.plan_pair(record)
     }
 
     /// The two sides of a transfer between accounts, or nothing for a retry.
