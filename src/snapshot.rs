@@ -341,8 +341,45 @@ impl Directory {
     ) -> Result<bool, SnapshotError> {
         let path = format!("accounts[{i}]");
         let sa = snap.id;
+        self.check_account_header(&path, &snap)?;
+        self.check_account_parts(&path, &snap, seen_vas)?;
+        let (events, account) = self.rebuild_account(&path, &snap)?;
+        // A supplied log is evidence, verified with every other log once all accounts are
+        // loaded (EV004); without one, the account is a trusted import whose log is rebuilt.
+        let supplied = !snap.events.is_empty();
+        self.accounts.insert(
+            sa,
+            Entry {
+                account: Some(account),
+                log: Vec::new(),
+            },
+        );
+        for event in &events {
+            self.reindex(event);
+        }
+        // The canonical events become the log of an import; no copy of them is kept.
+        let log = if supplied { snap.events } else { events };
+        for event in &log {
+            if let Change::VaCreated { va, .. } = event.change {
+                self.next_va = self.next_va.max(va.get());
+            }
+        }
+        if let Some(entry) = self.accounts.get_mut(&sa) {
+            entry.log = log;
+        }
+        Ok(supplied)
+    }
+
+    /// SA001, SA007, SA008: a new account ID, an owner that may own this kind of account, a
+    /// known contact, and an identifier of the right kind.
+    fn check_account_header(
+        &self,
+        path: &str,
+        snap: &AccountSnapshot,
+    ) -> Result<(), SnapshotError> {
+        let sa = snap.id;
         let err = |error| SnapshotError {
-            path: path.clone(),
+            path: path.to_owned(),
             error,
         };
         if sa.get() == 0 || self.accounts.contains_key(&sa) {
@@ -375,6 +412,23 @@ impl Directory {
                 }));
             }
         }
+        Ok(())
+    }
+
+    /// Each VA ID once in the directory, role holders that exist and may hold a role here
+    /// (ROLE002, SA007), no roles and no use of licenses while pending (SA008), consistent
+    /// partner records (PTR), each device in one account (DEV001).
+    fn check_account_parts(
+        &self,
+        path: &str,
+        snap: &AccountSnapshot,
+        seen_vas: &mut HashSet<VaId>,
+    ) -> Result<(), SnapshotError> {
+        let sa = snap.id;
+        let err = |error| SnapshotError {
+            path: path.to_owned(),
+            error,
+        };
         for (j, va) in snap.vas.iter().enumerate() {
             if va.id.get() == 0 || !seen_vas.insert(va.id) {
                 return Err(SnapshotError {
@@ -404,7 +458,7 @@ impl Directory {
                 reason: "a pending account has no roles until its contact activates it",
             }));
         }
-        self.check_partner_records(&path, &snap)?;
+        self.check_partner_records(path, snap)?;
         if snap.status == AccountStatus::Pending
             && (!snap.licenses.devices.is_empty()
                 || snap.licenses.pools.iter().any(|p| p.reserved > 0))
@@ -426,14 +480,29 @@ impl Directory {
                 });
             }
         }
-        let events = canonical_events(&path, &snap)?;
+        Ok(())
+    }
+
+    /// The account rebuilt by applying its canonical events (EV003), with every check of the
+    /// commands, and still under its owner's control (ROLE007, PTR006).
+    fn rebuild_account(
+        &self,
+        path: &str,
+        snap: &AccountSnapshot,
+    ) -> Result<(Vec<Event>, SmartAccount), SnapshotError> {
+        let sa = snap.id;
+        let err = |error| SnapshotError {
+            path: path.to_owned(),
+            error,
+        };
+        let events = canonical_events(path, snap)?;
         let Some(first) = events.first() else {
             return Err(err(missing(RuleId::SA002, Entity::Va(snap.default_va))));
         };
         let mut account = SmartAccount::create(first).map_err(err)?;
         // Every canonical event is applied, whether or not it has an origin for error paths
         // (zipping the two once dropped the agreement acceptance).
-        let origins = origins(&snap);
+        let origins = origins(snap);
         let own = |u| member_of(&self.users, snap.owner, u);
         for (k, event) in events.iter().enumerate().skip(1) {
             let origin = origins.get(k).map_or("", String::as_str);
@@ -452,30 +521,7 @@ impl Directory {
                 reason: "an active account needs an SA Admin of its owning organization whose role does not expire (PTR006)",
             }));
         }
-        // A supplied log is evidence, verified with every other log once all accounts are
-        // loaded (EV004); without one, the account is a trusted import whose log is rebuilt.
-        let supplied = !snap.events.is_empty();
-        self.accounts.insert(
-            sa,
-            Entry {
-                account: Some(account),
-                log: Vec::new(),
-            },
-        );
-        for event in &events {
-            self.reindex(event);
-        }
-        // The canonical events become the log of an import; no copy of them is kept.
-        let log = if supplied { snap.events } else { events };
-        for event in &log {
-            if let Change::VaCreated { va, .. } = event.change {
-                self.next_va = self.next_va.max(va.get());
-            }
-        }
-        if let Some(entry) = self.accounts.get_mut(&sa) {
-            entry.log = log;
-        }
-        Ok(supplied)
+        Ok((events, account))
     }
 
     /// Re-checks every supplied log as the commands it records (EV004): the logs are replayed

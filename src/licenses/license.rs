@@ -2016,188 +2016,215 @@ impl SmartAccount {
 
     fn apply_opening(&mut self, item: &Opening) -> Result<(), Error> {
         match item {
-            Opening::Pool(p) => {
-                self.va_here(p.va, RuleId::LIC001)?;
-                p.license.term.check()?;
-                if self
-                    .licenses
-                    .pool(p.va, &p.license)
-                    .is_some_and(|x| !x.is_empty())
-                {
-                    return Err(Error::Inconsistent {
-                        rule: RuleId::LIC001,
-                        entity: Entity::Va(p.va),
-                        reason: "this license type appears twice in the virtual account",
-                    });
-                }
-                if p.purchased == 0 && p.reserved == 0 {
-                    return Err(Error::InvalidQuantity {
-                        rule: RuleId::LIC001,
-                        quantity: 0,
-                        reason: "an opening pool holds at least one license",
-                    });
-                }
-                if p.reserved > p.purchased {
-                    return Err(Error::Insufficient {
-                        rule: RuleId::LIC010,
-                        va: p.va,
-                        license: clip(&p.license.to_string()),
-                        available: p.purchased,
-                        requested: p.reserved,
-                    });
-                }
-                if p.reserved > 0 {
-                    self.usable("reserved")?;
-                }
-                if let Some(pool) = self.licenses.pool_mut(p.va, &p.license) {
-                    pool.purchased = p.purchased;
-                    pool.reserved = p.reserved;
-                }
-                Ok(())
+            Opening::Pool(p) => self.open_pool(p),
+            Opening::Classic(balance) => self.open_classic(balance),
+            Opening::Device(d) => self.open_device(d),
+            Opening::Procurement(p) => self.open_procurement(p),
+            Opening::Lot(lot) => self.open_lot(lot),
+            Opening::Delivery(d) => self.open_delivery(d),
+            Opening::Key(k) => self.open_key(k),
+            Opening::Transfer(t) => self.open_transfer(t),
+        }
+    }
+
+    /// LIC001, LIC010: one pool of the opening balance, in a VA of this account.
+    fn open_pool(&mut self, p: &PoolBalance) -> Result<(), Error> {
+        self.va_here(p.va, RuleId::LIC001)?;
+        p.license.term.check()?;
+        if self
+            .licenses
+            .pool(p.va, &p.license)
+            .is_some_and(|x| !x.is_empty())
+        {
+            return Err(Error::Inconsistent {
+                rule: RuleId::LIC001,
+                entity: Entity::Va(p.va),
+                reason: "this license type appears twice in the virtual account",
+            });
+        }
+        if p.purchased == 0 && p.reserved == 0 {
+            return Err(Error::InvalidQuantity {
+                rule: RuleId::LIC001,
+                quantity: 0,
+                reason: "an opening pool holds at least one license",
+            });
+        }
+        if p.reserved > p.purchased {
+            return Err(Error::Insufficient {
+                rule: RuleId::LIC010,
+                va: p.va,
+                license: clip(&p.license.to_string()),
+                available: p.purchased,
+                requested: p.reserved,
+            });
+        }
+        if p.reserved > 0 {
+            self.usable("reserved")?;
+        }
+        if let Some(pool) = self.licenses.pool_mut(p.va, &p.license) {
+            pool.purchased = p.purchased;
+            pool.reserved = p.reserved;
+        }
+        Ok(())
+    }
+
+    /// LIC002: classic licenses of the opening balance.
+    fn open_classic(
+        &mut self,
+        ClassicBalance { license, quantity }: &ClassicBalance,
+    ) -> Result<(), Error> {
+        positive(*quantity, RuleId::LIC002)?;
+        license.term.check()?;
+        if self.licenses.classic.contains_key(license) {
+            return Err(Error::Inconsistent {
+                rule: RuleId::LIC002,
+                entity: Entity::Account(self.id),
+                reason: "this classic license type appears twice",
+            });
+        }
+        self.licenses.classic.insert(license.clone(), *quantity);
+        Ok(())
+    }
+
+    /// DEV001, DEV002, LIC006: one device of the opening balance, with what it consumes.
+    fn open_device(&mut self, d: &Device) -> Result<(), Error> {
+        self.device_home()?;
+        self.va_here(d.va, RuleId::DEV001)?;
+        if self.licenses.devices.contains_key(&d.id) {
+            return Err(Error::DuplicateDevice {
+                device: d.id.to_string(),
+                sa: self.id,
+            });
+        }
+        let mut updates = Vec::with_capacity(d.consumption.len());
+        for (license, q) in &d.consumption {
+            positive(*q, RuleId::LIC006)?;
+            if !self.licenses.knows(license) {
+                return Err(Error::UnknownLicense {
+                    rule: RuleId::LIC006,
+                    sa: self.id,
+                    license: clip(&license.to_string()),
+                });
             }
-            Opening::Classic(ClassicBalance { license, quantity }) => {
-                positive(*quantity, RuleId::LIC002)?;
-                license.term.check()?;
-                if self.licenses.classic.contains_key(license) {
-                    return Err(Error::Inconsistent {
-                        rule: RuleId::LIC002,
-                        entity: Entity::Account(self.id),
-                        reason: "this classic license type appears twice",
-                    });
-                }
-                self.licenses.classic.insert(license.clone(), *quantity);
-                Ok(())
-            }
-            Opening::Device(d) => {
-                self.device_home()?;
-                self.va_here(d.va, RuleId::DEV001)?;
-                if self.licenses.devices.contains_key(&d.id) {
-                    return Err(Error::DuplicateDevice {
-                        device: d.id.to_string(),
-                        sa: self.id,
-                    });
-                }
-                let mut updates = Vec::with_capacity(d.consumption.len());
-                for (license, q) in &d.consumption {
-                    positive(*q, RuleId::LIC006)?;
-                    if !self.licenses.knows(license) {
-                        return Err(Error::UnknownLicense {
-                            rule: RuleId::LIC006,
-                            sa: self.id,
-                            license: clip(&license.to_string()),
-                        });
-                    }
-                    let current = self.licenses.pool(d.va, license).map_or(0, |p| p.consumed);
-                    updates.push((license, add(current, *q, RuleId::LIC006)?));
-                }
-                if !d.consumption.is_empty() && !d.ever_consumed {
-                    return Err(Error::Inconsistent {
-                        rule: RuleId::DEV002,
-                        entity: Entity::Va(d.va),
-                        reason: "a device that consumes licenses has consumed one",
-                    });
-                }
-                for (license, value) in updates {
-                    if let Some(pool) = self.licenses.pool_mut(d.va, license) {
-                        pool.consumed = value;
-                    }
-                }
-                self.licenses.devices.insert(d.id.clone(), d.clone());
-                Ok(())
-            }
-            Opening::Procurement(p) => {
-                positive(p.deposit.quantity, RuleId::EV002)?;
-                p.deposit.license.term.check()?;
-                if self.licenses.order_lines.contains_key(&p.deposit.order) {
-                    return Err(Error::DuplicateOrderLine {
-                        order: p.deposit.order.to_string(),
-                        sa: self.id,
-                    });
-                }
-                self.licenses
-                    .order_lines
-                    .insert(p.deposit.order.clone(), self.licenses.history.len());
-                self.licenses.history.push(p.clone());
-                Ok(())
-            }
-            Opening::Lot(lot) => {
-                positive(lot.quantity, RuleId::LIC008)?;
-                if self.kind != AccountKind::PartnerHolding {
-                    return Err(Error::Inconsistent {
-                        rule: RuleId::LIC008,
-                        entity: Entity::Account(self.id),
-                        reason: "only a partner holding account has licenses waiting in holding",
-                    });
-                }
-                let waiting: u64 = self
-                    .licenses
-                    .lots
-                    .iter()
-                    .filter(|l| l.license == lot.license)
-                    .fold(lot.quantity, |a, l| a.saturating_add(l.quantity));
-                let held: u64 = self
-                    .licenses
-                    .pools
-                    .iter()
-                    .filter(|p| self.licenses.types.get(p.ty as usize) == Some(&lot.license))
-                    .fold(
-                        self.licenses
-                            .classic
-                            .get(&lot.license)
-                            .copied()
-                            .unwrap_or(0),
-                        |a, p| a.saturating_add(p.purchased),
-                    );
-                if waiting > held {
-                    return Err(Error::Inconsistent {
-                        rule: RuleId::LIC008,
-                        entity: Entity::Account(self.id),
-                        reason: "more licenses wait in holding than the account holds",
-                    });
-                }
-                self.licenses.lots.push(lot.clone());
-                Ok(())
-            }
-            Opening::Delivery(d) => {
-                positive(d.quantity, RuleId::LIC007)?;
-                if self.kind == AccountKind::PartnerHolding
-                    || !matches!(d.license.term, Term::Subscription { .. })
-                {
-                    return Err(Error::Inconsistent {
-                        rule: RuleId::LIC007,
-                        entity: Entity::Account(self.id),
-                        reason: "deliveries are term subscriptions that reached a customer account",
-                    });
-                }
-                self.licenses.deliveries.push(d.clone());
-                Ok(())
-            }
-            Opening::Key(k) => {
-                if self.licenses.keys.contains_key(&k.key) {
-                    return Err(Error::IdempotencyConflict {
-                        rule: RuleId::LIC009,
-                        key: k.key.to_string(),
-                    });
-                }
-                check_lines(&k.lines)?;
-                self.licenses.keys.insert(k.key.clone(), k.clone());
-                Ok(())
-            }
-            Opening::Transfer(t) => {
-                self.unrecorded_transfer(&t.id)?;
-                if t.from_sa != self.id && t.to_sa != self.id || t.from_sa == t.to_sa {
-                    return Err(Error::CrossSa {
-                        from: t.from_sa,
-                        to: t.to_sa,
-                        reason: "a recorded transfer names this account on exactly one side",
-                    });
-                }
-                check_path(&t.path)?;
-                check_lines(&t.lines)?;
-                self.licenses.transfers.insert(t.id.clone(), t.clone());
-                Ok(())
+            let current = self.licenses.pool(d.va, license).map_or(0, |p| p.consumed);
+            updates.push((license, add(current, *q, RuleId::LIC006)?));
+        }
+        if !d.consumption.is_empty() && !d.ever_consumed {
+            return Err(Error::Inconsistent {
+                rule: RuleId::DEV002,
+                entity: Entity::Va(d.va),
+                reason: "a device that consumes licenses has consumed one",
+            });
+        }
+        for (license, value) in updates {
+            if let Some(pool) = self.licenses.pool_mut(d.va, license) {
+                pool.consumed = value;
             }
         }
+        self.licenses.devices.insert(d.id.clone(), d.clone());
+        Ok(())
+    }
+
+    /// EV002, LIC002: one order line procured before the opening.
+    fn open_procurement(&mut self, p: &Procurement) -> Result<(), Error> {
+        positive(p.deposit.quantity, RuleId::EV002)?;
+        p.deposit.license.term.check()?;
+        if self.licenses.order_lines.contains_key(&p.deposit.order) {
+            return Err(Error::DuplicateOrderLine {
+                order: p.deposit.order.to_string(),
+                sa: self.id,
+            });
+        }
+        self.licenses
+            .order_lines
+            .insert(p.deposit.order.clone(), self.licenses.history.len());
+        self.licenses.history.push(p.clone());
+        Ok(())
+    }
+
+    /// LIC008: licenses waiting in a partner holding account, no more than it holds.
+    fn open_lot(&mut self, lot: &HoldingLot) -> Result<(), Error> {
+        positive(lot.quantity, RuleId::LIC008)?;
+        if self.kind != AccountKind::PartnerHolding {
+            return Err(Error::Inconsistent {
+                rule: RuleId::LIC008,
+                entity: Entity::Account(self.id),
+                reason: "only a partner holding account has licenses waiting in holding",
+            });
+        }
+        let waiting: u64 = self
+            .licenses
+            .lots
+            .iter()
+            .filter(|l| l.license == lot.license)
+            .fold(lot.quantity, |a, l| a.saturating_add(l.quantity));
+        let held: u64 = self
+            .licenses
+            .pools
+            .iter()
+            .filter(|p| self.licenses.types.get(p.ty as usize) == Some(&lot.license))
+            .fold(
+                self.licenses
+                    .classic
+                    .get(&lot.license)
+                    .copied()
+                    .unwrap_or(0),
+                |a, p| a.saturating_add(p.purchased),
+            );
+        if waiting > held {
+            return Err(Error::Inconsistent {
+                rule: RuleId::LIC008,
+                entity: Entity::Account(self.id),
+                reason: "more licenses wait in holding than the account holds",
+            });
+        }
+        self.licenses.lots.push(lot.clone());
+        Ok(())
+    }
+
+    /// LIC007: a term subscription delivered to a customer account.
+    fn open_delivery(&mut self, d: &Delivery) -> Result<(), Error> {
+        positive(d.quantity, RuleId::LIC007)?;
+        if self.kind == AccountKind::PartnerHolding
+            || !matches!(d.license.term, Term::Subscription { .. })
+        {
+            return Err(Error::Inconsistent {
+                rule: RuleId::LIC007,
+                entity: Entity::Account(self.id),
+                reason: "deliveries are term subscriptions that reached a customer account",
+            });
+        }
+        self.licenses.deliveries.push(d.clone());
+        Ok(())
+    }
+
+    /// LIC009: an idempotency key used before the opening.
+    fn open_key(&mut self, k: &KeyRecord) -> Result<(), Error> {
+        if self.licenses.keys.contains_key(&k.key) {
+            return Err(Error::IdempotencyConflict {
+                rule: RuleId::LIC009,
+                key: k.key.to_string(),
+            });
+        }
+        check_lines(&k.lines)?;
+        self.licenses.keys.insert(k.key.clone(), k.clone());
+        Ok(())
+    }
+
+    /// LIC004: a transfer between accounts recorded before the opening.
+    fn open_transfer(&mut self, t: &CrossSaTransfer) -> Result<(), Error> {
+        self.unrecorded_transfer(&t.id)?;
+        if t.from_sa != self.id && t.to_sa != self.id || t.from_sa == t.to_sa {
+            return Err(Error::CrossSa {
+                from: t.from_sa,
+                to: t.to_sa,
+                reason: "a recorded transfer names this account on exactly one side",
+            });
+        }
+        check_path(&t.path)?;
+        check_lines(&t.lines)?;
+        self.licenses.transfers.insert(t.id.clone(), t.clone());
+        Ok(())
     }
 
     /// The opening balance that rebuilds this account's licenses and devices (for snapshots).
