@@ -373,6 +373,26 @@ struct Advisor<'d> {
     holdings: Vec<(OrgId, SaId)>,
 }
 
+/// Adds one piece of advice about account `sa`.
+fn add_advice(
+    out: &mut Vec<Advice>,
+    sa: SaId,
+    rule: RuleId,
+    severity: Severity,
+    subject: Subject,
+    message: String,
+    fix: String,
+) {
+    out.push(Advice {
+        account: Some(sa),
+        rule,
+        severity,
+        subject,
+        message,
+        fix,
+    });
+}
+
 impl<'d> Advisor<'d> {
     fn new(dir: &'d Directory, scope: Scope, on: Date, config: &'d AdvisorConfig) -> Advisor<'d> {
         let mut sellers = IdTable::default();
@@ -454,23 +474,21 @@ impl<'d> Advisor<'d> {
     }
 
     fn account(&mut self, account: &SmartAccount, out: &mut Vec<Advice>) {
-        let sa = account.id;
-        let mut advice = |rule, severity, subject, message: String, fix: String| {
-            out.push(Advice {
-                account: Some(sa),
-                rule,
-                severity,
-                subject,
-                message,
-                fix,
-            });
-        };
+        self.contact(account, out);
+        self.vas(account, out);
+        self.roles(account, out);
+        self.licenses(account, out);
+        self.lapsed_requests(account, out);
+    }
 
-        // BP002: the authorised contact (who created the account, or activated it and became
-        // its first SA Admin, ROLE008) is a team alias.
+    /// BP002: the authorised contact (who created the account, or activated it and became its
+    /// first SA Admin, ROLE008) is a team alias.
+    fn contact(&self, account: &SmartAccount, out: &mut Vec<Advice>) {
         let contact = account.contact;
         if self.user_info(contact).is_some_and(|(_, alias)| alias) {
-            advice(
+            add_advice(
+                out,
+                account.id,
                 RuleId::BP002,
                 Severity::Warning,
                 Subject::User(contact),
@@ -482,8 +500,10 @@ impl<'d> Advisor<'d> {
                 "make an individual SA Admin and the authorised contact, and keep the alias as an SA Viewer at most".to_owned(),
             );
         }
+    }
 
-        // BP003 and BP009: one pass over the Virtual Accounts.
+    /// BP003 (telling VA names) and BP009 (a deep tree): one pass over the Virtual Accounts.
+    fn vas(&self, account: &SmartAccount, out: &mut Vec<Advice>) {
         let mut deepest: Option<(usize, VaId)> = None;
         for va in account.vas() {
             if let Some(word) = self.words.find(va.name()) {
@@ -492,7 +512,9 @@ impl<'d> Advisor<'d> {
                 } else {
                     ""
                 };
-                advice(
+                add_advice(
+                    out,
+                    account.id,
                     RuleId::BP003,
                     Severity::Warning,
                     Subject::Va(va.id()),
@@ -518,7 +540,9 @@ impl<'d> Advisor<'d> {
                 Severity::Info
             };
             let name = Self::va_name(account, va);
-            advice(
+            add_advice(
+                out,
+                account.id,
                 RuleId::BP009,
                 severity,
                 Subject::Va(va),
@@ -531,8 +555,12 @@ impl<'d> Advisor<'d> {
                 ),
             );
         }
+    }
 
-        // One pass over the role bindings.
+    /// One pass over the role bindings: PTR005 (expired roles), BP004 (too many SA Admins) and
+    /// the partners' roles (BP005, BP006).
+    fn roles(&mut self, account: &SmartAccount, out: &mut Vec<Advice>) {
+        let sa = account.id;
         let mut admins = std::mem::take(&mut self.admins);
         let mut partners = std::mem::take(&mut self.partner_bindings);
         admins.clear();
@@ -540,7 +568,9 @@ impl<'d> Advisor<'d> {
         for b in account.roles() {
             let in_force = b.in_force_on(self.on);
             if !in_force {
-                advice(
+                add_advice(
+                    out,
+                    account.id,
                     RuleId::PTR005,
                     Severity::Info,
                     Subject::User(b.user),
@@ -570,7 +600,9 @@ impl<'d> Advisor<'d> {
                 .iter()
                 .map(|u| format!("`{}`", self.user_name(*u)))
                 .collect();
-            advice(
+            add_advice(
+                out,
+                account.id,
                 RuleId::BP004,
                 Severity::Warning,
                 Subject::Account(sa),
@@ -591,10 +623,12 @@ impl<'d> Advisor<'d> {
             self.partners(account, &partners, out);
         }
         self.admins = admins;
-        self.licenses(account, out);
         self.partner_bindings = partners;
+    }
 
-        // PTR005: requests nobody answered in time.
+    /// PTR005: requests nobody answered in time.
+    fn lapsed_requests(&self, account: &SmartAccount, out: &mut Vec<Advice>) {
+        let sa = account.id;
         let lapse = self.dir.config.partner_request_lapse_days;
         for r in account.access_requests() {
             if r.status == RequestStatus::Pending && !r.is_open_on(self.on, lapse) {
