@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
-use crate::accounts::account::{Acceptance, AccessRequest, AccessReview, Binding, SmartAccount};
+use crate::accounts::account::{
+    Acceptance, AccessRequest, AccessReview, Binding, SmartAccount, reach,
+};
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
@@ -18,7 +20,6 @@ use crate::licenses::license::{
     ClassicBalance, CrossSaTransfer, Delivery, Device, HoldingLot, KeyRecord, LicenseChange,
     Opening, PoolBalance, Procurement,
 };
-use crate::roles::matrix::Inheritance;
 use crate::rules::RuleId;
 
 /// A Virtual Account in a snapshot.
@@ -803,95 +804,9 @@ fn timed_records(snap: &AccountSnapshot) -> Vec<(Timestamp, Change, String)> {
 /// The events that build the stated account through the same checks as the commands.
 fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, SnapshotError> {
     let sa = snap.id;
-    let order = va_order(snap).map_err(|va| SnapshotError {
-        path: format!("{path}{}", va_path(snap, va)),
-        error: Error::Inconsistent {
-            rule: RuleId::VA004,
-            entity: Entity::Va(va),
-            reason: "its parent is missing, in another account, or part of a cycle",
-        },
-    })?;
-    let default = snap
-        .vas
-        .iter()
-        .find(|v| v.id == snap.default_va)
-        .ok_or_else(|| SnapshotError {
-            path: format!("{path}.default_va"),
-            error: Error::NotFound {
-                rule: RuleId::SA002,
-                entity: Entity::Va(snap.default_va),
-            },
-        })?;
-    if default.parent.is_some() {
-        return Err(SnapshotError {
-            path: format!("{path}{}", va_path(snap, default.id)),
-            error: Error::DefaultVa {
-                va: default.id,
-                reason: "the default must be a top-level virtual account",
-            },
-        });
-    }
+    let (order, default) = tree_order(path, snap)?;
     let actor = RecordedActor::Imported;
-    let mut changes = vec![
-        Change::AccountCreated {
-            kind: snap.kind,
-            name: snap.name.clone(),
-            identifier: snap.identifier.clone(),
-            owner: snap.owner,
-            contact: snap.contact,
-            status: snap.status,
-            default_va: snap.default_va,
-        },
-        Change::VaRenamed {
-            va: snap.default_va,
-            name: default.name.clone(),
-        },
-    ];
-    for v in order.iter().filter_map(|j| snap.vas.get(*j)) {
-        if v.id != snap.default_va {
-            changes.push(Change::VaCreated {
-                va: v.id,
-                parent: v.parent,
-                name: v.name.clone(),
-            });
-        }
-    }
-    for v in snap
-        .vas
-        .iter()
-        .filter(|v| v.visibility == Visibility::Restricted)
-    {
-        changes.push(Change::VaVisibilitySet {
-            va: v.id,
-            visibility: v.visibility,
-        });
-    }
-    for b in &snap.roles {
-        let inheritance = if b.va.is_some() {
-            b.inheritance
-        } else {
-            Inheritance::AccountAndChildren
-        };
-        changes.push(Change::RoleAssigned {
-            user: b.user,
-            va: b.va,
-            role: b.role,
-            inheritance,
-        });
-    }
-    for b in snap.roles.iter().filter(|b| b.expires.is_some()) {
-        changes.push(Change::RoleExpirySet {
-            user: b.user,
-            va: b.va,
-            expires: b.expires,
-        });
-    }
-    changes.extend(
-        snap.licenses
-            .items()
-            .into_iter()
-            .map(|(_, item)| Change::License(LicenseChange::Opening(item))),
-    );
+    let changes = opening_changes(snap, &order, default);
     let mut events: Vec<Event> = (1u64..)
         .zip(changes)
         .map(|(seq, change)| Event {
@@ -928,6 +843,105 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
         });
     }
     Ok(events)
+}
+
+/// The order in which the VAs of `snap` can be created (parents first), and its default VA,
+/// which must exist and be top-level (VA004, SA002).
+fn tree_order<'s>(
+    path: &str,
+    snap: &'s AccountSnapshot,
+) -> Result<(Vec<usize>, &'s VaSnapshot), SnapshotError> {
+    let order = va_order(snap).map_err(|va| SnapshotError {
+        path: format!("{path}{}", va_path(snap, va)),
+        error: Error::Inconsistent {
+            rule: RuleId::VA004,
+            entity: Entity::Va(va),
+            reason: "its parent is missing, in another account, or part of a cycle",
+        },
+    })?;
+    let default = snap
+        .vas
+        .iter()
+        .find(|v| v.id == snap.default_va)
+        .ok_or_else(|| SnapshotError {
+            path: format!("{path}.default_va"),
+            error: Error::NotFound {
+                rule: RuleId::SA002,
+                entity: Entity::Va(snap.default_va),
+            },
+        })?;
+    if default.parent.is_some() {
+        return Err(SnapshotError {
+            path: format!("{path}{}", va_path(snap, default.id)),
+            error: Error::DefaultVa {
+                va: default.id,
+                reason: "the default must be a top-level virtual account",
+            },
+        });
+    }
+    Ok((order, default))
+}
+
+/// The changes that rebuild the state of `snap` at its creation time: the account, its VAs
+/// parents first, their visibility, the roles with their expiries, and the opening balance of
+/// its licenses.
+fn opening_changes(snap: &AccountSnapshot, order: &[usize], default: &VaSnapshot) -> Vec<Change> {
+    let mut changes = vec![
+        Change::AccountCreated {
+            kind: snap.kind,
+            name: snap.name.clone(),
+            identifier: snap.identifier.clone(),
+            owner: snap.owner,
+            contact: snap.contact,
+            status: snap.status,
+            default_va: snap.default_va,
+        },
+        Change::VaRenamed {
+            va: snap.default_va,
+            name: default.name.clone(),
+        },
+    ];
+    for v in order.iter().filter_map(|j| snap.vas.get(*j)) {
+        if v.id != snap.default_va {
+            changes.push(Change::VaCreated {
+                va: v.id,
+                parent: v.parent,
+                name: v.name.clone(),
+            });
+        }
+    }
+    for v in snap
+        .vas
+        .iter()
+        .filter(|v| v.visibility == Visibility::Restricted)
+    {
+        changes.push(Change::VaVisibilitySet {
+            va: v.id,
+            visibility: v.visibility,
+        });
+    }
+    for b in &snap.roles {
+        changes.push(Change::RoleAssigned {
+            user: b.user,
+            va: b.va,
+            role: b.role,
+            inheritance: reach(b.va, b.inheritance),
+        });
+    }
+    for b in snap.roles.iter().filter(|b| b.expires.is_some()) {
+        changes.push(Change::RoleExpirySet {
+            user: b.user,
+            va: b.va,
+            expires: b.expires,
+        });
+    }
+    changes.extend(
+        snap.licenses
+            .items()
+            .into_iter()
+            .map(|(_, item)| Change::License(LicenseChange::Opening(item))),
+    );
+    changes
 }
 
 #[cfg(feature = "serde")]

@@ -222,7 +222,7 @@ fn name_key(name: &str) -> String {
 }
 
 /// The reach of a role at `va`: an account role (no `va`) always reaches the whole account.
-fn reach(va: Option<VaId>, inheritance: Inheritance) -> Inheritance {
+pub(crate) fn reach(va: Option<VaId>, inheritance: Inheritance) -> Inheritance {
     if va.is_some() {
         inheritance
     } else {

@@ -1427,7 +1427,6 @@ impl Directory {
         if contact_user.cco_id.is_none() {
             return Err(Error::MissingCcoId { user: contact });
         }
-        let org_kind = self.orgs.get(&contact_user.org).map(|o| o.kind);
         let identifier = match kind {
             AccountKind::LimitedUse => {
                 if domain.is_some() {
@@ -1441,35 +1440,7 @@ impl Directory {
                 identifier
             }
             AccountKind::Customer | AccountKind::PartnerHolding => {
-                let Some(domain) = domain else {
-                    return Err(Error::InvalidDomain {
-                        value: String::new(),
-                        reason: "this kind of smart account needs a domain",
-                    });
-                };
-                let domain = Domain::parse(&domain)?;
-                self.check_identifier(kind, &Identifier::Domain(domain.clone()), contact)?;
-                if !domain.is_within(contact_user.email.domain()) {
-                    return Err(Error::EmailDomainMismatch {
-                        user: contact,
-                        email: contact_user.email.to_string(),
-                        domain: domain.to_string(),
-                    });
-                }
-                if kind == AccountKind::PartnerHolding {
-                    let requester_seller = self
-                        .users
-                        .get(&requester)
-                        .and_then(|u| self.orgs.get(&u.org))
-                        .is_some_and(|o| o.kind.is_seller());
-                    if !requester_seller || !org_kind.is_some_and(OrgKind::is_seller) {
-                        return Err(Error::Holding {
-                            user: if requester_seller { contact } else { requester },
-                            reason: "a partner holding account is requested by and for a partner or distributor organization",
-                        });
-                    }
-                }
-                Identifier::Domain(domain)
+                self.domain_identifier(kind, domain, requester, (contact, contact_user))?
             }
         };
         let name = if name.trim().is_empty() {
@@ -1498,6 +1469,48 @@ impl Directory {
             changes.push(admin_for(contact));
         }
         Ok((sa, changes))
+    }
+
+    /// SA003, SA004, SA007: the domain that names a new Customer or Partner Holding account
+    /// requested by `requester` for `contact`: valid, free, not public, matching the contact's
+    /// email, and for a holding account asked by and for a partner or distributor.
+    fn domain_identifier(
+        &self,
+        kind: AccountKind,
+        domain: Option<String>,
+        requester: UserId,
+        (contact, contact_user): (UserId, &User),
+    ) -> Result<Identifier, Error> {
+        let org_kind = self.orgs.get(&contact_user.org).map(|o| o.kind);
+        let Some(domain) = domain else {
+            return Err(Error::InvalidDomain {
+                value: String::new(),
+                reason: "this kind of smart account needs a domain",
+            });
+        };
+        let domain = Domain::parse(&domain)?;
+        self.check_identifier(kind, &Identifier::Domain(domain.clone()), contact)?;
+        if !domain.is_within(contact_user.email.domain()) {
+            return Err(Error::EmailDomainMismatch {
+                user: contact,
+                email: contact_user.email.to_string(),
+                domain: domain.to_string(),
+            });
+        }
+        if kind == AccountKind::PartnerHolding {
+            let requester_seller = self
+                .users
+                .get(&requester)
+                .and_then(|u| self.orgs.get(&u.org))
+                .is_some_and(|o| o.kind.is_seller());
+            if !requester_seller || !org_kind.is_some_and(OrgKind::is_seller) {
+                return Err(Error::Holding {
+                    user: if requester_seller { contact } else { requester },
+                    reason: "a partner holding account is requested by and for a partner or distributor organization",
+                });
+            }
+        }
+        Ok(Identifier::Domain(domain))
     }
 
     /// Whether `identifier` may name a new account of `kind` in this directory, for requests

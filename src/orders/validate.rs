@@ -975,8 +975,7 @@ fn initiated(cx: &Ctx<'_>, out: &mut Out<'_>, what: &str) {
 /// An existing account: it must exist, a named Virtual Account must belong to it (Q003, Q010),
 /// a holding account must be the partner's or distributor's (Q003, PTR004).
 fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
-    let dir = cx.dir;
-    let Some(account) = dir.account(sa) else {
+    let Some(account) = cx.dir.account(sa) else {
         out.add(
             RuleId::Q003,
             Severity::Error,
@@ -984,32 +983,62 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
         );
         return;
     };
-    let quote = cx.quote;
-    let mut name: Option<String> = None;
-    let mut named = |account: &SmartAccount| name.get_or_insert_with(|| label(account)).clone();
+    let mut named = Label {
+        account,
+        text: None,
+    };
     let holding = account.kind() == AccountKind::PartnerHolding;
     out.holding = holding;
     if holding {
-        let owner = account.owner();
-        let ours = owner == quote.partner || Some(owner) == quote.distributor;
-        if !ours {
-            let rule = if quote.distributor.is_some() {
-                RuleId::PTR004
-            } else {
-                RuleId::Q003
-            };
-            out.add(
-                rule,
-                Severity::Error,
-                format!(
-                    "holding account {} belongs to neither the quoting partner nor the distributor; use your own holding account or the customer's Smart Account",
-                    named(account)
-                ),
-            );
-        }
+        foreign_holding(cx.quote, out, &mut named);
     }
+    resolve_va(cx.dir, out, &mut named, va);
+    if account.status() == AccountStatus::Pending {
+        pending(cx.stage, out, &mut named);
+    }
+    misdelivery(cx, out, &mut named, va);
+}
 
-    // Resolve the Virtual Account; Restricted ones only by exact name (Q010).
+/// The label of an account in messages, made at most once per assignment.
+struct Label<'a> {
+    account: &'a SmartAccount,
+    text: Option<String>,
+}
+
+impl Label<'_> {
+    fn get(&mut self) -> String {
+        let account = self.account;
+        self.text.get_or_insert_with(|| label(account)).clone()
+    }
+}
+
+/// PTR004, Q003: a holding account of neither the quoting partner nor its distributor.
+fn foreign_holding(quote: &Quote, out: &mut Out<'_>, named: &mut Label<'_>) {
+    let account = named.account;
+    let owner = account.owner();
+    let ours = owner == quote.partner || Some(owner) == quote.distributor;
+    if !ours {
+        let rule = if quote.distributor.is_some() {
+            RuleId::PTR004
+        } else {
+            RuleId::Q003
+        };
+        out.add(
+            rule,
+            Severity::Error,
+            format!(
+                "holding account {} belongs to neither the quoting partner nor the distributor; use your own holding account or the customer's Smart Account",
+                named.get()
+            ),
+        );
+    }
+}
+
+/// Q003, Q010: the named Virtual Account exists and is revealed (Restricted ones only by their
+/// exact name), in the same words either way.
+fn resolve_va(dir: &Directory, out: &mut Out<'_>, named: &mut Label<'_>, va: Option<&VaRef>) {
+    let account = named.account;
+    let sa = account.id();
     let resolved = match va {
         None => Some(account.default_va()),
         Some(VaRef::Name(name)) => account
@@ -1034,36 +1063,40 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
             Severity::Error,
             format!(
                 "virtual account `{wanted}` not found in Smart Account {}; pick one of its virtual accounts or leave it empty for the default",
-                named(account)
+                named.get()
             ),
         );
     }
+}
 
-    if account.status() == AccountStatus::Pending {
-        if cx.stage.is_order() {
-            out.hold = true;
-            out.add(
-                RuleId::Q006,
-                Severity::Warning,
-                format!(
-                    "Smart Account Hold: Smart Account {} is Pending until its authorised contact activates it (SA008); the order waits until then",
-                    named(account)
-                ),
-            );
-        } else {
-            out.add(
-                RuleId::Q006,
-                Severity::Info,
-                format!(
-                    "Smart Account {} is Pending (SA008): when ordered, the line goes on Smart Account Hold until it is activated",
-                    named(account)
-                ),
-            );
-        }
+/// Q006: a Pending account puts an order on Smart Account Hold.
+fn pending(stage: Stage, out: &mut Out<'_>, named: &mut Label<'_>) {
+    if stage.is_order() {
+        out.hold = true;
+        out.add(
+            RuleId::Q006,
+            Severity::Warning,
+            format!(
+                "Smart Account Hold: Smart Account {} is Pending until its authorised contact activates it (SA008); the order waits until then",
+                named.get()
+            ),
+        );
+    } else {
+        out.add(
+            RuleId::Q006,
+            Severity::Info,
+            format!(
+                "Smart Account {} is Pending (SA008): when ordered, the line goes on Smart Account Hold until it is activated",
+                named.get()
+            ),
+        );
     }
+}
 
-    // Q007: lost and misdelivered licenses (the term subscription case is per line).
-    if holding {
+/// Q007: lost and misdelivered licenses (the term subscription case is per line).
+fn misdelivery(cx: &mut Ctx<'_>, out: &mut Out<'_>, named: &mut Label<'_>, va: Option<&VaRef>) {
+    let (dir, quote, account) = (cx.dir, cx.quote, named.account);
+    if account.kind() == AccountKind::PartnerHolding {
         if let Some(active) = cx.customer_active() {
             let name = dir.account(active).map(label).unwrap_or_default();
             out.add(
@@ -1085,7 +1118,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                     Severity::Warning,
                     format!(
                         "Smart Account {} does not match the end customer's domain `{customer}`; check that the licenses go to the right company",
-                        named(account)
+                        named.get()
                     ),
                 );
         }
@@ -1100,7 +1133,7 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
                     Severity::Warning,
                     format!(
                         "no virtual account named: the licenses go to the default virtual account of {} although it has others; ask the customer which one to use",
-                        named(account)
+                        named.get()
                     ),
                 );
             }
