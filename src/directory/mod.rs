@@ -1220,37 +1220,13 @@ impl Directory {
                 target,
                 role,
                 inheritance,
-            } => {
-                let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
-                let va = va_of(target);
-                Ok((
-                    sa,
-                    vec![Change::RoleAssigned {
-                        user,
-                        va,
-                        role,
-                        inheritance,
-                    }],
-                ))
-            }
+            } => self.plan_binding(actor, on, (user, target), (role, inheritance), false),
             Command::ChangeRole {
                 user,
                 target,
                 role,
                 inheritance,
-            } => {
-                let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
-                let va = va_of(target);
-                Ok((
-                    sa,
-                    vec![Change::RoleChanged {
-                        user,
-                        va,
-                        role,
-                        inheritance,
-                    }],
-                ))
-            }
+            } => self.plan_binding(actor, on, (user, target), (role, inheritance), true),
             Command::RevokeRole { user, target } => {
                 let sa = self.plan_role(actor, on, user, target, None)?;
                 let va = va_of(target);
@@ -1285,6 +1261,36 @@ impl Directory {
             Command::ReviewPartnerAccess { sa, org } => self.plan_review(actor, on, sa, org),
             Command::License(command) => self.plan_license(actor, on, command)?.single(),
         }
+    }
+
+    /// ROLE001–ROLE006: a role assigned to `user` on `target`, or (`held`) the role it holds
+    /// there changed, by a user who may.
+    fn plan_binding(
+        &self,
+        actor: &Actor,
+        on: Date,
+        (user, target): (UserId, Target),
+        (role, inheritance): (Role, Inheritance),
+        held: bool,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let sa = self.plan_role(actor, on, user, target, Some(inheritance))?;
+        let va = va_of(target);
+        let change = if held {
+            Change::RoleChanged {
+                user,
+                va,
+                role,
+                inheritance,
+            }
+        } else {
+            Change::RoleAssigned {
+                user,
+                va,
+                role,
+                inheritance,
+            }
+        };
+        Ok((sa, vec![change]))
     }
 
     /// SA008: the account's authorised contact activates it and becomes its first SA Admin.

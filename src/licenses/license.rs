@@ -1386,7 +1386,9 @@ impl SmartAccount {
         self.licenses.pool(va, license).map_or(0, Pool::shortfall)
     }
 
-    fn usable(&self, what: &'static str) -> Result<(), Error> {
+    /// LIC005, LIC010: licenses of this account can be `what` (reserved, consumed): it is
+    /// neither a partner holding account nor pending. Checked when planned and when applied.
+    pub(crate) fn usable(&self, what: &'static str) -> Result<(), Error> {
         if self.kind == AccountKind::PartnerHolding || self.status == AccountStatus::Pending {
             return Err(Error::NotUsable {
                 sa: self.id,
@@ -1401,7 +1403,9 @@ impl SmartAccount {
         Ok(())
     }
 
-    fn device_home(&self) -> Result<(), Error> {
+    /// DEV001: devices are registered only in active customer or limited use accounts.
+    /// Checked when planned and when applied.
+    pub(crate) fn device_home(&self) -> Result<(), Error> {
         let ok = matches!(self.kind, AccountKind::Customer | AccountKind::LimitedUse)
             && self.status == AccountStatus::Active;
         if ok {

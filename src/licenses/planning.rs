@@ -408,12 +408,12 @@ impl Directory {
                 va,
                 license,
                 quantity,
-            } => self.plan_reserve(actor, on, va, license, quantity),
+            } => self.plan_reservation(actor, on, (va, license, quantity), true),
             LicenseCommand::ReleaseReservation {
                 va,
                 license,
                 quantity,
-            } => self.plan_release_reservation(actor, on, va, license, quantity),
+            } => self.plan_reservation(actor, on, (va, license, quantity), false),
             LicenseCommand::RegisterDevice {
                 device,
                 va,
@@ -476,6 +476,39 @@ impl Directory {
         let (sa, va) = self.device_va(&device, rule)?;
         self.require(actor, on, Action::ManageDevices, Target::Va(va))?;
         one(sa, change(device))
+    }
+
+    /// LIC010: licenses of a pool reserved (`reserve`: in an account whose licenses are usable)
+    /// or released (in an active account), by a user who manages the pool's licenses.
+    fn plan_reservation(
+        &self,
+        actor: &Actor,
+        on: Date,
+        (va, license, quantity): (VaId, License, u64),
+        reserve: bool,
+    ) -> Result<Planned, Error> {
+        let account = if reserve {
+            let account = self.sa_of(va, RuleId::LIC010)?;
+            account.usable("reserved")?;
+            account
+        } else {
+            self.va_in_active(va, RuleId::LIC010)?.0
+        };
+        self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
+        let change = if reserve {
+            LicenseChange::Reserved {
+                va,
+                license,
+                quantity,
+            }
+        } else {
+            LicenseChange::ReservationReleased {
+                va,
+                license,
+                quantity,
+            }
+        };
+        one(account.id(), change)
     }
 
     /// LIC002: fulfilment deposits an order line's licenses in an account (in its default VA
@@ -604,61 +637,6 @@ impl Directory {
         )
     }
 
-    /// LIC010: available licenses of a pool are reserved.
-    fn plan_reserve(
-        &self,
-        actor: &Actor,
-        on: Date,
-        va: VaId,
-        license: License,
-        quantity: u64,
-    ) -> Result<Planned, Error> {
-        let account = self.sa_of(va, RuleId::LIC010)?;
-        if account.kind() == AccountKind::PartnerHolding
-            || account.status() == AccountStatus::Pending
-        {
-            return Err(Error::NotUsable {
-                sa: account.id(),
-                what: "reserved",
-                reason: if account.kind() == AccountKind::PartnerHolding {
-                    "it is a partner holding account"
-                } else {
-                    "it is pending"
-                },
-            });
-        }
-        self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
-        one(
-            account.id(),
-            LicenseChange::Reserved {
-                va,
-                license,
-                quantity,
-            },
-        )
-    }
-
-    /// LIC010: reserved licenses of a pool are released.
-    fn plan_release_reservation(
-        &self,
-        actor: &Actor,
-        on: Date,
-        va: VaId,
-        license: License,
-        quantity: u64,
-    ) -> Result<Planned, Error> {
-        let (account, _) = self.va_in_active(va, RuleId::LIC010)?;
-        self.require(actor, on, Action::ManageLicenses, Target::Va(va))?;
-        one(
-            account.id(),
-            LicenseChange::ReservationReleased {
-                va,
-                license,
-                quantity,
-            },
-        )
-    }
-
     /// DEV001: a new device in a VA of an active account.
     fn plan_register_device(
         &self,
@@ -669,16 +647,7 @@ impl Directory {
         installed: Date,
     ) -> Result<Planned, Error> {
         let account = self.sa_of(va, RuleId::DEV001)?;
-        let home = matches!(
-            account.kind(),
-            AccountKind::Customer | AccountKind::LimitedUse
-        ) && account.status() == AccountStatus::Active;
-        if !home {
-            return Err(Error::DeviceAccount {
-                sa: account.id(),
-                reason: "devices are registered only in active customer or limited use smart accounts",
-            });
-        }
+        account.device_home()?;
         if let Some(sa) = self.devices.get(&device) {
             return Err(Error::DuplicateDevice {
                 device: device.to_string(),
