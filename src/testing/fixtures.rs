@@ -255,6 +255,22 @@ impl Builder {
         self.dir
             .create_va(&Actor::User(by), self.at, sa, parent, name)
     }
+    /// `by` requests an account of `kind` for `contact` at `at`: the account and its default
+    /// Virtual Account.
+    fn account(
+        &mut self,
+        (by, contact): (UserId, UserId),
+        at: Timestamp,
+        kind: AccountKind,
+        name: &str,
+        domain: Option<&str>,
+    ) -> Result<(SaId, VaId), Error> {
+        let sa = self
+            .dir
+            .request_account(&Actor::User(by), at, kind, name, domain, contact)?;
+        let default = default_va_of(&self.dir, sa);
+        Ok((sa, default))
+    }
     fn role(
         &mut self,
         by: UserId,
@@ -267,6 +283,13 @@ impl Builder {
             .assign_role(&Actor::User(by), self.at, user, target, role, inh)
             .map(|_| ())
     }
+}
+
+/// The default Virtual Account of `sa` (`VaId` 0 if there is no such account).
+fn default_va_of(dir: &Directory, sa: SaId) -> VaId {
+    dir.account(sa)
+        .map(|a| a.default_va())
+        .unwrap_or(VaId::new(0))
 }
 
 /// Builds the fixture directory described in the [module documentation](self).
@@ -305,19 +328,13 @@ pub fn world() -> Result<World, Error> {
         UserKind::TeamAlias,
     )?;
     let oscar = b.user("oscar", "oscar@acme.com", acme_org, indiv)?;
-    let sa = b.dir.request_account(
-        &Actor::User(alice),
+    let (sa, default_va) = b.account(
+        (alice, alice),
         at,
         AccountKind::Customer,
         "Acme",
         Some("acme.com"),
-        alice,
     )?;
-    let default_va = b
-        .dir
-        .account(sa)
-        .map(|a| a.default_va())
-        .unwrap_or(VaId::new(0));
     let emea = b.va(alice, sa, None, "EMEA")?;
     let emea_sales = b.va(alice, sa, Some(emea), "EMEA-Sales")?;
     let emea_ops = b.va(alice, sa, Some(emea), "EMEA-Ops")?;
@@ -376,19 +393,13 @@ pub fn world() -> Result<World, Error> {
     // The holding account is older than the aged stock deposited into it on 2025-09-15: a log's
     // times never decrease (EV004).
     let holding_since = fixture_time(HOLDING_SINCE)?;
-    let holding = b.dir.request_account(
-        &Actor::User(nimbus_admin),
+    let (holding, holding_default) = b.account(
+        (nimbus_admin, nimbus_admin),
         holding_since,
         AccountKind::PartnerHolding,
         "Nimbus Holding",
         Some("nimbus-networks.com"),
-        nimbus_admin,
     )?;
-    let holding_default = b
-        .dir
-        .account(holding)
-        .map(|a| a.default_va())
-        .unwrap_or(VaId::new(0));
     b.dir.assign_role(
         &Actor::User(nimbus_admin),
         holding_since,
@@ -404,13 +415,12 @@ pub fn world() -> Result<World, Error> {
         .dir
         .register_organization("Ingress Distribution", OrgKind::Distributor)?;
     let ingress_admin = b.user("ingress-admin", "admin@ingress-dist.com", ingress, indiv)?;
-    let ingress_holding = b.dir.request_account(
-        &Actor::User(ingress_admin),
+    let (ingress_holding, _) = b.account(
+        (ingress_admin, ingress_admin),
         at,
         AccountKind::PartnerHolding,
         "Ingress Holding",
         Some("ingress-dist.com"),
-        ingress_admin,
     )?;
 
     // Sam's Bikes: a public email domain, so a Limited Use account.
@@ -418,25 +428,17 @@ pub fn world() -> Result<World, Error> {
         .dir
         .register_organization("Sam's Bikes", OrgKind::Customer)?;
     let sam = b.user("sam", "sam.bikes@gmail.com", bikes, indiv)?;
-    let solo_sa = b.dir.request_account(
-        &Actor::User(sam),
-        at,
-        AccountKind::LimitedUse,
-        "Sam's Bikes",
-        None,
-        sam,
-    )?;
+    let (solo_sa, _) = b.account((sam, sam), at, AccountKind::LimitedUse, "Sam's Bikes", None)?;
 
     // Globex: requested by the partner on the customer's behalf, still Pending.
     let globex = b.dir.register_organization("Globex", OrgKind::Customer)?;
     let hank = b.user("hank", "hank@globex.com", globex, indiv)?;
-    let globex_sa = b.dir.request_account(
-        &Actor::User(nimbus_admin),
+    let (globex_sa, _) = b.account(
+        (nimbus_admin, hank),
         at,
         AccountKind::Customer,
         "Globex",
         Some("globex.com"),
-        hank,
     )?;
 
     let licensing = licenses(
@@ -609,10 +611,7 @@ fn licenses(b: &mut Builder, ids: LicensingIds) -> Result<Licensing, Error> {
         ),
     )?;
     let alice = Actor::User(ids.alice);
-    let default_va = d
-        .account(ids.acme)
-        .map(|a| a.default_va())
-        .unwrap_or(VaId::new(0));
+    let default_va = default_va_of(d, ids.acme);
     let transfer_key = IdempotencyKey::parse("fixture-transfer-1")?;
     d.transfer(
         &alice,
@@ -706,10 +705,7 @@ fn licenses(b: &mut Builder, ids: LicensingIds) -> Result<Licensing, Error> {
             false,
         ),
     )?;
-    let holding_default = d
-        .account(ids.holding)
-        .map(|a| a.default_va())
-        .unwrap_or(VaId::new(0));
+    let holding_default = default_va_of(d, ids.holding);
     let assignment = TransferId::parse("fixture-assign-1")?;
     d.license(
         &Actor::User(ids.holding_admin),
@@ -726,10 +722,7 @@ fn licenses(b: &mut Builder, ids: LicensingIds) -> Result<Licensing, Error> {
         },
     )?;
     let sam = Actor::User(ids.sam);
-    let solo_default = d
-        .account(ids.solo)
-        .map(|a| a.default_va())
-        .unwrap_or(VaId::new(0));
+    let solo_default = default_va_of(d, ids.solo);
     let sam_router = DeviceId::parse("SAM-RTR")?;
     d.register_device(
         &sam,
