@@ -739,8 +739,27 @@ impl<'d> Advisor<'d> {
         partners: &[(OrgId, Binding)],
         out: &mut Vec<Advice>,
     ) {
+        self.partner_account_roles(account, partners, out);
+        // BP005: two partner organizations on one virtual account.
+        let first = partners.first().map(|(o, _)| *o);
+        if partners
+            .iter()
+            .any(|(o, b)| Some(*o) != first && b.va.is_some())
+            || partners.iter().filter(|(_, b)| b.va.is_some()).count() > 1
+        {
+            self.shared_vas(account, partners, out);
+        }
+        self.unreviewed(account, partners, out);
+    }
+
+    /// BP005: account roles held by partner users, with the VA role that would do instead.
+    fn partner_account_roles(
+        &self,
+        account: &SmartAccount,
+        partners: &[(OrgId, Binding)],
+        out: &mut Vec<Advice>,
+    ) {
         let sa = account.id;
-        // BP005: account roles held by partner users.
         for (org, b) in partners.iter().filter(|(_, b)| b.va.is_none()) {
             let user = self.user_name(b.user);
             let va_role = match b.role {
@@ -783,16 +802,17 @@ impl<'d> Advisor<'d> {
                 fix,
             });
         }
-        // BP005: two partner organizations on one virtual account.
-        let first = partners.first().map(|(o, _)| *o);
-        if partners
-            .iter()
-            .any(|(o, b)| Some(*o) != first && b.va.is_some())
-            || partners.iter().filter(|(_, b)| b.va.is_some()).count() > 1
-        {
-            self.shared_vas(account, partners, out);
-        }
-        // BP006: access not reviewed for too long. Nothing here is older than the account.
+    }
+
+    /// BP006: partner access not reviewed for longer than the review period. Nothing here is
+    /// older than the account.
+    fn unreviewed(
+        &self,
+        account: &SmartAccount,
+        partners: &[(OrgId, Binding)],
+        out: &mut Vec<Advice>,
+    ) {
+        let sa = account.id;
         let period = i64::from(self.config.review_period_days);
         if days_between(utc_date(account.created_at), self.on) <= period {
             return;

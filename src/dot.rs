@@ -26,7 +26,7 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use crate::accounts::account::{Binding, SmartAccount};
+use crate::accounts::account::{Binding, SmartAccount, VirtualAccount};
 use crate::accounts::kinds::Visibility;
 use crate::base::ids::{SaId, VaId};
 use crate::directory::Directory;
@@ -61,6 +61,21 @@ fn quoted(text: &str) -> String {
 pub fn to_dot(dir: &Directory, sa: SaId, on: Date) -> Option<String> {
     let account = dir.account(sa)?;
     let mut out = String::new();
+    header(&mut out, account);
+    account_node(&mut out, dir, account, on);
+    for va in account.vas() {
+        va_node(&mut out, dir, account, va, on);
+    }
+    for va in account.vas() {
+        let from = va.parent().map_or_else(|| "sa".to_owned(), node);
+        let _ = writeln!(out, "  {from} -> {};", node(va.id()));
+    }
+    out.push_str("}\n");
+    Some(out)
+}
+
+/// The `digraph` line and the graph, node and edge defaults, with the account as the title.
+fn header(out: &mut String, account: &SmartAccount) {
     let title = format!(
         "{} ({}): {}, {:?}",
         account.name(),
@@ -83,7 +98,10 @@ pub fn to_dot(dir: &Directory, sa: SaId, on: Date) -> Option<String> {
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];"
     );
     let _ = writeln!(out, "  edge [color=\"#7f7f7f\", arrowhead=none];");
+}
 
+/// The account's own node: its account-level roles and the licenses waiting in holding.
+fn account_node(out: &mut String, dir: &Directory, account: &SmartAccount, on: Date) {
     let (lines, partner) = role_lines(dir, account, None, on);
     let mut label = String::from(account.name());
     for line in lines {
@@ -106,54 +124,56 @@ pub fn to_dot(dir: &Directory, sa: SaId, on: Date) -> Option<String> {
         if partner { PARTNER_FILL } else { ACCOUNT_FILL },
         quoted(&label)
     );
-    for va in account.vas() {
-        let id = va.id();
-        let mut label = String::from(va.name());
-        let mut marks = Vec::new();
-        if id == account.default_va() {
-            marks.push("default");
-        }
-        if va.visibility() == Visibility::Restricted {
-            marks.push("restricted");
-        }
-        if !marks.is_empty() {
-            let _ = write!(label, "\n({})", marks.join(", "));
-        }
-        let (lines, partner) = role_lines(dir, account, Some(id), on);
-        for line in lines {
-            label.push('\n');
-            label.push_str(&line);
-        }
-        for row in account.compliance_of(id) {
-            let _ = write!(
-                label,
-                "\nstock: {} x {}: {} available",
-                row.purchased, row.license, row.available
-            );
-            if row.shortfall > 0 {
-                let _ = write!(label, ", {} short", row.shortfall);
-            }
-        }
-        let mut style = String::from("rounded,filled");
-        if va.visibility() == Visibility::Restricted {
-            style.push_str(",dashed");
-        }
-        let penwidth = if id == account.default_va() { 2 } else { 1 };
-        let _ = writeln!(
-            out,
-            "  {} [style={}, penwidth={penwidth}, fillcolor=\"{}\", label={}];",
-            node(id),
-            quoted(&style),
-            if partner { PARTNER_FILL } else { PLAIN_FILL },
-            quoted(&label)
+}
+
+/// One Virtual Account's node: its marks (default, restricted), roles and stock.
+fn va_node(
+    out: &mut String,
+    dir: &Directory,
+    account: &SmartAccount,
+    va: &VirtualAccount,
+    on: Date,
+) {
+    let id = va.id();
+    let mut label = String::from(va.name());
+    let mut marks = Vec::new();
+    if id == account.default_va() {
+        marks.push("default");
+    }
+    if va.visibility() == Visibility::Restricted {
+        marks.push("restricted");
+    }
+    if !marks.is_empty() {
+        let _ = write!(label, "\n({})", marks.join(", "));
+    }
+    let (lines, partner) = role_lines(dir, account, Some(id), on);
+    for line in lines {
+        label.push('\n');
+        label.push_str(&line);
+    }
+    for row in account.compliance_of(id) {
+        let _ = write!(
+            label,
+            "\nstock: {} x {}: {} available",
+            row.purchased, row.license, row.available
         );
+        if row.shortfall > 0 {
+            let _ = write!(label, ", {} short", row.shortfall);
+        }
     }
-    for va in account.vas() {
-        let from = va.parent().map_or_else(|| "sa".to_owned(), node);
-        let _ = writeln!(out, "  {from} -> {};", node(va.id()));
+    let mut style = String::from("rounded,filled");
+    if va.visibility() == Visibility::Restricted {
+        style.push_str(",dashed");
     }
-    out.push_str("}\n");
-    Some(out)
+    let penwidth = if id == account.default_va() { 2 } else { 1 };
+    let _ = writeln!(
+        out,
+        "  {} [style={}, penwidth={penwidth}, fillcolor=\"{}\", label={}];",
+        node(id),
+        quoted(&style),
+        if partner { PARTNER_FILL } else { PLAIN_FILL },
+        quoted(&label)
+    );
 }
 
 fn node(va: VaId) -> String {

@@ -639,6 +639,43 @@ pub fn validate(
         blocked_text: None,
     };
     check_quote(&mut cx);
+    let policy = policy_on(&mut cx, calendar, day);
+    let many = quote.lines.len() > SCAN;
+    let keyed = if many { keyed() } else { Keyed(1) };
+    let mut ids = many.then(|| FpTable::for_items(quote.lines.len()));
+    let mut cache = Cache {
+        entries: Vec::new(),
+        findings: Vec::new(),
+        table: many.then(|| (keyed, FpTable::for_items(quote.lines.len()))),
+    };
+    for (i, line) in quote.lines.iter().enumerate() {
+        let start = cx.findings.len();
+        if repeated_id(quote, ids.as_mut().map(|ids| (keyed, ids)), i, line) {
+            cx.push(
+                RuleId::Q008,
+                Severity::Error,
+                line,
+                "another line has the same identifier; give every line its own".into(),
+            );
+        }
+        check_line(&mut cx, line);
+        match line.effective_assignment() {
+            None => unassigned(&mut cx, line, policy),
+            Some(assignment) => assigned(&mut cx, &mut cache, line, assignment),
+        }
+        if let Some(tail) = cx.findings.get_mut(start..)
+            && !tail.is_sorted_by_key(|f| f.rule)
+        {
+            tail.sort_by_key(|f| f.rule);
+        }
+    }
+    report(cx, day)
+}
+
+/// Q004, Q005: what the Smart Account policy in force on `day` asks of unassigned lines at
+/// submission (nothing at order time), noting an exemption once for the whole quote.
+fn policy_on(cx: &mut Ctx<'_>, calendar: &PolicyCalendar, day: Date) -> PolicyAction {
+    let (quote, stage) = (cx.quote, cx.stage);
     let requirement = calendar.requirement(day, &quote.deal.kind, quote.end_customer.country);
     if stage == Stage::Submit && requirement.exempted {
         cx.quote_wide(
@@ -651,77 +688,61 @@ pub fn validate(
         );
     }
     cx.findings.sort_by_key(|f| f.rule);
-    let policy = if stage == Stage::Submit {
+    if stage == Stage::Submit {
         requirement.action
     } else {
         PolicyAction::None
-    };
-    let many = quote.lines.len() > SCAN;
-    let keyed = if many { keyed() } else { Keyed(1) };
-    let mut ids = many.then(|| FpTable::for_items(quote.lines.len()));
-    let mut cache = Cache {
-        entries: Vec::new(),
-        findings: Vec::new(),
-        table: many.then(|| (keyed, FpTable::for_items(quote.lines.len()))),
-    };
-    for (i, line) in quote.lines.iter().enumerate() {
-        let start = cx.findings.len();
-        let duplicate = match &mut ids {
-            Some(ids) => {
-                let at = u32::try_from(i).unwrap_or(u32::MAX);
-                ids.find_or_insert(keyed.text(line.id.as_str()), at, |j| {
-                    quote.lines.get(j as usize).is_some_and(|l| l.id == line.id)
-                })
-                .is_some()
-            }
-            None => quote.lines.iter().take(i).any(|l| l.id == line.id),
-        };
-        if duplicate {
+    }
+}
+
+/// Q008: whether an earlier line of `quote` has the identifier of line `i`: by scanning a
+/// short quote, through the fingerprint table of a long one.
+fn repeated_id(quote: &Quote, ids: Option<(Keyed, &mut FpTable)>, i: usize, line: &Line) -> bool {
+    match ids {
+        Some((keyed, ids)) => {
+            let at = u32::try_from(i).unwrap_or(u32::MAX);
+            ids.find_or_insert(keyed.text(line.id.as_str()), at, |j| {
+                quote.lines.get(j as usize).is_some_and(|l| l.id == line.id)
+            })
+            .is_some()
+        }
+        None => quote.lines.iter().take(i).any(|l| l.id == line.id),
+    }
+}
+
+/// Q002, Q007 and the findings of the assignment (resolved once per report, however many
+/// lines carry it) for one assigned line.
+fn assigned<'q>(cx: &mut Ctx<'_>, cache: &mut Cache<'q>, line: &Line, assignment: &'q Assignment) {
+    if line.requirement == SaRequirement::NotApplicable {
+        cx.push(
+            RuleId::Q002,
+            Severity::Info,
+            line,
+            "the product delivers nothing to a Smart Account; the assignment has no effect".into(),
+        );
+    }
+    let at = cache.entry(cx, assignment);
+    if let Some((_, resolved)) = cache.entries.get(at) {
+        let found = cache.findings.get(resolved.findings.clone()).unwrap_or(&[]);
+        for (rule, severity, message) in found {
+            cx.push(*rule, *severity, line, message.clone());
+        }
+        cx.hold |= resolved.hold;
+        if resolved.holding
+            && let Term::Subscription { .. } = line.term
+        {
             cx.push(
-                RuleId::Q008,
-                Severity::Error,
+                RuleId::Q007,
+                Severity::Warning,
                 line,
-                "another line has the same identifier; give every line its own".into(),
+                "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".into(),
             );
         }
-        check_line(&mut cx, line);
-        match line.effective_assignment() {
-            None => unassigned(&mut cx, line, policy),
-            Some(assignment) => {
-                if line.requirement == SaRequirement::NotApplicable {
-                    cx.push(
-                        RuleId::Q002,
-                        Severity::Info,
-                        line,
-                        "the product delivers nothing to a Smart Account; the assignment has no effect".into(),
-                    );
-                }
-                let at = cache.entry(&mut cx, assignment);
-                if let Some((_, resolved)) = cache.entries.get(at) {
-                    let found = cache.findings.get(resolved.findings.clone()).unwrap_or(&[]);
-                    for (rule, severity, message) in found {
-                        cx.push(*rule, *severity, line, message.clone());
-                    }
-                    cx.hold |= resolved.hold;
-                    if resolved.holding
-                        && let Term::Subscription { .. } = line.term
-                    {
-                        cx.push(
-                                RuleId::Q007,
-                                Severity::Warning,
-                                line,
-                                "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".into(),
-                            );
-                    }
-                }
-            }
-        }
-        if let Some(tail) = cx.findings.get_mut(start..)
-            && !tail.is_sorted_by_key(|f| f.rule)
-        {
-            tail.sort_by_key(|f| f.rule);
-        }
     }
+}
+
+/// The report: the findings counted by severity, and the verdict they give at this stage.
+fn report(cx: Ctx<'_>, day: Date) -> Report {
     let mut counts = Counts::default();
     for f in &cx.findings {
         match f.severity {
@@ -732,13 +753,13 @@ pub fn validate(
     }
     let verdict = if counts.errors > 0 {
         Verdict::Blocked
-    } else if cx.hold && stage.is_order() {
+    } else if cx.hold && cx.stage.is_order() {
         Verdict::AllowedOnHold
     } else {
         Verdict::Allowed
     };
     Report {
-        stage,
+        stage: cx.stage,
         date: day,
         verdict,
         counts,
