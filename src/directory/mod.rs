@@ -1199,9 +1199,8 @@ impl Directory {
             }
             Command::CreateVa { sa, parent, name } => self.plan_new_va(actor, on, sa, parent, name),
             Command::RenameVa { va, name } => {
-                let (account, record) = self.va_in_active(va, RuleId::VA003)?;
-                self.require_position(actor, on, account.id, record.parent())?;
-                Ok((account.id, vec![Change::VaRenamed { va, name }]))
+                let change = Change::VaRenamed { va, name };
+                self.plan_va_edit(actor, on, (va, RuleId::VA003), change)
             }
             Command::MoveVa { va, parent } => self.plan_va_move(actor, on, va, parent),
             Command::DeleteVa { va } => self.plan_va_deletion(actor, on, va),
@@ -1211,9 +1210,8 @@ impl Directory {
                 Ok((account.id, vec![Change::DefaultVaMoved { va }]))
             }
             Command::SetVisibility { va, visibility } => {
-                let (account, record) = self.va_in_active(va, RuleId::VA007)?;
-                self.require_position(actor, on, account.id, record.parent())?;
-                Ok((account.id, vec![Change::VaVisibilitySet { va, visibility }]))
+                let change = Change::VaVisibilitySet { va, visibility };
+                self.plan_va_edit(actor, on, (va, RuleId::VA007), change)
             }
             Command::AssignRole {
                 user,
@@ -1227,11 +1225,7 @@ impl Directory {
                 role,
                 inheritance,
             } => self.plan_binding(actor, on, (user, target), (role, inheritance), true),
-            Command::RevokeRole { user, target } => {
-                let sa = self.plan_role(actor, on, user, target, None)?;
-                let va = va_of(target);
-                Ok((sa, vec![Change::RoleRevoked { user, va }]))
-            }
+            Command::RevokeRole { user, target } => self.plan_revoke(actor, on, user, target),
             Command::AcceptAgreement { sa } => {
                 self.active_account(sa, RuleId::AGR001)?;
                 let by = self.require(actor, on, Action::AcceptAgreement, Target::Account(sa))?;
@@ -1261,6 +1255,33 @@ impl Directory {
             Command::ReviewPartnerAccess { sa, org } => self.plan_review(actor, on, sa, org),
             Command::License(command) => self.plan_license(actor, on, command)?.single(),
         }
+    }
+
+    /// VA003, VA007: a change to Virtual Account `va` of an active account (`rule` when either
+    /// is missing), by a user who may manage its position in the tree.
+    fn plan_va_edit(
+        &self,
+        actor: &Actor,
+        on: Date,
+        (va, rule): (VaId, RuleId),
+        change: Change,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let (account, record) = self.va_in_active(va, rule)?;
+        self.require_position(actor, on, account.id, record.parent())?;
+        Ok((account.id, vec![change]))
+    }
+
+    /// ROLE002, ROLE006, ROLE007: the role `user` holds on `target` revoked, by a user who may.
+    fn plan_revoke(
+        &self,
+        actor: &Actor,
+        on: Date,
+        user: UserId,
+        target: Target,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let sa = self.plan_role(actor, on, user, target, None)?;
+        let va = va_of(target);
+        Ok((sa, vec![Change::RoleRevoked { user, va }]))
     }
 
     /// ROLE001–ROLE006: a role assigned to `user` on `target`, or (`held`) the role it holds
