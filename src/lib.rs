@@ -39,18 +39,22 @@ pub use base::text::{Domain, Email};
 pub use directory::people::{NewUser, OrgKind, Organization, User, UserKind};
 pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
 pub use events::event::{Change, Event, RecordedActor};
+#[doc(no_inline)] // documented in its public module, as before the rooms
 pub use license::{
     Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
     LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term, TransferId,
     TransferLine,
 };
 pub use partners::PartnerAccess;
+#[doc(no_inline)] // documented in its public module, as before the rooms
 pub use policy::PolicyCalendar;
+#[doc(no_inline)] // documented in its public module, as before the rooms
 pub use quote::Quote;
 pub use roles::check::{Decision, Effect, Holder, Reason, Via};
 pub use roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Target};
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
+#[doc(no_inline)] // documented in its public module, as before the rooms
 pub use validate::{Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.
