@@ -726,3 +726,59 @@ fn ev004_a_pending_request_on_a_virtual_account_the_log_deleted_loads() {
     let back = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
     assert_eq!(back, w.dir);
 }
+
+/// Acme's snapshot with the first event of its log, the account's creation, changed by `forge`.
+fn forged_creation(w: &World, forge: impl FnOnce(&mut Change)) -> Snapshot {
+    let mut snap = w.dir.to_snapshot();
+    let i = index_of(&snap, w.acme.sa);
+    let first = &mut snap.accounts[i].events[0];
+    assert!(matches!(first.change, Change::AccountCreated { .. }));
+    forge(&mut first.change);
+    snap
+}
+
+#[test]
+fn ev004_a_recorded_account_creation_with_another_owner_status_or_contact_is_refused_at_its_event()
+{
+    // Alice's request for Acme's account, recorded as if it had made another organization the
+    // owner, skipped the Pending state, or named Bob as the contact: the request she made
+    // plans none of these, whatever the stated state says.
+    let w = world();
+    let i = index_of(&w.dir.to_snapshot(), w.acme.sa);
+    type Forge = fn(&World, &mut Change);
+    let forgeries: [(&str, Forge); 3] = [
+        ("owner", |w, c| {
+            if let Change::AccountCreated { owner, .. } = c {
+                *owner = w.partner.org;
+            }
+        }),
+        ("status", |_, c| {
+            if let Change::AccountCreated { status, .. } = c {
+                *status = smart_accounts::AccountStatus::Pending;
+            }
+        }),
+        ("contact", |w, c| {
+            if let Change::AccountCreated { contact, .. } = c {
+                *contact = w.acme.bob;
+            }
+        }),
+    ];
+    for (what, forge) in forgeries {
+        let err = refused(forged_creation(&w, |c| forge(&w, c)));
+        assert_eq!(
+            err.path(),
+            format!("accounts[{i}].events[0]"),
+            "{what}: {err}"
+        );
+        let Error::NotPermitted { cause, sa, seq } = err.error() else {
+            panic!("{what}: {err}");
+        };
+        assert_eq!((*sa, *seq), (w.acme.sa, 1), "{what}");
+        assert!(
+            cause
+                .to_string()
+                .contains("other changes than the ones recorded"),
+            "{what}: {cause}"
+        );
+    }
+}

@@ -2017,6 +2017,110 @@ mod tests {
         assert_eq!(size_of::<GrantList>(), 24);
     }
 
+    /// Each fast index counts one entry per entity it holds: a Virtual Account, a registered
+    /// user, a user with a grant without expiry, a user with an expiring one. A vacant cell is
+    /// never counted, and a cell emptied by a command leaves the count (EV004: the counts bound
+    /// the memory of the dense parts).
+    #[cfg(feature = "fixtures")]
+    #[test]
+    #[allow(clippy::unwrap_used, clippy::panic)]
+    fn ev004_the_fast_indexes_count_one_entry_per_entity() {
+        use super::Command;
+        use crate::roles::matrix::{Actor, Target};
+        use std::collections::BTreeSet;
+
+        fn expected(dir: &Directory) -> [usize; 4] {
+            let bound = |dated: bool| {
+                dir.accounts()
+                    .flat_map(|a| a.roles())
+                    .filter(|b| b.expires.is_some() == dated)
+                    .map(|b| b.user)
+                    .collect::<BTreeSet<_>>()
+                    .len()
+            };
+            [
+                dir.accounts().map(|a| a.va_count()).sum(),
+                dir.users().count(),
+                bound(false),
+                bound(true),
+            ]
+        }
+        fn counted(dir: &Directory) -> [usize; 4] {
+            [
+                dir.slots.occupied(),
+                dir.user_orgs.occupied(),
+                dir.grants.occupied(),
+                dir.dated.occupied(),
+            ]
+        }
+
+        let mut w = crate::fixtures::world().unwrap();
+        assert_eq!(counted(&w.dir), expected(&w.dir));
+        // Carol's roles given an expiry: she moves from one index to the other.
+        let alice = Actor::User(w.acme.alice);
+        let targets = |dir: &Directory, user: UserId| -> Vec<Target> {
+            dir.accounts()
+                .flat_map(|a| a.roles().map(move |b| (a.id(), b)))
+                .filter(|(_, b)| b.user == user)
+                .map(|(sa, b)| b.va.map_or(Target::Account(sa), Target::Va))
+                .collect()
+        };
+        let expires = jiff::civil::date(2099, 1, 1);
+        for target in targets(&w.dir, w.acme.carol) {
+            w.dir
+                .execute(
+                    &alice,
+                    w.at,
+                    Command::SetRoleExpiry {
+                        user: w.acme.carol,
+                        target,
+                        expires: Some(expires),
+                    },
+                )
+                .unwrap();
+        }
+        assert_eq!(counted(&w.dir), expected(&w.dir));
+        assert!(counted(&w.dir).iter().all(|n| *n > 0));
+        // Bob's roles taken away, then an empty Virtual Account deleted.
+        assert!(!targets(&w.dir, w.acme.bob).is_empty());
+        for target in targets(&w.dir, w.acme.bob) {
+            w.dir
+                .execute(
+                    &alice,
+                    w.at,
+                    Command::RevokeRole {
+                        user: w.acme.bob,
+                        target,
+                    },
+                )
+                .unwrap();
+        }
+        assert_eq!(counted(&w.dir), expected(&w.dir));
+        let va = w
+            .dir
+            .execute(
+                &alice,
+                w.at,
+                Command::CreateVa {
+                    sa: w.acme.sa,
+                    parent: None,
+                    name: "Scratch".into(),
+                },
+            )
+            .unwrap();
+        let before = counted(&w.dir);
+        let Some(crate::events::event::Change::VaCreated { va, .. }) =
+            va.first().map(|e| &e.change)
+        else {
+            panic!("no Virtual Account was created");
+        };
+        w.dir
+            .execute(&alice, w.at, Command::DeleteVa { va: *va })
+            .unwrap();
+        assert_eq!(counted(&w.dir)[0], before[0] - 1);
+        assert_eq!(counted(&w.dir), expected(&w.dir));
+    }
+
     /// The fast index of a directory whose identifiers sit at the end of their range holds one
     /// entry per entity, nothing per identifier value (EV004).
     #[test]
