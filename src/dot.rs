@@ -26,8 +26,9 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use crate::accounts::account::{Binding, SmartAccount, VirtualAccount};
+use crate::accounts::account::{Binding, SmartAccount};
 use crate::accounts::kinds::Visibility;
+use crate::accounts::tree::VirtualAccount;
 use crate::base::ids::{SaId, VaId};
 use crate::directory::Directory;
 use crate::roles::matrix::Inheritance;

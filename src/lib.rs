@@ -28,10 +28,10 @@ pub use testing::fixtures;
 pub use testing::{quote_strategies, strategies};
 
 pub use accounts::account::{
-    Acceptance, AccessRequest, AccessReview, Binding, MAX_LEVEL, RequestStatus, SmartAccount,
-    VirtualAccount,
+    Acceptance, AccessRequest, AccessReview, Binding, RequestStatus, SmartAccount,
 };
 pub use accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+pub use accounts::tree::{MAX_LEVEL, VirtualAccount};
 pub use base::error::{Entity, Error};
 pub use base::ids::{OrgId, SaId, UserId, VaId};
 pub use base::limits::{MAX_CCO_ID, MAX_DOMAIN, MAX_EMAIL, MAX_NAME, clip};

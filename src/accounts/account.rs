@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use petgraph::stable_graph::{NodeIndex, StableDiGraph};
-use petgraph::visit::{Dfs, EdgeRef};
 
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::accounts::tree::{MAX_LEVEL, VaTree, VirtualAccount};
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::base::limits::{MAX_NAME, check_name, clip};
@@ -19,47 +18,6 @@ use crate::rules::RuleId;
 /// Whether a user belongs to the owner of the account being changed: `Some(true)` or
 /// `Some(false)` when known, `None` when the caller cannot tell (a bare replay).
 pub(crate) type Own<'a> = &'a dyn Fn(UserId) -> Option<bool>;
-
-/// The deepest level a Virtual Account may sit at (VA001). Top-level Virtual Accounts are level 1.
-pub const MAX_LEVEL: usize = 10;
-
-/// A Virtual Account: a folder of a Smart Account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VirtualAccount {
-    id: VaId,
-    name: String,
-    parent: Option<VaId>,
-    level: u8,
-    visibility: Visibility,
-}
-
-impl VirtualAccount {
-    /// Its identifier.
-    #[must_use]
-    pub fn id(&self) -> VaId {
-        self.id
-    }
-    /// Its name.
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    /// Its parent, or `None` at the top level.
-    #[must_use]
-    pub fn parent(&self) -> Option<VaId> {
-        self.parent
-    }
-    /// Its level: 1 at the top, at most [`MAX_LEVEL`].
-    #[must_use]
-    pub fn level(&self) -> usize {
-        usize::from(self.level)
-    }
-    /// Restricted or Unrestricted (VA007).
-    #[must_use]
-    pub fn visibility(&self) -> Visibility {
-        self.visibility
-    }
-}
 
 /// A role binding: a user's role on a Smart Account or on one of its Virtual Accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -198,219 +156,12 @@ pub struct AccessReview {
     pub at: Timestamp,
 }
 
-/// The Virtual Account tree. petgraph holds the structure (a root node stands for the account
-/// itself); the records keyed by stable [`VaId`] hold the data. Node indices never leave this type.
-#[derive(Debug, Clone)]
-pub(crate) struct VaTree {
-    graph: StableDiGraph<VaId, ()>,
-    root: NodeIndex,
-    nodes: BTreeMap<VaId, NodeIndex>,
-    vas: BTreeMap<VaId, VirtualAccount>,
-    names: BTreeMap<String, VaId>,
-}
-
-impl PartialEq for VaTree {
-    fn eq(&self, other: &Self) -> bool {
-        // The graph and the name index are derived from the records.
-        self.vas == other.vas
-    }
-}
-impl Eq for VaTree {}
-
-fn name_key(name: &str) -> String {
-    name.to_lowercase()
-}
-
 /// The reach of a role at `va`: an account role (no `va`) always reaches the whole account.
 pub(crate) fn reach(va: Option<VaId>, inheritance: Inheritance) -> Inheritance {
     if va.is_some() {
         inheritance
     } else {
         Inheritance::AccountAndChildren
-    }
-}
-
-impl VaTree {
-    fn new() -> VaTree {
-        let mut graph = StableDiGraph::new();
-        let root = graph.add_node(VaId::new(0));
-        VaTree {
-            graph,
-            root,
-            nodes: BTreeMap::new(),
-            vas: BTreeMap::new(),
-            names: BTreeMap::new(),
-        }
-    }
-
-    pub(crate) fn get(&self, va: VaId) -> Option<&VirtualAccount> {
-        self.vas.get(&va)
-    }
-
-    /// Gives `va` a new name (already checked), keeping the name index in step.
-    fn rename(&mut self, va: VaId, name: String) {
-        if let Some(record) = self.vas.get_mut(&va) {
-            self.names.remove(&name_key(&record.name));
-            self.names.insert(name_key(&name), va);
-            record.name = name;
-        }
-    }
-
-    /// Takes `va` out of the tree (a leaf: the caller checked it has no children).
-    fn remove(&mut self, va: VaId) {
-        if let Some(node) = self.nodes.remove(&va) {
-            self.graph.remove_node(node);
-        }
-        if let Some(record) = self.vas.remove(&va) {
-            self.names.remove(&name_key(&record.name));
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.vas.len()
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &VirtualAccount> {
-        self.vas.values()
-    }
-
-    pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
-        let name = name.trim();
-        // Names are compared ignoring case (VA003). Lowercase ASCII names in a stack buffer, so
-        // the lookup of an order line's VA does not allocate; other names take `to_lowercase`.
-        let mut buf = [0u8; MAX_NAME];
-        if let Some(key) = buf.get_mut(..name.len()).filter(|_| name.is_ascii()) {
-            key.copy_from_slice(name.as_bytes());
-            key.make_ascii_lowercase();
-            return std::str::from_utf8(key)
-                .ok()
-                .and_then(|k| self.names.get(k))
-                .copied();
-        }
-        self.names.get(&name_key(name)).copied()
-    }
-
-    fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {
-        match parent {
-            None => Some(self.root),
-            Some(va) => self.nodes.get(&va).copied(),
-        }
-    }
-
-    /// The children of `parent` (`None`: the top level), by identifier.
-    pub(crate) fn children(&self, parent: Option<VaId>) -> Vec<VaId> {
-        let Some(node) = self.node(parent) else {
-            return Vec::new();
-        };
-        let mut out: Vec<VaId> = self
-            .graph
-            .neighbors(node)
-            .filter_map(|n| self.graph.node_weight(n).copied())
-            .collect();
-        out.sort_unstable();
-        out
-    }
-
-    pub(crate) fn has_children(&self, va: VaId) -> bool {
-        self.node(Some(va))
-            .is_some_and(|n| self.graph.neighbors(n).next().is_some())
-    }
-
-    /// `va` and every Virtual Account below it, parents before children.
-    pub(crate) fn subtree(&self, va: VaId) -> Vec<VaId> {
-        let Some(start) = self.nodes.get(&va).copied() else {
-            return Vec::new();
-        };
-        let mut dfs = Dfs::new(&self.graph, start);
-        let mut out = Vec::new();
-        while let Some(n) = dfs.next(&self.graph) {
-            if let Some(id) = self.graph.node_weight(n) {
-                out.push(*id);
-            }
-        }
-        out
-    }
-
-    /// Whether `ancestor` is `va` or above it.
-    pub(crate) fn is_at_or_above(&self, ancestor: VaId, va: VaId) -> bool {
-        let mut cursor = Some(va);
-        let mut steps = 0;
-        while let Some(current) = cursor {
-            if current == ancestor {
-                return true;
-            }
-            steps += 1;
-            if steps > MAX_LEVEL + 1 {
-                return false;
-            }
-            cursor = self.vas.get(&current).and_then(|v| v.parent);
-        }
-        false
-    }
-
-    fn check_name(&self, sa: SaId, name: &str, except: Option<VaId>) -> Result<String, Error> {
-        let name = check_name(name, MAX_NAME).map_err(|reason| Error::InvalidName {
-            rule: RuleId::VA003,
-            field: "virtual account name",
-            value: clip(name),
-            reason,
-        })?;
-        if let Some(existing) = self
-            .names
-            .get(&name_key(&name))
-            .filter(|e| Some(**e) != except)
-        {
-            return Err(Error::DuplicateVaName {
-                sa,
-                name,
-                existing: *existing,
-            });
-        }
-        Ok(name)
-    }
-
-    fn level_below(&self, parent: Option<VaId>) -> Result<usize, Error> {
-        match parent {
-            None => Ok(1),
-            Some(p) => self
-                .vas
-                .get(&p)
-                .map(|v| v.level() + 1)
-                .ok_or(Error::NotFound {
-                    rule: RuleId::VA001,
-                    entity: Entity::Va(p),
-                }),
-        }
-    }
-
-    fn insert(&mut self, va: VaId, parent: Option<VaId>, name: String, level: usize) {
-        let parent_node = self.node(parent).unwrap_or(self.root);
-        let node = self.graph.add_node(va);
-        self.graph.add_edge(parent_node, node, ());
-        self.nodes.insert(va, node);
-        self.names.insert(name_key(&name), va);
-        let level = u8::try_from(level).unwrap_or(u8::MAX);
-        self.vas.insert(
-            va,
-            VirtualAccount {
-                id: va,
-                name,
-                parent,
-                level,
-                visibility: Visibility::Unrestricted,
-            },
-        );
-    }
-
-    /// The number of levels of the subtree under `va`, counting `va` (1 for a leaf).
-    pub(crate) fn height(&self, va: VaId) -> usize {
-        let base = self.vas.get(&va).map_or(0, VirtualAccount::level);
-        self.subtree(va)
-            .iter()
-            .filter_map(|id| self.vas.get(id))
-            .map(|v| v.level() + 1 - base)
-            .max()
-            .unwrap_or(1)
     }
 }
 
@@ -914,13 +665,13 @@ impl SmartAccount {
     /// SA002, VA007: the default moves to a top-level, unrestricted Virtual Account.
     fn move_default_va(&mut self, va: VaId) -> Result<(), Error> {
         let record = self.existing(va, RuleId::SA002)?;
-        if record.parent.is_some() {
+        if record.parent().is_some() {
             return Err(Error::DefaultVa {
                 va,
                 reason: "the default must be a top-level virtual account",
             });
         }
-        if record.visibility == Visibility::Restricted {
+        if record.visibility() == Visibility::Restricted {
             return Err(Error::DefaultRestricted { va });
         }
         self.default_va = va;
@@ -933,9 +684,7 @@ impl SmartAccount {
         if va == self.default_va && visibility == Visibility::Restricted {
             return Err(Error::DefaultRestricted { va });
         }
-        if let Some(record) = self.tree.vas.get_mut(&va) {
-            record.visibility = visibility;
-        }
+        self.tree.set_visibility(va, visibility);
         Ok(())
     }
 
@@ -1153,38 +902,11 @@ impl SmartAccount {
         let deepest = new_level + self.tree.height(va) - 1;
         if deepest > MAX_LEVEL {
             return Err(Error::TooDeep {
-                name: record.name,
+                name: record.name().to_owned(),
                 level: deepest,
             });
         }
-        let (Some(node), Some(parent_node)) =
-            (self.tree.nodes.get(&va).copied(), self.tree.node(parent))
-        else {
-            return Err(Error::NotFound {
-                rule: RuleId::VA004,
-                entity: Entity::Va(va),
-            });
-        };
-        let incoming: Vec<_> = self
-            .tree
-            .graph
-            .edges_directed(node, petgraph::Direction::Incoming)
-            .map(|e| e.id())
-            .collect();
-        for edge in incoming {
-            self.tree.graph.remove_edge(edge);
-        }
-        self.tree.graph.add_edge(parent_node, node, ());
-        let shift = i64::try_from(new_level).unwrap_or(0) - i64::from(record.level);
-        for id in self.tree.subtree(va) {
-            if let Some(r) = self.tree.vas.get_mut(&id) {
-                r.level = u8::try_from(i64::from(r.level) + shift).unwrap_or(u8::MAX);
-                if id == va {
-                    r.parent = parent;
-                }
-            }
-        }
-        Ok(())
+        self.tree.reparent(va, parent, new_level)
     }
 }
 

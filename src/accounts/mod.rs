@@ -3,3 +3,4 @@
 
 pub(crate) mod account;
 pub(crate) mod kinds;
+pub(crate) mod tree;

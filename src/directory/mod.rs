@@ -7,10 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::accounts::account::{
-    Binding, MAX_LEVEL, SmartAccount, VirtualAccount, check_account_name,
-};
+use crate::accounts::account::{Binding, SmartAccount, check_account_name};
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
+use crate::accounts::tree::{MAX_LEVEL, VirtualAccount};
 use crate::base::error::{Entity, Error};
 use crate::base::id_table::{IdTable, Vacant};
 use crate::base::ids::{OrgId, SaId, UserId, VaId};

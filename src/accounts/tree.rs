@@ -1,0 +1,311 @@
+//! The Virtual Account tree of one Smart Account (VA001–VA005): the only user of petgraph in the
+//! crate. petgraph holds the structure; the records keyed by stable [`VaId`] hold the data, and
+//! node indices never leave this module.
+
+use std::collections::BTreeMap;
+
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::{Dfs, EdgeRef};
+
+use crate::accounts::kinds::Visibility;
+use crate::base::error::{Entity, Error};
+use crate::base::ids::{SaId, VaId};
+use crate::base::limits::{MAX_NAME, check_name, clip};
+use crate::rules::RuleId;
+
+/// The deepest level a Virtual Account may sit at (VA001). Top-level Virtual Accounts are level 1.
+pub const MAX_LEVEL: usize = 10;
+
+/// A Virtual Account: a folder of a Smart Account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualAccount {
+    id: VaId,
+    name: String,
+    parent: Option<VaId>,
+    level: u8,
+    visibility: Visibility,
+}
+
+impl VirtualAccount {
+    /// Its identifier.
+    #[must_use]
+    pub fn id(&self) -> VaId {
+        self.id
+    }
+    /// Its name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its parent, or `None` at the top level.
+    #[must_use]
+    pub fn parent(&self) -> Option<VaId> {
+        self.parent
+    }
+    /// Its level: 1 at the top, at most [`MAX_LEVEL`].
+    #[must_use]
+    pub fn level(&self) -> usize {
+        usize::from(self.level)
+    }
+    /// Restricted or Unrestricted (VA007).
+    #[must_use]
+    pub fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+}
+
+/// The Virtual Account tree. petgraph holds the structure (a root node stands for the account
+/// itself); the records keyed by stable [`VaId`] hold the data. Node indices never leave this type.
+#[derive(Debug, Clone)]
+pub(crate) struct VaTree {
+    graph: StableDiGraph<VaId, ()>,
+    root: NodeIndex,
+    nodes: BTreeMap<VaId, NodeIndex>,
+    vas: BTreeMap<VaId, VirtualAccount>,
+    names: BTreeMap<String, VaId>,
+}
+
+impl PartialEq for VaTree {
+    fn eq(&self, other: &Self) -> bool {
+        // The graph and the name index are derived from the records.
+        self.vas == other.vas
+    }
+}
+impl Eq for VaTree {}
+
+fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+impl VaTree {
+    pub(crate) fn new() -> VaTree {
+        let mut graph = StableDiGraph::new();
+        let root = graph.add_node(VaId::new(0));
+        VaTree {
+            graph,
+            root,
+            nodes: BTreeMap::new(),
+            vas: BTreeMap::new(),
+            names: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn get(&self, va: VaId) -> Option<&VirtualAccount> {
+        self.vas.get(&va)
+    }
+
+    /// Gives `va` a new name (already checked), keeping the name index in step.
+    pub(crate) fn rename(&mut self, va: VaId, name: String) {
+        if let Some(record) = self.vas.get_mut(&va) {
+            self.names.remove(&name_key(&record.name));
+            self.names.insert(name_key(&name), va);
+            record.name = name;
+        }
+    }
+
+    /// Takes `va` out of the tree (a leaf: the caller checked it has no children).
+    pub(crate) fn remove(&mut self, va: VaId) {
+        if let Some(node) = self.nodes.remove(&va) {
+            self.graph.remove_node(node);
+        }
+        if let Some(record) = self.vas.remove(&va) {
+            self.names.remove(&name_key(&record.name));
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.vas.len()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &VirtualAccount> {
+        self.vas.values()
+    }
+
+    pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
+        let name = name.trim();
+        // Names are compared ignoring case (VA003). Lowercase ASCII names in a stack buffer, so
+        // the lookup of an order line's VA does not allocate; other names take `to_lowercase`.
+        let mut buf = [0u8; MAX_NAME];
+        if let Some(key) = buf.get_mut(..name.len()).filter(|_| name.is_ascii()) {
+            key.copy_from_slice(name.as_bytes());
+            key.make_ascii_lowercase();
+            return std::str::from_utf8(key)
+                .ok()
+                .and_then(|k| self.names.get(k))
+                .copied();
+        }
+        self.names.get(&name_key(name)).copied()
+    }
+
+    fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {
+        match parent {
+            None => Some(self.root),
+            Some(va) => self.nodes.get(&va).copied(),
+        }
+    }
+
+    /// The children of `parent` (`None`: the top level), by identifier.
+    pub(crate) fn children(&self, parent: Option<VaId>) -> Vec<VaId> {
+        let Some(node) = self.node(parent) else {
+            return Vec::new();
+        };
+        let mut out: Vec<VaId> = self
+            .graph
+            .neighbors(node)
+            .filter_map(|n| self.graph.node_weight(n).copied())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    pub(crate) fn has_children(&self, va: VaId) -> bool {
+        self.node(Some(va))
+            .is_some_and(|n| self.graph.neighbors(n).next().is_some())
+    }
+
+    /// `va` and every Virtual Account below it, parents before children.
+    pub(crate) fn subtree(&self, va: VaId) -> Vec<VaId> {
+        let Some(start) = self.nodes.get(&va).copied() else {
+            return Vec::new();
+        };
+        let mut dfs = Dfs::new(&self.graph, start);
+        let mut out = Vec::new();
+        while let Some(n) = dfs.next(&self.graph) {
+            if let Some(id) = self.graph.node_weight(n) {
+                out.push(*id);
+            }
+        }
+        out
+    }
+
+    /// Whether `ancestor` is `va` or above it.
+    pub(crate) fn is_at_or_above(&self, ancestor: VaId, va: VaId) -> bool {
+        let mut cursor = Some(va);
+        let mut steps = 0;
+        while let Some(current) = cursor {
+            if current == ancestor {
+                return true;
+            }
+            steps += 1;
+            if steps > MAX_LEVEL + 1 {
+                return false;
+            }
+            cursor = self.vas.get(&current).and_then(|v| v.parent);
+        }
+        false
+    }
+
+    pub(crate) fn check_name(
+        &self,
+        sa: SaId,
+        name: &str,
+        except: Option<VaId>,
+    ) -> Result<String, Error> {
+        let name = check_name(name, MAX_NAME).map_err(|reason| Error::InvalidName {
+            rule: RuleId::VA003,
+            field: "virtual account name",
+            value: clip(name),
+            reason,
+        })?;
+        if let Some(existing) = self
+            .names
+            .get(&name_key(&name))
+            .filter(|e| Some(**e) != except)
+        {
+            return Err(Error::DuplicateVaName {
+                sa,
+                name,
+                existing: *existing,
+            });
+        }
+        Ok(name)
+    }
+
+    pub(crate) fn level_below(&self, parent: Option<VaId>) -> Result<usize, Error> {
+        match parent {
+            None => Ok(1),
+            Some(p) => self
+                .vas
+                .get(&p)
+                .map(|v| v.level() + 1)
+                .ok_or(Error::NotFound {
+                    rule: RuleId::VA001,
+                    entity: Entity::Va(p),
+                }),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, va: VaId, parent: Option<VaId>, name: String, level: usize) {
+        let parent_node = self.node(parent).unwrap_or(self.root);
+        let node = self.graph.add_node(va);
+        self.graph.add_edge(parent_node, node, ());
+        self.nodes.insert(va, node);
+        self.names.insert(name_key(&name), va);
+        let level = u8::try_from(level).unwrap_or(u8::MAX);
+        self.vas.insert(
+            va,
+            VirtualAccount {
+                id: va,
+                name,
+                parent,
+                level,
+                visibility: Visibility::Unrestricted,
+            },
+        );
+    }
+
+    /// The number of levels of the subtree under `va`, counting `va` (1 for a leaf).
+    pub(crate) fn height(&self, va: VaId) -> usize {
+        let base = self.vas.get(&va).map_or(0, VirtualAccount::level);
+        self.subtree(va)
+            .iter()
+            .filter_map(|id| self.vas.get(id))
+            .map(|v| v.level() + 1 - base)
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Sets the visibility of `va` (already checked).
+    pub(crate) fn set_visibility(&mut self, va: VaId, visibility: Visibility) {
+        if let Some(record) = self.vas.get_mut(&va) {
+            record.visibility = visibility;
+        }
+    }
+
+    /// Moves `va` with its subtree under `parent`, at `new_level` (already checked: the parent
+    /// is in this tree, outside the subtree, and the subtree stays within [`MAX_LEVEL`]).
+    pub(crate) fn reparent(
+        &mut self,
+        va: VaId,
+        parent: Option<VaId>,
+        new_level: usize,
+    ) -> Result<(), Error> {
+        let old_level = self.vas.get(&va).map_or(0, |r| r.level);
+        let (Some(node), Some(parent_node)) = (self.nodes.get(&va).copied(), self.node(parent))
+        else {
+            return Err(Error::NotFound {
+                rule: RuleId::VA004,
+                entity: Entity::Va(va),
+            });
+        };
+        let incoming: Vec<_> = self
+            .graph
+            .edges_directed(node, petgraph::Direction::Incoming)
+            .map(|e| e.id())
+            .collect();
+        for edge in incoming {
+            self.graph.remove_edge(edge);
+        }
+        self.graph.add_edge(parent_node, node, ());
+        let shift = i64::try_from(new_level).unwrap_or(0) - i64::from(old_level);
+        for id in self.subtree(va) {
+            if let Some(r) = self.vas.get_mut(&id) {
+                r.level = u8::try_from(i64::from(r.level) + shift).unwrap_or(u8::MAX);
+                if id == va {
+                    r.parent = parent;
+                }
+            }
+        }
+        Ok(())
+    }
+}
