@@ -569,7 +569,6 @@ const KNOWN_LONG: &[&str] = &[
     "src/events/evidence.rs: license_command",
     "src/licenses/planning.rs: plan_license",
     "src/roles/check.rs: check_grants",
-    "src/testing/fixtures.rs: world",
     "src/testing/fixtures.rs: licenses",
     "src/testing/strategies.rs: build",
 ];

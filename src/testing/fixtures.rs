@@ -309,9 +309,41 @@ pub fn world() -> Result<World, Error> {
         dir: Directory::new(),
         at,
     };
-    let indiv = UserKind::Individual;
-    let children = Inheritance::AccountAndChildren;
+    let acme = acme(&mut b)?;
+    let partner = nimbus(&mut b, &acme)?;
+    let distributor = ingress(&mut b)?;
+    let solo = sams_bikes(&mut b)?;
+    let globex = globex(&mut b, &partner)?;
+    let licensing = licenses(
+        &mut b,
+        LicensingIds {
+            acme: acme.sa,
+            emea: acme.emea,
+            americas: acme.americas,
+            alice: acme.alice,
+            holding: partner.holding,
+            holding_admin: partner.admin,
+            partner: partner.org,
+            solo: solo.sa,
+            sam: solo.sam,
+        },
+    )?;
+    Ok(World {
+        dir: b.dir,
+        at,
+        acme,
+        partner,
+        distributor,
+        solo,
+        globex,
+        licensing,
+    })
+}
 
+/// Acme, a customer with a nested tree, its users and their roles.
+fn acme(b: &mut Builder) -> Result<Acme, Error> {
+    let at = b.at;
+    let indiv = UserKind::Individual;
     // Acme, a customer with a nested tree.
     let acme_org = b.dir.register_organization("Acme", OrgKind::Customer)?;
     let alice = b.user("alice", "alice@acme.com", acme_org, indiv)?;
@@ -351,6 +383,36 @@ pub fn world() -> Result<World, Error> {
             visibility: Visibility::Restricted,
         },
     )?;
+    let deep = labs(b, alice, sa)?;
+    let acme = Acme {
+        org: acme_org,
+        sa,
+        default_va,
+        emea,
+        emea_sales,
+        emea_ops,
+        americas,
+        us,
+        finance,
+        sacramento,
+        apac,
+        deep,
+        alice,
+        bob,
+        carol,
+        dave,
+        erin,
+        frank,
+        grace,
+        ops_team,
+        oscar,
+    };
+    acme_roles(b, &acme)?;
+    Ok(acme)
+}
+
+/// The ten nested Labs VAs of Acme, under the top level: the deepest tree VA001 allows.
+fn labs(b: &mut Builder, alice: UserId, sa: SaId) -> Result<[VaId; 10], Error> {
     let mut deep = [VaId::new(0); 10];
     let mut parent = None;
     for (i, slot) in deep.iter_mut().enumerate() {
@@ -363,27 +425,51 @@ pub fn world() -> Result<World, Error> {
         *slot = va;
         parent = Some(va);
     }
-    let account = Target::Account(sa);
-    b.role(alice, bob, account, Role::SaUser, children)?;
-    b.role(alice, carol, account, Role::SaViewer, children)?;
-    b.role(alice, dave, account, Role::SaApprover, children)?;
-    b.role(alice, erin, Target::Va(emea), Role::VaAdmin, children)?;
+    Ok(deep)
+}
+
+/// The roles of Acme's users: account roles, a VA Admin of EMEA who delegates, and a team alias.
+fn acme_roles(b: &mut Builder, acme: &Acme) -> Result<(), Error> {
+    let children = Inheritance::AccountAndChildren;
+    let account = Target::Account(acme.sa);
+    b.role(acme.alice, acme.bob, account, Role::SaUser, children)?;
+    b.role(acme.alice, acme.carol, account, Role::SaViewer, children)?;
+    b.role(acme.alice, acme.dave, account, Role::SaApprover, children)?;
     b.role(
-        erin,
-        frank,
-        Target::Va(emea_sales),
+        acme.alice,
+        acme.erin,
+        Target::Va(acme.emea),
+        Role::VaAdmin,
+        children,
+    )?;
+    b.role(
+        acme.erin,
+        acme.frank,
+        Target::Va(acme.emea_sales),
         Role::VaUser,
         Inheritance::AccountOnly,
     )?;
-    b.role(erin, grace, Target::Va(emea), Role::VaViewer, children)?;
     b.role(
-        alice,
-        ops_team,
-        Target::Va(americas),
+        acme.erin,
+        acme.grace,
+        Target::Va(acme.emea),
+        Role::VaViewer,
+        children,
+    )?;
+    b.role(
+        acme.alice,
+        acme.ops_team,
+        Target::Va(acme.americas),
         Role::VaUser,
         children,
     )?;
+    Ok(())
+}
 
+/// Nimbus, a partner with a holding account; its user Nina also works on Acme's Americas.
+fn nimbus(b: &mut Builder, acme: &Acme) -> Result<Partner, Error> {
+    let indiv = UserKind::Individual;
+    let children = Inheritance::AccountAndChildren;
     // Nimbus, a partner with a holding account.
     let nimbus = b
         .dir
@@ -408,8 +494,26 @@ pub fn world() -> Result<World, Error> {
         Role::SaUser,
         children,
     )?;
-    b.role(alice, nina, Target::Va(americas), Role::VaUser, children)?;
+    b.role(
+        acme.alice,
+        nina,
+        Target::Va(acme.americas),
+        Role::VaUser,
+        children,
+    )?;
+    Ok(Partner {
+        org: nimbus,
+        holding,
+        holding_default,
+        admin: nimbus_admin,
+        nina,
+    })
+}
 
+/// Ingress, a distributor with a holding account.
+fn ingress(b: &mut Builder) -> Result<Distributor, Error> {
+    let at = b.at;
+    let indiv = UserKind::Individual;
     // Ingress, a distributor with a holding account.
     let ingress = b
         .dir
@@ -422,89 +526,48 @@ pub fn world() -> Result<World, Error> {
         "Ingress Holding",
         Some("ingress-dist.com"),
     )?;
+    Ok(Distributor {
+        org: ingress,
+        holding: ingress_holding,
+        admin: ingress_admin,
+    })
+}
 
+/// Sam's Bikes: a public email domain, so a Limited Use account.
+fn sams_bikes(b: &mut Builder) -> Result<Solo, Error> {
+    let at = b.at;
+    let indiv = UserKind::Individual;
     // Sam's Bikes: a public email domain, so a Limited Use account.
     let bikes = b
         .dir
         .register_organization("Sam's Bikes", OrgKind::Customer)?;
     let sam = b.user("sam", "sam.bikes@gmail.com", bikes, indiv)?;
     let (solo_sa, _) = b.account((sam, sam), at, AccountKind::LimitedUse, "Sam's Bikes", None)?;
+    Ok(Solo {
+        org: bikes,
+        sam,
+        sa: solo_sa,
+    })
+}
 
+/// Globex: requested by the partner on the customer's behalf, still Pending.
+fn globex(b: &mut Builder, partner: &Partner) -> Result<Globex, Error> {
+    let at = b.at;
+    let indiv = UserKind::Individual;
     // Globex: requested by the partner on the customer's behalf, still Pending.
     let globex = b.dir.register_organization("Globex", OrgKind::Customer)?;
     let hank = b.user("hank", "hank@globex.com", globex, indiv)?;
     let (globex_sa, _) = b.account(
-        (nimbus_admin, hank),
+        (partner.admin, hank),
         at,
         AccountKind::Customer,
         "Globex",
         Some("globex.com"),
     )?;
-
-    let licensing = licenses(
-        &mut b,
-        LicensingIds {
-            acme: sa,
-            emea,
-            americas,
-            alice,
-            holding,
-            holding_admin: nimbus_admin,
-            partner: nimbus,
-            solo: solo_sa,
-            sam,
-        },
-    )?;
-
-    Ok(World {
-        dir: b.dir,
-        at,
-        acme: Acme {
-            org: acme_org,
-            sa,
-            default_va,
-            emea,
-            emea_sales,
-            emea_ops,
-            americas,
-            us,
-            finance,
-            sacramento,
-            apac,
-            deep,
-            alice,
-            bob,
-            carol,
-            dave,
-            erin,
-            frank,
-            grace,
-            ops_team,
-            oscar,
-        },
-        partner: Partner {
-            org: nimbus,
-            holding,
-            holding_default,
-            admin: nimbus_admin,
-            nina,
-        },
-        distributor: Distributor {
-            org: ingress,
-            holding: ingress_holding,
-            admin: ingress_admin,
-        },
-        solo: Solo {
-            org: bikes,
-            sam,
-            sa: solo_sa,
-        },
-        globex: Globex {
-            org: globex,
-            hank,
-            sa: globex_sa,
-        },
-        licensing,
+    Ok(Globex {
+        org: globex,
+        hank,
+        sa: globex_sa,
     })
 }
 
