@@ -430,36 +430,39 @@ fn labs(b: &mut Builder, alice: UserId, sa: SaId) -> Result<[VaId; 10], Error> {
 
 /// The roles of Acme's users: account roles, a VA Admin of EMEA who delegates, and a team alias.
 fn acme_roles(b: &mut Builder, acme: &Acme) -> Result<(), Error> {
+    let &Acme {
+        sa,
+        emea,
+        emea_sales,
+        americas,
+        alice,
+        bob,
+        carol,
+        dave,
+        erin,
+        frank,
+        grace,
+        ops_team,
+        ..
+    } = acme;
     let children = Inheritance::AccountAndChildren;
-    let account = Target::Account(acme.sa);
-    b.role(acme.alice, acme.bob, account, Role::SaUser, children)?;
-    b.role(acme.alice, acme.carol, account, Role::SaViewer, children)?;
-    b.role(acme.alice, acme.dave, account, Role::SaApprover, children)?;
+    let account = Target::Account(sa);
+    b.role(alice, bob, account, Role::SaUser, children)?;
+    b.role(alice, carol, account, Role::SaViewer, children)?;
+    b.role(alice, dave, account, Role::SaApprover, children)?;
+    b.role(alice, erin, Target::Va(emea), Role::VaAdmin, children)?;
     b.role(
-        acme.alice,
-        acme.erin,
-        Target::Va(acme.emea),
-        Role::VaAdmin,
-        children,
-    )?;
-    b.role(
-        acme.erin,
-        acme.frank,
-        Target::Va(acme.emea_sales),
+        erin,
+        frank,
+        Target::Va(emea_sales),
         Role::VaUser,
         Inheritance::AccountOnly,
     )?;
+    b.role(erin, grace, Target::Va(emea), Role::VaViewer, children)?;
     b.role(
-        acme.erin,
-        acme.grace,
-        Target::Va(acme.emea),
-        Role::VaViewer,
-        children,
-    )?;
-    b.role(
-        acme.alice,
-        acme.ops_team,
-        Target::Va(acme.americas),
+        alice,
+        ops_team,
+        Target::Va(americas),
         Role::VaUser,
         children,
     )?;
