@@ -562,7 +562,7 @@ const LONGEST: usize = 80;
 /// the evidence work in flight to land; `plan_license` is a table of contents whose every arm
 /// is one call (rustfmt writes each command's fields one a line);
 /// `check_grants` is the permission check's hot loop, kept whole for its measured speed; the
-/// license fixture and the directory strategy are data. The list may only shrink.
+/// license fixture is data. The list may only shrink.
 const KNOWN_LONG: &[&str] = &[
     "src/events/evidence.rs: step",
     "src/events/evidence.rs: candidates",
@@ -570,7 +570,6 @@ const KNOWN_LONG: &[&str] = &[
     "src/licenses/planning.rs: plan_license",
     "src/roles/check.rs: check_grants",
     "src/testing/fixtures.rs: licenses",
-    "src/testing/strategies.rs: build",
 ];
 
 #[test]

@@ -211,146 +211,196 @@ fn build(users: &[UserSpec], steps: &[BuildStep]) -> Directory {
     let user_ids: Vec<UserId> = dir.users().map(|u| u.id).collect();
     for step in steps {
         let sa_ids: Vec<SaId> = dir.accounts().map(|a| a.id()).collect();
-        let (actor, command) = match step {
+        let known = Known {
+            dir: &dir,
+            users: &user_ids,
+            sas: &sa_ids,
+        };
+        let planned = match step {
             BuildStep::Request {
                 kind,
                 contact,
                 by_contact,
                 prefixed,
-            } => {
-                let Some(contact) = pick(&user_ids, contact) else {
-                    continue;
-                };
-                let Some(user) = dir.user(contact) else {
-                    continue;
-                };
-                let base = user.email.domain().as_str().to_owned();
-                // The kind is a hint: people at a public domain get Limited Use accounts, and
-                // only sellers get holding accounts (the rest are refused, as they should be,
-                // and skipped).
-                let public = dir.config().is_public_domain(user.email.domain());
-                let seller = dir
-                    .organization(user.org)
-                    .is_some_and(|o| o.kind.is_seller());
-                let kind = match kind {
-                    _ if public => AccountKind::LimitedUse,
-                    AccountKind::PartnerHolding if !seller => AccountKind::Customer,
-                    AccountKind::LimitedUse => AccountKind::Customer,
-                    other => *other,
-                };
-                let domain = match kind {
-                    AccountKind::LimitedUse => None,
-                    _ if *prefixed => Some(format!("unit{}.{base}", sa_ids.len())),
-                    _ => Some(base),
-                };
-                // On someone's behalf: any other user of a seller, else the contact.
-                let requester = if *by_contact {
-                    contact
-                } else {
-                    user_ids
-                        .iter()
-                        .copied()
-                        .find(|u| *u != contact)
-                        .unwrap_or(contact)
-                };
-                (
-                    requester,
-                    Command::RequestAccount {
-                        kind,
-                        name: String::new(),
-                        domain,
-                        contact,
-                    },
-                )
-            }
-            BuildStep::Activate { sa } => {
-                let Some(sa) = pick(&sa_ids, sa) else {
-                    continue;
-                };
-                let Some(account) = dir.account(sa) else {
-                    continue;
-                };
-                (account.contact(), Command::ActivateAccount { sa })
-            }
-            BuildStep::CreateVa { sa, parent, name } => {
-                let Some(sa) = pick(&sa_ids, sa) else {
-                    continue;
-                };
-                let (Some(admin), Some(account)) = (admin_of(&dir, sa), dir.account(sa)) else {
-                    continue;
-                };
-                let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
-                let parent = parent.as_ref().and_then(|p| pick(&vas, p));
-                let name = pick(&NAMES, name).unwrap_or("VA");
-                let name = format!("{name}-{}", account.va_count());
-                (admin, Command::CreateVa { sa, parent, name })
-            }
+            } => request_step(&known, kind, contact, by_contact, prefixed),
+            BuildStep::Activate { sa } => activate_step(&known, sa),
+            BuildStep::CreateVa { sa, parent, name } => create_va_step(&known, sa, parent, name),
             BuildStep::Assign {
                 sa,
                 user,
                 va,
                 role,
                 children,
-            } => {
-                let Some(sa) = pick(&sa_ids, sa) else {
-                    continue;
-                };
-                let (Some(admin), Some(account), Some(user)) =
-                    (admin_of(&dir, sa), dir.account(sa), pick(&user_ids, user))
-                else {
-                    continue;
-                };
-                let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
-                let target = match va.as_ref().and_then(|i| pick(&vas, i)) {
-                    Some(va) => Target::Va(va),
-                    None => Target::Account(sa),
-                };
-                let roles: Vec<Role> = Role::ALL
-                    .into_iter()
-                    .filter(|r| r.is_account_role() == matches!(target, Target::Account(_)))
-                    .collect();
-                let Some(role) = pick(&roles, role) else {
-                    continue;
-                };
-                let inheritance = if *children {
-                    Inheritance::AccountAndChildren
-                } else {
-                    Inheritance::AccountOnly
-                };
-                (
-                    admin,
-                    Command::AssignRole {
-                        user,
-                        target,
-                        role,
-                        inheritance,
-                    },
-                )
-            }
-            BuildStep::Restrict { va } => {
-                let vas: Vec<(SaId, VaId)> = dir
-                    .accounts()
-                    .flat_map(|a| a.vas().map(move |v| (a.id(), v.id())))
-                    .collect();
-                let Some((sa, va)) = pick(&vas, va) else {
-                    continue;
-                };
-                let Some(admin) = admin_of(&dir, sa) else {
-                    continue;
-                };
-                (
-                    admin,
-                    Command::SetVisibility {
-                        va,
-                        visibility: Visibility::Restricted,
-                    },
-                )
-            }
+            } => assign_step(&known, sa, user, va, role, children),
+            BuildStep::Restrict { va } => restrict_step(&known, va),
+        };
+        let Some((actor, command)) = planned else {
+            continue;
         };
         // Refused steps change nothing; the directory stays valid either way.
         let _ = dir.execute(&Actor::User(actor), AT, command);
     }
     dir
+}
+
+/// What a build step picks from: the directory so far, its users and its accounts.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    dir: &'a Directory,
+    users: &'a [UserId],
+    sas: &'a [SaId],
+}
+
+/// A request for an account by or for a user; the kind is a hint (see below).
+fn request_step(
+    known: &Known<'_>,
+    kind: &AccountKind,
+    contact: &Index,
+    by_contact: &bool,
+    prefixed: &bool,
+) -> Option<(UserId, Command)> {
+    let Known {
+        dir,
+        users: user_ids,
+        sas: sa_ids,
+        ..
+    } = *known;
+    let contact = pick(user_ids, contact)?;
+    let user = dir.user(contact)?;
+    let base = user.email.domain().as_str().to_owned();
+    // The kind is a hint: people at a public domain get Limited Use accounts, and
+    // only sellers get holding accounts (the rest are refused, as they should be,
+    // and skipped).
+    let public = dir.config().is_public_domain(user.email.domain());
+    let seller = dir
+        .organization(user.org)
+        .is_some_and(|o| o.kind.is_seller());
+    let kind = match kind {
+        _ if public => AccountKind::LimitedUse,
+        AccountKind::PartnerHolding if !seller => AccountKind::Customer,
+        AccountKind::LimitedUse => AccountKind::Customer,
+        other => *other,
+    };
+    let domain = match kind {
+        AccountKind::LimitedUse => None,
+        _ if *prefixed => Some(format!("unit{}.{base}", sa_ids.len())),
+        _ => Some(base),
+    };
+    // On someone's behalf: any other user of a seller, else the contact.
+    let requester = if *by_contact {
+        contact
+    } else {
+        user_ids
+            .iter()
+            .copied()
+            .find(|u| *u != contact)
+            .unwrap_or(contact)
+    };
+    Some((
+        requester,
+        Command::RequestAccount {
+            kind,
+            name: String::new(),
+            domain,
+            contact,
+        },
+    ))
+}
+
+/// The contact activates a picked account.
+fn activate_step(known: &Known<'_>, sa: &Index) -> Option<(UserId, Command)> {
+    let Known {
+        dir, sas: sa_ids, ..
+    } = *known;
+    let sa = pick(sa_ids, sa)?;
+    let account = dir.account(sa)?;
+    Some((account.contact(), Command::ActivateAccount { sa }))
+}
+
+/// An SA Admin of a picked account creates a VA under a picked parent.
+fn create_va_step(
+    known: &Known<'_>,
+    sa: &Index,
+    parent: &Option<Index>,
+    name: &Index,
+) -> Option<(UserId, Command)> {
+    let Known {
+        dir, sas: sa_ids, ..
+    } = *known;
+    let sa = pick(sa_ids, sa)?;
+    let (Some(admin), Some(account)) = (admin_of(dir, sa), dir.account(sa)) else {
+        return None;
+    };
+    let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
+    let parent = parent.as_ref().and_then(|p| pick(&vas, p));
+    let name = pick(&NAMES, name).unwrap_or("VA");
+    let name = format!("{name}-{}", account.va_count());
+    Some((admin, Command::CreateVa { sa, parent, name }))
+}
+
+/// An SA Admin of a picked account assigns a role fitting a picked target.
+fn assign_step(
+    known: &Known<'_>,
+    sa: &Index,
+    user: &Index,
+    va: &Option<Index>,
+    role: &Index,
+    children: &bool,
+) -> Option<(UserId, Command)> {
+    let Known {
+        dir,
+        users: user_ids,
+        sas: sa_ids,
+        ..
+    } = *known;
+    let sa = pick(sa_ids, sa)?;
+    let (Some(admin), Some(account), Some(user)) =
+        (admin_of(dir, sa), dir.account(sa), pick(user_ids, user))
+    else {
+        return None;
+    };
+    let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
+    let target = match va.as_ref().and_then(|i| pick(&vas, i)) {
+        Some(va) => Target::Va(va),
+        None => Target::Account(sa),
+    };
+    let roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| r.is_account_role() == matches!(target, Target::Account(_)))
+        .collect();
+    let role = pick(&roles, role)?;
+    let inheritance = if *children {
+        Inheritance::AccountAndChildren
+    } else {
+        Inheritance::AccountOnly
+    };
+    Some((
+        admin,
+        Command::AssignRole {
+            user,
+            target,
+            role,
+            inheritance,
+        },
+    ))
+}
+
+/// An SA Admin restricts a picked VA.
+fn restrict_step(known: &Known<'_>, va: &Index) -> Option<(UserId, Command)> {
+    let Known { dir, .. } = *known;
+    let vas: Vec<(SaId, VaId)> = dir
+        .accounts()
+        .flat_map(|a| a.vas().map(move |v| (a.id(), v.id())))
+        .collect();
+    let (sa, va) = pick(&vas, va)?;
+    let admin = admin_of(dir, sa)?;
+    Some((
+        admin,
+        Command::SetVisibility {
+            va,
+            visibility: Visibility::Restricted,
+        },
+    ))
 }
 
 /// A small random directory, built through the commands (see the [module docs](self)).
