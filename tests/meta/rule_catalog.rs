@@ -112,7 +112,9 @@ fn catalog(root: &Path) -> String {
         // The two meta tests name rules in their own examples.
         let proved_by: Vec<&str> = tests
             .iter()
-            .filter(|(name, _)| name != "tests/rule_catalog.rs" && name != "tests/rule_coverage.rs")
+            .filter(|(name, _)| {
+                name != "tests/meta/rule_catalog.rs" && name != "tests/meta/rule_coverage.rs"
+            })
             .filter(|(_, text)| proves_rule(text, code))
             .map(|(name, _)| name.as_str())
             .collect();
@@ -133,7 +135,7 @@ fn catalog(root: &Path) -> String {
     let mut out = String::from(
         "# Rule catalog\n\n\
          Every error, event and finding of smart-accounts names one of these rules by its ID \
-         (`RuleId`). The page is generated from the code by `tests/rule_catalog.rs`, which fails \
+         (`RuleId`). The page is generated from the code by `tests/meta/rule_catalog.rs`, which fails \
          when it is stale (`UPDATE_RULES=1 cargo test --all-features --test all rule_catalog` \
          writes it again): *enforced in* lists the source files that name the rule \
          (`RuleId::…`), *proved by* the test files with a test named after it. Sources: the \

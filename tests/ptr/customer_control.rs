@@ -18,7 +18,7 @@ use smart_accounts::{
 };
 
 use crate::common::world_with_nico as world;
-use crate::partners::{cast, date, day, run, step};
+use crate::ptr::partners::{cast, date, day, run, step};
 
 fn by(user: UserId) -> Actor {
     Actor::User(user)

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 #[allow(dead_code, reason = "the example's `main` is not called here")]
-#[path = "../examples/validate_quote.rs"]
+#[path = "../../examples/validate_quote.rs"]
 mod job;
 
 /// A writer whose reader went away: every write fails with `BrokenPipe`.

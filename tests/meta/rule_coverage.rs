@@ -40,10 +40,16 @@ fn function_names(source: &str) -> Vec<String> {
 fn every_enforced_rule_has_a_test_named_after_it() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            names.extend(function_names(&std::fs::read_to_string(&path).unwrap()));
+    // The section folders (`tests/sa/`, `tests/ptr/`, ...) and the files in them.
+    let mut stack = vec![dir.clone()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                names.extend(function_names(&std::fs::read_to_string(&path).unwrap()));
+            }
         }
     }
     assert!(

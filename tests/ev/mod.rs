@@ -1,0 +1,6 @@
+//! EV and AGR: events and the agreement (EV001–EV004, AGR001 in `docs/RULES.md`): every change
+//! appends an event, procurement history, replay, logs from outside as evidence, and the
+//! recorded acceptance of the Smart Licensing agreement.
+
+mod model;
+mod snapshot_log;

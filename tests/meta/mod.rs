@@ -1,0 +1,9 @@
+//! Tests that belong to no single rule: the generated rule catalog and the rule coverage check,
+//! the DOT picture, the proptest strategies and `arbitrary` generators that the other tests rely
+//! on, and the `validate_quote` example as a command-line tool.
+
+mod dot;
+mod rule_catalog;
+mod rule_coverage;
+mod strategies;
+mod validate_quote_tool;
