@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use smart_accounts::advisor::{Advice, AdvisorConfig, Scope, Severity, Subject, advise};
@@ -25,10 +26,6 @@ fn day(n: i64) -> Timestamp {
 
 fn date(n: i64) -> Date {
     jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
-}
-
-fn world() -> World {
-    fixtures::world().unwrap()
 }
 
 /// The advice of `rule` about the account `sa`, on `on`, with the default configuration.

@@ -9,16 +9,13 @@
     clippy::indexing_slicing
 )]
 
-use smart_accounts::fixtures::{self, World};
+use crate::common::world;
+use smart_accounts::fixtures::World;
 use smart_accounts::{
     AccountKind, Action, ActionSet, Actor, Change, Decision, Directory, Effect, Error, Event,
     Inheritance, NewUser, OrgKind, Reason, Role, RoleSet, RuleId, SaId, SmartAccount, Target,
     UserId, VaId, Via,
 };
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 /// Acme's event log.
 fn acme_log(w: &World) -> Vec<Event> {

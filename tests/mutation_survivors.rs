@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::license::{CrossSaPath, CrossSaTransfer, ReportingPolicy, ReportingStatus};
 use smart_accounts::{
@@ -14,10 +15,6 @@ use smart_accounts::{
     LicenseKind, OrderId, OrderLine, RecordedActor, RuleId, SaId, SmartAccount, TransferId,
     TransferLine,
 };
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 /// `src/license.rs`: `Display for OrderLine` replaced by an empty string survived. The error of
 /// a repeated order line names the order and the line, so a person can find it.

@@ -7,19 +7,16 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use smart_accounts::fixtures::{self, World};
+use smart_accounts::fixtures::{self};
 use smart_accounts::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Change, Command, Directory, Effect,
     Error, Inheritance, NewUser, OrgKind, Reason, Role, RoleSet, RuleId, SaId, SmartAccount,
     Target, UserId, UserKind, VaId, Visibility,
 };
-
-fn world() -> World {
-    fixtures::world().expect("the fixture builds")
-}
 
 fn at() -> Timestamp {
     fixtures::AT.parse().unwrap()

@@ -10,15 +10,12 @@
     clippy::string_slice
 )]
 
-use smart_accounts::fixtures::{self, World};
+use crate::common::world;
+use smart_accounts::fixtures::World;
 use smart_accounts::{
     AccountSnapshot, Binding, Directory, Domain, Email, Error, Identifier, Inheritance, OrgId,
     Role, RuleId, Snapshot, SnapshotError, UserId, VaId, VaSnapshot, Visibility,
 };
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 /// The world's snapshot with event logs dropped, so each test sees the one problem it makes.
 fn state(w: &World) -> Snapshot {

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use proptest::prelude::*;
@@ -24,10 +25,6 @@ fn day(n: i64) -> Timestamp {
 
 fn date(n: i64) -> Date {
     jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
-}
-
-fn world() -> World {
-    fixtures::world().unwrap()
 }
 
 fn of(advice: &[Advice], rule: RuleId) -> Vec<&Advice> {

@@ -15,10 +15,17 @@ pub fn logless(dir: &Directory) -> Snapshot {
     snap
 }
 
+/// The fixture world (`smart_accounts::fixtures::world`): acme.com with its Virtual Account
+/// tree and roles, globex, a partner with its holding account and a distributor.
+#[allow(clippy::unwrap_used)]
+pub fn world() -> World {
+    fixtures::world().unwrap()
+}
+
 /// The fixture plus `nico`, a second Nimbus (partner) user without any role.
 #[allow(clippy::unwrap_used)]
 pub fn world_with_nico() -> (World, UserId) {
-    let mut w = fixtures::world().unwrap();
+    let mut w = world();
     let nico = w
         .dir
         .register_user(NewUser {

@@ -6,19 +6,16 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use smart_accounts::fixtures::{self, World};
+use smart_accounts::fixtures::{self};
 use smart_accounts::license::{CrossSaPath, Origin};
 use smart_accounts::{
     Actor, Change, Directory, Error, Event, IdempotencyKey, License, LicenseChange, LicenseCommand,
     LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, RuleId, SaId, Sku,
     SmartAccount, Term, TransferId, TransferLine, VaId,
 };
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 fn date(s: &str) -> Date {
     s.parse().unwrap()

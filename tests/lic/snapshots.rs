@@ -8,15 +8,12 @@
     clippy::indexing_slicing
 )]
 
-use smart_accounts::fixtures::{self, World};
+use crate::common::world;
+use smart_accounts::fixtures::World;
 use smart_accounts::license::{
     CrossSaPath, CrossSaTransfer, Delivery, HoldingLot, Origin, PoolBalance,
 };
 use smart_accounts::{Directory, License, RuleId, SaId, Snapshot, Term, TransferId, TransferLine};
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 /// The world's snapshot without logs: licenses load from the opening balances only.
 fn logless(w: &World) -> Snapshot {

@@ -7,9 +7,10 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use jiff::civil::{Date, date};
+use smart_accounts::fixtures::World;
 use smart_accounts::fixtures::quotes::{DAY, sample, samples};
-use smart_accounts::fixtures::{self, World};
 use smart_accounts::policy::{DealScope, Phase, PolicyAction};
 use smart_accounts::quote::{
     Assignment, Contact, Country, Deal, DealKind, EndCustomer, Line, Quote, SaRequirement, Term,
@@ -20,10 +21,6 @@ use smart_accounts::{
     AccountKind, Actor, Command, Domain, Email, NewUser, OrgId, OrgKind, PolicyCalendar, Report,
     RuleId, SaId, Stage, VaId, Verdict, Visibility, validate,
 };
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 fn quote(world: &World, lines: Vec<Line>) -> Quote {
     Quote {
