@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use crate::common::world;
+use crate::common::{logless, world};
 use smart_accounts::fixtures::World;
 use smart_accounts::{
     AccountKind, Action, ActionSet, Actor, Change, Decision, Directory, Effect, Error, Event,
@@ -464,15 +464,6 @@ fn arbitrary_values_are_valid_and_sets_hold_only_real_members() {
 // ---------------------------------------------------------------------------------------------
 // Snapshots with reused identifiers
 
-/// The world's snapshot without event logs, so each test sees only the problem it makes.
-fn state(w: &World) -> smart_accounts::Snapshot {
-    let mut snap = w.dir.to_snapshot();
-    for a in &mut snap.accounts {
-        a.events.clear();
-    }
-    snap
-}
-
 fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
     let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
     assert_eq!(err.path(), path, "{err}");
@@ -483,7 +474,7 @@ fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle
 #[test]
 fn ev003_snapshot_identifiers_that_are_zero_or_repeated_are_refused() {
     let w = world();
-    let snap = state(&w);
+    let snap = logless(&w.dir);
     let n_orgs = snap.organizations.len();
     let n_accounts = snap.accounts.len();
 
@@ -517,7 +508,7 @@ fn ev003_snapshot_identifiers_that_are_zero_or_repeated_are_refused() {
 #[test]
 fn sa005_a_second_limited_use_account_for_one_email_in_a_snapshot_is_refused() {
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let solo = snap
         .accounts
         .iter()
@@ -672,7 +663,7 @@ fn directories_differ_when_an_account_or_only_its_log_differs() {
         .unwrap();
     assert_ne!(renamed, w.dir, "same number of accounts, one VA renamed");
     // The same state with a rebuilt (imported) log: every account is equal, the logs are not.
-    let imported = Directory::from_snapshot(state(&w)).unwrap();
+    let imported = Directory::from_snapshot(logless(&w.dir)).unwrap();
     for a in w.dir.accounts() {
         assert_eq!(imported.account(a.id()), Some(a));
     }

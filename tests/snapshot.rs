@@ -10,65 +10,14 @@
     clippy::string_slice
 )]
 
-use crate::common::world;
-use smart_accounts::fixtures::World;
+use crate::common::snapshots::{acc, refused, vi};
+#[cfg(feature = "serde")]
+use crate::common::snapshots::{json, json_refused};
+use crate::common::{logless, world};
 use smart_accounts::{
-    AccountSnapshot, Binding, Directory, Domain, Email, Error, Identifier, Inheritance, OrgId,
-    Role, RuleId, Snapshot, SnapshotError, UserId, VaId, VaSnapshot, Visibility,
+    Binding, Directory, Domain, Email, Error, Identifier, Inheritance, OrgId,
+    Role, RuleId, UserId, VaId, VaSnapshot, Visibility,
 };
-
-/// The world's snapshot with event logs dropped, so each test sees the one problem it makes.
-fn state(w: &World) -> Snapshot {
-    let mut snap = w.dir.to_snapshot();
-    for a in &mut snap.accounts {
-        a.events.clear();
-    }
-    snap
-}
-
-/// Index of an account in the snapshot.
-fn acc(snap: &Snapshot, sa: smart_accounts::SaId) -> usize {
-    snap.accounts.iter().position(|a| a.id == sa).unwrap()
-}
-
-/// Index of a VA in an account snapshot.
-fn vi(a: &AccountSnapshot, va: VaId) -> usize {
-    a.vas.iter().position(|v| v.id == va).unwrap()
-}
-
-fn refused(snap: Snapshot, rule: RuleId, path: &str) -> SnapshotError {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert_eq!(err.path(), path, "{err}");
-    let text = err.to_string();
-    assert!(
-        text.starts_with(&format!("{path}: {}", rule.code())),
-        "message `{text}`"
-    );
-    assert!(text.len() < 400, "message too long: {} bytes", text.len());
-    err
-}
-
-#[cfg(feature = "serde")]
-fn json(w: &World) -> String {
-    serde_json::to_string(&w.dir).unwrap()
-}
-
-#[cfg(feature = "serde")]
-fn json_refused(text: &str) -> String {
-    let snap_err = serde_json::from_str::<Snapshot>(text).err();
-    let dir_err = serde_json::from_str::<Directory>(text).expect_err("the JSON must be refused");
-    if let Some(e) = snap_err {
-        assert!(e.to_string().contains("line"), "{e}");
-    }
-    let message = dir_err.to_string();
-    assert!(
-        message.len() < 400,
-        "message too long: {} bytes",
-        message.len()
-    );
-    message
-}
 
 #[test]
 fn valid_snapshots_round_trip() {
@@ -89,7 +38,7 @@ fn valid_snapshots_round_trip() {
         assert_eq!(back, w.dir);
     }
     // Without event logs, the state alone loads too.
-    let loaded = Directory::from_snapshot(state(&w)).unwrap();
+    let loaded = Directory::from_snapshot(logless(&w.dir)).unwrap();
     assert_eq!(loaded.account(w.acme.sa), w.dir.account(w.acme.sa));
     let acceptance = loaded.account(w.acme.sa).unwrap().agreement().unwrap();
     assert_eq!(acceptance.by, w.acme.dave);
@@ -116,7 +65,7 @@ fn malformed_json_is_refused() {
 #[test]
 fn va004_cycle_is_refused() {
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let i = acc(&snap, w.acme.sa);
     let a = &mut snap.accounts[i];
     let j = vi(a, w.acme.emea);
@@ -125,7 +74,7 @@ fn va004_cycle_is_refused() {
     assert!(err.to_string().contains("cycle"), "{err}");
 
     // A VA that is its own parent.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let a = &mut snap.accounts[i];
     let j = vi(a, w.acme.apac);
     a.vas[j].parent = Some(w.acme.apac);
@@ -135,7 +84,7 @@ fn va004_cycle_is_refused() {
 #[test]
 fn va001_depth_over_ten_is_refused() {
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let i = acc(&snap, w.acme.sa);
     let a = &mut snap.accounts[i];
     a.vas.push(VaSnapshot {
@@ -152,7 +101,7 @@ fn va001_depth_over_ten_is_refused() {
     );
 
     // Moving the chain one level down pushes Lab-10 to level 11.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let a = &mut snap.accounts[i];
     let labs = vi(a, w.acme.deep[0]);
     a.vas[labs].parent = Some(w.acme.emea);
@@ -163,13 +112,13 @@ fn va001_depth_over_ten_is_refused() {
 #[test]
 fn sa002_missing_default_va_is_refused() {
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let i = acc(&snap, w.acme.sa);
     snap.accounts[i].default_va = VaId::new(9_999);
     refused(snap, RuleId::SA002, &format!("accounts[{i}].default_va"));
 
     // The default VA removed from the list.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let a = &mut snap.accounts[i];
     let j = vi(a, w.acme.default_va);
     a.vas.remove(j);
@@ -181,14 +130,14 @@ fn sa002_default_not_top_level_is_refused_and_va007_default_restricted() {
     // A snapshot names one default (`default_va`), so two defaults cannot be written; what can
     // be written wrongly is a default that is not top-level, or restricted.
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let i = acc(&snap, w.acme.sa);
     snap.accounts[i].default_va = w.acme.emea_sales;
     let j = vi(&snap.accounts[i], w.acme.emea_sales);
     let err = refused(snap, RuleId::SA002, &format!("accounts[{i}].vas[{j}]"));
     assert!(matches!(err.error(), Error::DefaultVa { .. }), "{err}");
 
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let a = &mut snap.accounts[i];
     let j = vi(a, w.acme.default_va);
     a.vas[j].visibility = Visibility::Restricted;
@@ -198,7 +147,7 @@ fn sa002_default_not_top_level_is_refused_and_va007_default_restricted() {
 #[test]
 fn role002_duplicate_role_on_one_account_is_refused() {
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let i = acc(&snap, w.acme.sa);
     let a = &mut snap.accounts[i];
     a.roles.push(Binding {
@@ -221,7 +170,7 @@ fn role002_duplicate_role_on_one_account_is_refused() {
         "{err}"
     );
 
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let a = &mut snap.accounts[i];
     a.roles.push(Binding {
         user: w.acme.erin,
@@ -240,33 +189,33 @@ fn dangling_references_are_refused() {
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
 
     // An account's organization.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.accounts[i].owner = OrgId::new(999);
     refused(snap, RuleId::SA007, &format!("accounts[{i}]"));
 
     // A user's organization.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.users[2].org = OrgId::new(999);
     refused(snap, RuleId::SA004, "users[2]");
 
     // An account's contact.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.accounts[i].contact = UserId::new(999);
     refused(snap, RuleId::SA008, &format!("accounts[{i}]"));
 
     // A role's user.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.accounts[i].roles[1].user = UserId::new(999);
     refused(snap, RuleId::ROLE002, &format!("accounts[{i}].roles[1]"));
 
     // A parent VA.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let j = vi(&snap.accounts[i], w.acme.us);
     snap.accounts[i].vas[j].parent = Some(VaId::new(9_999));
     refused(snap, RuleId::VA004, &format!("accounts[{i}].vas[{j}]"));
 
     // The VA of a role.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let r = snap.accounts[i]
         .roles
         .iter()
@@ -283,13 +232,13 @@ fn references_into_another_account_are_refused() {
     let other = w.partner.holding_default;
 
     // A parent VA in another account.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let j = vi(&snap.accounts[i], w.acme.us);
     snap.accounts[i].vas[j].parent = Some(other);
     refused(snap, RuleId::VA004, &format!("accounts[{i}].vas[{j}]"));
 
     // A role on a VA of another account.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let r = snap.accounts[i]
         .roles
         .iter()
@@ -299,7 +248,7 @@ fn references_into_another_account_are_refused() {
     refused(snap, RuleId::ROLE004, &format!("accounts[{i}].roles[{r}]"));
 
     // The same VA listed in two accounts.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let h = acc(&snap, w.partner.holding);
     snap.accounts[h].vas.push(VaSnapshot {
         id: w.acme.emea,
@@ -314,7 +263,7 @@ fn references_into_another_account_are_refused() {
 #[test]
 fn sa003_duplicate_domains_are_refused() {
     let w = world();
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let h = acc(&snap, w.distributor.holding);
     snap.accounts[h].identifier = Identifier::Domain(Domain::parse("acme.com").unwrap());
     let err = refused(snap, RuleId::SA003, &format!("accounts[{h}]"));
@@ -348,20 +297,20 @@ fn sa003_sa004_invalid_domains_and_emails_in_json_are_refused() {
 fn sa003_sa004_invalid_domains_and_emails_are_refused() {
     let w = world();
     // Two users with one email, and a Cisco.com ID with spaces.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.users[1].email = snap.users[0].email.clone();
     let err = refused(snap, RuleId::SA004, "users[1]");
     assert!(matches!(err.error(), Error::DuplicateLogin { .. }), "{err}");
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.users[3].cco_id = Some("two words".into());
     refused(snap, RuleId::SA004, "users[3]");
 
     // A Limited Use account identified by a company email, or by a domain.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let s = acc(&snap, w.solo.sa);
     snap.accounts[s].identifier = Identifier::Email(Email::parse("x@acme.com").unwrap());
     refused(snap, RuleId::SA005, &format!("accounts[{s}]"));
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.accounts[s].identifier = Identifier::Domain(Domain::parse("bikes.com").unwrap());
     refused(snap, RuleId::SA001, &format!("accounts[{s}]"));
 }
@@ -370,7 +319,7 @@ fn sa003_sa004_invalid_domains_and_emails_are_refused() {
 fn sa005_public_domain_on_a_customer_account_is_refused() {
     let w = world();
     for public in ["gmail.com", "eu.gmail.com"] {
-        let mut snap = state(&w);
+        let mut snap = logless(&w.dir);
         let i = acc(&snap, w.acme.sa);
         snap.accounts[i].identifier = Identifier::Domain(Domain::parse(public).unwrap());
         let err = refused(snap, RuleId::SA005, &format!("accounts[{i}]"));
@@ -384,27 +333,27 @@ fn names_over_100_characters_are_refused() {
     let long = "n".repeat(101);
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
 
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let j = vi(&snap.accounts[i], w.acme.us);
     snap.accounts[i].vas[j].name.clone_from(&long);
     refused(snap, RuleId::VA003, &format!("accounts[{i}].vas[{j}]"));
 
     // The default VA's name too.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let j = vi(&snap.accounts[i], w.acme.default_va);
     snap.accounts[i].vas[j].name.clone_from(&long);
     refused(snap, RuleId::VA003, &format!("accounts[{i}].vas[{j}]"));
 
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.accounts[i].name.clone_from(&long);
     refused(snap, RuleId::SA001, &format!("accounts[{i}]"));
 
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.organizations[0].name.clone_from(&long);
     refused(snap, RuleId::SA007, "organizations[0]");
 
     // Two VAs with one name, ignoring case.
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let j = vi(&snap.accounts[i], w.acme.us);
     snap.accounts[i].vas[j].name = "emea".into();
     refused(snap, RuleId::VA003, &format!("accounts[{i}].vas[{j}]"));
@@ -439,7 +388,7 @@ fn huge_strings_get_a_clear_clipped_error_without_panic() {
     let w = world();
     let huge = "x".repeat(1 << 20);
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let j = vi(&snap.accounts[i], w.acme.us);
     snap.accounts[i].vas[j].name.clone_from(&huge);
     let err = refused(snap, RuleId::VA003, &format!("accounts[{i}].vas[{j}]"));
@@ -522,12 +471,12 @@ fn ev003_event_log_that_does_not_replay_to_the_state_is_refused() {
 fn account_level_contradictions_are_refused() {
     let w = world();
     // An Active account without SA Admin (ROLE007).
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let i = acc(&snap, w.acme.sa);
     snap.accounts[i].roles.retain(|b| b.role != Role::SaAdmin);
     refused(snap, RuleId::ROLE007, &format!("accounts[{i}]"));
     // A Pending account with roles (SA008).
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let g = acc(&snap, w.globex.sa);
     snap.accounts[g].roles.push(Binding {
         user: w.globex.hank,
@@ -538,11 +487,11 @@ fn account_level_contradictions_are_refused() {
     });
     refused(snap, RuleId::SA008, &format!("accounts[{g}]"));
     // A holding account owned by a customer, a customer holding a role on one (SA007).
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let h = acc(&snap, w.partner.holding);
     snap.accounts[h].owner = w.acme.org;
     refused(snap, RuleId::SA007, &format!("accounts[{h}]"));
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     snap.accounts[h].roles.push(Binding {
         user: w.acme.oscar,
         va: None,
@@ -553,7 +502,7 @@ fn account_level_contradictions_are_refused() {
     let r = snap.accounts[h].roles.len() - 1;
     refused(snap, RuleId::SA007, &format!("accounts[{h}].roles[{r}]"));
     // A nested VA in a Limited Use account (SA006).
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let s = acc(&snap, w.solo.sa);
     let top = snap.accounts[s].default_va;
     snap.accounts[s].vas.push(VaSnapshot {
@@ -565,7 +514,7 @@ fn account_level_contradictions_are_refused() {
     let j = snap.accounts[s].vas.len() - 1;
     refused(snap, RuleId::SA006, &format!("accounts[{s}].vas[{j}]"));
     // A role of the wrong kind (ROLE001).
-    let mut snap = state(&w);
+    let mut snap = logless(&w.dir);
     let r = snap.accounts[i]
         .roles
         .iter()

@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests.
 
 pub mod reference;
+pub mod snapshots;
 
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::{Directory, NewUser, Snapshot, UserId, UserKind};

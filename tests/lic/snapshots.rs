@@ -8,17 +8,11 @@
     clippy::indexing_slicing
 )]
 
-use crate::common::world;
-use smart_accounts::fixtures::World;
+use crate::common::{logless, world};
 use smart_accounts::license::{
     CrossSaPath, CrossSaTransfer, Delivery, HoldingLot, Origin, PoolBalance,
 };
 use smart_accounts::{Directory, License, RuleId, SaId, Snapshot, Term, TransferId, TransferLine};
-
-/// The world's snapshot without logs: licenses load from the opening balances only.
-fn logless(w: &World) -> Snapshot {
-    crate::common::logless(&w.dir)
-}
 
 fn at(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
     snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
@@ -39,13 +33,13 @@ fn refused(snap: Snapshot, rule: RuleId, field: &str) {
 #[test]
 fn lic001_a_pool_listed_twice_or_empty_is_refused() {
     let w = world();
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let first = acme.licenses.pools[0].clone();
     acme.licenses.pools.push(first.clone());
     refused(snap, RuleId::LIC001, "pools");
 
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.acme.sa).licenses.pools.push(PoolBalance {
         license: License {
             sku: "EMPTY-POOL".parse().unwrap(),
@@ -61,13 +55,13 @@ fn lic001_a_pool_listed_twice_or_empty_is_refused() {
 #[test]
 fn lic002_a_classic_balance_listed_twice_or_zero_is_refused() {
     let w = world();
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let first = acme.licenses.classic[0].clone();
     acme.licenses.classic.push(first.clone());
     refused(snap, RuleId::LIC002, "classic");
 
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.acme.sa).licenses.classic[0].quantity = 0;
     refused(snap, RuleId::LIC002, "classic");
 }
@@ -76,7 +70,7 @@ fn lic002_a_classic_balance_listed_twice_or_zero_is_refused() {
 fn dev001_lic006_dev002_inconsistent_devices_are_refused() {
     let w = world();
     // The same device twice.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let first = acme.licenses.devices[0].clone();
     acme.licenses.devices.push(first.clone());
@@ -85,7 +79,7 @@ fn dev001_lic006_dev002_inconsistent_devices_are_refused() {
     assert!(err.to_string().contains(first.id.as_str()), "{err}");
 
     // Consumption of a license type the account never held.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let mut device = first.clone();
     device.id = "FDO-NEW-1".parse().unwrap();
@@ -102,7 +96,7 @@ fn dev001_lic006_dev002_inconsistent_devices_are_refused() {
     refused(snap, RuleId::LIC006, "devices");
 
     // Consumption of zero licenses.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let held = acme.licenses.pools[0].license.clone();
     let mut zero = device.clone();
@@ -112,7 +106,7 @@ fn dev001_lic006_dev002_inconsistent_devices_are_refused() {
     refused(snap, RuleId::LIC006, "devices");
 
     // A device that consumes but never consumed anything.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let mut never = device;
     never.consumption.clear();
@@ -125,14 +119,14 @@ fn dev001_lic006_dev002_inconsistent_devices_are_refused() {
 #[test]
 fn ev002_a_procurement_entry_repeated_or_zero_is_refused() {
     let w = world();
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let first = acme.licenses.procurement[0].clone();
     acme.licenses.procurement.push(first);
     let err = Directory::from_snapshot(snap).unwrap_err();
     assert!(err.path().contains(".licenses.procurement["), "{err}");
 
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.acme.sa).licenses.procurement[0]
         .deposit
         .quantity = 0;
@@ -142,13 +136,13 @@ fn ev002_a_procurement_entry_repeated_or_zero_is_refused() {
 #[test]
 fn lic008_holding_lots_outside_holding_or_beyond_the_pools_are_refused() {
     let w = world();
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let lot = at(&mut snap, w.partner.holding).licenses.holding[0].clone();
     // In a customer account.
     at(&mut snap, w.acme.sa).licenses.holding.push(lot.clone());
     refused(snap, RuleId::LIC008, "holding");
     // More waiting than held.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.partner.holding)
         .licenses
         .holding
@@ -158,7 +152,7 @@ fn lic008_holding_lots_outside_holding_or_beyond_the_pools_are_refused() {
         });
     refused(snap, RuleId::LIC008, "holding");
     // A lot of nothing.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.partner.holding).licenses.holding[0].quantity = 0;
     refused(snap, RuleId::LIC008, "holding");
 }
@@ -180,21 +174,21 @@ fn lic007_deliveries_outside_customers_or_of_perpetual_licenses_are_refused() {
         on: "2026-01-05".parse().unwrap(),
     };
     // Accepted in a customer account: the cases below fail for their one defect.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.acme.sa)
         .licenses
         .deliveries
         .push(delivery.clone());
     Directory::from_snapshot(snap).unwrap();
 
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.partner.holding)
         .licenses
         .deliveries
         .push(delivery.clone());
     refused(snap, RuleId::LIC007, "deliveries");
 
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.acme.sa).licenses.deliveries.push(Delivery {
         license: License {
             term: Term::Perpetual,
@@ -204,7 +198,7 @@ fn lic007_deliveries_outside_customers_or_of_perpetual_licenses_are_refused() {
     });
     refused(snap, RuleId::LIC007, "deliveries");
 
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.acme.sa).licenses.deliveries.push(Delivery {
         quantity: 0,
         ..delivery
@@ -215,7 +209,7 @@ fn lic007_deliveries_outside_customers_or_of_perpetual_licenses_are_refused() {
 #[test]
 fn lic009_an_idempotency_key_listed_twice_is_refused() {
     let w = world();
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let acme = at(&mut snap, w.acme.sa);
     let first = acme.licenses.keys[0].clone();
     acme.licenses.keys.push(first);
@@ -226,7 +220,7 @@ fn lic009_an_idempotency_key_listed_twice_is_refused() {
 fn lic004_recorded_transfers_must_name_the_account_once_and_be_unique() {
     let w = world();
     let (acme, partner) = (w.acme, w.partner);
-    let license = at(&mut logless(&w), acme.sa).licenses.pools[0]
+    let license = at(&mut logless(&w.dir), acme.sa).licenses.pools[0]
         .license
         .clone();
     let transfer = CrossSaTransfer {
@@ -242,27 +236,27 @@ fn lic004_recorded_transfers_must_name_the_account_once_and_be_unique() {
         }],
     };
     // Recorded in the account it names: loads.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, acme.sa)
         .licenses
         .transfers
         .push(transfer.clone());
     Directory::from_snapshot(snap).unwrap();
     // Twice.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     let a = at(&mut snap, acme.sa);
     a.licenses.transfers.push(transfer.clone());
     a.licenses.transfers.push(transfer.clone());
     refused(snap, RuleId::LIC004, "transfers");
     // In an account it does not name.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, w.solo.sa)
         .licenses
         .transfers
         .push(transfer.clone());
     refused(snap, RuleId::LIC004, "transfers");
     // From an account to itself.
-    let mut snap = logless(&w);
+    let mut snap = logless(&w.dir);
     at(&mut snap, acme.sa)
         .licenses
         .transfers
