@@ -9,24 +9,15 @@
 )]
 
 use crate::common::world;
+use crate::common::{date, day};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use smart_accounts::advisor::{Advice, AdvisorConfig, Scope, Severity, Subject, advise};
-use smart_accounts::fixtures::{self, World};
+use smart_accounts::fixtures::World;
 use smart_accounts::{
     Actor, Command, DeviceId, Inheritance, LicenseCommand, LicenseKind, NewUser, OrderId,
     OrderLine, OrgId, Role, RuleId, SaId, Target, UserKind,
 };
-
-fn day(n: i64) -> Timestamp {
-    let base: Timestamp = fixtures::AT.parse().unwrap();
-    base.checked_add(jiff::SignedDuration::from_hours(24 * n))
-        .unwrap()
-}
-
-fn date(n: i64) -> Date {
-    jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
-}
 
 /// The advice of `rule` about the account `sa`, on `on`, with the default configuration.
 fn on_account(w: &World, sa: SaId, rule: RuleId, on: Date) -> Vec<Advice> {

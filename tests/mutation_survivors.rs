@@ -7,12 +7,14 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::quotes::{new_account_line, quote_for, report_of};
 use crate::common::world;
+use crate::common::{event_refused, license_event};
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::license::{CrossSaPath, CrossSaTransfer, ReportingPolicy, ReportingStatus};
 use smart_accounts::{
-    Actor, Change, DeviceId, Directory, Event, IdempotencyKey, LicenseChange, LicenseCommand,
-    LicenseKind, OrderId, OrderLine, RecordedActor, RuleId, SaId, SmartAccount, TransferId,
+    Actor, DeviceId, Directory, IdempotencyKey, LicenseChange, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, RecordedActor, RuleId, SmartAccount, TransferId,
     TransferLine,
 };
 
@@ -78,26 +80,6 @@ fn lic010_accounts_that_differ_only_in_a_pool_are_not_equal() {
     assert_eq!(w.dir.account(acme.sa), before.account(acme.sa));
 }
 
-/// An event for `sa`, as a service that stores accounts apart would receive it.
-fn event(sa: SaId, change: LicenseChange) -> Event {
-    Event {
-        sa,
-        seq: 1_000,
-        at: fixtures::AT.parse().unwrap(),
-        actor: RecordedActor::Fulfilment,
-        change: Change::License(change),
-    }
-}
-
-/// Applies an event that must be refused; the account stays as it was. Returns the message.
-fn refused(account: &SmartAccount, event: &Event, rule: RuleId) -> String {
-    let mut copy = account.clone();
-    let err = copy.apply_event(event).unwrap_err();
-    assert_eq!(err.rule(), rule, "{err}");
-    assert_eq!(&copy, account, "a refused event changed the account");
-    err.to_string()
-}
-
 /// `src/license.rs`: `SmartAccount::usable` with `==` turned into `!=` survived (it swapped the
 /// two reasons). A reservation arriving as an event for a holding account, or for a Pending
 /// one, is refused (LIC005), and the message says which of the two it is.
@@ -107,7 +89,7 @@ fn lic005_a_reservation_event_for_a_holding_or_pending_account_says_why_it_is_re
     let holding = w.dir.account(w.partner.holding).unwrap();
     let pending = w.dir.account(w.globex.sa).unwrap();
     for (account, why) in [(holding, "partner holding account"), (pending, "pending")] {
-        let reserve = event(
+        let reserve = license_event(
             account.id(),
             LicenseChange::Reserved {
                 va: account.default_va(),
@@ -115,7 +97,7 @@ fn lic005_a_reservation_event_for_a_holding_or_pending_account_says_why_it_is_re
                 quantity: 1,
             },
         );
-        let message = refused(account, &reserve, RuleId::LIC005);
+        let message = event_refused(account, &reserve, RuleId::LIC005);
         assert!(message.contains(why), "{message}");
     }
 }
@@ -128,7 +110,7 @@ fn lic005_a_reservation_event_for_a_holding_or_pending_account_says_why_it_is_re
 fn dev001_a_device_event_for_a_holding_or_pending_account_is_refused() {
     let w = world();
     let register = |account: &SmartAccount| {
-        event(
+        license_event(
             account.id(),
             LicenseChange::DeviceRegistered {
                 device: DeviceId::parse("FDO-EVENT-1").unwrap(),
@@ -139,7 +121,7 @@ fn dev001_a_device_event_for_a_holding_or_pending_account_is_refused() {
     };
     for sa in [w.partner.holding, w.globex.sa] {
         let account = w.dir.account(sa).unwrap();
-        refused(account, &register(account), RuleId::DEV001);
+        event_refused(account, &register(account), RuleId::DEV001);
     }
     let mut acme = w.dir.account(w.acme.sa).unwrap().clone();
     assert!(acme.apply_event(&register(&acme.clone())).unwrap());
@@ -187,7 +169,7 @@ fn lic002_converting_the_whole_classic_balance_empties_the_record() {
 fn lic010_an_event_naming_another_accounts_virtual_account_is_refused() {
     let w = world();
     let acme = w.dir.account(w.acme.sa).unwrap();
-    let reserve = event(
+    let reserve = license_event(
         acme.id(),
         LicenseChange::Reserved {
             va: w.dir.account(w.solo.sa).unwrap().default_va(),
@@ -195,7 +177,7 @@ fn lic010_an_event_naming_another_accounts_virtual_account_is_refused() {
             quantity: 1,
         },
     );
-    let message = refused(acme, &reserve, RuleId::LIC010);
+    let message = event_refused(acme, &reserve, RuleId::LIC010);
     assert!(
         message.contains("not found") || message.contains("va:"),
         "{message}"
@@ -369,8 +351,8 @@ fn lic004_a_recorded_reassignment_needs_a_case_number() {
     assert!(err.to_string().contains("case number"), "{err}");
 
     let acme = w.dir.account(w.acme.sa).unwrap();
-    let sent = event(acme.id(), LicenseChange::Sent(transfer));
-    let message = refused(acme, &sent, RuleId::LIC004);
+    let sent = license_event(acme.id(), LicenseChange::Sent(transfer));
+    let message = event_refused(acme, &sent, RuleId::LIC004);
     assert!(message.contains("case number"), "{message}");
 }
 
@@ -456,7 +438,7 @@ fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
         .find(|c| *c.license == w.licensing.ise)
         .map_or(0, |c| c.purchased);
     assert!(held > 0);
-    let received = event(
+    let received = license_event(
         acme.id(),
         LicenseChange::Received(CrossSaTransfer {
             id: TransferId::parse("too-many").unwrap(),
@@ -473,7 +455,7 @@ fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
             }],
         }),
     );
-    refused(acme, &received, RuleId::LIC004);
+    event_refused(acme, &received, RuleId::LIC004);
 }
 
 /// `src/validate.rs`: `Verdict::is_allowed` and `Report::is_allowed` replaced by `true`
@@ -522,40 +504,6 @@ fn q008_a_message_behaves_as_its_text() {
     assert_eq!(hasher.hash_one(&fixed), hasher.hash_one(&shared));
     assert_ne!(hasher.hash_one(&fixed), hasher.hash_one(&other));
     assert_eq!(format!("{fixed:?}"), format!("{:?}", "SA required"));
-}
-
-/// A quote from the fixture's partner for the end customer at `domain`, with `lines`.
-fn quote_for(
-    w: &World,
-    domain: &str,
-    lines: Vec<smart_accounts::quote::Line>,
-) -> smart_accounts::Quote {
-    use smart_accounts::quote::{Country, Deal, DealKind, EndCustomer};
-    smart_accounts::Quote {
-        deal: Deal {
-            id: "D-M".into(),
-            kind: DealKind::Other("Standard".into()),
-        },
-        partner: w.partner.org,
-        distributor: None,
-        end_customer: EndCustomer {
-            name: "Customer".into(),
-            domain: Some(smart_accounts::Domain::parse(domain).unwrap()),
-            country: Country::US,
-        },
-        lines,
-    }
-}
-
-fn report_of(w: &World, quote: &smart_accounts::Quote) -> smart_accounts::Report {
-    use smart_accounts::fixtures::quotes::DAY;
-    smart_accounts::validate(
-        &w.dir,
-        quote,
-        smart_accounts::Stage::Order,
-        DAY,
-        &smart_accounts::PolicyCalendar::default(),
-    )
 }
 
 /// `src/validate.rs`: in `Ctx::customer_active`, `&&` turned into `||` survived. Only an
@@ -662,18 +610,6 @@ fn q001_an_unassigned_optional_smart_line_gets_a_note_when_ordered() {
     );
     assert!(notes(Kind::Classic, Stage::Order).is_empty());
     assert!(notes(Kind::Smart, Stage::Submit).is_empty());
-}
-
-/// A line requesting a new account at `domain` for a contact with the Cisco.com ID `cco`.
-fn new_account_line(domain: &str, cco: Option<&str>) -> smart_accounts::quote::Line {
-    use smart_accounts::quote::{Assignment, Contact, Line};
-    Line::new("1", "SKU", 1).assigned(Assignment::NewAccount {
-        domain: Some(smart_accounts::Domain::parse(domain).unwrap()),
-        contact: Contact {
-            cco_id: cco.map(str::to_owned),
-            email: smart_accounts::Email::parse(&format!("it@{domain}")).unwrap(),
-        },
-    })
 }
 
 /// `src/validate.rs`: in `new_account`, the Cisco.com ID test with `&&` turned into `||`

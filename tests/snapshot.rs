@@ -15,8 +15,8 @@ use crate::common::snapshots::{acc, refused, vi};
 use crate::common::snapshots::{json, json_refused};
 use crate::common::{logless, world};
 use smart_accounts::{
-    Binding, Directory, Domain, Email, Error, Identifier, Inheritance, OrgId,
-    Role, RuleId, UserId, VaId, VaSnapshot, Visibility,
+    Binding, Directory, Domain, Email, Error, Identifier, Inheritance, OrgId, Role, RuleId, UserId,
+    VaId, VaSnapshot, Visibility,
 };
 
 #[test]

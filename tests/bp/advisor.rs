@@ -8,24 +8,14 @@
 )]
 
 use crate::common::world;
-use jiff::Timestamp;
+use crate::common::{date, day};
 use jiff::civil::Date;
 use proptest::prelude::*;
 use smart_accounts::advisor::{Advice, AdvisorConfig, Scope, Severity, Subject, advise};
-use smart_accounts::fixtures::{self, World};
+use smart_accounts::fixtures::World;
 use smart_accounts::{
     AccountKind, Actor, Command, Inheritance, NewUser, Role, RuleId, SaId, Target, UserKind,
 };
-
-fn day(n: i64) -> Timestamp {
-    let base: Timestamp = fixtures::AT.parse().unwrap();
-    base.checked_add(jiff::SignedDuration::from_hours(24 * n))
-        .unwrap()
-}
-
-fn date(n: i64) -> Date {
-    jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
-}
 
 fn of(advice: &[Advice], rule: RuleId) -> Vec<&Advice> {
     advice.iter().filter(|a| a.rule == rule).collect()

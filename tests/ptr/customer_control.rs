@@ -18,7 +18,8 @@ use smart_accounts::{
 };
 
 use crate::common::world_with_nico as world;
-use crate::ptr::partners::{cast, date, day, run, step};
+use crate::common::{date, day};
+use crate::ptr::partners::{cast, run, step};
 
 fn by(user: UserId) -> Actor {
     Actor::User(user)

@@ -7,24 +7,15 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::{date, day};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use proptest::prelude::*;
-use smart_accounts::fixtures::{self, World};
+use smart_accounts::fixtures::World;
 use smart_accounts::{
     Action, Actor, Change, Command, Config, Directory, Error, Inheritance, OrgId, RecordedActor,
     RequestStatus, Role, RuleId, SaId, SmartAccount, Target, UserId,
 };
-
-pub(crate) fn day(n: i64) -> Timestamp {
-    let base: Timestamp = fixtures::AT.parse().unwrap();
-    base.checked_add(jiff::SignedDuration::from_hours(24 * n))
-        .unwrap()
-}
-
-pub(crate) fn date(n: i64) -> Date {
-    jiff::tz::TimeZone::UTC.to_datetime(day(n)).date()
-}
 
 use crate::common::world_with_nico as world;
 
