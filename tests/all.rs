@@ -9,6 +9,7 @@
 mod common;
 
 mod bp;
+mod dev;
 mod ev;
 mod lic;
 mod meta;
@@ -16,13 +17,10 @@ mod ptr;
 mod q;
 mod role;
 mod sa;
+mod va;
 
-mod advisor_survivors;
 mod edge_cases;
 mod evidence;
-mod fuzz_regressions;
 mod hostile_input;
-mod mutation_survivors;
-mod partner_survivors;
 mod rules_foundation;
 mod snapshot;

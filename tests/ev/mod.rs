@@ -2,5 +2,6 @@
 //! appends an event, procurement history, replay, logs from outside as evidence, and the
 //! recorded acceptance of the Smart Licensing agreement.
 
+mod log;
 mod model;
 mod snapshot_log;

@@ -17,7 +17,7 @@ use smart_accounts::{
     Inheritance, RecordedActor, Role, RuleId, SmartAccount, Target, UserId, VaId,
 };
 
-use crate::common::world_with_nico as world;
+use crate::common::world_with_nico;
 use crate::common::{date, day};
 use crate::ptr::partners::{cast, run, step};
 
@@ -60,7 +60,7 @@ fn give(user: UserId, target: Target, role: Role) -> Command {
 /// The fixture with the partner user `nina` made SA Admin of Acme by Acme's `alice` (with
 /// consent, PTR001).
 fn partner_admin() -> World {
-    let (mut w, _) = world();
+    let (mut w, _) = world_with_nico();
     let acme = Target::Account(w.acme.sa);
     accepted(
         &mut w.dir,
@@ -240,7 +240,7 @@ fn ptr006_a_partner_cannot_move_a_va_out_of_or_into_a_customer_roles_reach() {
 
 #[test]
 fn role007_the_last_sa_admin_cannot_be_given_an_expiry() {
-    let (mut w, _) = world();
+    let (mut w, _) = world_with_nico();
     let (alice, bob) = (w.acme.alice, w.acme.bob);
     let acme = Target::Account(w.acme.sa);
     let expire = |user, n| Command::SetRoleExpiry {
@@ -276,7 +276,7 @@ fn role007_the_last_sa_admin_cannot_be_given_an_expiry() {
 
 #[test]
 fn role007_an_expired_sa_admin_is_not_counted() {
-    let (mut w, _) = world();
+    let (mut w, _) = world_with_nico();
     let (alice, bob) = (w.acme.alice, w.acme.bob);
     let acme = Target::Account(w.acme.sa);
     accepted(&mut w.dir, alice, 0, make(bob, acme, Role::SaAdmin));
@@ -553,7 +553,7 @@ proptest! {
         second_admin in any::<bool>(),
         steps in proptest::collection::vec((wait(), step()), 1..40),
     ) {
-        let (mut w, nico) = world();
+        let (mut w, nico) = world_with_nico();
         let c = cast(&w, nico);
         // Half the cases start with the partner user `nina` as SA Admin of Acme (with consent),
         // half with `oscar` as a second Acme SA Admin, so the interesting refusals are common.

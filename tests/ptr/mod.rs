@@ -2,5 +2,6 @@
 //! the customer only, requests and their answers, scoped and revocable access, 2-tier holding
 //! accounts, expiries and lapses, and the customer keeping control.
 
+mod advice;
 mod customer_control;
 pub(crate) mod partners;

@@ -3,3 +3,4 @@
 //! the last SA Admin, the first SA Admin, explained decisions and reverse queries.
 
 mod check_index;
+mod roles;

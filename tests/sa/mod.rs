@@ -2,4 +2,5 @@
 //! Account, domains, the creator's Cisco.com ID, public email domains, Limited Use and holding
 //! accounts, activation and search.
 
+mod accounts;
 mod public_domains;

@@ -1,4 +1,6 @@
-//! Findings of the fuzz targets (`fuzz/`), each kept as a named test with what was wrong.
+//! Virtual Accounts (VA001–VA007): at most ten levels, no limit on their number, names, moves within
+//! one account and never into a cycle, deletion of empty ones only, names visible to partners, and
+//! restriction.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -6,13 +8,10 @@
     clippy::indexing_slicing
 )]
 
-use crate::common;
+use crate::common::reference::{Model, assert_agrees};
+use smart_accounts::{Actor, Command, Error, UserId, VaId, fixtures};
 
-use common::reference::{Model, assert_agrees};
-use smart_accounts::fixtures;
-use smart_accounts::{Actor, Command, Error, UserId, VaId};
-
-/// `commands` (crash-6df46510…): after the default designation moved away from Acme's
+/// A fuzz finding (target `commands`, crash-6df46510…): after the default designation moved away from Acme's
 /// `DEFAULT` Virtual Account, deleting `DEFAULT` was refused by the directory (VA005: it holds
 /// the fixture's licenses) but accepted by the reference model, which knew nothing of licenses.
 /// The directory was right; the model now records which Virtual Accounts hold licenses or
