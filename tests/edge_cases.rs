@@ -47,9 +47,6 @@ fn replay_refused(events: &[Event], needle: &str) {
     );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Hostile event logs (EV003)
-
 #[test]
 fn ev003_a_log_that_does_not_start_with_the_creation_is_refused() {
     let w = world();
@@ -128,9 +125,6 @@ fn replayed_account_keeps_its_creation_time() {
     assert_eq!(replayed.created_at(), w.at);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Queries with unknown identifiers
-
 #[test]
 fn tree_queries_on_an_unknown_va_are_empty() {
     let w = world();
@@ -183,9 +177,6 @@ fn role005_a_va_role_never_grants_an_account_level_action_on_its_va() {
     assert_eq!(held.map(|v| v.role), Some(Role::VaAdmin));
     assert_eq!(would_grant.iter().collect::<Vec<_>>(), vec![Role::SaAdmin]);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Explanations (ROLE009)
 
 #[test]
 fn role009_every_kind_of_decision_explains_itself() {
@@ -252,9 +243,6 @@ fn via_display_distinguishes_direct_inherited_and_account_bindings() {
     );
     assert_eq!(via(None, false).to_string(), "VA User on the smart account");
 }
-
-// ---------------------------------------------------------------------------------------------
-// Lookups and limits
 
 #[test]
 fn lookups_by_login_and_email_normalise_and_miss_cleanly() {
@@ -336,9 +324,6 @@ fn an_email_over_254_characters_is_refused_with_a_clipped_value() {
     assert_eq!(value.chars().count(), 81, "80 characters and an ellipsis");
     assert!(value.ends_with('…'));
 }
-
-// ---------------------------------------------------------------------------------------------
-// Text forms of the public types
 
 #[test]
 fn kinds_actions_and_sets_display_as_documented() {
@@ -461,9 +446,6 @@ fn arbitrary_values_are_valid_and_sets_hold_only_real_members() {
     );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Snapshots with reused identifiers
-
 fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
     let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
     assert_eq!(err.path(), path, "{err}");
@@ -526,9 +508,6 @@ fn sa005_a_second_limited_use_account_for_one_email_in_a_snapshot_is_refused() {
     load_refused(snap, &path, expected, "sam.bikes@gmail.com");
 }
 
-// ---------------------------------------------------------------------------------------------
-// Mutation survivors of src/check.rs, killed
-
 #[test]
 fn role009_an_unregistered_id_inside_the_grant_table_is_an_unknown_user() {
     // Identifiers start at 1, so the grant table's slot 0 exists but belongs to no user: the
@@ -586,9 +565,6 @@ fn role010_targets_of_an_account_only_role_is_that_va_alone() {
     ));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Quote values and policy texts
-
 #[test]
 fn q008_invalid_country_codes_say_what_and_why_with_a_clipped_value() {
     use smart_accounts::quote::Country;
@@ -641,9 +617,6 @@ fn lic001_text_ids_parse_from_str_and_debug_as_their_text() {
     let err = "x".repeat(101).parse::<DeviceId>().expect_err("too long");
     assert_eq!(err.rule(), RuleId::DEV001);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Mutation survivors of src/directory.rs, killed
 
 #[test]
 fn directories_differ_when_an_account_or_only_its_log_differs() {

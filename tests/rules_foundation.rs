@@ -7,108 +7,18 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::commands::{
+    accepted, assign, at, by, create_va, log_len, refused, request, user,
+};
 use crate::common::world;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
-use smart_accounts::fixtures::{self};
 use smart_accounts::{
     AccountKind, AccountStatus, Action, ActionSet, Actor, Change, Command, Directory, Effect,
     Error, Inheritance, NewUser, OrgKind, Reason, Role, RoleSet, RuleId, SaId, SmartAccount,
     Target, UserId, UserKind, VaId, Visibility,
 };
-
-fn at() -> Timestamp {
-    fixtures::AT.parse().unwrap()
-}
-
-fn by(user: UserId) -> Actor {
-    Actor::User(user)
-}
-
-/// Runs a command that must be refused; asserts that nothing changed and no event was
-/// appended, and returns the error.
-fn refused(dir: &mut Directory, actor: &Actor, command: Command) -> Error {
-    let before = dir.clone();
-    let logs_before: Vec<usize> = dir
-        .to_snapshot()
-        .accounts
-        .iter()
-        .map(|a| a.events.len())
-        .collect();
-    // Refused for its rule, not for going back in time (EV004): at the latest time of any log.
-    let now = dir
-        .to_snapshot()
-        .accounts
-        .iter()
-        .filter_map(|a| a.events.last().map(|e| e.at))
-        .fold(at(), Timestamp::max);
-    let err = dir
-        .execute(actor, now, command.clone())
-        .expect_err(&format!("{command:?} by {actor:?} must be refused"));
-    assert_eq!(*dir, before, "a refused command changed the directory");
-    let logs_after: Vec<usize> = dir
-        .to_snapshot()
-        .accounts
-        .iter()
-        .map(|a| a.events.len())
-        .collect();
-    assert_eq!(logs_before, logs_after, "a refused command appended events");
-    assert!(
-        err.to_string().starts_with(err.rule().code()),
-        "message `{err}` must start with its rule {}",
-        err.rule()
-    );
-    err
-}
-
-fn accepted(dir: &mut Directory, actor: &Actor, command: Command) -> Vec<smart_accounts::Event> {
-    dir.execute(actor, at(), command.clone())
-        .unwrap_or_else(|e| panic!("{command:?} by {actor:?} must be accepted: {e}"))
-}
-
-fn user(dir: &mut Directory, cco: Option<&str>, email: &str, org: smart_accounts::OrgId) -> UserId {
-    dir.register_user(NewUser {
-        cco_id: cco.map(str::to_owned),
-        email: email.into(),
-        org,
-        kind: UserKind::Individual,
-    })
-    .unwrap()
-}
-
-fn request(kind: AccountKind, domain: Option<&str>, contact: UserId) -> Command {
-    Command::RequestAccount {
-        kind,
-        name: String::new(),
-        domain: domain.map(str::to_owned),
-        contact,
-    }
-}
-
-fn create_va(sa: SaId, parent: Option<VaId>, name: &str) -> Command {
-    Command::CreateVa {
-        sa,
-        parent,
-        name: name.into(),
-    }
-}
-
-fn assign(user: UserId, target: Target, role: Role, inheritance: Inheritance) -> Command {
-    Command::AssignRole {
-        user,
-        target,
-        role,
-        inheritance,
-    }
-}
-
-fn log_len(dir: &Directory, admin: UserId, sa: SaId) -> usize {
-    dir.events(admin, sa).unwrap().len()
-}
-
-// ---------------------------------------------------------------------------------------------
-// SA — accounts
 
 #[test]
 fn sa001_three_kinds_of_smart_account_exist_and_can_be_requested() {
@@ -667,9 +577,6 @@ fn sa009_search_finds_prefixed_forms_but_never_limited_use() {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// VA — virtual accounts
-
 #[test]
 fn va001_eleventh_level_is_refused() {
     let mut w = world();
@@ -994,9 +901,6 @@ fn va007_default_stays_unrestricted_and_others_can_be_restricted() {
         Visibility::Restricted
     );
 }
-
-// ---------------------------------------------------------------------------------------------
-// ROLE — roles and permissions
 
 #[test]
 fn role001_account_roles_only_on_accounts_and_va_roles_only_on_vas() {
@@ -1817,9 +1721,6 @@ fn role010_reverse_queries_are_complete_and_sorted() {
         assert_eq!(got, expected, "{va}");
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// EV, AGR
 
 #[test]
 fn ev001_every_change_appends_an_event_and_refusals_append_nothing() {

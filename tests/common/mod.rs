@@ -1,5 +1,6 @@
 //! Test support shared by the integration tests.
 
+pub mod commands;
 pub mod quotes;
 pub mod reference;
 pub mod snapshots;
