@@ -19,8 +19,5 @@ mod role;
 mod sa;
 mod va;
 
-mod edge_cases;
 mod evidence;
 mod hostile_input;
-mod rules_foundation;
-mod snapshot;

@@ -24,7 +24,7 @@ pub fn vi(a: &AccountSnapshot, va: VaId) -> usize {
 
 /// Loads `snap`, which must be refused for `rule` at `path`, with a short message that starts
 /// with both.
-pub fn refused(snap: Snapshot, rule: RuleId, path: &str) -> SnapshotError {
+pub fn snapshot_refused(snap: Snapshot, rule: RuleId, path: &str) -> SnapshotError {
     let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
     assert_eq!(err.rule(), rule, "{err}");
     assert_eq!(err.path(), path, "{err}");

@@ -7,8 +7,14 @@
     clippy::indexing_slicing
 )]
 
-use crate::common::world;
-use smart_accounts::{Actor, Directory, LicenseCommand, LicenseKind, OrderId, OrderLine, RuleId};
+use crate::common::commands::{accepted, by, create_va, log_len, refused};
+use crate::common::{logless, world};
+use jiff::Timestamp;
+use smart_accounts::fixtures::World;
+use smart_accounts::{
+    Action, Actor, Change, Command, Directory, Error, Event, Inheritance, LicenseCommand,
+    LicenseKind, OrderId, OrderLine, Role, RuleId, SmartAccount, Target,
+};
 
 /// `src/licensing.rs`: `Directory::procurer` replaced by `Ok(())` survived: no test named an
 /// unknown procurer. A deposit procured by an organization the directory does not know is
@@ -55,4 +61,291 @@ fn ev003_organization_names_in_a_snapshot_are_trimmed() {
         Some(&org.name),
         w.dir.organizations().find(|o| o.id == id).map(|o| &o.name)
     );
+}
+
+#[test]
+fn ev001_every_change_appends_an_event_and_refusals_append_nothing() {
+    let mut w = world();
+    let alice = w.acme.alice;
+    let sa = w.acme.sa;
+    let n = log_len(&w.dir, alice, sa);
+    let later: Timestamp = "2026-02-01T10:00:00Z".parse().unwrap();
+    let events = w
+        .dir
+        .execute(&by(alice), later, create_va(sa, None, "New"))
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    let log = w.dir.events(alice, sa).unwrap();
+    assert_eq!(log.len(), n + 1);
+    assert_eq!(log.last().unwrap(), &events[0]);
+    assert_eq!(events[0].seq, n as u64 + 1);
+    assert_eq!(events[0].at, later);
+    assert_eq!(
+        events[0].actor,
+        smart_accounts::RecordedActor::User {
+            user: alice,
+            org: w.acme.org
+        }
+    );
+    assert!(
+        log.iter()
+            .zip(1u64..)
+            .all(|(e, seq)| e.seq == seq && e.sa == sa)
+    );
+    // A partner's action is recorded with the partner's organization.
+    let nina = w.partner.nina;
+    let nina_events = w
+        .dir
+        .execute(
+            &by(alice),
+            later,
+            Command::ChangeRole {
+                user: nina,
+                target: Target::Va(w.acme.americas),
+                role: Role::VaAdmin,
+                inheritance: Inheritance::AccountAndChildren,
+            },
+        )
+        .unwrap();
+    assert_eq!(nina_events.len(), 1);
+    let e = w
+        .dir
+        .execute(
+            &by(nina),
+            later,
+            create_va(sa, Some(w.acme.americas), "Partner-made"),
+        )
+        .unwrap();
+    assert!(
+        matches!(e[0].actor, smart_accounts::RecordedActor::User { org, .. } if org == w.partner.org)
+    );
+
+    let n = log_len(&w.dir, alice, sa);
+    let err = refused(&mut w.dir, &by(alice), create_va(sa, None, "new"));
+    assert_eq!(err.rule(), RuleId::VA003);
+    assert_eq!(log_len(&w.dir, alice, sa), n);
+    // A multi-change command that fails half-way leaves nothing behind: deleting EMEA would
+    // first revoke erin's and grace's roles, then fail on the children.
+    let err = refused(
+        &mut w.dir,
+        &by(alice),
+        Command::DeleteVa { va: w.acme.emea },
+    );
+    assert_eq!(err.rule(), RuleId::VA005);
+    assert_eq!(log_len(&w.dir, alice, sa), n);
+    assert!(
+        w.dir
+            .is_allowed(w.acme.erin, Action::ManageChildVas, Target::Va(w.acme.emea))
+    );
+    // Reading the log is an SA Admin's right.
+    let err = w.dir.events(w.acme.bob, sa).unwrap_err();
+    assert_eq!(err.rule(), RuleId::ROLE005);
+}
+
+#[test]
+fn ev003_replay_rebuilds_every_account_exactly() {
+    let mut w = world();
+    // Some more history: moves, renames, deletions, role changes, a new default, agreement.
+    let alice = by(w.acme.alice);
+    for command in [
+        Command::MoveVa {
+            va: w.acme.us,
+            parent: Some(w.acme.emea),
+        },
+        Command::RenameVa {
+            va: w.acme.finance,
+            name: "Money".into(),
+        },
+        Command::DeleteVa {
+            va: w.acme.emea_sales,
+        },
+        Command::SetDefaultVa {
+            va: w.acme.americas,
+        },
+        Command::AcceptAgreement { sa: w.acme.sa },
+        Command::RevokeRole {
+            user: w.acme.grace,
+            target: Target::Va(w.acme.emea),
+        },
+    ] {
+        accepted(&mut w.dir, &alice, command);
+    }
+    accepted(
+        &mut w.dir,
+        &by(w.globex.hank),
+        Command::ActivateAccount { sa: w.globex.sa },
+    );
+    let admins = [
+        (w.acme.sa, w.acme.alice),
+        (w.partner.holding, w.partner.admin),
+        (w.distributor.holding, w.distributor.admin),
+        (w.solo.sa, w.solo.sam),
+        (w.globex.sa, w.globex.hank),
+    ];
+    assert_eq!(admins.len(), w.dir.accounts().count());
+    for (sa, admin) in admins {
+        let log = w.dir.events(admin, sa).unwrap();
+        let replayed = SmartAccount::replay(log).unwrap();
+        assert_eq!(Some(&replayed), w.dir.account(sa), "{sa}");
+    }
+    // Tampered logs do not replay.
+    let log = w.dir.events(w.acme.alice, w.acme.sa).unwrap().to_vec();
+    assert_eq!(SmartAccount::replay(&[]).unwrap_err().rule(), RuleId::EV003);
+    assert_eq!(
+        SmartAccount::replay(&log[1..]).unwrap_err().rule(),
+        RuleId::EV003
+    );
+    let mut swapped = log.clone();
+    swapped.swap(3, 4);
+    assert!(matches!(
+        SmartAccount::replay(&swapped),
+        Err(Error::Replay { .. })
+    ));
+    let mut foreign = log.clone();
+    foreign[5].sa = w.solo.sa;
+    assert_eq!(
+        SmartAccount::replay(&foreign).unwrap_err().rule(),
+        RuleId::EV003
+    );
+    let mut doubled = log.clone();
+    let mut again = log[1].clone();
+    again.seq = log.len() as u64 + 1;
+    doubled.push(again);
+    assert_eq!(
+        SmartAccount::replay(&doubled).unwrap_err().rule(),
+        RuleId::EV003
+    );
+}
+
+/// Acme's event log.
+fn acme_log(w: &World) -> Vec<Event> {
+    w.dir.events(w.acme.alice, w.acme.sa).unwrap().to_vec()
+}
+
+/// `events` with one more event carrying `change`.
+fn with(events: &[Event], change: Change) -> Vec<Event> {
+    let mut out = events.to_vec();
+    let last = out.last().unwrap().clone();
+    out.push(Event {
+        seq: last.seq + 1,
+        change,
+        ..last
+    });
+    out
+}
+
+/// Replay refuses the log with an EV003 error whose reason contains `needle`.
+fn replay_refused(events: &[Event], needle: &str) {
+    let err = SmartAccount::replay(events).expect_err("the log must be refused");
+    assert_eq!(err.rule(), RuleId::EV003, "{err}");
+    let Error::Replay { reason, .. } = &err else {
+        panic!("not a replay error: {err:?}");
+    };
+    assert!(
+        reason.contains(needle),
+        "reason `{reason}` lacks `{needle}`"
+    );
+}
+
+#[test]
+fn ev003_a_log_that_does_not_start_with_the_creation_is_refused() {
+    let w = world();
+    let mut log = acme_log(&w);
+    log[0].change = Change::AccountActivated;
+    replay_refused(&log, "the first event must create the account");
+}
+
+#[test]
+fn ev003_a_second_creation_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let again = log[0].change.clone();
+    replay_refused(&with(&log, again), "the account already exists");
+}
+
+#[test]
+fn ev003_activating_an_active_account_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let expected = Error::AlreadyActive { sa: w.acme.sa }.to_string();
+    replay_refused(&with(&log, Change::AccountActivated), &expected);
+}
+
+#[test]
+fn ev003_creating_an_existing_va_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let change = Change::VaCreated {
+        va: w.acme.emea,
+        parent: None,
+        name: "Another".into(),
+    };
+    replay_refused(&with(&log, change), "already exists");
+}
+
+#[test]
+fn ev003_deleting_a_va_that_still_has_role_bindings_in_a_log_is_refused() {
+    // frank holds VA User on EMEA-Sales, which has no children: the command revokes bindings
+    // with the VA, but a log that deletes it without revoking them is inconsistent.
+    let w = world();
+    let log = acme_log(&w);
+    let va = w.acme.emea_sales;
+    assert!(
+        w.dir
+            .account(w.acme.sa)
+            .unwrap()
+            .children(Some(va))
+            .is_empty()
+    );
+    let expected = Error::NotEmpty {
+        va,
+        what: "role bindings",
+    }
+    .to_string();
+    replay_refused(&with(&log, Change::VaDeleted { va }), &expected);
+}
+
+#[test]
+fn ev003_moving_a_va_below_another_accounts_va_in_a_log_is_refused() {
+    let w = world();
+    let log = acme_log(&w);
+    let change = Change::VaMoved {
+        va: w.acme.emea,
+        parent: Some(w.partner.holding_default),
+    };
+    replay_refused(&with(&log, change), "not in the same smart account");
+}
+
+#[test]
+fn replayed_account_keeps_its_creation_time() {
+    let w = world();
+    let account = w.dir.account(w.acme.sa).unwrap();
+    assert_eq!(account.created_at(), w.at);
+    let replayed = SmartAccount::replay(&acme_log(&w)).unwrap();
+    assert_eq!(replayed.created_at(), w.at);
+}
+
+#[test]
+fn directories_differ_when_an_account_or_only_its_log_differs() {
+    // Equality was only ever asserted between equal directories, so mutants that compared
+    // fewer fields survived.
+    let w = world();
+    let mut renamed = w.dir.clone();
+    renamed
+        .execute(
+            &Actor::User(w.acme.alice),
+            w.at,
+            smart_accounts::Command::RenameVa {
+                va: w.acme.emea,
+                name: "Europe".into(),
+            },
+        )
+        .unwrap();
+    assert_ne!(renamed, w.dir, "same number of accounts, one VA renamed");
+    // The same state with a rebuilt (imported) log: every account is equal, the logs are not.
+    let imported = Directory::from_snapshot(logless(&w.dir)).unwrap();
+    for a in w.dir.accounts() {
+        assert_eq!(imported.account(a.id()), Some(a));
+    }
+    assert_ne!(imported, w.dir, "the logs differ");
 }

@@ -2,6 +2,8 @@
 //! appends an event, procurement history, replay, logs from outside as evidence, and the
 //! recorded acceptance of the Smart Licensing agreement.
 
+mod agreement;
 mod log;
 mod model;
 mod snapshot_log;
+mod snapshots;

@@ -1929,3 +1929,17 @@ fn lic004_a_holding_lot_emptied_by_an_assignment_is_gone() {
             .all(|u| u.delivered.is_some())
     );
 }
+
+#[test]
+fn lic001_text_ids_parse_from_str_and_debug_as_their_text() {
+    use smart_accounts::{DeviceId, Sku};
+    let sku: Sku = "  ISE-PLS-LIC ".parse().unwrap();
+    assert_eq!(sku.as_str(), "ISE-PLS-LIC");
+    assert_eq!(format!("{sku:?}"), "\"ISE-PLS-LIC\"");
+    assert_eq!(sku.to_string(), "ISE-PLS-LIC");
+    let err = "two words".parse::<Sku>().expect_err("spaces");
+    assert_eq!(err.rule(), RuleId::LIC001);
+    assert!(err.to_string().contains("it contains spaces"), "{err}");
+    let err = "x".repeat(101).parse::<DeviceId>().expect_err("too long");
+    assert_eq!(err.rule(), RuleId::DEV001);
+}

@@ -6,4 +6,5 @@ mod dot;
 mod rule_catalog;
 mod rule_coverage;
 mod strategies;
+mod text_forms;
 mod validate_quote_tool;

@@ -1585,3 +1585,17 @@ fn ptr003_partner_organizations_are_listed_once_with_the_union_of_their_actions(
     assert!(nimbus.contains(smart_accounts::Action::AssignVaRoles));
     assert!(nimbus.contains(smart_accounts::Action::ManageLicenses));
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn ptr005_a_config_without_a_lapse_period_gets_the_default() {
+    // A stored config from before partner requests lapsed has no such field (a mutant
+    // returning 0 from the serde default survived).
+    let config: smart_accounts::Config =
+        serde_json::from_str(r#"{"public_domains":["gmail.com"]}"#).unwrap();
+    assert_eq!(
+        config.partner_request_lapse_days,
+        smart_accounts::DEFAULT_REQUEST_LAPSE_DAYS
+    );
+    assert_eq!(config.partner_request_lapse_days, 90);
+}

@@ -1164,3 +1164,42 @@ fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
     }
     assert!(repeats > 10_000, "{repeats} repeated IDs");
 }
+
+#[test]
+fn q008_invalid_country_codes_say_what_and_why_with_a_clipped_value() {
+    use smart_accounts::quote::Country;
+    for (text, why) in [
+        ("jp", "two uppercase letters"),
+        ("Japan", "two uppercase letters"),
+        ("XA", "private use"),
+        ("QM", "private use"),
+        ("AA", "private use"),
+    ] {
+        let err = Country::parse(text).expect_err(text);
+        assert_eq!(err.what(), "country code");
+        assert_eq!(err.value(), text);
+        let message = err.to_string();
+        assert!(message.starts_with("Q008: `"), "{message}");
+        assert!(message.contains(why), "{message}");
+    }
+    let long = "Z".repeat(500);
+    let err = Country::parse(&long).expect_err("too long");
+    assert_eq!(
+        err.value().chars().count(),
+        81,
+        "clipped to 80 characters and an ellipsis"
+    );
+    assert_eq!("QL".parse::<Country>().unwrap().to_string(), "QL");
+    assert_eq!(Country::try_from("JP".to_owned()).unwrap(), Country::JP);
+}
+
+#[test]
+fn q005_policy_actions_read_as_documented() {
+    use smart_accounts::policy::PolicyAction;
+    assert_eq!(PolicyAction::None.to_string(), "no requirement");
+    assert_eq!(PolicyAction::Warn.to_string(), "monitored (warning only)");
+    assert_eq!(
+        PolicyAction::Block.to_string(),
+        "enforced (blocks submission)"
+    );
+}

@@ -4,3 +4,4 @@
 
 mod accounts;
 mod public_domains;
+mod snapshots;
