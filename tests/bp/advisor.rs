@@ -529,52 +529,6 @@ fn bp009_a_tree_within_one_level_of_the_maximum_is_flagged() {
 }
 
 #[test]
-fn ptr005_the_advisor_reports_expired_grants_and_lapsed_requests() {
-    let mut w = world();
-    let (a, nina) = (w.acme, w.partner.nina);
-    let alice = Actor::User(a.alice);
-    w.dir
-        .execute(
-            &alice,
-            w.at,
-            Command::SetRoleExpiry {
-                user: nina,
-                target: Target::Va(a.americas),
-                expires: Some(date(10)),
-            },
-        )
-        .unwrap();
-    let nico = w
-        .dir
-        .register_user(NewUser {
-            cco_id: Some("nico".into()),
-            email: "nico@nimbus-networks.com".into(),
-            org: w.partner.org,
-            kind: UserKind::Individual,
-        })
-        .unwrap();
-    w.dir
-        .request_partner_access(
-            &Actor::User(nico),
-            w.at,
-            a.sa,
-            Target::Va(a.emea),
-            Role::VaViewer,
-            Inheritance::AccountOnly,
-            None,
-        )
-        .unwrap();
-    assert!(of(&all(&w, date(9)), RuleId::PTR005).is_empty());
-    let advice = all(&w, date(95));
-    let found = of(&advice, RuleId::PTR005);
-    let subjects: Vec<Subject> = found.iter().map(|x| x.subject).collect();
-    assert_eq!(subjects, vec![Subject::User(nina), Subject::User(nico)]);
-    assert!(found.iter().all(|x| x.severity == Severity::Info));
-    // An expired partner grant is no longer partner access to review.
-    assert!(of(&advice, RuleId::BP006).is_empty());
-}
-
-#[test]
 fn advice_prints_its_rule_subject_and_fix() {
     let w = world();
     let advice = advise(

@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests.
 
 pub mod commands;
+pub mod on_day;
 pub mod quotes;
 pub mod reference;
 pub mod snapshots;

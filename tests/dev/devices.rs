@@ -9,9 +9,12 @@
 )]
 
 use crate::common::{event_refused, license_event, logless, world};
+use jiff::Timestamp;
+use jiff::civil::Date;
 use smart_accounts::license::{ReportingPolicy, ReportingStatus};
 use smart_accounts::{
-    Actor, DeviceId, Directory, LicenseChange, LicenseCommand, RuleId, SmartAccount,
+    Actor, DeviceId, Directory, Error, License, LicenseChange, LicenseCommand, RuleId, SaId,
+    SmartAccount, Snapshot, Term, VaId,
 };
 
 /// `src/license.rs`: `SmartAccount::device_home` replaced by `Ok(())`, or with `&&` turned into
@@ -136,4 +139,303 @@ fn dev001_devices_loaded_from_a_snapshot_keep_their_ids_unique() {
         )
         .unwrap_err();
     assert!(err.to_string().contains("already"), "{err}");
+}
+
+fn parse_date(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn pool(dir: &Directory, sa: SaId, va: VaId, license: &License) -> (u64, u64, u64, u64, u64) {
+    let account = dir.account(sa).unwrap();
+    account
+        .compliance_of(va)
+        .into_iter()
+        .find(|c| c.license == license)
+        .map_or((0, 0, 0, 0, 0), |c| {
+            (
+                c.purchased,
+                c.consumed,
+                c.reserved,
+                c.available,
+                c.shortfall,
+            )
+        })
+}
+
+/// Runs a command that must be refused: checks the rule and that nothing changed.
+fn license_refused(
+    dir: &mut Directory,
+    actor: &Actor,
+    at: Timestamp,
+    command: LicenseCommand,
+) -> Error {
+    let before = dir.clone();
+    let err = dir.license(actor, at, command).unwrap_err();
+    assert_eq!(*dir, before, "a refused command changed the directory");
+    assert!(
+        err.to_string().starts_with(err.rule().code()),
+        "message `{err}` does not start with its rule"
+    );
+    err
+}
+
+#[test]
+fn dev001_devices_live_in_one_va_of_an_active_customer_or_limited_use_account() {
+    let mut w = world();
+    let (acme, partner, at) = (w.acme, w.partner, w.at);
+    let l = w.licensing.clone();
+    let installed = parse_date("2026-01-01");
+    let register = |device: &str, va| LicenseCommand::RegisterDevice {
+        device: smart_accounts::DeviceId::parse(device).unwrap(),
+        va,
+        installed,
+    };
+    // Not in a holding account, nor in a Pending account.
+    let err = license_refused(
+        &mut w.dir,
+        &Actor::User(partner.admin),
+        at,
+        register("HOLD-1", partner.holding_default),
+    );
+    assert_eq!(err.rule(), RuleId::DEV001);
+    let globex_default = w.dir.account(w.globex.sa).unwrap().default_va();
+    let err = license_refused(
+        &mut w.dir,
+        &Actor::User(w.globex.hank),
+        at,
+        register("GLX-1", globex_default),
+    );
+    assert_eq!(err.rule(), RuleId::DEV001);
+    // A device ID is registered once across the directory.
+    let solo_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    let err = license_refused(
+        &mut w.dir,
+        &Actor::User(w.solo.sam),
+        at,
+        register("SW-EMEA-1", solo_va),
+    );
+    assert!(matches!(err, Error::DuplicateDevice { .. }));
+    // It moves within its account, taking its consumption along.
+    let alice = Actor::User(acme.alice);
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::MoveDevice {
+                device: l.sw_emea_2.clone(),
+                va: acme.emea_ops,
+            },
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.acme_dna).1, 20);
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea_ops, &l.acme_dna).1, 40);
+    assert_eq!(
+        w.dir
+            .account(acme.sa)
+            .unwrap()
+            .device(&l.sw_emea_2)
+            .unwrap()
+            .va,
+        acme.emea_ops
+    );
+    // Never into another account.
+    let solo_default = w.dir.account(w.solo.sa).unwrap().default_va();
+    let err = license_refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::MoveDevice {
+            device: l.sw_emea_2.clone(),
+            va: solo_default,
+        },
+    );
+    assert_eq!(err.rule(), RuleId::DEV001);
+    // frank (VA User on EMEA-Sales only) may not manage devices in EMEA.
+    let err = license_refused(
+        &mut w.dir,
+        &Actor::User(acme.frank),
+        at,
+        LicenseCommand::RemoveDevice {
+            device: l.sw_emea_1.clone(),
+        },
+    );
+    assert_eq!(err.rule(), RuleId::ROLE005);
+    // Removing releases its consumption; an unknown device is a typed error.
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::RemoveDevice {
+                device: l.sw_emea_1.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(pool(&w.dir, acme.sa, acme.emea, &l.acme_dna).1, 0);
+    assert_eq!(w.dir.device_account(&l.sw_emea_1), None);
+    let err = license_refused(
+        &mut w.dir,
+        &alice,
+        at,
+        LicenseCommand::RemoveDevice {
+            device: l.sw_emea_1.clone(),
+        },
+    );
+    assert!(matches!(err, Error::UnknownDevice { .. }));
+    assert_eq!(err.rule(), RuleId::DEV001);
+}
+
+#[test]
+fn dev002_reporting_status_follows_the_policy() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let l = w.licensing.clone();
+    let policy = ReportingPolicy::default();
+    assert_eq!(
+        (policy.first_report, policy.frequency, policy.on_change),
+        (90, 365, 90)
+    );
+    let as_of = parse_date("2026-01-05");
+    let account = w.dir.account(acme.sa).unwrap();
+    let status = |d| account.reporting_status(d, as_of, policy).unwrap();
+    // Installed 2025-11-01, never reported: due 90 days later, within 30 days: due soon.
+    assert_eq!(
+        status(&l.sw_emea_1),
+        ReportingStatus::DueSoon {
+            due: parse_date("2026-01-30")
+        }
+    );
+    // Installed 2025-12-20: due 2026-03-20, on time.
+    assert_eq!(
+        status(&l.sw_emea_2),
+        ReportingStatus::OnTime {
+            due: parse_date("2026-03-20")
+        }
+    );
+    // Reported 2025-08-01, then changed 2025-10-01 without a report: due 2025-12-30, overdue.
+    assert_eq!(
+        status(&l.rtr_americas),
+        ReportingStatus::Overdue {
+            due: parse_date("2025-12-30"),
+            days: 6
+        }
+    );
+    // A policy without the on-change report: the yearly report decides.
+    let yearly = ReportingPolicy {
+        on_change: 0,
+        ..policy
+    };
+    assert_eq!(
+        account.reporting_status(&l.rtr_americas, as_of, yearly),
+        Some(ReportingStatus::OnTime {
+            due: parse_date("2026-08-01")
+        })
+    );
+    let none = ReportingPolicy {
+        first_report: 0,
+        frequency: 0,
+        on_change: 0,
+    };
+    assert_eq!(
+        account.reporting_status(&l.rtr_americas, as_of, none),
+        Some(ReportingStatus::NotRequired)
+    );
+    // A device that never consumed needs no report.
+    let alice = Actor::User(acme.alice);
+    let idle = smart_accounts::DeviceId::parse("IDLE-1").unwrap();
+    w.dir
+        .register_device(&alice, at, idle.clone(), acme.us, parse_date("2020-01-01"))
+        .unwrap();
+    let account = w.dir.account(acme.sa).unwrap();
+    assert_eq!(
+        account.reporting_status(&idle, as_of, policy),
+        Some(ReportingStatus::NotRequired)
+    );
+    // A report clears the overdue change report.
+    w.dir
+        .license(
+            &alice,
+            at,
+            LicenseCommand::RecordReport {
+                device: l.rtr_americas.clone(),
+                on: as_of,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        w.dir
+            .account(acme.sa)
+            .unwrap()
+            .reporting_status(&l.rtr_americas, as_of, policy),
+        Some(ReportingStatus::OnTime {
+            due: parse_date("2027-01-05")
+        })
+    );
+    let listed = w.dir.account(acme.sa).unwrap().reporting(as_of, policy);
+    assert_eq!(listed.len(), 4);
+}
+
+fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
+    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
+}
+
+/// Loads a snapshot that must be refused for `rule` at an item of `field`.
+fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(
+        err.path().contains(&format!(".licenses.{field}[")),
+        "path `{}` does not name a {field} item ({err})",
+        err.path()
+    );
+    assert!(err.to_string().contains(rule.code()), "{err}");
+}
+
+#[test]
+fn dev001_lic006_dev002_inconsistent_devices_are_refused() {
+    let w = world();
+    // The same device twice.
+    let mut snap = logless(&w.dir);
+    let acme = account_mut(&mut snap, w.acme.sa);
+    let first = acme.licenses.devices[0].clone();
+    acme.licenses.devices.push(first.clone());
+    let err = Directory::from_snapshot(snap).unwrap_err();
+    assert!(err.path().contains(".licenses.devices["), "{err}");
+    assert!(err.to_string().contains(first.id.as_str()), "{err}");
+
+    // Consumption of a license type the account never held.
+    let mut snap = logless(&w.dir);
+    let acme = account_mut(&mut snap, w.acme.sa);
+    let mut device = first.clone();
+    device.id = "FDO-NEW-1".parse().unwrap();
+    device.ever_consumed = true;
+    device.consumption.clear();
+    device.consumption.insert(
+        License {
+            sku: "NEVER-HELD".parse().unwrap(),
+            term: Term::Perpetual,
+        },
+        1,
+    );
+    acme.licenses.devices.push(device.clone());
+    license_snapshot_refused(snap, RuleId::LIC006, "devices");
+
+    // Consumption of zero licenses.
+    let mut snap = logless(&w.dir);
+    let acme = account_mut(&mut snap, w.acme.sa);
+    let held = acme.licenses.pools[0].license.clone();
+    let mut zero = device.clone();
+    zero.consumption.clear();
+    zero.consumption.insert(held.clone(), 0);
+    acme.licenses.devices.push(zero);
+    license_snapshot_refused(snap, RuleId::LIC006, "devices");
+
+    // A device that consumes but never consumed anything.
+    let mut snap = logless(&w.dir);
+    let acme = account_mut(&mut snap, w.acme.sa);
+    let mut never = device;
+    never.consumption.clear();
+    never.consumption.insert(held, 1);
+    never.ever_consumed = false;
+    acme.licenses.devices.push(never);
+    license_snapshot_refused(snap, RuleId::DEV002, "devices");
 }

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use smart_accounts::fixtures::World;
 use smart_accounts::{
     Action, Actor, Change, Command, Directory, Error, Event, Inheritance, LicenseCommand,
-    LicenseKind, OrderId, OrderLine, Role, RuleId, SmartAccount, Target,
+    LicenseKind, OrderId, OrderLine, Role, RuleId, SaId, SmartAccount, Snapshot, Target,
 };
 
 /// `src/licensing.rs`: `Directory::procurer` replaced by `Ok(())` survived: no test named an
@@ -348,4 +348,164 @@ fn directories_differ_when_an_account_or_only_its_log_differs() {
         assert_eq!(imported.account(a.id()), Some(a));
     }
     assert_ne!(imported, w.dir, "the logs differ");
+}
+
+#[test]
+fn ev002_procurement_history_records_each_deposit() {
+    let w = world();
+    let l = &w.licensing;
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let history = acme.procurement();
+    assert_eq!(history.len(), 3);
+    let first = &history[0];
+    assert_eq!(first.deposit.order, l.acme_ise_order);
+    assert_eq!(first.deposit.license, l.ise);
+    assert_eq!(first.deposit.quantity, 100);
+    assert_eq!(first.deposit.procured_by, w.partner.org);
+    assert_eq!(first.deposit.va, Some(w.acme.default_va));
+    assert_eq!(first.at, w.at);
+    assert_eq!(history[2].deposit.kind, LicenseKind::Classic);
+    assert_eq!(history[2].deposit.va, None);
+    let dna: Vec<_> = acme.procurement_of(&l.acme_dna.sku).collect();
+    assert_eq!(dna.len(), 1);
+    assert_eq!(dna[0].deposit.order, l.acme_dna_order);
+    // The holding account keeps its own history, with the aged deposit's time.
+    let holding = w.dir.account(w.partner.holding).unwrap();
+    assert_eq!(holding.procurement().len(), 2);
+    assert_eq!(
+        holding.procurement()[0].at.to_string(),
+        "2025-09-15T12:00:00Z"
+    );
+    assert!(holding.procurement()[0].deposit.sa_mandatory);
+}
+
+#[test]
+fn ev003_replaying_each_log_rebuilds_licenses_and_devices() {
+    let w = world();
+    for account in w.dir.accounts() {
+        let admin = account
+            .roles()
+            .find(|b| b.role == smart_accounts::Role::SaAdmin)
+            .map(|b| b.user);
+        let Some(admin) = admin else { continue };
+        let log = w.dir.events(admin, account.id()).unwrap();
+        assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+    }
+}
+
+#[test]
+fn ev003_a_snapshot_with_licenses_round_trips_and_bad_items_name_their_path() {
+    let w = world();
+    let snapshot = w.dir.to_snapshot();
+    let back = Directory::from_snapshot(snapshot.clone()).unwrap();
+    assert_eq!(back, w.dir);
+    // Without logs: the licenses are rebuilt from the opening balances.
+    let mut no_logs = snapshot.clone();
+    for a in &mut no_logs.accounts {
+        a.events.clear();
+    }
+    let loaded = Directory::from_snapshot(no_logs.clone()).unwrap();
+    for account in w.dir.accounts() {
+        assert_eq!(loaded.account(account.id()).unwrap(), account);
+    }
+    // A device in a holding account is refused, with its path.
+    let mut bad = no_logs.clone();
+    let (hi, ai) = (
+        bad.accounts
+            .iter()
+            .position(|a| a.id == w.partner.holding)
+            .unwrap(),
+        bad.accounts.iter().position(|a| a.id == w.acme.sa).unwrap(),
+    );
+    let mut device = bad.accounts[ai].licenses.devices[0].clone();
+    device.va = w.partner.holding_default;
+    device.consumption.clear();
+    bad.accounts[hi].licenses.devices.push(device);
+    let err = Directory::from_snapshot(bad).unwrap_err();
+    assert_eq!(err.rule(), RuleId::DEV001);
+    assert!(
+        err.path().contains(".licenses.devices[0]"),
+        "{}",
+        err.path()
+    );
+    // A reservation beyond the purchased quantity is refused.
+    let mut bad = no_logs.clone();
+    bad.accounts[ai].licenses.pools[0].reserved = u64::MAX;
+    let err = Directory::from_snapshot(bad).unwrap_err();
+    assert_eq!(err.rule(), RuleId::LIC010);
+    assert!(err.path().ends_with(".licenses.pools[0]"), "{}", err.path());
+}
+
+#[test]
+fn ev003_a_snapshot_without_log_keeps_the_agreement_acceptance() {
+    let mut w = world();
+    let acme = w.acme;
+    w.dir
+        .execute(
+            &Actor::User(acme.dave),
+            w.at,
+            smart_accounts::Command::AcceptAgreement { sa: acme.sa },
+        )
+        .unwrap();
+    let mut snapshot = w.dir.to_snapshot();
+    for a in &mut snapshot.accounts {
+        a.events.clear();
+    }
+    let loaded = Directory::from_snapshot(snapshot).unwrap();
+    let account = loaded.account(acme.sa).unwrap();
+    assert_eq!(account.agreement().map(|a| a.by), Some(acme.dave));
+    assert_eq!(account, w.dir.account(acme.sa).unwrap());
+    let log = loaded.events(acme.alice, acme.sa).unwrap();
+    assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn ev003_older_snapshots_without_licenses_still_load() {
+    let w = world();
+    let mut no_logs = w.dir.to_snapshot();
+    for a in &mut no_logs.accounts {
+        a.events.clear();
+    }
+    let json = serde_json::to_value(&no_logs).unwrap();
+    let mut json = json;
+    for a in json["accounts"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("licenses");
+    }
+    let old: smart_accounts::Snapshot = serde_json::from_value(json).unwrap();
+    let loaded = Directory::from_snapshot(old).unwrap();
+    assert_eq!(loaded.account(w.acme.sa).unwrap().compliance().count(), 0);
+}
+
+fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
+    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
+}
+
+/// Loads a snapshot that must be refused for `rule` at an item of `field`.
+fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(
+        err.path().contains(&format!(".licenses.{field}[")),
+        "path `{}` does not name a {field} item ({err})",
+        err.path()
+    );
+    assert!(err.to_string().contains(rule.code()), "{err}");
+}
+
+#[test]
+fn ev002_a_procurement_entry_repeated_or_zero_is_refused() {
+    let w = world();
+    let mut snap = logless(&w.dir);
+    let acme = account_mut(&mut snap, w.acme.sa);
+    let first = acme.licenses.procurement[0].clone();
+    acme.licenses.procurement.push(first);
+    let err = Directory::from_snapshot(snap).unwrap_err();
+    assert!(err.path().contains(".licenses.procurement["), "{err}");
+
+    let mut snap = logless(&w.dir);
+    account_mut(&mut snap, w.acme.sa).licenses.procurement[0]
+        .deposit
+        .quantity = 0;
+    license_snapshot_refused(snap, RuleId::EV002, "procurement");
 }

@@ -8,68 +8,15 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::BTreeMap;
-
-use proptest::prelude::*;
-use smart_accounts::fixtures::World;
-use smart_accounts::{
-    AccountKind, AccountStatus, Actor, Binding, Change, Command, Directory, Error, Event,
-    Inheritance, RecordedActor, Role, RuleId, SmartAccount, Target, UserId, VaId,
-};
-
-use crate::common::world_with_nico;
-use crate::common::{date, day};
+use crate::common::on_day::{accepted, give, make, partner_admin, refused};
+use crate::common::{date, world_with_nico};
 use crate::ptr::partners::{cast, run, step};
-
-fn by(user: UserId) -> Actor {
-    Actor::User(user)
-}
-
-/// Runs a command that must be refused: the directory is unchanged and the message starts
-/// with the rule.
-fn refused(dir: &mut Directory, actor: UserId, day_n: i64, command: Command) -> Error {
-    let before = dir.clone();
-    let err = dir.execute(&by(actor), day(day_n), command).unwrap_err();
-    assert_eq!(*dir, before, "a refused command changes nothing");
-    assert!(err.to_string().starts_with(err.rule().code()), "{err}");
-    err
-}
-
-fn accepted(dir: &mut Directory, actor: UserId, day_n: i64, command: Command) {
-    dir.execute(&by(actor), day(day_n), command).unwrap();
-}
-
-fn make(user: UserId, target: Target, role: Role) -> Command {
-    Command::ChangeRole {
-        user,
-        target,
-        role,
-        inheritance: Inheritance::AccountAndChildren,
-    }
-}
-
-fn give(user: UserId, target: Target, role: Role) -> Command {
-    Command::AssignRole {
-        user,
-        target,
-        role,
-        inheritance: Inheritance::AccountAndChildren,
-    }
-}
-
-/// The fixture with the partner user `nina` made SA Admin of Acme by Acme's `alice` (with
-/// consent, PTR001).
-fn partner_admin() -> World {
-    let (mut w, _) = world_with_nico();
-    let acme = Target::Account(w.acme.sa);
-    accepted(
-        &mut w.dir,
-        w.acme.alice,
-        0,
-        give(w.partner.nina, acme, Role::SaAdmin),
-    );
-    w
-}
+use proptest::prelude::*;
+use smart_accounts::{
+    AccountKind, AccountStatus, Binding, Change, Command, Directory, Error, Event, Inheritance,
+    RecordedActor, Role, RuleId, SmartAccount, Target, UserId, VaId,
+};
+use std::collections::BTreeMap;
 
 fn control_refused(err: &Error, actor: UserId, user: UserId) {
     assert_eq!(err.rule(), RuleId::PTR006, "{err}");
@@ -239,110 +186,6 @@ fn ptr006_a_partner_cannot_move_a_va_out_of_or_into_a_customer_roles_reach() {
 }
 
 #[test]
-fn role007_the_last_sa_admin_cannot_be_given_an_expiry() {
-    let (mut w, _) = world_with_nico();
-    let (alice, bob) = (w.acme.alice, w.acme.bob);
-    let acme = Target::Account(w.acme.sa);
-    let expire = |user, n| Command::SetRoleExpiry {
-        user,
-        target: acme,
-        expires: Some(date(n)),
-    };
-    let before = w.dir.clone();
-    let err = refused(&mut w.dir, alice, 0, expire(alice, 10));
-    assert!(matches!(err, Error::LastAdmin { user, .. } if user == alice));
-    assert_eq!(err.rule(), RuleId::ROLE007);
-    assert_eq!(w.dir, before);
-    // A second admin whose role itself expires does not count: both would lapse.
-    accepted(&mut w.dir, alice, 0, make(bob, acme, Role::SaAdmin));
-    accepted(&mut w.dir, alice, 0, expire(bob, 20));
-    let before = w.dir.clone();
-    let err = refused(&mut w.dir, alice, 0, expire(alice, 10));
-    assert_eq!(err.rule(), RuleId::ROLE007);
-    assert_eq!(w.dir, before);
-    // With a second admin without expiry, the first may be given one.
-    accepted(
-        &mut w.dir,
-        alice,
-        0,
-        Command::SetRoleExpiry {
-            user: bob,
-            target: acme,
-            expires: None,
-        },
-    );
-    accepted(&mut w.dir, alice, 0, expire(alice, 10));
-}
-
-#[test]
-fn role007_an_expired_sa_admin_is_not_counted() {
-    let (mut w, _) = world_with_nico();
-    let (alice, bob) = (w.acme.alice, w.acme.bob);
-    let acme = Target::Account(w.acme.sa);
-    accepted(&mut w.dir, alice, 0, make(bob, acme, Role::SaAdmin));
-    accepted(
-        &mut w.dir,
-        alice,
-        0,
-        Command::SetRoleExpiry {
-            user: bob,
-            target: acme,
-            expires: Some(date(10)),
-        },
-    );
-    assert_eq!(w.dir.account(w.acme.sa).unwrap().admin_count(), 2);
-    // On day 20 bob's role has expired: alice is the last admin in force.
-    let before = w.dir.clone();
-    let err = refused(
-        &mut w.dir,
-        alice,
-        20,
-        Command::RevokeRole {
-            user: alice,
-            target: acme,
-        },
-    );
-    assert!(matches!(err, Error::LastAdmin { user, .. } if user == alice));
-    assert_eq!(w.dir, before);
-    let err = refused(&mut w.dir, alice, 20, make(alice, acme, Role::SaUser));
-    assert_eq!(err.rule(), RuleId::ROLE007);
-    assert_eq!(w.dir, before);
-    // The expired role itself may be cleaned up.
-    accepted(
-        &mut w.dir,
-        alice,
-        20,
-        Command::RevokeRole {
-            user: bob,
-            target: acme,
-        },
-    );
-}
-
-#[test]
-fn role007_an_sa_admin_of_another_organization_does_not_keep_the_account() {
-    let mut w = partner_admin();
-    let alice = w.acme.alice;
-    let acme = Target::Account(w.acme.sa);
-    // nina (Nimbus) is SA Admin too, but alice is the last of Acme's own.
-    let before = w.dir.clone();
-    let err = refused(
-        &mut w.dir,
-        alice,
-        1,
-        Command::RevokeRole {
-            user: alice,
-            target: acme,
-        },
-    );
-    assert!(matches!(err, Error::LastAdmin { user, .. } if user == alice));
-    assert_eq!(w.dir, before);
-    let err = refused(&mut w.dir, alice, 1, make(alice, acme, Role::SaViewer));
-    assert_eq!(err.rule(), RuleId::ROLE007);
-    assert_eq!(w.dir, before);
-}
-
-#[test]
 fn ptr006_a_log_in_which_a_partner_changes_a_customer_role_does_not_load() {
     let w = partner_admin();
     let (bob, nina) = (w.acme.bob, w.partner.nina);
@@ -385,23 +228,6 @@ fn ptr006_a_log_in_which_a_partner_changes_a_customer_role_does_not_load() {
         matches!(err.error(), smart_accounts::Error::NotPermitted { cause, .. } if cause.rule() == RuleId::PTR006),
         "{err}"
     );
-}
-
-#[test]
-fn role007_a_snapshot_whose_only_owner_admin_expires_does_not_load() {
-    let w = partner_admin();
-    let mut snap = crate::common::logless(&w.dir);
-    let a = snap
-        .accounts
-        .iter_mut()
-        .find(|a| a.id == w.acme.sa)
-        .unwrap();
-    for r in a.roles.iter_mut().filter(|r| r.user == w.acme.alice) {
-        r.expires = Some(date(400));
-    }
-    // nina (Nimbus) stays SA Admin without expiry: she does not count.
-    let err = Directory::from_snapshot(snap).unwrap_err();
-    assert_eq!(err.rule(), RuleId::ROLE007, "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------

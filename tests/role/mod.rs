@@ -3,4 +3,5 @@
 //! the last SA Admin, the first SA Admin, explained decisions and reverse queries.
 
 mod check_index;
+mod last_admin;
 mod roles;

@@ -12,9 +12,10 @@ use crate::common::commands::{accepted, at, by, create_va, refused};
 use crate::common::reference::{Model, assert_agrees};
 use crate::common::snapshots::{acc, snapshot_refused, vi};
 use crate::common::{logless, world};
+use jiff::civil::Date;
 use smart_accounts::{
-    Action, Actor, Change, Command, Error, RuleId, Target, UserId, VaId, VaSnapshot, Visibility,
-    fixtures,
+    Action, Actor, Change, Command, Error, LicenseCommand, RuleId, Target, UserId, VaId,
+    VaSnapshot, Visibility, fixtures,
 };
 
 /// A fuzz finding (target `commands`, crash-6df46510…): after the default designation moved away from Acme's
@@ -434,4 +435,50 @@ fn va001_depth_over_ten_is_refused() {
     a.vas[labs].parent = Some(w.acme.emea);
     let j = vi(a, w.acme.deep[9]);
     snapshot_refused(snap, RuleId::VA001, &format!("accounts[{i}].vas[{j}]"));
+}
+
+fn parse_date(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+#[test]
+fn va005_a_va_with_licenses_or_devices_cannot_be_deleted() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let alice = Actor::User(acme.alice);
+    let before = w.dir.clone();
+    // Americas holds licenses and a device (and has children); EMEA-Ops is empty but gets one.
+    let device = smart_accounts::DeviceId::parse("OPS-1").unwrap();
+    w.dir
+        .register_device(
+            &alice,
+            at,
+            device.clone(),
+            acme.emea_ops,
+            parse_date("2026-01-01"),
+        )
+        .unwrap();
+    let snapshot = w.dir.clone();
+    let err = w
+        .dir
+        .execute(
+            &alice,
+            at,
+            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
+        )
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::VA005);
+    assert_eq!(w.dir, snapshot);
+    w.dir
+        .license(&alice, at, LicenseCommand::RemoveDevice { device })
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            at,
+            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
+        )
+        .unwrap();
+    assert!(w.dir.va(acme.emea_ops).is_none());
+    let _ = before;
 }
