@@ -1,7 +1,9 @@
 //! The fast permission index (ROLE004, ROLE005, ROLE009) against a reference computed from the
 //! public state: after every step of random command sequences (create, move and delete Virtual
 //! Accounts; assign, change and revoke roles, several per user), `is_allowed`, `check` and
-//! `actions_of` must agree with a walk up the parent chain over the account's role bindings.
+//! `actions_of` must agree with the reference model's walk up the parent chain over the
+//! account's role bindings (`tests/common/reference.rs`), down to the binding each decision
+//! names.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,63 +12,17 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::reference::Model;
 use proptest::prelude::*;
 use smart_accounts::{
-    Action, Actor, Binding, Command, Directory, Effect, Inheritance, Reason, Role, SaId,
-    SmartAccount, Target, UserId, VaId, fixtures,
+    Action, Actor, Command, Directory, Effect, Inheritance, Reason, Role, SaId, Target, UserId,
+    VaId, fixtures,
 };
 
-/// How far `ancestor` is above `va` (0: the same), or `None` when it is not at or above it.
-fn distance(account: &SmartAccount, ancestor: VaId, va: VaId) -> Option<usize> {
-    let mut cursor = Some(va);
-    let mut steps = 0;
-    while let Some(current) = cursor {
-        if current == ancestor {
-            return Some(steps);
-        }
-        steps += 1;
-        cursor = account.va(current).and_then(|v| v.parent());
-    }
-    None
-}
-
-/// The reference: how far up the binding that covers `va` is bound (`usize::MAX` for the
-/// account role), or `None` when it does not cover it (ROLE004).
-fn reach(account: &SmartAccount, b: &Binding, va: VaId) -> Option<usize> {
-    match b.va {
-        None => Some(usize::MAX),
-        Some(bound) => match distance(account, bound, va)? {
-            0 => Some(0),
-            d if b.inheritance == Inheritance::AccountAndChildren => Some(d),
-            _ => None,
-        },
-    }
-}
-
-/// Whether a covering binding allows `action` (ROLE005): account-level actions only through an
-/// account role.
-fn allows(b: &Binding, action: Action) -> bool {
-    b.role.actions().contains(action) && (b.va.is_none() || !action.is_account_level())
-}
-
-/// The closest binding of `user` covering `va` among those that allow `action` (`allow`) or
-/// do not (`!allow`: the one a deny reports as held).
-fn closest(
-    account: &SmartAccount,
-    user: UserId,
-    action: Action,
-    va: VaId,
-    allow: bool,
-) -> Option<Binding> {
-    account
-        .roles()
-        .filter(|b| b.user == user && allows(b, action) == allow)
-        .filter_map(|b| reach(account, b, va).map(|d| (d, *b)))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, b)| b)
-}
-
+/// The index agrees with the reference model (`tests/common/reference.rs`) on every user,
+/// action and target of account `sa`: the answer, and the binding the decision names.
 fn assert_agrees(dir: &Directory, sa: SaId) {
+    let model = Model::from_directory(dir);
     let account = dir.account(sa).unwrap();
     let users: Vec<UserId> = dir.users().map(|u| u.id).collect();
     let vas: Vec<VaId> = account.vas().map(|v| v.id()).collect();
@@ -75,7 +31,7 @@ fn assert_agrees(dir: &Directory, sa: SaId) {
             let target = Target::Va(va);
             let actions = dir.actions_of(user, target);
             for action in Action::ALL {
-                let allowing = closest(account, user, action, va, true);
+                let allowing = model.closest(sa, user, action, va, true);
                 let expected = allowing.is_some();
                 assert_eq!(
                     dir.is_allowed(user, action, target),
@@ -89,17 +45,16 @@ fn assert_agrees(dir: &Directory, sa: SaId) {
                 );
                 let decision = dir.check(user, action, target);
                 match (decision.reason, allowing) {
-                    (Reason::Granted(via), Some(b)) => {
+                    (Reason::Granted(via), Some((role, bound))) => {
                         assert_eq!(decision.effect, Effect::Allow);
-                        assert_eq!((via.role, via.bound_to), (b.role, b.va), "{decision}");
-                        assert_eq!(via.inherited, b.va != Some(va), "{decision}");
+                        assert_eq!((via.role, via.bound_to), (role, bound), "{decision}");
+                        assert_eq!(via.inherited, bound != Some(va), "{decision}");
                     }
                     (Reason::NotGranted { held, .. }, None) => {
                         assert_eq!(decision.effect, Effect::Deny);
-                        let expected_held = closest(account, user, action, va, false);
                         assert_eq!(
                             held.map(|v| (v.role, v.bound_to)),
-                            expected_held.map(|b| (b.role, b.va)),
+                            model.closest(sa, user, action, va, false),
                             "{decision}"
                         );
                     }
@@ -112,10 +67,8 @@ fn assert_agrees(dir: &Directory, sa: SaId) {
             }
         }
         for action in Action::ALL {
-            let expected = account
-                .roles()
-                .any(|b| b.user == user && b.va.is_none() && b.role.actions().contains(action));
             let target = Target::Account(sa);
+            let expected = model.allowed(user, action, target);
             assert_eq!(dir.is_allowed(user, action, target), expected);
             assert_eq!(dir.check(user, action, target).is_allowed(), expected);
         }
