@@ -875,12 +875,21 @@ proptest! {
         children in any::<bool>(),
         expiry in 0..400i64,
         probe in 0..800i64,
-        bound in 0..12usize,
+        bound in any::<prop::sample::Index>(),
     ) {
         let (mut w, nico) = world_with_nico();
         let c = cast(&w, nico);
-        let target = c.targets[bound];
-        prop_assume!(matches!(target, Target::Va(va) if w.dir.account_of(va) == Some(w.acme.sa)));
+        // The grant is bound to one of Acme's Virtual Accounts in the cast, drawn directly: a
+        // filter over all twelve targets rejected a quarter of the cases, and proptest gives up
+        // after 1,024 global rejects (about 3,000 cases).
+        let acme_vas: Vec<Target> = c
+            .targets
+            .iter()
+            .copied()
+            .filter(|t| matches!(t, Target::Va(va) if w.dir.account_of(*va) == Some(w.acme.sa)))
+            .collect();
+        prop_assert_eq!(acme_vas.len(), 9);
+        let target = *bound.get(&acme_vas);
         let inheritance = if children { Inheritance::AccountAndChildren } else { Inheritance::AccountOnly };
         let alice = Actor::User(w.acme.alice);
         w.dir.assign_role(&alice, w.at, nico, target, Role::ALL[role], inheritance).unwrap();
