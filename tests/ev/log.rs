@@ -16,51 +16,50 @@ use smart_accounts::{
     LicenseKind, OrderId, OrderLine, Role, RuleId, SaId, SmartAccount, Snapshot, Target,
 };
 
-/// `src/licensing.rs`: `Directory::procurer` replaced by `Ok(())` survived: no test named an
-/// unknown procurer. A deposit procured by an organization the directory does not know is
-/// refused (EV002).
-#[test]
-fn ev002_a_deposit_by_an_unknown_procurer_is_refused() {
-    let mut w = world();
-    let err = w
-        .dir
-        .license(
-            &Actor::Fulfilment,
-            w.at,
-            LicenseCommand::Deposit {
-                sa: w.acme.sa,
-                va: None,
-                order: OrderLine {
-                    order: OrderId::parse("SO-GHOST").unwrap(),
-                    line: 1,
-                },
-                license: w.licensing.ise.clone(),
-                kind: LicenseKind::Smart,
-                quantity: 1,
-                procured_by: smart_accounts::OrgId::new(9_999),
-                sa_mandatory: false,
-            },
-        )
-        .unwrap_err();
-    assert_eq!(err.rule(), RuleId::EV002, "{err}");
+/// Acme's event log.
+fn acme_log(w: &World) -> Vec<Event> {
+    w.dir.events(w.acme.alice, w.acme.sa).unwrap().to_vec()
 }
 
-/// `src/snapshot.rs`: loading an organization with its name as written (`name` dropped from
-/// the rebuilt value) survived. A snapshot's organization names are trimmed on loading, like
-/// every name the crate stores.
-#[test]
-fn ev003_organization_names_in_a_snapshot_are_trimmed() {
-    let w = world();
-    let mut snap = w.dir.to_snapshot();
-    snap.organizations[0].name = format!("  {}  ", snap.organizations[0].name);
-    let id = snap.organizations[0].id;
-    let loaded = Directory::from_snapshot(snap).unwrap();
-    let org = loaded.organizations().find(|o| o.id == id).unwrap();
-    assert_eq!(org.name, org.name.trim());
-    assert_eq!(
-        Some(&org.name),
-        w.dir.organizations().find(|o| o.id == id).map(|o| &o.name)
+/// `events` with one more event carrying `change`.
+fn with(events: &[Event], change: Change) -> Vec<Event> {
+    let mut out = events.to_vec();
+    let last = out.last().unwrap().clone();
+    out.push(Event {
+        seq: last.seq + 1,
+        change,
+        ..last
+    });
+    out
+}
+
+/// Replay refuses the log with an EV003 error whose reason contains `needle`.
+fn replay_refused(events: &[Event], needle: &str) {
+    let err = SmartAccount::replay(events).expect_err("the log must be refused");
+    assert_eq!(err.rule(), RuleId::EV003, "{err}");
+    let Error::Replay { reason, .. } = &err else {
+        panic!("not a replay error: {err:?}");
+    };
+    assert!(
+        reason.contains(needle),
+        "reason `{reason}` lacks `{needle}`"
     );
+}
+
+fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
+    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
+}
+
+/// Loads a snapshot that must be refused for `rule` at an item of `field`.
+fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(
+        err.path().contains(&format!(".licenses.{field}[")),
+        "path `{}` does not name a {field} item ({err})",
+        err.path()
+    );
+    assert!(err.to_string().contains(rule.code()), "{err}");
 }
 
 #[test]
@@ -143,6 +142,124 @@ fn ev001_every_change_appends_an_event_and_refusals_append_nothing() {
 }
 
 #[test]
+fn ev001_directories_differ_when_an_account_or_only_its_log_differs() {
+    // Equality was only ever asserted between equal directories, so mutants that compared
+    // fewer fields survived.
+    let w = world();
+    let mut renamed = w.dir.clone();
+    renamed
+        .execute(
+            &Actor::User(w.acme.alice),
+            w.at,
+            smart_accounts::Command::RenameVa {
+                va: w.acme.emea,
+                name: "Europe".into(),
+            },
+        )
+        .unwrap();
+    assert_ne!(renamed, w.dir, "same number of accounts, one VA renamed");
+    // The same state with a rebuilt (imported) log: every account is equal, the logs are not.
+    let imported = Directory::from_snapshot(logless(&w.dir)).unwrap();
+    for a in w.dir.accounts() {
+        assert_eq!(imported.account(a.id()), Some(a));
+    }
+    assert_ne!(imported, w.dir, "the logs differ");
+}
+
+/// `src/licensing.rs`: `Directory::procurer` replaced by `Ok(())` survived: no test named an
+/// unknown procurer. A deposit procured by an organization the directory does not know is
+/// refused (EV002).
+#[test]
+fn ev002_a_deposit_by_an_unknown_procurer_is_refused() {
+    let mut w = world();
+    let err = w
+        .dir
+        .license(
+            &Actor::Fulfilment,
+            w.at,
+            LicenseCommand::Deposit {
+                sa: w.acme.sa,
+                va: None,
+                order: OrderLine {
+                    order: OrderId::parse("SO-GHOST").unwrap(),
+                    line: 1,
+                },
+                license: w.licensing.ise.clone(),
+                kind: LicenseKind::Smart,
+                quantity: 1,
+                procured_by: smart_accounts::OrgId::new(9_999),
+                sa_mandatory: false,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::EV002, "{err}");
+}
+
+#[test]
+fn ev002_procurement_history_records_each_deposit() {
+    let w = world();
+    let l = &w.licensing;
+    let acme = w.dir.account(w.acme.sa).unwrap();
+    let history = acme.procurement();
+    assert_eq!(history.len(), 3);
+    let first = &history[0];
+    assert_eq!(first.deposit.order, l.acme_ise_order);
+    assert_eq!(first.deposit.license, l.ise);
+    assert_eq!(first.deposit.quantity, 100);
+    assert_eq!(first.deposit.procured_by, w.partner.org);
+    assert_eq!(first.deposit.va, Some(w.acme.default_va));
+    assert_eq!(first.at, w.at);
+    assert_eq!(history[2].deposit.kind, LicenseKind::Classic);
+    assert_eq!(history[2].deposit.va, None);
+    let dna: Vec<_> = acme.procurement_of(&l.acme_dna.sku).collect();
+    assert_eq!(dna.len(), 1);
+    assert_eq!(dna[0].deposit.order, l.acme_dna_order);
+    // The holding account keeps its own history, with the aged deposit's time.
+    let holding = w.dir.account(w.partner.holding).unwrap();
+    assert_eq!(holding.procurement().len(), 2);
+    assert_eq!(
+        holding.procurement()[0].at.to_string(),
+        "2025-09-15T12:00:00Z"
+    );
+    assert!(holding.procurement()[0].deposit.sa_mandatory);
+}
+
+#[test]
+fn ev002_a_procurement_entry_repeated_or_zero_is_refused() {
+    let w = world();
+    let mut snap = logless(&w.dir);
+    let acme = account_mut(&mut snap, w.acme.sa);
+    let first = acme.licenses.procurement[0].clone();
+    acme.licenses.procurement.push(first);
+    let err = Directory::from_snapshot(snap).unwrap_err();
+    assert!(err.path().contains(".licenses.procurement["), "{err}");
+
+    let mut snap = logless(&w.dir);
+    account_mut(&mut snap, w.acme.sa).licenses.procurement[0]
+        .deposit
+        .quantity = 0;
+    license_snapshot_refused(snap, RuleId::EV002, "procurement");
+}
+
+/// `src/snapshot.rs`: loading an organization with its name as written (`name` dropped from
+/// the rebuilt value) survived. A snapshot's organization names are trimmed on loading, like
+/// every name the crate stores.
+#[test]
+fn ev003_organization_names_in_a_snapshot_are_trimmed() {
+    let w = world();
+    let mut snap = w.dir.to_snapshot();
+    snap.organizations[0].name = format!("  {}  ", snap.organizations[0].name);
+    let id = snap.organizations[0].id;
+    let loaded = Directory::from_snapshot(snap).unwrap();
+    let org = loaded.organizations().find(|o| o.id == id).unwrap();
+    assert_eq!(org.name, org.name.trim());
+    assert_eq!(
+        Some(&org.name),
+        w.dir.organizations().find(|o| o.id == id).map(|o| &o.name)
+    );
+}
+
+#[test]
 fn ev003_replay_rebuilds_every_account_exactly() {
     let mut w = world();
     // Some more history: moves, renames, deletions, role changes, a new default, agreement.
@@ -217,36 +334,6 @@ fn ev003_replay_rebuilds_every_account_exactly() {
     );
 }
 
-/// Acme's event log.
-fn acme_log(w: &World) -> Vec<Event> {
-    w.dir.events(w.acme.alice, w.acme.sa).unwrap().to_vec()
-}
-
-/// `events` with one more event carrying `change`.
-fn with(events: &[Event], change: Change) -> Vec<Event> {
-    let mut out = events.to_vec();
-    let last = out.last().unwrap().clone();
-    out.push(Event {
-        seq: last.seq + 1,
-        change,
-        ..last
-    });
-    out
-}
-
-/// Replay refuses the log with an EV003 error whose reason contains `needle`.
-fn replay_refused(events: &[Event], needle: &str) {
-    let err = SmartAccount::replay(events).expect_err("the log must be refused");
-    assert_eq!(err.rule(), RuleId::EV003, "{err}");
-    let Error::Replay { reason, .. } = &err else {
-        panic!("not a replay error: {err:?}");
-    };
-    assert!(
-        reason.contains(needle),
-        "reason `{reason}` lacks `{needle}`"
-    );
-}
-
 #[test]
 fn ev003_a_log_that_does_not_start_with_the_creation_is_refused() {
     let w = world();
@@ -317,66 +404,12 @@ fn ev003_moving_a_va_below_another_accounts_va_in_a_log_is_refused() {
 }
 
 #[test]
-fn replayed_account_keeps_its_creation_time() {
+fn ev003_a_replayed_account_keeps_its_creation_time() {
     let w = world();
     let account = w.dir.account(w.acme.sa).unwrap();
     assert_eq!(account.created_at(), w.at);
     let replayed = SmartAccount::replay(&acme_log(&w)).unwrap();
     assert_eq!(replayed.created_at(), w.at);
-}
-
-#[test]
-fn directories_differ_when_an_account_or_only_its_log_differs() {
-    // Equality was only ever asserted between equal directories, so mutants that compared
-    // fewer fields survived.
-    let w = world();
-    let mut renamed = w.dir.clone();
-    renamed
-        .execute(
-            &Actor::User(w.acme.alice),
-            w.at,
-            smart_accounts::Command::RenameVa {
-                va: w.acme.emea,
-                name: "Europe".into(),
-            },
-        )
-        .unwrap();
-    assert_ne!(renamed, w.dir, "same number of accounts, one VA renamed");
-    // The same state with a rebuilt (imported) log: every account is equal, the logs are not.
-    let imported = Directory::from_snapshot(logless(&w.dir)).unwrap();
-    for a in w.dir.accounts() {
-        assert_eq!(imported.account(a.id()), Some(a));
-    }
-    assert_ne!(imported, w.dir, "the logs differ");
-}
-
-#[test]
-fn ev002_procurement_history_records_each_deposit() {
-    let w = world();
-    let l = &w.licensing;
-    let acme = w.dir.account(w.acme.sa).unwrap();
-    let history = acme.procurement();
-    assert_eq!(history.len(), 3);
-    let first = &history[0];
-    assert_eq!(first.deposit.order, l.acme_ise_order);
-    assert_eq!(first.deposit.license, l.ise);
-    assert_eq!(first.deposit.quantity, 100);
-    assert_eq!(first.deposit.procured_by, w.partner.org);
-    assert_eq!(first.deposit.va, Some(w.acme.default_va));
-    assert_eq!(first.at, w.at);
-    assert_eq!(history[2].deposit.kind, LicenseKind::Classic);
-    assert_eq!(history[2].deposit.va, None);
-    let dna: Vec<_> = acme.procurement_of(&l.acme_dna.sku).collect();
-    assert_eq!(dna.len(), 1);
-    assert_eq!(dna[0].deposit.order, l.acme_dna_order);
-    // The holding account keeps its own history, with the aged deposit's time.
-    let holding = w.dir.account(w.partner.holding).unwrap();
-    assert_eq!(holding.procurement().len(), 2);
-    assert_eq!(
-        holding.procurement()[0].at.to_string(),
-        "2025-09-15T12:00:00Z"
-    );
-    assert!(holding.procurement()[0].deposit.sa_mandatory);
 }
 
 #[test]
@@ -475,37 +508,4 @@ fn ev003_older_snapshots_without_licenses_still_load() {
     let old: smart_accounts::Snapshot = serde_json::from_value(json).unwrap();
     let loaded = Directory::from_snapshot(old).unwrap();
     assert_eq!(loaded.account(w.acme.sa).unwrap().compliance().count(), 0);
-}
-
-fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
-    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
-}
-
-/// Loads a snapshot that must be refused for `rule` at an item of `field`.
-fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert!(
-        err.path().contains(&format!(".licenses.{field}[")),
-        "path `{}` does not name a {field} item ({err})",
-        err.path()
-    );
-    assert!(err.to_string().contains(rule.code()), "{err}");
-}
-
-#[test]
-fn ev002_a_procurement_entry_repeated_or_zero_is_refused() {
-    let w = world();
-    let mut snap = logless(&w.dir);
-    let acme = account_mut(&mut snap, w.acme.sa);
-    let first = acme.licenses.procurement[0].clone();
-    acme.licenses.procurement.push(first);
-    let err = Directory::from_snapshot(snap).unwrap_err();
-    assert!(err.path().contains(".licenses.procurement["), "{err}");
-
-    let mut snap = logless(&w.dir);
-    account_mut(&mut snap, w.acme.sa).licenses.procurement[0]
-        .deposit
-        .quantity = 0;
-    license_snapshot_refused(snap, RuleId::EV002, "procurement");
 }

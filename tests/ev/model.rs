@@ -1,7 +1,8 @@
 //! Model-based property tests: random command sequences run against the [`Directory`] and a
 //! slow, obviously-correct reference model (plain maps, parent pointers, a list of bindings,
-//! permissions by walking up the parents and applying the ROLE005 matrix (docs/RULES.md)). After every step the
-//! two must agree, and the directory's invariants must hold.
+//! permissions by walking up the parents and applying the ROLE005 matrix of `docs/RULES.md`:
+//! `tests/common/reference.rs`). After every step the two must agree, and the directory's
+//! invariants must hold.
 //!
 //! Cases: `PROPTEST_CASES` (default 256).
 #![allow(

@@ -1,5 +1,8 @@
-//! Malformed snapshots: one test per category. Each is refused with a clear error naming the
-//! rule and where in the snapshot the problem is, and nothing panics.
+//! Snapshots from outside are checked on the way in (EV003, EV004): valid ones round-trip, and
+//! each category of malformed snapshot that crosses rules (dangling references, contradictions,
+//! unknown fields, huge strings) is refused with a clear error naming the rule and where in the
+//! snapshot the problem is, and nothing panics. A snapshot that breaks one rule is tested in that
+//! rule's section (`sa/snapshots.rs`, `va/tree.rs`, `role/roles.rs`, `lic/snapshots.rs`, ...).
 //!
 //! The JSON cases need the `serde` feature; the others run without it.
 #![allow(
@@ -19,8 +22,15 @@ use smart_accounts::{
     Visibility,
 };
 
+fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.path(), path, "{err}");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(err.to_string().contains(needle), "{err}");
+}
+
 #[test]
-fn valid_snapshots_round_trip() {
+fn ev003_valid_snapshots_round_trip() {
     let mut w = world();
     // An accepted agreement too (it once got lost on load: AGR001, EV003).
     w.dir
@@ -44,9 +54,74 @@ fn valid_snapshots_round_trip() {
     assert_eq!(acceptance.by, w.acme.dave);
 }
 
+#[test]
+fn ev003_event_log_that_does_not_replay_to_the_state_is_refused() {
+    let w = world();
+    let snap = w.dir.to_snapshot();
+    let i = acc(&snap, w.acme.sa);
+
+    // The state says one thing, the log another.
+    let mut bad = snap.clone();
+    let j = vi(&bad.accounts[i], w.acme.emea);
+    bad.accounts[i].vas[j].name = "Europe".into();
+    let err = snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
+    assert!(matches!(err.error(), Error::Inconsistent { .. }), "{err}");
+
+    // A role in the state the log never granted.
+    let mut bad = snap.clone();
+    bad.accounts[i].roles.retain(|b| b.user != w.acme.grace);
+    snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
+
+    // A log that does not replay at all: a gap in the sequence, an event of another account.
+    let mut bad = snap.clone();
+    bad.accounts[i].events[3].seq = 99;
+    let err = snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}].events[3]"));
+    assert!(matches!(err.error(), Error::Replay { .. }), "{err}");
+    let mut bad = snap.clone();
+    bad.accounts[i].events[4].sa = w.solo.sa;
+    snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}].events[4]"));
+    let mut bad = snap;
+    bad.accounts[i].events.truncate(5);
+    snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
+}
+
+#[test]
+fn ev003_snapshot_identifiers_that_are_zero_or_repeated_are_refused() {
+    let w = world();
+    let snap = logless(&w.dir);
+    let n_orgs = snap.organizations.len();
+    let n_accounts = snap.accounts.len();
+
+    let mut twice = snap.clone();
+    twice.organizations.push(twice.organizations[0].clone());
+    load_refused(
+        twice,
+        &format!("organizations[{n_orgs}]"),
+        RuleId::EV003,
+        "appears twice",
+    );
+
+    let mut zero = snap.clone();
+    zero.users[0].id = UserId::new(0);
+    load_refused(zero, "users[0]", RuleId::EV003, "zero or appears twice");
+
+    let mut again = snap.clone();
+    again.accounts.push(again.accounts[0].clone());
+    load_refused(
+        again,
+        &format!("accounts[{n_accounts}]"),
+        RuleId::EV003,
+        "appears twice",
+    );
+
+    // The untouched snapshot loads: each refusal above is the one change.
+    let loaded = Directory::from_snapshot(snap).map_err(|e| e.to_string());
+    assert_eq!(loaded.map(|d| d.accounts().count()), Ok(n_accounts));
+}
+
 #[cfg(feature = "serde")]
 #[test]
-fn malformed_json_is_refused() {
+fn ev004_malformed_json_is_refused() {
     let w = world();
     let text = json(&w);
     for bad in [
@@ -63,7 +138,7 @@ fn malformed_json_is_refused() {
 }
 
 #[test]
-fn dangling_references_are_refused() {
+fn ev004_dangling_references_are_refused() {
     let w = world();
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
 
@@ -105,7 +180,7 @@ fn dangling_references_are_refused() {
 }
 
 #[test]
-fn references_into_another_account_are_refused() {
+fn ev004_references_into_another_account_are_refused() {
     let w = world();
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
     let other = w.partner.holding_default;
@@ -140,7 +215,7 @@ fn references_into_another_account_are_refused() {
 }
 
 #[test]
-fn names_over_100_characters_are_refused() {
+fn ev004_names_over_100_characters_are_refused() {
     let w = world();
     let long = "n".repeat(101);
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
@@ -173,7 +248,7 @@ fn names_over_100_characters_are_refused() {
 
 #[cfg(feature = "serde")]
 #[test]
-fn huge_strings_in_json_get_a_clear_clipped_error_without_panic() {
+fn ev004_huge_strings_in_json_get_a_clear_clipped_error_without_panic() {
     let w = world();
     let huge = "x".repeat(1 << 20);
     // Through JSON, as a VA name and as a domain.
@@ -196,7 +271,7 @@ fn huge_strings_in_json_get_a_clear_clipped_error_without_panic() {
 }
 
 #[test]
-fn huge_strings_get_a_clear_clipped_error_without_panic() {
+fn ev004_huge_strings_get_a_clear_clipped_error_without_panic() {
     let w = world();
     let huge = "x".repeat(1 << 20);
     let i = acc(&w.dir.to_snapshot(), w.acme.sa);
@@ -211,7 +286,7 @@ fn huge_strings_get_a_clear_clipped_error_without_panic() {
 
 #[cfg(feature = "serde")]
 #[test]
-fn unknown_fields_are_refused() {
+fn ev004_unknown_fields_are_refused() {
     let w = world();
     let text = json(&w);
     for (from, to) in [
@@ -228,7 +303,7 @@ fn unknown_fields_are_refused() {
 
 #[cfg(feature = "serde")]
 #[test]
-fn unknown_enum_values_are_refused() {
+fn ev004_unknown_enum_values_are_refused() {
     let w = world();
     let text = json(&w);
     for (from, to) in [
@@ -249,38 +324,7 @@ fn unknown_enum_values_are_refused() {
 }
 
 #[test]
-fn ev003_event_log_that_does_not_replay_to_the_state_is_refused() {
-    let w = world();
-    let snap = w.dir.to_snapshot();
-    let i = acc(&snap, w.acme.sa);
-
-    // The state says one thing, the log another.
-    let mut bad = snap.clone();
-    let j = vi(&bad.accounts[i], w.acme.emea);
-    bad.accounts[i].vas[j].name = "Europe".into();
-    let err = snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
-    assert!(matches!(err.error(), Error::Inconsistent { .. }), "{err}");
-
-    // A role in the state the log never granted.
-    let mut bad = snap.clone();
-    bad.accounts[i].roles.retain(|b| b.user != w.acme.grace);
-    snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
-
-    // A log that does not replay at all: a gap in the sequence, an event of another account.
-    let mut bad = snap.clone();
-    bad.accounts[i].events[3].seq = 99;
-    let err = snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}].events[3]"));
-    assert!(matches!(err.error(), Error::Replay { .. }), "{err}");
-    let mut bad = snap.clone();
-    bad.accounts[i].events[4].sa = w.solo.sa;
-    snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}].events[4]"));
-    let mut bad = snap;
-    bad.accounts[i].events.truncate(5);
-    snapshot_refused(bad, RuleId::EV003, &format!("accounts[{i}]"));
-}
-
-#[test]
-fn account_level_contradictions_are_refused() {
+fn ev004_account_level_contradictions_are_refused() {
     let w = world();
     // An Active account without SA Admin (ROLE007).
     let mut snap = logless(&w.dir);
@@ -334,45 +378,4 @@ fn account_level_contradictions_are_refused() {
         .unwrap();
     snap.accounts[i].roles[r].va = Some(w.acme.emea);
     snapshot_refused(snap, RuleId::ROLE001, &format!("accounts[{i}].roles[{r}]"));
-}
-
-fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.path(), path, "{err}");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert!(err.to_string().contains(needle), "{err}");
-}
-
-#[test]
-fn ev003_snapshot_identifiers_that_are_zero_or_repeated_are_refused() {
-    let w = world();
-    let snap = logless(&w.dir);
-    let n_orgs = snap.organizations.len();
-    let n_accounts = snap.accounts.len();
-
-    let mut twice = snap.clone();
-    twice.organizations.push(twice.organizations[0].clone());
-    load_refused(
-        twice,
-        &format!("organizations[{n_orgs}]"),
-        RuleId::EV003,
-        "appears twice",
-    );
-
-    let mut zero = snap.clone();
-    zero.users[0].id = UserId::new(0);
-    load_refused(zero, "users[0]", RuleId::EV003, "zero or appears twice");
-
-    let mut again = snap.clone();
-    again.accounts.push(again.accounts[0].clone());
-    load_refused(
-        again,
-        &format!("accounts[{n_accounts}]"),
-        RuleId::EV003,
-        "appears twice",
-    );
-
-    // The untouched snapshot loads: each refusal above is the one change.
-    let loaded = Directory::from_snapshot(snap).map_err(|e| e.to_string());
-    assert_eq!(loaded.map(|d| d.accounts().count()), Ok(n_accounts));
 }

@@ -969,13 +969,13 @@ proptest! {
     #![proptest_config(ProptestConfig::default())]
 
     #[test]
-    fn lic_model_random_sequences_agree_with_the_reference_model(ops in prop::collection::vec(op(), 1..40)) {
+    fn lic004_lic005_lic009_lic010_random_license_commands_agree_with_the_reference_model(ops in prop::collection::vec(op(), 1..40)) {
         run(&ops)?;
     }
 }
 
 #[test]
-fn lic_model_fixture_state_is_consistent() {
+fn lic010_the_fixture_agrees_with_the_license_model() {
     let w = base();
     let u = Universe::new(w);
     let model = Model::from_dir(&w.dir);

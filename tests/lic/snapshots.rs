@@ -1,6 +1,7 @@
 //! License sections of snapshots: each kind of inconsistent item is refused with the rule it
 //! breaks and a path that names the item, and nothing panics. (The opening-balance checks of
-//! `src/license.rs`; `tests/snapshot.rs` covers the account structure.)
+//! the license code; `tests/ev/snapshots.rs` covers the account structure, `tests/dev/devices.rs`
+//! the devices.)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

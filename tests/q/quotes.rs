@@ -1,4 +1,5 @@
-//! One test (at least) per quote rule Q001–Q010, the policy calendars, and bad JSON.
+//! One test (at least) per quote rule Q001–Q010, the policy calendars, and bad JSON. (The
+//! properties of the validator are `props.rs`.)
 
 #![allow(
     clippy::unwrap_used,
@@ -67,30 +68,33 @@ fn contact(cco: Option<&str>, email: &str) -> Contact {
     }
 }
 
-#[test]
-fn samples_get_their_documented_verdicts() {
-    let world = world();
-    let all = samples(&world).unwrap();
-    assert!(all.len() >= 10);
-    for s in &all {
-        let report = validate(
-            &world.dir,
-            &s.quote,
-            s.stage,
-            s.date,
-            &PolicyCalendar::default(),
-        );
-        assert_eq!(report.verdict, s.expected, "sample {}: {report}", s.name);
-    }
-    // Every quote rule has a sample named after it.
-    for code in [
-        "q001", "q002", "q003", "q004", "q005", "q006", "q007", "q008", "q009", "q010",
-    ] {
-        assert!(
-            all.iter().any(|s| s.name.starts_with(code)),
-            "no sample for {code}"
-        );
-    }
+fn rnsd_unassigned(world: &World) -> Quote {
+    let mut q = quote(
+        world,
+        vec![
+            Line::new("1", "SKU", 1).assigned(at(world.acme.sa, Some("EMEA"))),
+            Line::new("2", "SKU", 1),
+        ],
+    );
+    q.deal.kind = DealKind::RnsdTransactional;
+    q
+}
+
+fn submit_on(world: &World, q: &Quote, day: Date, calendar: &PolicyCalendar) -> Report {
+    validate(&world.dir, q, Stage::Submit, day, calendar)
+}
+
+fn only_finding(world: &World, va: VaRef) -> Finding {
+    let q = quote(
+        world,
+        vec![Line::new("1", "SKU", 1).assigned(Assignment::Account {
+            sa: world.acme.sa,
+            va: Some(va),
+        })],
+    );
+    let r = run(world, &q, Stage::Order);
+    assert_eq!(r.findings.len(), 1, "{r}");
+    r.findings[0].clone()
 }
 
 #[test]
@@ -126,6 +130,37 @@ fn q001_required_line_without_assignment_shows_smart_account_required() {
         run(&world, &s.quote, Stage::Change).verdict,
         Verdict::Blocked
     );
+}
+
+/// `src/validate.rs`: the Q001 note for unassigned optional Smart lines (its guard replaced by
+/// `true` or `false`, `&&` by `||`, `==` by `!=`) survived. When ordering, an unassigned line
+/// whose Smart Account is optional gets the note only for Smart licenses; when submitting it
+/// gets nothing.
+#[test]
+fn q001_an_unassigned_optional_smart_line_gets_a_note_when_ordered() {
+    use smart_accounts::fixtures::quotes::DAY;
+    use smart_accounts::quote::{LicenseKind as Kind, Line, SaRequirement};
+    use smart_accounts::validate::Severity;
+    use smart_accounts::{PolicyCalendar, Stage, validate};
+    let w = world();
+    let notes = |license: Kind, stage: Stage| {
+        let mut line = Line::new("1", "SKU", 1);
+        line.requirement = SaRequirement::Optional;
+        line.license = license;
+        let quote = quote_for(&w, "acme.com", vec![line]);
+        let report = validate(&w.dir, &quote, stage, DAY, &PolicyCalendar::default());
+        report
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.severity))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        notes(Kind::Smart, Stage::Order),
+        vec![(RuleId::Q001, Severity::Info)]
+    );
+    assert!(notes(Kind::Classic, Stage::Order).is_empty());
+    assert!(notes(Kind::Smart, Stage::Submit).is_empty());
 }
 
 #[test]
@@ -224,6 +259,46 @@ fn q002_assignment_kinds_and_new_account_requests() {
     l.requirement = SaRequirement::NotApplicable;
     let r = run(&world, &quote(&world, vec![l]), Stage::Order);
     assert_eq!(rules_of(&r, Severity::Info), vec![RuleId::Q002]);
+}
+
+/// `src/quote.rs`: the `Display` of `DealKind` and `VaRef` replaced by empty output, and
+/// `Assignment::is_initiated` replaced by `true`, survived. Deal kinds and VA references print
+/// as written; only a request or a delegation merely initiates an account.
+#[test]
+fn q002_deal_kinds_va_references_and_initiated_assignments() {
+    use smart_accounts::quote::{Assignment, Contact, DealKind, VaRef};
+    assert_eq!(
+        DealKind::RnsdTransactional.to_string(),
+        "RNSD Transactional"
+    );
+    assert_eq!(DealKind::Other("Promotion".into()).to_string(), "Promotion");
+    assert_eq!(VaRef::Name("EMEA".into()).to_string(), "EMEA");
+    let w = world();
+    assert_eq!(VaRef::Id(w.acme.emea).to_string(), w.acme.emea.to_string());
+    let contact = Contact {
+        cco_id: Some("it".into()),
+        email: smart_accounts::Email::parse("it@newco.com").unwrap(),
+    };
+    assert!(
+        !Assignment::Account {
+            sa: w.acme.sa,
+            va: None
+        }
+        .is_initiated()
+    );
+    assert!(
+        Assignment::Delegate {
+            contact: contact.clone()
+        }
+        .is_initiated()
+    );
+    assert!(
+        Assignment::NewAccount {
+            domain: None,
+            contact
+        }
+        .is_initiated()
+    );
 }
 
 #[test]
@@ -331,22 +406,6 @@ fn q003_ptr004_two_tier_distributor_and_reseller_holding_accounts() {
     q.distributor = Some(world.acme.org);
     let r = run(&world, &q, Stage::Order);
     assert!(r.of_rule(RuleId::PTR004).any(|f| f.line.is_none()));
-}
-
-fn rnsd_unassigned(world: &World) -> Quote {
-    let mut q = quote(
-        world,
-        vec![
-            Line::new("1", "SKU", 1).assigned(at(world.acme.sa, Some("EMEA"))),
-            Line::new("2", "SKU", 1),
-        ],
-    );
-    q.deal.kind = DealKind::RnsdTransactional;
-    q
-}
-
-fn submit_on(world: &World, q: &Quote, day: Date, calendar: &PolicyCalendar) -> Report {
-    validate(&world.dir, q, Stage::Submit, day, calendar)
 }
 
 #[test]
@@ -483,6 +542,24 @@ fn q004_calendars_are_validated_and_custom_ones_apply() {
     );
 }
 
+/// `src/policy.rs`: `PolicyCalendar::phases` replaced by an empty list and
+/// `CalendarError::index` replaced by 0 or 1 survived. The default calendar lists its phases,
+/// and a calendar whose last phase does not start after the one before names that phase.
+#[test]
+fn q004_policy_calendar_phases_and_the_phase_out_of_order() {
+    use smart_accounts::PolicyCalendar;
+    let phases = PolicyCalendar::default().phases().to_vec();
+    assert!(phases.len() >= 2, "{phases:?}");
+    let mut bad = phases.clone();
+    bad.push(phases[phases.len() - 1].clone());
+    let err = PolicyCalendar::new(bad).unwrap_err();
+    assert_eq!(err.index(), phases.len());
+    assert_eq!(
+        PolicyCalendar::new(phases.clone()).unwrap().phases(),
+        &phases[..]
+    );
+}
+
 #[test]
 fn q005_end_customers_in_japan_are_excluded_from_the_quote_time_policy() {
     let world = world();
@@ -513,6 +590,28 @@ fn q005_end_customers_in_japan_are_excluded_from_the_quote_time_policy() {
     );
     assert_eq!(r.verdict, Verdict::Blocked);
     assert_eq!(rules_of(&r, Severity::Error), vec![RuleId::Q001]);
+}
+
+/// `src/quote.rs`: in `Country::parse`, `||` turned into `&&` survived: no test had a code with
+/// one uppercase letter. Both letters must be uppercase ASCII.
+#[test]
+fn q005_a_country_code_is_two_uppercase_letters() {
+    use smart_accounts::quote::Country;
+    assert!(Country::parse("JP").is_ok());
+    for bad in ["Jp", "jP", "jp", "J1", "1P", "J", "JPN"] {
+        assert!(Country::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn q005_policy_actions_read_as_documented() {
+    use smart_accounts::policy::PolicyAction;
+    assert_eq!(PolicyAction::None.to_string(), "no requirement");
+    assert_eq!(PolicyAction::Warn.to_string(), "monitored (warning only)");
+    assert_eq!(
+        PolicyAction::Block.to_string(),
+        "enforced (blocks submission)"
+    );
 }
 
 #[test]
@@ -581,6 +680,71 @@ fn q007_warnings_for_lost_and_misdelivered_licenses() {
         rules_of(&run(&world, &q, Stage::Order), Severity::Warning),
         vec![RuleId::Q007]
     );
+}
+
+/// `src/validate.rs`: in `Ctx::customer_active`, `&&` turned into `||` survived. Only an
+/// Active Customer account makes a holding-account line warn (Q007): the Pending customer
+/// account of globex.com does not, nor does the partner's own Active holding account.
+#[test]
+fn q007_only_an_active_customer_account_makes_a_holding_line_warn() {
+    use smart_accounts::quote::{Assignment, Line};
+    let w = world();
+    let line = || {
+        Line::new("1", "SKU", 1).assigned(Assignment::Account {
+            sa: w.partner.holding,
+            va: None,
+        })
+    };
+    for domain in ["globex.com", "nimbus-networks.com"] {
+        let report = report_of(&w, &quote_for(&w, domain, vec![line()]));
+        assert!(report.findings.is_empty(), "{domain}: {report}");
+    }
+    let report = report_of(&w, &quote_for(&w, "acme.com", vec![line()]));
+    assert_eq!(report.of_rule(RuleId::Q007).count(), 1, "{report}");
+}
+
+/// `src/validate.rs`: `family_has_account` replaced by `true`, with its `!` deleted, or with
+/// `&&` turned into `||`, survived: no test requested an account for a company without one. A
+/// request for newco.com or unit.newco.com raises no "already has a Smart Account" warning; one
+/// for unit.acme.com does (Q007, BP001).
+#[test]
+fn q007_a_new_account_warns_only_when_the_company_has_one() {
+    let w = world();
+    let warned = |domain: &str| {
+        let quote = quote_for(&w, domain, vec![new_account_line(domain, Some("newco-it"))]);
+        report_of(&w, &quote)
+            .of_rule(RuleId::Q007)
+            .any(|f| f.message.contains("already has a Smart Account"))
+    };
+    assert!(!warned("newco.com"));
+    assert!(!warned("unit.newco.com"));
+    assert!(warned("unit.acme.com"));
+}
+
+#[test]
+fn q008_the_samples_get_their_documented_verdicts() {
+    let world = world();
+    let all = samples(&world).unwrap();
+    assert!(all.len() >= 10);
+    for s in &all {
+        let report = validate(
+            &world.dir,
+            &s.quote,
+            s.stage,
+            s.date,
+            &PolicyCalendar::default(),
+        );
+        assert_eq!(report.verdict, s.expected, "sample {}: {report}", s.name);
+    }
+    // Every quote rule has a sample named after it.
+    for code in [
+        "q001", "q002", "q003", "q004", "q005", "q006", "q007", "q008", "q009", "q010",
+    ] {
+        assert!(
+            all.iter().any(|s| s.name.starts_with(code)),
+            "no sample for {code}"
+        );
+    }
 }
 
 #[test]
@@ -712,6 +876,203 @@ fn q008_bad_json_names_the_field() {
 }
 
 #[test]
+fn q008_stages_parse_and_reports_print() {
+    assert_eq!("submit".parse::<Stage>().unwrap(), Stage::Submit);
+    assert_eq!("order".parse::<Stage>().unwrap(), Stage::Order);
+    assert_eq!("change".parse::<Stage>().unwrap(), Stage::Change);
+    assert!("place".parse::<Stage>().is_err());
+    let world = world();
+    let s = sample(&world, "q001-unassigned").unwrap().unwrap();
+    let text = run(&world, &s.quote, Stage::Order).to_string();
+    assert!(text.starts_with("order placement on 2026-03-02: blocked (1 errors"));
+    assert!(text.contains("error Q001 line 2.0: Smart Account Required"));
+}
+
+/// `src/validate.rs`: `Verdict::is_allowed` and `Report::is_allowed` replaced by `true`
+/// survived: the tests compared verdicts, never asked `is_allowed`. Over every sample quote at
+/// every stage, a report is allowed exactly when it is not blocked, and both answers occur.
+#[test]
+fn q008_a_report_is_allowed_exactly_when_it_is_not_blocked() {
+    use smart_accounts::fixtures::quotes::{DAY, samples};
+    use smart_accounts::{PolicyCalendar, Stage, Verdict, validate};
+    let w = world();
+    let mut seen = (false, false);
+    for s in samples(&w).unwrap() {
+        for stage in Stage::ALL {
+            let report = validate(&w.dir, &s.quote, stage, DAY, &PolicyCalendar::default());
+            let blocked = report.verdict == Verdict::Blocked;
+            assert_eq!(report.is_allowed(), !blocked, "{}: {report}", s.name);
+            assert_eq!(report.verdict.is_allowed(), !blocked);
+            if blocked {
+                seen.0 = true;
+            } else {
+                seen.1 = true;
+            }
+        }
+    }
+    assert_eq!(seen, (true, true));
+}
+
+/// `src/validate.rs`: the comparison, ordering, hashing and `Debug` impls of `Message` replaced
+/// by constants survived: the tests read messages as text. A message compares, orders, hashes
+/// and debug-prints as its text, whether it was built from a `&'static str` or a `String`.
+#[test]
+fn q008_a_message_behaves_as_its_text() {
+    use smart_accounts::validate::Message;
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let fixed = Message::from("SA required");
+    let shared = Message::from(String::from("SA required"));
+    let other = Message::from("VA not found");
+    assert_eq!(fixed, shared);
+    assert_ne!(fixed, other);
+    assert!(fixed == *"SA required" && fixed == "SA required");
+    assert!(fixed != *"VA not found" && fixed != "VA not found");
+    assert_eq!(fixed.partial_cmp(&other), Some(std::cmp::Ordering::Less));
+    assert_eq!(fixed.cmp(&shared), std::cmp::Ordering::Equal);
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    assert_eq!(hasher.hash_one(&fixed), hasher.hash_one("SA required"));
+    assert_eq!(hasher.hash_one(&fixed), hasher.hash_one(&shared));
+    assert_ne!(hasher.hash_one(&fixed), hasher.hash_one(&other));
+    assert_eq!(format!("{fixed:?}"), format!("{:?}", "SA required"));
+}
+
+/// `src/validate.rs`: the SKU length check (`len() > 100 && chars().count() > 100`) survived
+/// several mutants: no test had a SKU near 100 characters. 100 characters pass whatever their
+/// bytes; 101 do not.
+#[test]
+fn q008_the_sku_limit_counts_characters_not_bytes() {
+    use smart_accounts::quote::Line;
+    let w = world();
+    let long = |sku: String| {
+        let report = report_of(
+            &w,
+            &quote_for(&w, "acme.com", vec![Line::new("1", &sku, 1)]),
+        );
+        report
+            .of_rule(RuleId::Q008)
+            .any(|f| f.message.contains("longer than 100"))
+    };
+    assert!(!long("X".repeat(100)));
+    assert!(!long("é".repeat(100)));
+    assert!(long("X".repeat(101)));
+    assert!(long("é".repeat(101)));
+}
+
+/// `src/validate.rs`: the fast path of `blank` (its match guard replaced by `true`) survived:
+/// no test had a SKU of spaces only. Such a SKU, like an empty one, is missing (Q008).
+#[test]
+fn q008_a_sku_of_spaces_only_is_missing() {
+    use smart_accounts::quote::Line;
+    let w = world();
+    for sku in ["", "   ", "\t"] {
+        let report = report_of(&w, &quote_for(&w, "acme.com", vec![Line::new("1", sku, 1)]));
+        assert!(
+            report
+                .of_rule(RuleId::Q008)
+                .any(|f| f.message.contains("no SKU")),
+            "{sku:?}: {report}"
+        );
+    }
+}
+
+/// `src/validate.rs` `FpTable::find_or_insert`: probing backwards (`at + 1` to `at - 1`) and
+/// the probe steps `(at + 1) | mask` and `(at + 1) ^ mask` survived. Long quotes (over 16
+/// lines) find repeated line IDs through this table, and no test had a long quote with many
+/// IDs, so chains of collisions never formed. Backwards probing underflows at slot 0; the other
+/// two steps cycle over one or two slots and drop IDs, so their repeats go unreported. Every
+/// line whose ID an earlier line has must get the Q008 error, whatever the table does.
+#[test]
+fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
+    use smart_accounts::fixtures::quotes::DAY;
+    use smart_accounts::quote::Line;
+    use smart_accounts::validate::Severity;
+    use smart_accounts::{PolicyCalendar, Stage, validate};
+    use std::collections::BTreeMap;
+
+    let w = world();
+    // A fixed stream of numbers (a linear congruential generator) picks the IDs.
+    let mut state: u64 = 7;
+    let mut next = move |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    // Thousands of short long-quotes (17 to 56 lines: tables of 64 or 128 slots, where chains
+    // through slot 0 form often), then a few long ones.
+    let shapes: Vec<(u64, u64)> = (0..3_000)
+        .map(|_| {
+            let lines = 17 + next(40);
+            (lines, lines - next(lines / 2))
+        })
+        .chain([(2_000, 1_500), (5_000, 4_000), (9_000, 8_000)])
+        .collect();
+    let mut repeats = 0;
+    for (lines, ids) in shapes {
+        // The reference: how many times each ID repeats an earlier line's.
+        let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+        let mut seen = BTreeMap::new();
+        let mut quote_lines = Vec::new();
+        for _ in 0..lines {
+            let id = format!("L{}", next(ids));
+            if seen.insert(id.clone(), ()).is_some() {
+                *expected.entry(id.clone()).or_default() += 1;
+            }
+            quote_lines.push(Line::new(&id, "SKU-1", 1));
+        }
+        let quote = quote_for(&w, "acme.com", quote_lines);
+        let report = validate(
+            &w.dir,
+            &quote,
+            Stage::Submit,
+            DAY,
+            &PolicyCalendar::default(),
+        );
+        let mut got: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &report.findings {
+            if f.rule == RuleId::Q008
+                && f.severity == Severity::Error
+                && f.message.contains("same identifier")
+            {
+                *got.entry(f.line.as_ref().unwrap().as_str().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        repeats += expected.values().sum::<usize>();
+        assert_eq!(got, expected, "{lines} lines over {ids} IDs");
+    }
+    assert!(repeats > 10_000, "{repeats} repeated IDs");
+}
+
+#[test]
+fn q008_invalid_country_codes_say_what_and_why_with_a_clipped_value() {
+    use smart_accounts::quote::Country;
+    for (text, why) in [
+        ("jp", "two uppercase letters"),
+        ("Japan", "two uppercase letters"),
+        ("XA", "private use"),
+        ("QM", "private use"),
+        ("AA", "private use"),
+    ] {
+        let err = Country::parse(text).expect_err(text);
+        assert_eq!(err.what(), "country code");
+        assert_eq!(err.value(), text);
+        let message = err.to_string();
+        assert!(message.starts_with("Q008: `"), "{message}");
+        assert!(message.contains(why), "{message}");
+    }
+    let long = "Z".repeat(500);
+    let err = Country::parse(&long).expect_err("too long");
+    assert_eq!(
+        err.value().chars().count(),
+        81,
+        "clipped to 80 characters and an ellipsis"
+    );
+    assert_eq!("QL".parse::<Country>().unwrap().to_string(), "QL");
+    assert_eq!(Country::try_from("JP".to_owned()).unwrap(), Country::JP);
+}
+
+#[test]
 fn q009_booked_line_assignment_is_fixed_for_the_partner() {
     let world = world();
     let s = sample(&world, "q009-booked-change").unwrap().unwrap();
@@ -729,19 +1090,6 @@ fn q009_booked_line_assignment_is_fixed_for_the_partner() {
     q.lines[0].new_assignment = Some(at(SaId::new(4242), None));
     let r = run(&world, &q, Stage::Change);
     assert_eq!(rules_of(&r, Severity::Error), vec![RuleId::Q003]);
-}
-
-fn only_finding(world: &World, va: VaRef) -> Finding {
-    let q = quote(
-        world,
-        vec![Line::new("1", "SKU", 1).assigned(Assignment::Account {
-            sa: world.acme.sa,
-            va: Some(va),
-        })],
-    );
-    let r = run(world, &q, Stage::Order);
-    assert_eq!(r.findings.len(), 1, "{r}");
-    r.findings[0].clone()
 }
 
 #[test]
@@ -855,351 +1203,4 @@ fn q010_default_va_warning_does_not_count_restricted_vas() {
     // Restricted, it must not show: the report is as for an account without other VAs.
     let r = run(&world, &q, Stage::Order);
     assert!(r.findings.is_empty(), "{r}");
-}
-
-#[test]
-fn stages_parse_and_reports_print() {
-    assert_eq!("submit".parse::<Stage>().unwrap(), Stage::Submit);
-    assert_eq!("order".parse::<Stage>().unwrap(), Stage::Order);
-    assert_eq!("change".parse::<Stage>().unwrap(), Stage::Change);
-    assert!("place".parse::<Stage>().is_err());
-    let world = world();
-    let s = sample(&world, "q001-unassigned").unwrap().unwrap();
-    let text = run(&world, &s.quote, Stage::Order).to_string();
-    assert!(text.starts_with("order placement on 2026-03-02: blocked (1 errors"));
-    assert!(text.contains("error Q001 line 2.0: Smart Account Required"));
-}
-
-/// `src/validate.rs`: `Verdict::is_allowed` and `Report::is_allowed` replaced by `true`
-/// survived: the tests compared verdicts, never asked `is_allowed`. Over every sample quote at
-/// every stage, a report is allowed exactly when it is not blocked, and both answers occur.
-#[test]
-fn q008_a_report_is_allowed_exactly_when_it_is_not_blocked() {
-    use smart_accounts::fixtures::quotes::{DAY, samples};
-    use smart_accounts::{PolicyCalendar, Stage, Verdict, validate};
-    let w = world();
-    let mut seen = (false, false);
-    for s in samples(&w).unwrap() {
-        for stage in Stage::ALL {
-            let report = validate(&w.dir, &s.quote, stage, DAY, &PolicyCalendar::default());
-            let blocked = report.verdict == Verdict::Blocked;
-            assert_eq!(report.is_allowed(), !blocked, "{}: {report}", s.name);
-            assert_eq!(report.verdict.is_allowed(), !blocked);
-            if blocked {
-                seen.0 = true;
-            } else {
-                seen.1 = true;
-            }
-        }
-    }
-    assert_eq!(seen, (true, true));
-}
-
-/// `src/validate.rs`: the comparison, ordering, hashing and `Debug` impls of `Message` replaced
-/// by constants survived: the tests read messages as text. A message compares, orders, hashes
-/// and debug-prints as its text, whether it was built from a `&'static str` or a `String`.
-#[test]
-fn q008_a_message_behaves_as_its_text() {
-    use smart_accounts::validate::Message;
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    let fixed = Message::from("SA required");
-    let shared = Message::from(String::from("SA required"));
-    let other = Message::from("VA not found");
-    assert_eq!(fixed, shared);
-    assert_ne!(fixed, other);
-    assert!(fixed == *"SA required" && fixed == "SA required");
-    assert!(fixed != *"VA not found" && fixed != "VA not found");
-    assert_eq!(fixed.partial_cmp(&other), Some(std::cmp::Ordering::Less));
-    assert_eq!(fixed.cmp(&shared), std::cmp::Ordering::Equal);
-    let hasher = BuildHasherDefault::<DefaultHasher>::default();
-    assert_eq!(hasher.hash_one(&fixed), hasher.hash_one("SA required"));
-    assert_eq!(hasher.hash_one(&fixed), hasher.hash_one(&shared));
-    assert_ne!(hasher.hash_one(&fixed), hasher.hash_one(&other));
-    assert_eq!(format!("{fixed:?}"), format!("{:?}", "SA required"));
-}
-
-/// `src/validate.rs`: in `Ctx::customer_active`, `&&` turned into `||` survived. Only an
-/// Active Customer account makes a holding-account line warn (Q007): the Pending customer
-/// account of globex.com does not, nor does the partner's own Active holding account.
-#[test]
-fn q007_only_an_active_customer_account_makes_a_holding_line_warn() {
-    use smart_accounts::quote::{Assignment, Line};
-    let w = world();
-    let line = || {
-        Line::new("1", "SKU", 1).assigned(Assignment::Account {
-            sa: w.partner.holding,
-            va: None,
-        })
-    };
-    for domain in ["globex.com", "nimbus-networks.com"] {
-        let report = report_of(&w, &quote_for(&w, domain, vec![line()]));
-        assert!(report.findings.is_empty(), "{domain}: {report}");
-    }
-    let report = report_of(&w, &quote_for(&w, "acme.com", vec![line()]));
-    assert_eq!(report.of_rule(RuleId::Q007).count(), 1, "{report}");
-}
-
-/// `src/validate.rs`: the SKU length check (`len() > 100 && chars().count() > 100`) survived
-/// several mutants: no test had a SKU near 100 characters. 100 characters pass whatever their
-/// bytes; 101 do not.
-#[test]
-fn q008_the_sku_limit_counts_characters_not_bytes() {
-    use smart_accounts::quote::Line;
-    let w = world();
-    let long = |sku: String| {
-        let report = report_of(
-            &w,
-            &quote_for(&w, "acme.com", vec![Line::new("1", &sku, 1)]),
-        );
-        report
-            .of_rule(RuleId::Q008)
-            .any(|f| f.message.contains("longer than 100"))
-    };
-    assert!(!long("X".repeat(100)));
-    assert!(!long("é".repeat(100)));
-    assert!(long("X".repeat(101)));
-    assert!(long("é".repeat(101)));
-}
-
-/// `src/validate.rs`: the fast path of `blank` (its match guard replaced by `true`) survived:
-/// no test had a SKU of spaces only. Such a SKU, like an empty one, is missing (Q008).
-#[test]
-fn q008_a_sku_of_spaces_only_is_missing() {
-    use smart_accounts::quote::Line;
-    let w = world();
-    for sku in ["", "   ", "\t"] {
-        let report = report_of(&w, &quote_for(&w, "acme.com", vec![Line::new("1", sku, 1)]));
-        assert!(
-            report
-                .of_rule(RuleId::Q008)
-                .any(|f| f.message.contains("no SKU")),
-            "{sku:?}: {report}"
-        );
-    }
-}
-
-/// `src/validate.rs`: the Q001 note for unassigned optional Smart lines (its guard replaced by
-/// `true` or `false`, `&&` by `||`, `==` by `!=`) survived. When ordering, an unassigned line
-/// whose Smart Account is optional gets the note only for Smart licenses; when submitting it
-/// gets nothing.
-#[test]
-fn q001_an_unassigned_optional_smart_line_gets_a_note_when_ordered() {
-    use smart_accounts::fixtures::quotes::DAY;
-    use smart_accounts::quote::{LicenseKind as Kind, Line, SaRequirement};
-    use smart_accounts::validate::Severity;
-    use smart_accounts::{PolicyCalendar, Stage, validate};
-    let w = world();
-    let notes = |license: Kind, stage: Stage| {
-        let mut line = Line::new("1", "SKU", 1);
-        line.requirement = SaRequirement::Optional;
-        line.license = license;
-        let quote = quote_for(&w, "acme.com", vec![line]);
-        let report = validate(&w.dir, &quote, stage, DAY, &PolicyCalendar::default());
-        report
-            .findings
-            .iter()
-            .map(|f| (f.rule, f.severity))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        notes(Kind::Smart, Stage::Order),
-        vec![(RuleId::Q001, Severity::Info)]
-    );
-    assert!(notes(Kind::Classic, Stage::Order).is_empty());
-    assert!(notes(Kind::Smart, Stage::Submit).is_empty());
-}
-
-/// `src/validate.rs`: `family_has_account` replaced by `true`, with its `!` deleted, or with
-/// `&&` turned into `||`, survived: no test requested an account for a company without one. A
-/// request for newco.com or unit.newco.com raises no "already has a Smart Account" warning; one
-/// for unit.acme.com does (Q007, BP001).
-#[test]
-fn q007_a_new_account_warns_only_when_the_company_has_one() {
-    let w = world();
-    let warned = |domain: &str| {
-        let quote = quote_for(&w, domain, vec![new_account_line(domain, Some("newco-it"))]);
-        report_of(&w, &quote)
-            .of_rule(RuleId::Q007)
-            .any(|f| f.message.contains("already has a Smart Account"))
-    };
-    assert!(!warned("newco.com"));
-    assert!(!warned("unit.newco.com"));
-    assert!(warned("unit.acme.com"));
-}
-
-/// `src/quote.rs`: in `Country::parse`, `||` turned into `&&` survived: no test had a code with
-/// one uppercase letter. Both letters must be uppercase ASCII.
-#[test]
-fn q005_a_country_code_is_two_uppercase_letters() {
-    use smart_accounts::quote::Country;
-    assert!(Country::parse("JP").is_ok());
-    for bad in ["Jp", "jP", "jp", "J1", "1P", "J", "JPN"] {
-        assert!(Country::parse(bad).is_err(), "{bad}");
-    }
-}
-
-/// `src/quote.rs`: the `Display` of `DealKind` and `VaRef` replaced by empty output, and
-/// `Assignment::is_initiated` replaced by `true`, survived. Deal kinds and VA references print
-/// as written; only a request or a delegation merely initiates an account.
-#[test]
-fn q002_deal_kinds_va_references_and_initiated_assignments() {
-    use smart_accounts::quote::{Assignment, Contact, DealKind, VaRef};
-    assert_eq!(
-        DealKind::RnsdTransactional.to_string(),
-        "RNSD Transactional"
-    );
-    assert_eq!(DealKind::Other("Promotion".into()).to_string(), "Promotion");
-    assert_eq!(VaRef::Name("EMEA".into()).to_string(), "EMEA");
-    let w = world();
-    assert_eq!(VaRef::Id(w.acme.emea).to_string(), w.acme.emea.to_string());
-    let contact = Contact {
-        cco_id: Some("it".into()),
-        email: smart_accounts::Email::parse("it@newco.com").unwrap(),
-    };
-    assert!(
-        !Assignment::Account {
-            sa: w.acme.sa,
-            va: None
-        }
-        .is_initiated()
-    );
-    assert!(
-        Assignment::Delegate {
-            contact: contact.clone()
-        }
-        .is_initiated()
-    );
-    assert!(
-        Assignment::NewAccount {
-            domain: None,
-            contact
-        }
-        .is_initiated()
-    );
-}
-
-/// `src/policy.rs`: `PolicyCalendar::phases` replaced by an empty list and
-/// `CalendarError::index` replaced by 0 or 1 survived. The default calendar lists its phases,
-/// and a calendar whose last phase does not start after the one before names that phase.
-#[test]
-fn q004_policy_calendar_phases_and_the_phase_out_of_order() {
-    use smart_accounts::PolicyCalendar;
-    let phases = PolicyCalendar::default().phases().to_vec();
-    assert!(phases.len() >= 2, "{phases:?}");
-    let mut bad = phases.clone();
-    bad.push(phases[phases.len() - 1].clone());
-    let err = PolicyCalendar::new(bad).unwrap_err();
-    assert_eq!(err.index(), phases.len());
-    assert_eq!(
-        PolicyCalendar::new(phases.clone()).unwrap().phases(),
-        &phases[..]
-    );
-}
-
-/// `src/validate.rs` `FpTable::find_or_insert`: probing backwards (`at + 1` to `at - 1`) and
-/// the probe steps `(at + 1) | mask` and `(at + 1) ^ mask` survived. Long quotes (over 16
-/// lines) find repeated line IDs through this table, and no test had a long quote with many
-/// IDs, so chains of collisions never formed. Backwards probing underflows at slot 0; the other
-/// two steps cycle over one or two slots and drop IDs, so their repeats go unreported. Every
-/// line whose ID an earlier line has must get the Q008 error, whatever the table does.
-#[test]
-fn q008_every_repeated_line_id_of_a_long_quote_is_reported() {
-    use smart_accounts::fixtures::quotes::DAY;
-    use smart_accounts::quote::Line;
-    use smart_accounts::validate::Severity;
-    use smart_accounts::{PolicyCalendar, Stage, validate};
-    use std::collections::BTreeMap;
-
-    let w = world();
-    // A fixed stream of numbers (a linear congruential generator) picks the IDs.
-    let mut state: u64 = 7;
-    let mut next = move |below: u64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % below
-    };
-    // Thousands of short long-quotes (17 to 56 lines: tables of 64 or 128 slots, where chains
-    // through slot 0 form often), then a few long ones.
-    let shapes: Vec<(u64, u64)> = (0..3_000)
-        .map(|_| {
-            let lines = 17 + next(40);
-            (lines, lines - next(lines / 2))
-        })
-        .chain([(2_000, 1_500), (5_000, 4_000), (9_000, 8_000)])
-        .collect();
-    let mut repeats = 0;
-    for (lines, ids) in shapes {
-        // The reference: how many times each ID repeats an earlier line's.
-        let mut expected: BTreeMap<String, usize> = BTreeMap::new();
-        let mut seen = BTreeMap::new();
-        let mut quote_lines = Vec::new();
-        for _ in 0..lines {
-            let id = format!("L{}", next(ids));
-            if seen.insert(id.clone(), ()).is_some() {
-                *expected.entry(id.clone()).or_default() += 1;
-            }
-            quote_lines.push(Line::new(&id, "SKU-1", 1));
-        }
-        let quote = quote_for(&w, "acme.com", quote_lines);
-        let report = validate(
-            &w.dir,
-            &quote,
-            Stage::Submit,
-            DAY,
-            &PolicyCalendar::default(),
-        );
-        let mut got: BTreeMap<String, usize> = BTreeMap::new();
-        for f in &report.findings {
-            if f.rule == RuleId::Q008
-                && f.severity == Severity::Error
-                && f.message.contains("same identifier")
-            {
-                *got.entry(f.line.as_ref().unwrap().as_str().to_owned())
-                    .or_default() += 1;
-            }
-        }
-        repeats += expected.values().sum::<usize>();
-        assert_eq!(got, expected, "{lines} lines over {ids} IDs");
-    }
-    assert!(repeats > 10_000, "{repeats} repeated IDs");
-}
-
-#[test]
-fn q008_invalid_country_codes_say_what_and_why_with_a_clipped_value() {
-    use smart_accounts::quote::Country;
-    for (text, why) in [
-        ("jp", "two uppercase letters"),
-        ("Japan", "two uppercase letters"),
-        ("XA", "private use"),
-        ("QM", "private use"),
-        ("AA", "private use"),
-    ] {
-        let err = Country::parse(text).expect_err(text);
-        assert_eq!(err.what(), "country code");
-        assert_eq!(err.value(), text);
-        let message = err.to_string();
-        assert!(message.starts_with("Q008: `"), "{message}");
-        assert!(message.contains(why), "{message}");
-    }
-    let long = "Z".repeat(500);
-    let err = Country::parse(&long).expect_err("too long");
-    assert_eq!(
-        err.value().chars().count(),
-        81,
-        "clipped to 80 characters and an ellipsis"
-    );
-    assert_eq!("QL".parse::<Country>().unwrap().to_string(), "QL");
-    assert_eq!(Country::try_from("JP".to_owned()).unwrap(), Country::JP);
-}
-
-#[test]
-fn q005_policy_actions_read_as_documented() {
-    use smart_accounts::policy::PolicyAction;
-    assert_eq!(PolicyAction::None.to_string(), "no requirement");
-    assert_eq!(PolicyAction::Warn.to_string(), "monitored (warning only)");
-    assert_eq!(
-        PolicyAction::Block.to_string(),
-        "enforced (blocks submission)"
-    );
 }

@@ -17,75 +17,6 @@ use smart_accounts::{
 };
 use std::collections::BTreeSet;
 
-/// `src/validate.rs`: in `new_account`, the Cisco.com ID test with `&&` turned into `||`
-/// survived. A contact whose Cisco.com ID is only spaces, or longer than 100 characters, has
-/// none (SA004); a real one passes.
-#[test]
-fn sa004_a_blank_or_overlong_cisco_id_is_no_cisco_id() {
-    let w = world();
-    let sa004 = |cco: &str| {
-        let quote = quote_for(
-            &w,
-            "newco.com",
-            vec![new_account_line("newco.com", Some(cco))],
-        );
-        report_of(&w, &quote).of_rule(RuleId::SA004).count()
-    };
-    assert_eq!(sa004("   "), 1);
-    assert_eq!(sa004(&"c".repeat(101)), 1);
-    assert_eq!(sa004("newco-it"), 0);
-}
-
-/// `src/text.rs`: the length limit of a domain (`> MAX_DOMAIN` turned into `>=`) survived: no
-/// test had a domain of exactly 253 characters. 253 pass, 254 do not (SA003).
-#[test]
-fn sa003_a_domain_of_exactly_253_characters_is_valid() {
-    use smart_accounts::{Domain, MAX_DOMAIN};
-    let label = |c: char, n: usize| c.to_string().repeat(n);
-    let longest = format!(
-        "{}.{}.{}.{}",
-        label('a', 63),
-        label('b', 63),
-        label('c', 63),
-        label('d', 61)
-    );
-    assert_eq!(longest.len(), MAX_DOMAIN);
-    assert!(Domain::parse(&longest).is_ok());
-    let over = format!(
-        "{}.{}.{}.{}",
-        label('a', 63),
-        label('b', 63),
-        label('c', 63),
-        label('d', 62)
-    );
-    assert!(Domain::parse(&over).is_err());
-}
-
-/// `src/text.rs`: the limits of a domain label (`> 63`), of an email (`> MAX_EMAIL`) and of its
-/// local part (`> 64`) survived `>` turned into `>=` (and `==`): no test sat on a limit. A
-/// 63-character label, a 64-character local part and a 254-character email are valid; one
-/// character more is not (SA003, SA004).
-#[test]
-fn sa004_email_and_label_limits_are_inclusive() {
-    use smart_accounts::{Domain, Email, MAX_EMAIL};
-    let x = |c: char, n: usize| c.to_string().repeat(n);
-    assert!(Domain::parse(&format!("{}.com", x('a', 63))).is_ok());
-    assert!(Domain::parse(&format!("{}.com", x('a', 64))).is_err());
-    assert!(Email::parse(&format!("{}@acme.com", x('l', 64))).is_ok());
-    assert!(Email::parse(&format!("{}@acme.com", x('l', 65))).is_err());
-    // 64 + 1 + 189 = 254 characters: labels of 63, 63, 57 and `com`.
-    let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 57));
-    let longest = format!("{}@{domain}", x('l', 64));
-    assert_eq!(longest.len(), MAX_EMAIL);
-    assert!(
-        Email::parse(&longest).is_ok(),
-        "{:?}",
-        Email::parse(&longest)
-    );
-    let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 58));
-    assert!(Email::parse(&format!("{}@{domain}", x('l', 64))).is_err());
-}
-
 /// `src/directory.rs`: in `plan_request`, "requested by and for a partner or distributor"
 /// with `||` turned into `&&` survived. A customer user cannot request a holding account for a
 /// partner, nor a partner user one for a customer (SA001).
@@ -284,6 +215,31 @@ fn sa002_default_va_cannot_be_deleted_and_moves_only_to_top_level() {
     assert_eq!(err.rule(), RuleId::SA002);
 }
 
+/// `src/text.rs`: the length limit of a domain (`> MAX_DOMAIN` turned into `>=`) survived: no
+/// test had a domain of exactly 253 characters. 253 pass, 254 do not (SA003).
+#[test]
+fn sa003_a_domain_of_exactly_253_characters_is_valid() {
+    use smart_accounts::{Domain, MAX_DOMAIN};
+    let label = |c: char, n: usize| c.to_string().repeat(n);
+    let longest = format!(
+        "{}.{}.{}.{}",
+        label('a', 63),
+        label('b', 63),
+        label('c', 63),
+        label('d', 61)
+    );
+    assert_eq!(longest.len(), MAX_DOMAIN);
+    assert!(Domain::parse(&longest).is_ok());
+    let over = format!(
+        "{}.{}.{}.{}",
+        label('a', 63),
+        label('b', 63),
+        label('c', 63),
+        label('d', 62)
+    );
+    assert!(Domain::parse(&over).is_err());
+}
+
 #[test]
 fn sa003_invalid_domains_are_refused() {
     let mut w = world();
@@ -343,6 +299,50 @@ fn sa003_domain_is_unique_after_normalisation_and_prefixed_forms_are_allowed() {
         "emea.acme.com"
     );
     assert_eq!(w.dir.account_by_domain("emea.acme.com").unwrap().id(), sa);
+}
+
+/// `src/validate.rs`: in `new_account`, the Cisco.com ID test with `&&` turned into `||`
+/// survived. A contact whose Cisco.com ID is only spaces, or longer than 100 characters, has
+/// none (SA004); a real one passes.
+#[test]
+fn sa004_a_blank_or_overlong_cisco_id_is_no_cisco_id() {
+    let w = world();
+    let sa004 = |cco: &str| {
+        let quote = quote_for(
+            &w,
+            "newco.com",
+            vec![new_account_line("newco.com", Some(cco))],
+        );
+        report_of(&w, &quote).of_rule(RuleId::SA004).count()
+    };
+    assert_eq!(sa004("   "), 1);
+    assert_eq!(sa004(&"c".repeat(101)), 1);
+    assert_eq!(sa004("newco-it"), 0);
+}
+
+/// `src/text.rs`: the limits of a domain label (`> 63`), of an email (`> MAX_EMAIL`) and of its
+/// local part (`> 64`) survived `>` turned into `>=` (and `==`): no test sat on a limit. A
+/// 63-character label, a 64-character local part and a 254-character email are valid; one
+/// character more is not (SA003, SA004).
+#[test]
+fn sa004_email_and_label_limits_are_inclusive() {
+    use smart_accounts::{Domain, Email, MAX_EMAIL};
+    let x = |c: char, n: usize| c.to_string().repeat(n);
+    assert!(Domain::parse(&format!("{}.com", x('a', 63))).is_ok());
+    assert!(Domain::parse(&format!("{}.com", x('a', 64))).is_err());
+    assert!(Email::parse(&format!("{}@acme.com", x('l', 64))).is_ok());
+    assert!(Email::parse(&format!("{}@acme.com", x('l', 65))).is_err());
+    // 64 + 1 + 189 = 254 characters: labels of 63, 63, 57 and `com`.
+    let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 57));
+    let longest = format!("{}@{domain}", x('l', 64));
+    assert_eq!(longest.len(), MAX_EMAIL);
+    assert!(
+        Email::parse(&longest).is_ok(),
+        "{:?}",
+        Email::parse(&longest)
+    );
+    let domain = format!("{}.{}.{}.com", x('a', 63), x('b', 63), x('c', 58));
+    assert!(Email::parse(&format!("{}@{domain}", x('l', 64))).is_err());
 }
 
 #[test]
@@ -434,6 +434,59 @@ fn sa004_user_registration_validates_email_and_unique_logins() {
 }
 
 #[test]
+fn sa004_lookups_by_login_and_email_normalise_and_miss_cleanly() {
+    let w = world();
+    assert_eq!(
+        w.dir.user_by_cco_id("ALICE").map(|u| u.id),
+        Some(w.acme.alice)
+    );
+    assert_eq!(w.dir.user_by_cco_id("nobody").map(|u| u.id), None);
+    assert_eq!(
+        w.dir.user_by_email("  Alice@ACME.com ").map(|u| u.id),
+        Some(w.acme.alice)
+    );
+    assert_eq!(w.dir.user_by_email("not an email").map(|u| u.id), None);
+    assert_eq!(w.dir.user_by_email("ghost@acme.com").map(|u| u.id), None);
+}
+
+#[test]
+fn sa004_a_cisco_id_over_100_characters_is_refused() {
+    let mut dir = Directory::new();
+    let org = dir
+        .register_organization("Acme", OrgKind::Customer)
+        .unwrap();
+    let new = |cco: String| NewUser {
+        cco_id: Some(cco),
+        email: "a@acme.com".into(),
+        org,
+        kind: Default::default(),
+    };
+    let err = dir
+        .register_user(new("c".repeat(101)))
+        .expect_err("refused");
+    let Error::InvalidName { reason, .. } = &err else {
+        panic!("{err:?}");
+    };
+    // MAX_CCO_ID is 100, like MAX_NAME, so the message names the number.
+    assert_eq!(*reason, "it is longer than 100 characters");
+    assert_eq!(dir.users().count(), 0);
+    dir.register_user(new("c".repeat(100))).unwrap();
+}
+
+#[test]
+fn sa004_an_email_over_254_characters_is_refused_with_a_clipped_value() {
+    let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
+    assert!(long.len() > 254);
+    let err = smart_accounts::Email::parse(&long).expect_err("refused");
+    let Error::InvalidEmail { value, reason } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*reason, "it is longer than 254 characters");
+    assert_eq!(value.chars().count(), 81, "80 characters and an ellipsis");
+    assert!(value.ends_with('…'));
+}
+
+#[test]
 fn sa005_public_domain_is_never_a_customer_domain() {
     let mut w = world();
     let sam = w.solo.sam;
@@ -485,6 +538,18 @@ fn sa005_limited_use_is_for_public_emails_only_and_one_per_email() {
     let account = w.dir.account_by_email("tom@yahoo.com").unwrap();
     assert_eq!(account.kind(), AccountKind::LimitedUse);
     assert_eq!(account.identifier().to_string(), "tom@yahoo.com");
+}
+
+#[test]
+fn sa005_a_directory_uses_the_public_domains_it_is_given() {
+    let mut config = smart_accounts::Config::default();
+    config.public_domains.clear();
+    config
+        .public_domains
+        .insert(smart_accounts::Domain::parse("freemail.test").unwrap());
+    let dir = Directory::with_config(config.clone());
+    assert_eq!(dir.config(), &config);
+    assert_ne!(dir.config(), Directory::new().config());
 }
 
 #[test]
@@ -589,6 +654,34 @@ fn sa007_holding_accounts_are_for_sellers_and_customers_get_no_role_on_them() {
 }
 
 #[test]
+fn sa007_organization_names_are_validated() {
+    let mut dir = Directory::new();
+    for (name, reason) in [
+        ("   ", "it is empty"),
+        (&"x".repeat(101) as &str, "it is longer than 100 characters"),
+        ("a\u{0}b", "it contains control characters"),
+    ] {
+        let err = dir
+            .register_organization(name, OrgKind::Customer)
+            .expect_err("refused");
+        let Error::InvalidName { reason: got, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(*got, reason);
+        assert!(err.to_string().starts_with(err.rule().code()));
+    }
+    assert_eq!(
+        dir.organizations().count(),
+        0,
+        "a refusal registers nothing"
+    );
+    let id = dir
+        .register_organization("  Acme  ", OrgKind::Customer)
+        .unwrap();
+    assert_eq!(dir.organization(id).unwrap().name, "Acme");
+}
+
+#[test]
 fn sa008_pending_until_the_authorised_contact_activates() {
     let mut w = world();
     let sa = w.globex.sa;
@@ -665,97 +758,4 @@ fn sa009_search_finds_prefixed_forms_but_never_limited_use() {
     for sa in w.dir.search_domain("com") {
         assert_ne!(w.dir.account(sa).unwrap().kind(), AccountKind::LimitedUse);
     }
-}
-
-#[test]
-fn lookups_by_login_and_email_normalise_and_miss_cleanly() {
-    let w = world();
-    assert_eq!(
-        w.dir.user_by_cco_id("ALICE").map(|u| u.id),
-        Some(w.acme.alice)
-    );
-    assert_eq!(w.dir.user_by_cco_id("nobody").map(|u| u.id), None);
-    assert_eq!(
-        w.dir.user_by_email("  Alice@ACME.com ").map(|u| u.id),
-        Some(w.acme.alice)
-    );
-    assert_eq!(w.dir.user_by_email("not an email").map(|u| u.id), None);
-    assert_eq!(w.dir.user_by_email("ghost@acme.com").map(|u| u.id), None);
-}
-
-#[test]
-fn sa007_organization_names_are_validated() {
-    let mut dir = Directory::new();
-    for (name, reason) in [
-        ("   ", "it is empty"),
-        (&"x".repeat(101) as &str, "it is longer than 100 characters"),
-        ("a\u{0}b", "it contains control characters"),
-    ] {
-        let err = dir
-            .register_organization(name, OrgKind::Customer)
-            .expect_err("refused");
-        let Error::InvalidName { reason: got, .. } = &err else {
-            panic!("{err:?}");
-        };
-        assert_eq!(*got, reason);
-        assert!(err.to_string().starts_with(err.rule().code()));
-    }
-    assert_eq!(
-        dir.organizations().count(),
-        0,
-        "a refusal registers nothing"
-    );
-    let id = dir
-        .register_organization("  Acme  ", OrgKind::Customer)
-        .unwrap();
-    assert_eq!(dir.organization(id).unwrap().name, "Acme");
-}
-
-#[test]
-fn sa004_a_cisco_id_over_100_characters_is_refused() {
-    let mut dir = Directory::new();
-    let org = dir
-        .register_organization("Acme", OrgKind::Customer)
-        .unwrap();
-    let new = |cco: String| NewUser {
-        cco_id: Some(cco),
-        email: "a@acme.com".into(),
-        org,
-        kind: Default::default(),
-    };
-    let err = dir
-        .register_user(new("c".repeat(101)))
-        .expect_err("refused");
-    let Error::InvalidName { reason, .. } = &err else {
-        panic!("{err:?}");
-    };
-    // MAX_CCO_ID is 100, like MAX_NAME, so the message names the number.
-    assert_eq!(*reason, "it is longer than 100 characters");
-    assert_eq!(dir.users().count(), 0);
-    dir.register_user(new("c".repeat(100))).unwrap();
-}
-
-#[test]
-fn an_email_over_254_characters_is_refused_with_a_clipped_value() {
-    let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
-    assert!(long.len() > 254);
-    let err = smart_accounts::Email::parse(&long).expect_err("refused");
-    let Error::InvalidEmail { value, reason } = &err else {
-        panic!("{err:?}");
-    };
-    assert_eq!(*reason, "it is longer than 254 characters");
-    assert_eq!(value.chars().count(), 81, "80 characters and an ellipsis");
-    assert!(value.ends_with('…'));
-}
-
-#[test]
-fn sa005_a_directory_uses_the_public_domains_it_is_given() {
-    let mut config = smart_accounts::Config::default();
-    config.public_domains.clear();
-    config
-        .public_domains
-        .insert(smart_accounts::Domain::parse("freemail.test").unwrap());
-    let dir = Directory::with_config(config.clone());
-    assert_eq!(dir.config(), &config);
-    assert_ne!(dir.config(), Directory::new().config());
 }

@@ -21,27 +21,6 @@ fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle
 }
 
 #[test]
-fn sa005_a_second_limited_use_account_for_one_email_in_a_snapshot_is_refused() {
-    let w = world();
-    let mut snap = logless(&w.dir);
-    let solo = snap
-        .accounts
-        .iter()
-        .position(|a| a.id == w.solo.sa)
-        .unwrap();
-    let mut copy = snap.accounts[solo].clone();
-    copy.id = SaId::new(999_999);
-    snap.accounts.push(copy);
-    let path = format!("accounts[{}]", snap.accounts.len() - 1);
-    let expected = Error::EmailTaken {
-        email: "x@y.z".into(),
-        existing: w.solo.sa,
-    }
-    .rule();
-    load_refused(snap, &path, expected, "sam.bikes@gmail.com");
-}
-
-#[test]
 fn sa002_missing_default_va_is_refused() {
     let w = world();
     let mut snap = logless(&w.dir);
@@ -129,6 +108,27 @@ fn sa003_sa004_invalid_domains_and_emails_are_refused() {
     let mut snap = logless(&w.dir);
     snap.accounts[s].identifier = Identifier::Domain(Domain::parse("bikes.com").unwrap());
     snapshot_refused(snap, RuleId::SA001, &format!("accounts[{s}]"));
+}
+
+#[test]
+fn sa005_a_second_limited_use_account_for_one_email_in_a_snapshot_is_refused() {
+    let w = world();
+    let mut snap = logless(&w.dir);
+    let solo = snap
+        .accounts
+        .iter()
+        .position(|a| a.id == w.solo.sa)
+        .unwrap();
+    let mut copy = snap.accounts[solo].clone();
+    copy.id = SaId::new(999_999);
+    snap.accounts.push(copy);
+    let path = format!("accounts[{}]", snap.accounts.len() - 1);
+    let expected = Error::EmailTaken {
+        email: "x@y.z".into(),
+        existing: w.solo.sa,
+    }
+    .rule();
+    load_refused(snap, &path, expected, "sam.bikes@gmail.com");
 }
 
 #[test]

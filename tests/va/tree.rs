@@ -18,39 +18,8 @@ use smart_accounts::{
     VaSnapshot, Visibility, fixtures,
 };
 
-/// A fuzz finding (target `commands`, crash-6df46510…): after the default designation moved away from Acme's
-/// `DEFAULT` Virtual Account, deleting `DEFAULT` was refused by the directory (VA005: it holds
-/// the fixture's licenses) but accepted by the reference model, which knew nothing of licenses.
-/// The directory was right; the model now records which Virtual Accounts hold licenses or
-/// devices and refuses to delete them too.
-#[test]
-fn va005_deleting_a_va_that_holds_licenses_is_refused_by_directory_and_model() {
-    let w = fixtures::world().unwrap();
-    let mut dir = w.dir.clone();
-    let mut model = Model::from_directory(&dir);
-    let alice = Actor::User(w.acme.alice);
-    let stocked = w.acme.default_va;
-    let account = dir.account(w.acme.sa).unwrap();
-    assert!(
-        account.compliance().any(|row| row.va == stocked)
-            || account.devices().any(|d| d.va == stocked),
-        "the fixture keeps licenses in Acme's DEFAULT"
-    );
-
-    let move_default = Command::SetDefaultVa { va: w.acme.emea };
-    let events = dir.execute(&alice, w.at, move_default.clone()).unwrap();
-    assert!(model.run(&alice, &move_default, &events));
-
-    let delete = Command::DeleteVa { va: stocked };
-    let before = dir.clone();
-    let err = dir.execute(&alice, w.at, delete.clone()).unwrap_err();
-    assert!(
-        matches!(err, Error::NotEmpty { va, what: "licenses or devices" } if va == stocked),
-        "{err}"
-    );
-    assert_eq!(dir, before, "a refused command changes nothing");
-    assert!(!model.run(&alice, &delete, &[]), "the model refuses it too");
-    assert_agrees(&model, &dir, UserId::new(u32::MAX), VaId::new(u32::MAX));
+fn parse_date(s: &str) -> Date {
+    s.parse().unwrap()
 }
 
 #[test]
@@ -100,6 +69,34 @@ fn va001_moving_a_subtree_past_level_ten_is_refused() {
     );
     assert_eq!(w.dir.va(w.acme.americas).unwrap().level(), 7);
     assert_eq!(w.dir.va(w.acme.sacramento).unwrap().level(), 10);
+}
+
+#[test]
+fn va001_depth_over_ten_is_refused() {
+    let w = world();
+    let mut snap = logless(&w.dir);
+    let i = acc(&snap, w.acme.sa);
+    let a = &mut snap.accounts[i];
+    a.vas.push(VaSnapshot {
+        id: VaId::new(5_000),
+        name: "Lab-11".into(),
+        parent: Some(w.acme.deep[9]),
+        visibility: Visibility::Unrestricted,
+    });
+    let j = a.vas.len() - 1;
+    let err = snapshot_refused(snap, RuleId::VA001, &format!("accounts[{i}].vas[{j}]"));
+    assert!(
+        matches!(err.error(), Error::TooDeep { level: 11, .. }),
+        "{err}"
+    );
+
+    // Moving the chain one level down pushes Lab-10 to level 11.
+    let mut snap = logless(&w.dir);
+    let a = &mut snap.accounts[i];
+    let labs = vi(a, w.acme.deep[0]);
+    a.vas[labs].parent = Some(w.acme.emea);
+    let j = vi(a, w.acme.deep[9]);
+    snapshot_refused(snap, RuleId::VA001, &format!("accounts[{i}].vas[{j}]"));
 }
 
 #[test]
@@ -260,6 +257,72 @@ fn va004_moves_stay_in_one_account_and_never_make_a_cycle() {
 }
 
 #[test]
+fn va004_tree_queries_on_an_unknown_or_foreign_va_are_empty() {
+    let w = world();
+    let account = w.dir.account(w.acme.sa).unwrap();
+    let nowhere = VaId::new(999_999);
+    assert!(account.children(Some(nowhere)).is_empty());
+    assert!(account.subtree(nowhere).is_empty());
+    // A VA of another account is unknown here too.
+    assert!(account.subtree(w.partner.holding_default).is_empty());
+    assert!(!account.children(None).is_empty());
+}
+
+#[test]
+fn va004_cycle_is_refused() {
+    let w = world();
+    let mut snap = logless(&w.dir);
+    let i = acc(&snap, w.acme.sa);
+    let a = &mut snap.accounts[i];
+    let j = vi(a, w.acme.emea);
+    a.vas[j].parent = Some(w.acme.emea_sales);
+    let err = snapshot_refused(snap, RuleId::VA004, &format!("accounts[{i}].vas[{j}]"));
+    assert!(err.to_string().contains("cycle"), "{err}");
+
+    // A VA that is its own parent.
+    let mut snap = logless(&w.dir);
+    let a = &mut snap.accounts[i];
+    let j = vi(a, w.acme.apac);
+    a.vas[j].parent = Some(w.acme.apac);
+    snapshot_refused(snap, RuleId::VA004, &format!("accounts[{i}].vas[{j}]"));
+}
+
+/// A fuzz finding (target `commands`, crash-6df46510…): after the default designation moved away from Acme's
+/// `DEFAULT` Virtual Account, deleting `DEFAULT` was refused by the directory (VA005: it holds
+/// the fixture's licenses) but accepted by the reference model, which knew nothing of licenses.
+/// The directory was right; the model now records which Virtual Accounts hold licenses or
+/// devices and refuses to delete them too.
+#[test]
+fn va005_deleting_a_va_that_holds_licenses_is_refused_by_directory_and_model() {
+    let w = fixtures::world().unwrap();
+    let mut dir = w.dir.clone();
+    let mut model = Model::from_directory(&dir);
+    let alice = Actor::User(w.acme.alice);
+    let stocked = w.acme.default_va;
+    let account = dir.account(w.acme.sa).unwrap();
+    assert!(
+        account.compliance().any(|row| row.va == stocked)
+            || account.devices().any(|d| d.va == stocked),
+        "the fixture keeps licenses in Acme's DEFAULT"
+    );
+
+    let move_default = Command::SetDefaultVa { va: w.acme.emea };
+    let events = dir.execute(&alice, w.at, move_default.clone()).unwrap();
+    assert!(model.run(&alice, &move_default, &events));
+
+    let delete = Command::DeleteVa { va: stocked };
+    let before = dir.clone();
+    let err = dir.execute(&alice, w.at, delete.clone()).unwrap_err();
+    assert!(
+        matches!(err, Error::NotEmpty { va, what: "licenses or devices" } if va == stocked),
+        "{err}"
+    );
+    assert_eq!(dir, before, "a refused command changes nothing");
+    assert!(!model.run(&alice, &delete, &[]), "the model refuses it too");
+    assert_agrees(&model, &dir, UserId::new(u32::MAX), VaId::new(u32::MAX));
+}
+
+#[test]
 fn va005_only_empty_vas_are_deleted_and_their_roles_go_with_them() {
     let mut w = world();
     let alice = by(w.acme.alice);
@@ -297,6 +360,48 @@ fn va005_only_empty_vas_are_deleted_and_their_roles_go_with_them() {
         },
     );
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}
+
+#[test]
+fn va005_a_va_with_licenses_or_devices_cannot_be_deleted() {
+    let mut w = world();
+    let (acme, at) = (w.acme, w.at);
+    let alice = Actor::User(acme.alice);
+    let before = w.dir.clone();
+    // Americas holds licenses and a device (and has children); EMEA-Ops is empty but gets one.
+    let device = smart_accounts::DeviceId::parse("OPS-1").unwrap();
+    w.dir
+        .register_device(
+            &alice,
+            at,
+            device.clone(),
+            acme.emea_ops,
+            parse_date("2026-01-01"),
+        )
+        .unwrap();
+    let snapshot = w.dir.clone();
+    let err = w
+        .dir
+        .execute(
+            &alice,
+            at,
+            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
+        )
+        .unwrap_err();
+    assert_eq!(err.rule(), RuleId::VA005);
+    assert_eq!(w.dir, snapshot);
+    w.dir
+        .license(&alice, at, LicenseCommand::RemoveDevice { device })
+        .unwrap();
+    w.dir
+        .execute(
+            &alice,
+            at,
+            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
+        )
+        .unwrap();
+    assert!(w.dir.va(acme.emea_ops).is_none());
+    let _ = before;
 }
 
 #[test]
@@ -376,109 +481,4 @@ fn va007_default_stays_unrestricted_and_others_can_be_restricted() {
         w.dir.va(w.acme.emea_ops).unwrap().visibility(),
         Visibility::Restricted
     );
-}
-
-#[test]
-fn tree_queries_on_an_unknown_va_are_empty() {
-    let w = world();
-    let account = w.dir.account(w.acme.sa).unwrap();
-    let nowhere = VaId::new(999_999);
-    assert!(account.children(Some(nowhere)).is_empty());
-    assert!(account.subtree(nowhere).is_empty());
-    // A VA of another account is unknown here too.
-    assert!(account.subtree(w.partner.holding_default).is_empty());
-    assert!(!account.children(None).is_empty());
-}
-
-#[test]
-fn va004_cycle_is_refused() {
-    let w = world();
-    let mut snap = logless(&w.dir);
-    let i = acc(&snap, w.acme.sa);
-    let a = &mut snap.accounts[i];
-    let j = vi(a, w.acme.emea);
-    a.vas[j].parent = Some(w.acme.emea_sales);
-    let err = snapshot_refused(snap, RuleId::VA004, &format!("accounts[{i}].vas[{j}]"));
-    assert!(err.to_string().contains("cycle"), "{err}");
-
-    // A VA that is its own parent.
-    let mut snap = logless(&w.dir);
-    let a = &mut snap.accounts[i];
-    let j = vi(a, w.acme.apac);
-    a.vas[j].parent = Some(w.acme.apac);
-    snapshot_refused(snap, RuleId::VA004, &format!("accounts[{i}].vas[{j}]"));
-}
-
-#[test]
-fn va001_depth_over_ten_is_refused() {
-    let w = world();
-    let mut snap = logless(&w.dir);
-    let i = acc(&snap, w.acme.sa);
-    let a = &mut snap.accounts[i];
-    a.vas.push(VaSnapshot {
-        id: VaId::new(5_000),
-        name: "Lab-11".into(),
-        parent: Some(w.acme.deep[9]),
-        visibility: Visibility::Unrestricted,
-    });
-    let j = a.vas.len() - 1;
-    let err = snapshot_refused(snap, RuleId::VA001, &format!("accounts[{i}].vas[{j}]"));
-    assert!(
-        matches!(err.error(), Error::TooDeep { level: 11, .. }),
-        "{err}"
-    );
-
-    // Moving the chain one level down pushes Lab-10 to level 11.
-    let mut snap = logless(&w.dir);
-    let a = &mut snap.accounts[i];
-    let labs = vi(a, w.acme.deep[0]);
-    a.vas[labs].parent = Some(w.acme.emea);
-    let j = vi(a, w.acme.deep[9]);
-    snapshot_refused(snap, RuleId::VA001, &format!("accounts[{i}].vas[{j}]"));
-}
-
-fn parse_date(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-#[test]
-fn va005_a_va_with_licenses_or_devices_cannot_be_deleted() {
-    let mut w = world();
-    let (acme, at) = (w.acme, w.at);
-    let alice = Actor::User(acme.alice);
-    let before = w.dir.clone();
-    // Americas holds licenses and a device (and has children); EMEA-Ops is empty but gets one.
-    let device = smart_accounts::DeviceId::parse("OPS-1").unwrap();
-    w.dir
-        .register_device(
-            &alice,
-            at,
-            device.clone(),
-            acme.emea_ops,
-            parse_date("2026-01-01"),
-        )
-        .unwrap();
-    let snapshot = w.dir.clone();
-    let err = w
-        .dir
-        .execute(
-            &alice,
-            at,
-            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
-        )
-        .unwrap_err();
-    assert_eq!(err.rule(), RuleId::VA005);
-    assert_eq!(w.dir, snapshot);
-    w.dir
-        .license(&alice, at, LicenseCommand::RemoveDevice { device })
-        .unwrap();
-    w.dir
-        .execute(
-            &alice,
-            at,
-            smart_accounts::Command::DeleteVa { va: acme.emea_ops },
-        )
-        .unwrap();
-    assert!(w.dir.va(acme.emea_ops).is_none());
-    let _ = before;
 }
