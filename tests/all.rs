@@ -20,4 +20,3 @@ mod sa;
 mod va;
 
 mod evidence;
-mod hostile_input;
