@@ -18,5 +18,3 @@ mod q;
 mod role;
 mod sa;
 mod va;
-
-mod evidence;

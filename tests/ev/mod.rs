@@ -3,6 +3,7 @@
 //! recorded acceptance of the Smart Licensing agreement.
 
 mod agreement;
+mod evidence;
 mod hostile_input;
 mod log;
 mod model;
