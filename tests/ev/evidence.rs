@@ -8,16 +8,13 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::world;
 use jiff::Timestamp;
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::{
     Actor, Binding, Change, Directory, Error, Event, Inheritance, OrgId, RecordedActor, Role,
     RuleId, SaId, Snapshot, SnapshotError, Target, UserId,
 };
-
-fn world() -> World {
-    fixtures::world().unwrap()
-}
 
 fn later(days: i64) -> Timestamp {
     let base: Timestamp = fixtures::AT.parse().unwrap();
