@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::advice::{all, of, on_account};
 use crate::common::{date, day, world};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -18,14 +19,6 @@ use smart_accounts::{
     AccountKind, Actor, Command, DeviceId, Directory, Inheritance, LicenseCommand, LicenseKind,
     NewUser, OrderId, OrderLine, OrgId, Role, RuleId, SaId, Target, UserKind,
 };
-
-fn of(advice: &[Advice], rule: RuleId) -> Vec<&Advice> {
-    advice.iter().filter(|a| a.rule == rule).collect()
-}
-
-fn all(w: &World, on: Date) -> Vec<Advice> {
-    advise(&w.dir, Scope::All, on, &AdvisorConfig::default())
-}
 
 // ---------------------------------------------------------------------------------------------
 // Properties
@@ -180,14 +173,6 @@ fn advice_of(dir: &Directory, rule: RuleId) -> Vec<smart_accounts::advisor::Advi
     advise(dir, Scope::All, on, &AdvisorConfig::default())
         .into_iter()
         .filter(|a| a.rule == rule)
-        .collect()
-}
-
-/// The advice of `rule` about the account `sa`, on `on`, with the default configuration.
-fn on_account(w: &World, sa: SaId, rule: RuleId, on: Date) -> Vec<Advice> {
-    advise(&w.dir, Scope::All, on, &AdvisorConfig::default())
-        .into_iter()
-        .filter(|a| a.rule == rule && a.account == Some(sa))
         .collect()
 }
 

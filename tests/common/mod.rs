@@ -1,6 +1,8 @@
 //! Test support shared by the integration tests.
 
+pub mod advice;
 pub mod commands;
+pub mod licenses;
 pub mod on_day;
 pub mod quotes;
 pub mod reference;
@@ -81,4 +83,12 @@ pub fn event_refused(account: &SmartAccount, event: &Event, rule: RuleId) -> Str
     assert_eq!(err.rule(), rule, "{err}");
     assert_eq!(&copy, account, "a refused event changed the account");
     err.to_string()
+}
+
+/// The number of cases of the property tests that set their own: `PROPTEST_CASES`, default 256.
+pub fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
 }

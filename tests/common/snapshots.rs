@@ -59,3 +59,29 @@ pub fn json_refused(text: &str) -> String {
     );
     message
 }
+
+/// The snapshot of account `sa`, to edit.
+pub fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut AccountSnapshot {
+    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
+}
+
+/// Loads a snapshot that must be refused for `rule` at an item of `field`.
+pub fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(
+        err.path().contains(&format!(".licenses.{field}[")),
+        "path `{}` does not name a {field} item ({err})",
+        err.path()
+    );
+    assert!(err.to_string().contains(rule.code()), "{err}");
+}
+
+/// Loads `snap`, which must be refused for `rule` at exactly `path`, with `needle` in the
+/// message.
+pub fn load_refused(snap: Snapshot, path: &str, rule: RuleId, needle: &str) {
+    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
+    assert_eq!(err.path(), path, "{err}");
+    assert_eq!(err.rule(), rule, "{err}");
+    assert!(err.to_string().contains(needle), "{err}");
+}

@@ -8,67 +8,18 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::licenses::{license_refused, pool};
+use crate::common::snapshots::{account_mut, license_snapshot_refused};
 use crate::common::{event_refused, license_event, logless, world};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use smart_accounts::license::{ReportingPolicy, ReportingStatus};
 use smart_accounts::{
-    Actor, DeviceId, Directory, Error, License, LicenseChange, LicenseCommand, RuleId, SaId,
-    SmartAccount, Snapshot, Term, VaId,
+    Actor, DeviceId, Directory, Error, License, LicenseChange, LicenseCommand, RuleId,
+    SmartAccount, Term,
 };
 
 fn parse_date(s: &str) -> Date {
     s.parse().unwrap()
-}
-
-fn pool(dir: &Directory, sa: SaId, va: VaId, license: &License) -> (u64, u64, u64, u64, u64) {
-    let account = dir.account(sa).unwrap();
-    account
-        .compliance_of(va)
-        .into_iter()
-        .find(|c| c.license == license)
-        .map_or((0, 0, 0, 0, 0), |c| {
-            (
-                c.purchased,
-                c.consumed,
-                c.reserved,
-                c.available,
-                c.shortfall,
-            )
-        })
-}
-
-/// Runs a command that must be refused: checks the rule and that nothing changed.
-fn license_refused(
-    dir: &mut Directory,
-    actor: &Actor,
-    at: Timestamp,
-    command: LicenseCommand,
-) -> Error {
-    let before = dir.clone();
-    let err = dir.license(actor, at, command).unwrap_err();
-    assert_eq!(*dir, before, "a refused command changed the directory");
-    assert!(
-        err.to_string().starts_with(err.rule().code()),
-        "message `{err}` does not start with its rule"
-    );
-    err
-}
-
-fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
-    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
-}
-
-/// Loads a snapshot that must be refused for `rule` at an item of `field`.
-fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert!(
-        err.path().contains(&format!(".licenses.{field}[")),
-        "path `{}` does not name a {field} item ({err})",
-        err.path()
-    );
-    assert!(err.to_string().contains(rule.code()), "{err}");
 }
 
 /// `src/license.rs`: `SmartAccount::device_home` replaced by `Ok(())`, or with `&&` turned into

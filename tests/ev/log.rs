@@ -8,12 +8,13 @@
 )]
 
 use crate::common::commands::{accepted, by, create_va, log_len, refused};
+use crate::common::snapshots::{account_mut, license_snapshot_refused};
 use crate::common::{logless, world};
 use jiff::Timestamp;
 use smart_accounts::fixtures::World;
 use smart_accounts::{
     Action, Actor, Change, Command, Directory, Error, Event, Inheritance, LicenseCommand,
-    LicenseKind, OrderId, OrderLine, Role, RuleId, SaId, SmartAccount, Snapshot, Target,
+    LicenseKind, OrderId, OrderLine, Role, RuleId, SmartAccount, Target,
 };
 
 /// Acme's event log.
@@ -44,22 +45,6 @@ fn replay_refused(events: &[Event], needle: &str) {
         reason.contains(needle),
         "reason `{reason}` lacks `{needle}`"
     );
-}
-
-fn account_mut(snap: &mut Snapshot, sa: SaId) -> &mut smart_accounts::AccountSnapshot {
-    snap.accounts.iter_mut().find(|a| a.id == sa).unwrap()
-}
-
-/// Loads a snapshot that must be refused for `rule` at an item of `field`.
-fn license_snapshot_refused(snap: Snapshot, rule: RuleId, field: &str) {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert!(
-        err.path().contains(&format!(".licenses.{field}[")),
-        "path `{}` does not name a {field} item ({err})",
-        err.path()
-    );
-    assert!(err.to_string().contains(rule.code()), "{err}");
 }
 
 #[test]

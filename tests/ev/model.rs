@@ -13,6 +13,7 @@
 )]
 
 use crate::common;
+use crate::common::cases;
 
 use common::reference::{Model, assert_agrees, assert_invariants};
 use proptest::prelude::*;
@@ -53,13 +54,6 @@ fn agrees(model: &Model, dir: &Directory) {
         UserId::new(strategies::DANGLING),
         VaId::new(strategies::DANGLING),
     );
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
 }
 
 proptest! {

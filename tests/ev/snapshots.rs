@@ -13,6 +13,7 @@
     clippy::string_slice
 )]
 
+use crate::common::snapshots::load_refused;
 use crate::common::snapshots::{acc, snapshot_refused, vi};
 #[cfg(feature = "serde")]
 use crate::common::snapshots::{json, json_refused};
@@ -21,13 +22,6 @@ use smart_accounts::{
     Binding, Directory, Error, Inheritance, OrgId, Role, RuleId, UserId, VaId, VaSnapshot,
     Visibility,
 };
-
-fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.path(), path, "{err}");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert!(err.to_string().contains(needle), "{err}");
-}
 
 #[test]
 fn ev003_valid_snapshots_round_trip() {

@@ -7,8 +7,8 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::licenses::{license_refused, pool};
 use crate::common::{event_refused, license_event, logless, world};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use smart_accounts::fixtures::{self, World};
 use smart_accounts::license::{CrossSaPath, CrossSaTransfer, Origin};
@@ -38,35 +38,6 @@ fn order(id: &str, line: u32) -> OrderLine {
         order: OrderId::parse(id).unwrap(),
         line,
     }
-}
-
-fn pool(dir: &Directory, sa: SaId, va: VaId, license: &License) -> (u64, u64, u64, u64, u64) {
-    let account = dir.account(sa).unwrap();
-    account
-        .compliance_of(va)
-        .into_iter()
-        .find(|c| c.license == license)
-        .map_or((0, 0, 0, 0, 0), |c| {
-            (
-                c.purchased,
-                c.consumed,
-                c.reserved,
-                c.available,
-                c.shortfall,
-            )
-        })
-}
-
-/// Runs a command that must be refused: checks the rule and that nothing changed.
-fn refused(dir: &mut Directory, actor: &Actor, at: Timestamp, command: LicenseCommand) -> Error {
-    let before = dir.clone();
-    let err = dir.license(actor, at, command).unwrap_err();
-    assert_eq!(*dir, before, "a refused command changed the directory");
-    assert!(
-        err.to_string().starts_with(err.rule().code()),
-        "message `{err}` does not start with its rule"
-    );
-    err
 }
 
 fn deposit(
@@ -153,7 +124,7 @@ fn lic001_an_entitlement_has_a_sku_quantity_kind_and_term() {
         },
     };
     let at = w.at;
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::Fulfilment,
         at,
@@ -161,7 +132,7 @@ fn lic001_an_entitlement_has_a_sku_quantity_kind_and_term() {
     );
     assert_eq!(err.rule(), RuleId::LIC001);
     let ise = w.licensing.ise.clone();
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::Fulfilment,
         at,
@@ -267,7 +238,7 @@ fn lic002_deposits_go_to_the_named_va_or_the_default_and_classic_to_the_portal()
     assert!(retry.is_empty());
     assert_eq!(w.dir, before);
     // With different contents it is refused.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::Fulfilment,
         at,
@@ -275,7 +246,7 @@ fn lic002_deposits_go_to_the_named_va_or_the_default_and_classic_to_the_portal()
     );
     assert_eq!(err.rule(), RuleId::LIC002);
     // Only fulfilment deposits; a VA of another account is not found.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.alice),
         at,
@@ -283,7 +254,7 @@ fn lic002_deposits_go_to_the_named_va_or_the_default_and_classic_to_the_portal()
     );
     assert!(matches!(err, Error::WrongActor { .. }));
     assert_eq!(err.rule(), RuleId::LIC002);
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::Fulfilment,
         at,
@@ -303,7 +274,7 @@ fn lic002_deposits_go_to_the_named_va_or_the_default_and_classic_to_the_portal()
     assert!(account.compliance().all(|c| c.license != &pak));
     // Converting moves them into a pool; converting more than held is refused.
     let alice = Actor::User(acme.alice);
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &alice,
         at,
@@ -405,7 +376,7 @@ fn lic003_transfers_between_vas_need_manage_licenses_on_both() {
         key: key(k),
     };
     // erin is VA Admin on EMEA only: not on DEFAULT.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.erin),
         at,
@@ -413,7 +384,7 @@ fn lic003_transfers_between_vas_need_manage_licenses_on_both() {
     );
     assert_eq!(err.rule(), RuleId::ROLE005);
     // carol is SA Viewer: views, does not manage.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.carol),
         at,
@@ -449,7 +420,7 @@ fn lic003_transfers_between_vas_need_manage_licenses_on_both() {
         .unwrap();
     assert_eq!(pool(&w.dir, acme.sa, acme.emea_sales, &ise).0, 2);
     // The same VA as source and destination is refused.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.alice),
         at,
@@ -464,7 +435,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
     let (acme, partner, at) = (w.acme, w.partner, w.at);
     let l = w.licensing.clone();
     // A plain transfer to a VA of another account is refused.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(partner.admin),
         at,
@@ -477,7 +448,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
     );
     assert_eq!(err.rule(), RuleId::LIC004);
     // A customer account cannot "assign from holding".
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.alice),
         at,
@@ -492,7 +463,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
     assert_eq!(err.rule(), RuleId::LIC004);
     // Not to a Pending account, nor to another holding account.
     for to_sa in [w.globex.sa, w.distributor.holding] {
-        let err = refused(
+        let err = license_refused(
             &mut w.dir,
             &Actor::User(partner.admin),
             at,
@@ -551,7 +522,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
             .is_empty()
     );
     assert_eq!(w.dir, before);
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(partner.admin),
         at,
@@ -577,7 +548,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
         to_va: None,
         lines: vec![line(&l.ise, 3)],
     };
-    let err = refused(&mut w.dir, &Actor::User(acme.alice), at, reassign.clone());
+    let err = license_refused(&mut w.dir, &Actor::User(acme.alice), at, reassign.clone());
     assert_eq!(err.rule(), RuleId::LIC004);
     let vendor = Actor::VendorSupport {
         case: "SR-690001234".into(),
@@ -630,7 +601,7 @@ fn lic004_a_transfer_id_is_scoped_to_the_two_accounts_it_names() {
         .unwrap();
     assert!(retry.is_empty());
     // Acme already recorded `shared-1`: using it towards another account conflicts.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &vendor,
         at,
@@ -889,7 +860,7 @@ fn lic005_nothing_is_consumed_or_activated_in_holding_or_pending_accounts() {
     let (partner, at) = (w.partner, w.at);
     let l = w.licensing.clone();
     // Reserving (activating) in a holding account is refused.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(partner.admin),
         at,
@@ -911,7 +882,7 @@ fn lic005_nothing_is_consumed_or_activated_in_holding_or_pending_accounts() {
         )
         .unwrap();
     let globex_default = w.dir.account(globex).unwrap().default_va();
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(w.globex.hank),
         at,
@@ -1047,7 +1018,7 @@ fn lic006_overage_shows_as_shortfall_until_a_true_up() {
             .unwrap()
             .is_empty()
     );
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::Fulfilment,
         at,
@@ -1060,7 +1031,7 @@ fn lic006_overage_shows_as_shortfall_until_a_true_up() {
     );
     assert_eq!(err.rule(), RuleId::LIC006);
     // Releasing more than the device consumes, or consuming an unknown type, is refused.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.erin),
         at,
@@ -1072,7 +1043,7 @@ fn lic006_overage_shows_as_shortfall_until_a_true_up() {
     );
     assert_eq!(err.rule(), RuleId::LIC006);
     let unknown = License::perpetual(Sku::parse("NOT-SOLD").unwrap());
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::User(acme.erin),
         at,
@@ -1255,7 +1226,7 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
     let ise = w.licensing.ise.clone();
     // DEFAULT: 100 - 30 transferred = 70 purchased, 2 reserved: 68 available.
     assert_eq!(pool(&w.dir, acme.sa, acme.default_va, &ise).3, 68);
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &alice,
         at,
@@ -1289,7 +1260,7 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
             .unwrap();
     }
     let eleven: Vec<TransferLine> = types.iter().map(|t| line(t, 1)).collect();
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &alice,
         at,
@@ -1327,7 +1298,7 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
     let before = w.dir.clone();
     assert!(w.dir.license(&alice, at, command).unwrap().is_empty());
     assert_eq!(w.dir, before);
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &alice,
         at,
@@ -1340,7 +1311,7 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
     );
     assert!(matches!(err, Error::IdempotencyConflict { .. }));
     // Zero quantities and overflowing totals are refused.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &alice,
         at,
@@ -1352,7 +1323,7 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
         },
     );
     assert!(matches!(err, Error::InvalidQuantity { quantity: 0, .. }));
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &Actor::Fulfilment,
         at,
@@ -1431,11 +1402,11 @@ fn lic010_a_reservation_takes_available_quantity_until_released() {
         pool(&w.dir, acme.sa, acme.default_va, &ise),
         (70, 0, 62, 8, 0)
     );
-    let err = refused(&mut w.dir, &bob, at, reserve(9));
+    let err = license_refused(&mut w.dir, &bob, at, reserve(9));
     assert!(matches!(err, Error::Insufficient { available: 8, .. }));
     assert_eq!(err.rule(), RuleId::LIC010);
     // Reserved licenses cannot be transferred away.
-    let err = refused(
+    let err = license_refused(
         &mut w.dir,
         &bob,
         at,
@@ -1453,7 +1424,7 @@ fn lic010_a_reservation_takes_available_quantity_until_released() {
         license: ise.clone(),
         quantity: q,
     };
-    let err = refused(&mut w.dir, &bob, at, release(63));
+    let err = license_refused(&mut w.dir, &bob, at, release(63));
     assert_eq!(err.rule(), RuleId::LIC010);
     w.dir.license(&bob, at, release(62)).unwrap();
     assert_eq!(
@@ -1461,7 +1432,7 @@ fn lic010_a_reservation_takes_available_quantity_until_released() {
         (70, 0, 0, 70, 0)
     );
     // A viewer may not reserve.
-    let err = refused(&mut w.dir, &Actor::User(acme.carol), at, reserve(1));
+    let err = license_refused(&mut w.dir, &Actor::User(acme.carol), at, reserve(1));
     assert_eq!(err.rule(), RuleId::ROLE005);
 }
 

@@ -7,19 +7,10 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::advice::{all, of, on_account};
 use crate::common::{date, world};
-use jiff::civil::Date;
-use smart_accounts::advisor::{Advice, AdvisorConfig, Scope, Severity, Subject, advise};
-use smart_accounts::fixtures::World;
-use smart_accounts::{Actor, Command, Inheritance, NewUser, Role, RuleId, SaId, Target, UserKind};
-
-/// The advice of `rule` about the account `sa`, on `on`, with the default configuration.
-fn on_account(w: &World, sa: SaId, rule: RuleId, on: Date) -> Vec<Advice> {
-    advise(&w.dir, Scope::All, on, &AdvisorConfig::default())
-        .into_iter()
-        .filter(|a| a.rule == rule && a.account == Some(sa))
-        .collect()
-}
+use smart_accounts::advisor::{Severity, Subject};
+use smart_accounts::{Actor, Command, Inheritance, NewUser, Role, RuleId, Target, UserKind};
 
 /// `src/advisor.rs`: `Advisor::place` replaced by `String::new()` and by `"xyzzy"` survived:
 /// no test read where an expired role or a lapsed request was. PTR005 names the Virtual
@@ -85,14 +76,6 @@ fn ptr005_expired_roles_and_lapsed_requests_name_their_place() {
     );
     let nico = message(nico);
     assert!(nico.contains("for VA Viewer on `EMEA` lapsed"), "{nico}");
-}
-
-fn of(advice: &[Advice], rule: RuleId) -> Vec<&Advice> {
-    advice.iter().filter(|a| a.rule == rule).collect()
-}
-
-fn all(w: &World, on: Date) -> Vec<Advice> {
-    advise(&w.dir, Scope::All, on, &AdvisorConfig::default())
 }
 
 #[test]

@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::cases;
 use crate::common::on_day::{accepted, give, make, partner_admin, refused};
 use crate::common::{date, world_with_nico};
 use crate::ptr::partners::{cast, run, step};
@@ -354,13 +355,6 @@ fn check_step(
 
 fn wait() -> impl Strategy<Value = i64> {
     prop_oneof![2 => Just(0i64), 1 => 0..=200i64]
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
 }
 
 proptest! {

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::cases;
 use proptest::prelude::*;
 use smart_accounts::fixtures;
 use smart_accounts::policy::PolicyAction;
@@ -14,13 +15,6 @@ use smart_accounts::quote::{Assignment, Country, Quote};
 use smart_accounts::quote_strategies as qs;
 use smart_accounts::validate::Severity;
 use smart_accounts::{PolicyCalendar, Report, RuleId, Stage, Verdict, validate};
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
 
 /// The position of a finding's line in the quote (0 for quote-wide findings), as the order of
 /// findings promises.

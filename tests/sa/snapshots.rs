@@ -7,18 +7,12 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::snapshots::load_refused;
 use crate::common::snapshots::{acc, snapshot_refused, vi};
 #[cfg(feature = "serde")]
 use crate::common::snapshots::{json, json_refused};
 use crate::common::{logless, world};
-use smart_accounts::{Directory, Domain, Email, Error, Identifier, RuleId, SaId, VaId, Visibility};
-
-fn load_refused(snap: smart_accounts::Snapshot, path: &str, rule: RuleId, needle: &str) {
-    let err = Directory::from_snapshot(snap).expect_err("the snapshot must be refused");
-    assert_eq!(err.path(), path, "{err}");
-    assert_eq!(err.rule(), rule, "{err}");
-    assert!(err.to_string().contains(needle), "{err}");
-}
+use smart_accounts::{Domain, Email, Error, Identifier, RuleId, SaId, VaId, Visibility};
 
 #[test]
 fn sa002_missing_default_va_is_refused() {
