@@ -143,7 +143,7 @@ rules! {
 
 impl RuleId {
     /// The rules this version of the crate enforces, each with at least one test that names its
-    /// ID (`tests/rule_coverage.rs` fails when one has none). Later capabilities extend this list.
+    /// ID (`tests/meta/rule_coverage.rs` fails when one has none). Later capabilities extend this list.
     pub const ENFORCED: &'static [RuleId] = &[
         RuleId::SA001,
         RuleId::SA002,

@@ -1,9 +1,9 @@
 //! Differential: a structure-aware sequence of commands, drawing identifiers mostly from existing
-//! entities, runs on the `Directory` and on the reference model of `tests/model.rs`; they accept
-//! and refuse the same commands, a refused command changes nothing, and at the end they agree on
-//! every account and every permission, the invariants hold, and the logs replay and the
-//! snapshot round-trips: its logs, re-checked as evidence (EV004), load. The clock advances
-//! 0 to 200 days before each step.
+//! entities, runs on the `Directory` and on the reference model (`tests/common/reference.rs`);
+//! they accept and refuse the same commands, a refused command changes nothing, and at the end
+//! they agree on every account and every permission, the invariants hold, and the logs replay
+//! and the snapshot round-trips: its logs, re-checked as evidence (EV004), load. The clock
+//! advances 0 to 200 days before each step.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -383,7 +383,7 @@ fuzz_target!(|input: Input| {
     }
     if touched.is_empty() {
         // Every step was refused and left the directory as it started (checked above): the
-        // start state is the fixture, whose agreement with the model `tests/model.rs` proves.
+        // start state is the fixture, whose agreement with the model `tests/ev/model.rs` proves.
         return;
     }
     reference::assert_invariants(&dir);

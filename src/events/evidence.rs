@@ -882,6 +882,21 @@ mod tests {
             let err = pair(&streams, &by_sa, first, side(1, sent), side(2, received)).unwrap_err();
             assert!(err.to_string().contains("not the next events"), "{err}");
         }
+        // The same two changes, one of them made a second later or by someone else.
+        for other in [
+            event(2, 1, 1, renamed("in")),
+            Event {
+                actor: RecordedActor::Imported,
+                ..event(2, 1, 0, renamed("in"))
+            },
+        ] {
+            let streams = vec![
+                Stream::new(SaId::new(1), "a".into(), vec![first.clone()]),
+                Stream::new(SaId::new(2), "b".into(), vec![other]),
+            ];
+            let err = pair(&streams, &by_sa, first, side(1, "out"), side(2, "in")).unwrap_err();
+            assert!(err.to_string().contains("one time by one actor"), "{err}");
+        }
     }
 
     #[test]

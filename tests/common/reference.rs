@@ -1,6 +1,8 @@
 //! The reference model of the directory: slow, obviously correct (plain maps, parent pointers,
-//! a list of bindings, permissions by walking up the parents and applying the ROLE005 matrix (docs/RULES.md)).
-//! Shared by the model-based property test (`tests/model.rs`) and the differential fuzz target
+//! a list of bindings, permissions by walking up the parents and applying the ROLE005 matrix of
+//! `docs/RULES.md`). The one model of the permission walk, shared by the model-based property
+//! test (`tests/ev/model.rs`), the permission-index test (`tests/role/check_index.rs`, which also
+//! compares the binding each decision names) and the differential fuzz target
 //! (`fuzz/fuzz_targets/commands.rs`), which include this file as a module.
 #![allow(
     dead_code,
@@ -151,6 +153,57 @@ impl MAccount {
             .unwrap_or(1)
     }
 
+    /// How many levels `ancestor` is above `va` (0: `va` itself), walking parent pointers, or
+    /// `None` when it is not at or above it.
+    fn distance(&self, ancestor: VaId, va: VaId) -> Option<usize> {
+        let mut cursor = Some(va);
+        let mut steps = 0;
+        while let Some(v) = cursor {
+            if v == ancestor {
+                return Some(steps);
+            }
+            steps += 1;
+            cursor = self.vas.get(&v).and_then(|m| m.parent);
+        }
+        None
+    }
+
+    /// ROLE004: how far up the binding `b` that covers `va` is bound (`usize::MAX` for an SA
+    /// role, which covers every Virtual Account), or `None` when it does not cover `va`.
+    fn reach(&self, b: &MBinding, va: VaId) -> Option<usize> {
+        match b.va {
+            None => Some(usize::MAX),
+            Some(bound) => match self.distance(bound, va)? {
+                0 => Some(0),
+                d if b.children => Some(d),
+                _ => None,
+            },
+        }
+    }
+
+    /// ROLE005, ROLE009: the closest binding of `user` covering `va` among those that allow
+    /// `action` (`allow`) or among those that do not (`!allow`: the one a denial names as
+    /// held), as its role and the Virtual Account it is bound to. A VA role never allows an
+    /// account-level action.
+    fn closest(
+        &self,
+        user: UserId,
+        action: Action,
+        va: VaId,
+        allow: bool,
+    ) -> Option<(Role, Option<VaId>)> {
+        self.bindings
+            .iter()
+            .filter(|b| {
+                b.user == user
+                    && (matrix(b.role, action) && (b.va.is_none() || !account_level(action)))
+                        == allow
+            })
+            .filter_map(|b| self.reach(b, va).map(|d| (d, (b.role, b.va))))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, found)| found)
+    }
+
     fn binding(&self, user: UserId, va: Option<VaId>) -> Option<&MBinding> {
         self.bindings.iter().find(|b| b.user == user && b.va == va)
     }
@@ -254,18 +307,25 @@ impl Model {
                 let Some(a) = self.accounts.get(&sa).filter(|a| a.vas.contains_key(&va)) else {
                     return false;
                 };
-                a.bindings.iter().any(|b| {
-                    b.user == user
-                        && matrix(b.role, action)
-                        && match b.va {
-                            None => true,
-                            Some(_) if account_level(action) => false,
-                            Some(bound) if b.children => a.at_or_above(bound, va),
-                            Some(bound) => bound == va,
-                        }
-                })
+                a.closest(user, action, va, true).is_some()
             }
         }
+    }
+
+    /// [`MAccount::closest`] in account `sa`: the binding a decision about `action` on `va`
+    /// names (allowing when `allow`, else the closest held one that does not allow it).
+    pub fn closest(
+        &self,
+        sa: SaId,
+        user: UserId,
+        action: Action,
+        va: VaId,
+        allow: bool,
+    ) -> Option<(Role, Option<VaId>)> {
+        self.accounts
+            .get(&sa)
+            .filter(|a| a.vas.contains_key(&va))
+            .and_then(|a| a.closest(user, action, va, allow))
     }
 
     fn active(&self, sa: SaId) -> Option<&MAccount> {

@@ -1,0 +1,11 @@
+//! Tests that belong to no single rule: the generated rule catalog and the rule coverage check,
+//! the module graph of `src/` (no cycle, no long function), the DOT picture, the proptest strategies and `arbitrary` generators that the other tests rely
+//! on, and the `validate_quote` example as a command-line tool.
+
+mod dot;
+mod module_graph;
+mod rule_catalog;
+mod rule_coverage;
+mod strategies;
+mod text_forms;
+mod validate_quote_tool;
