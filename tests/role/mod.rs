@@ -3,5 +3,6 @@
 //! the last SA Admin, the first SA Admin, explained decisions and reverse queries.
 
 mod check_index;
+mod index_updates;
 mod last_admin;
 mod roles;
