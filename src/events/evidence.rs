@@ -228,12 +228,7 @@ fn step(
     };
     let at_index = stream.next;
     let path = format!("{}[{at_index}]", stream.path);
-    let refuse = |error| {
-        Failure::Broken(Refusal {
-            path: path.clone(),
-            error,
-        })
-    };
+    let refuse = |error| broken(&path, error);
     let Some(event) = stream.events.get(at_index) else {
         return Ok(None);
     };
@@ -248,9 +243,7 @@ fn step(
         fresh(dir, seen, event).map_err(refuse)?;
         dir.append_recorded(std::slice::from_ref(event))
             .map_err(refuse)?;
-        if let Some(stream) = streams.get_mut(i) {
-            stream.next += 1;
-        }
+        advance(streams, i, 1, false);
         return Ok(None);
     }
     let actor = actor_of(dir, event).map_err(refuse)?;
@@ -264,17 +257,8 @@ fn step(
             Ok(Planned::One(sa, changes)) => match matching(rest, sa, &changes) {
                 Ok(count) => {
                     let group = rest.get(..count).unwrap_or_default();
-                    for e in group {
-                        fresh(dir, seen, e).map_err(refuse)?;
-                    }
-                    // The account refuses what the plan cannot see (PTR006, ROLE007 as of the
-                    // event's day): the command was not permitted either.
-                    dir.append_recorded(group)
-                        .map_err(|cause| refuse(not_permitted(event, cause)))?;
-                    if let Some(stream) = streams.get_mut(i) {
-                        stream.next += count;
-                        stream.recorded = true;
-                    }
+                    apply_group(dir, seen, group, &path)?;
+                    advance(streams, i, count, true);
                     return Ok(None);
                 }
                 Err(error) => {
@@ -288,20 +272,7 @@ fn step(
                 received,
             }) => match pair(streams, by_sa, event, (from, sent), (to, received)) {
                 Ok((a, b)) => {
-                    let events = [
-                        streams.get(a).and_then(|s| s.events.get(s.next)).cloned(),
-                        streams.get(b).and_then(|s| s.events.get(s.next)).cloned(),
-                    ];
-                    for e in events.iter().flatten() {
-                        dir.append_recorded(std::slice::from_ref(e))
-                            .map_err(refuse)?;
-                    }
-                    for k in [a, b] {
-                        if let Some(stream) = streams.get_mut(k) {
-                            stream.next += 1;
-                            stream.recorded = true;
-                        }
-                    }
+                    apply_pair(dir, streams, (a, b), &path)?;
                     return Ok(Some(b));
                 }
                 Err(error) => {
@@ -315,6 +286,61 @@ fn step(
         path,
         error: not_permitted(event, cause),
     }))
+}
+
+/// A log broken at `path`, whatever the order of the other logs.
+fn broken(path: &str, error: Error) -> Failure {
+    Failure::Broken(Refusal {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+/// Moves stream `k` past `count` verified events; `recorded` when they had a real actor.
+fn advance(streams: &mut [Stream], k: usize, count: usize, recorded: bool) {
+    if let Some(stream) = streams.get_mut(k) {
+        stream.next += count;
+        stream.recorded |= recorded;
+    }
+}
+
+/// Applies the events of one command of one account, found at `path`, after checking the
+/// identifiers they hand out.
+fn apply_group(
+    dir: &mut Directory,
+    seen: &mut Seen,
+    group: &[Event],
+    path: &str,
+) -> Result<(), Failure> {
+    for e in group {
+        fresh(dir, seen, e).map_err(|error| broken(path, error))?;
+    }
+    let Some(first) = group.first() else {
+        return Ok(());
+    };
+    // The account refuses what the plan cannot see (PTR006, ROLE007 as of the event's day):
+    // the command was not permitted either.
+    dir.append_recorded(group)
+        .map_err(|cause| broken(path, not_permitted(first, cause)))
+}
+
+/// Applies both sides of a transfer between accounts, the next events of streams `a` and `b`,
+/// and moves both streams past them.
+fn apply_pair(
+    dir: &mut Directory,
+    streams: &mut [Stream],
+    (a, b): (usize, usize),
+    path: &str,
+) -> Result<(), Failure> {
+    for k in [a, b] {
+        if let Some(e) = streams.get(k).and_then(|s| s.events.get(s.next)) {
+            dir.append_recorded(std::slice::from_ref(e))
+                .map_err(|error| broken(path, error))?;
+        }
+    }
+    advance(streams, a, 1, true);
+    advance(streams, b, 1, true);
+    Ok(())
 }
 
 /// The event records a change its actor could not make, because of `cause`.
