@@ -714,6 +714,23 @@ fn revocations(
 /// The license command a license change records, if a command makes it (an opening balance is
 /// only ever imported).
 fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
+    match change {
+        LicenseChange::Deposited(_) | LicenseChange::ClassicConverted { .. } => {
+            order_command(sa, change)
+        }
+        LicenseChange::Transferred { .. } | LicenseChange::Sent(_) | LicenseChange::Received(_) => {
+            transfer_command(change)
+        }
+        LicenseChange::Reserved { .. } | LicenseChange::ReservationReleased { .. } => {
+            reservation_command(change)
+        }
+        LicenseChange::Opening(_) => None,
+        _ => device_command(change),
+    }
+}
+
+/// The command of a deposit, a true-up or a conversion of classic licenses (LIC002).
+fn order_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
     let command = match change {
         LicenseChange::Deposited(d) if d.true_up => LicenseCommand::TrueUp {
             va: d.va?,
@@ -741,6 +758,14 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
             quantity: *quantity,
             va: Some(*va),
         },
+        _ => return None,
+    };
+    Some(command)
+}
+
+/// The command of a move within the account (LIC003) or a transfer between accounts (LIC004).
+fn transfer_command(change: &LicenseChange) -> Option<LicenseCommand> {
+    let command = match change {
         LicenseChange::Transferred {
             key,
             from,
@@ -768,6 +793,14 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
                 lines: t.lines.clone(),
             },
         },
+        _ => return None,
+    };
+    Some(command)
+}
+
+/// The command of a reservation or its release (LIC010).
+fn reservation_command(change: &LicenseChange) -> Option<LicenseCommand> {
+    let command = match change {
         LicenseChange::Reserved {
             va,
             license,
@@ -786,6 +819,15 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
             license: license.clone(),
             quantity: *quantity,
         },
+        _ => return None,
+    };
+    Some(command)
+}
+
+/// The command of a device's registration, move or removal (DEV001), its consumption (LIC006) or
+/// its changes and reports (DEV002).
+fn device_command(change: &LicenseChange) -> Option<LicenseCommand> {
+    let command = match change {
         LicenseChange::DeviceRegistered {
             device,
             va,
@@ -828,7 +870,7 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
             device: device.clone(),
             on: *on,
         },
-        LicenseChange::Opening(_) => return None,
+        _ => return None,
     };
     Some(command)
 }
