@@ -561,21 +561,7 @@ fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
     let sa = event.sa;
     let target = |va: Option<VaId>| va.map_or(Target::Account(sa), Target::Va);
     match &event.change {
-        Change::AccountCreated {
-            kind,
-            name,
-            identifier,
-            contact,
-            ..
-        } => vec![Command::RequestAccount {
-            kind: *kind,
-            name: name.clone(),
-            domain: match identifier {
-                crate::accounts::kinds::Identifier::Domain(d) => Some(d.to_string()),
-                crate::accounts::kinds::Identifier::Email(_) => None,
-            },
-            contact: *contact,
-        }],
+        Change::AccountCreated { .. } => request_candidates(&event.change),
         Change::AccountActivated => vec![Command::ActivateAccount { sa }],
         Change::AccountRenamed { name } => vec![Command::RenameAccount {
             sa,
@@ -629,6 +615,45 @@ fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
             target: target(*va),
             expires: *expires,
         }],
+        Change::AccessRequested { .. }
+        | Change::AccessApproved { .. }
+        | Change::AccessRejected { .. }
+        | Change::AccessReviewed { .. } => partner_candidates(dir, rest, sa, &event.change),
+        Change::License(change) => license_command(sa, change)
+            .map(Command::License)
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// The account request (SA001, SA004) an account's creation records.
+fn request_candidates(change: &Change) -> Vec<Command> {
+    match change {
+        Change::AccountCreated {
+            kind,
+            name,
+            identifier,
+            contact,
+            ..
+        } => vec![Command::RequestAccount {
+            kind: *kind,
+            name: name.clone(),
+            domain: match identifier {
+                crate::accounts::kinds::Identifier::Domain(d) => Some(d.to_string()),
+                crate::accounts::kinds::Identifier::Email(_) => None,
+            },
+            contact: *contact,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// The partner commands (PTR001–PTR005) an event of account `sa` can be the first change of:
+/// an approval with the customer's expiry is tried with it and without it, a rejection also as
+/// the revocation of the partner's access.
+fn partner_candidates(dir: &Directory, rest: &[Event], sa: SaId, change: &Change) -> Vec<Command> {
+    let target = |va: Option<VaId>| va.map_or(Target::Account(sa), Target::Va);
+    match change {
         Change::AccessRequested {
             va,
             role,
@@ -679,10 +704,7 @@ fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
         Change::AccessReviewed { org, .. } => {
             vec![Command::ReviewPartnerAccess { sa, org: *org }]
         }
-        Change::License(change) => license_command(sa, change)
-            .map(Command::License)
-            .into_iter()
-            .collect(),
+        _ => Vec::new(),
     }
 }
 
