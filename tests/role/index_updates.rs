@@ -5,22 +5,22 @@
 
 use jiff::Timestamp;
 use smart_accounts::{
-    AccountKind, Action, Directory, Inheritance, OrgKind, Role, Target, UserKind, VaId,
+    AccountKind, Action, Actor, Directory, Inheritance, OrgKind, Role, SaId, Target, UserId,
+    UserKind, VaId,
 };
 
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-#[test]
-fn role009_revoking_a_users_first_role_keeps_the_others_in_the_index() {
-    // The fast index stores a user's first grant inline and the others behind a pointer:
-    // revoking the inline one must bring another forward, not lose them all.
+/// A directory with Acme's account requested by Alice, and Bob, a second Acme user without a
+/// role: (directory, Alice as actor, Bob, the account, the time of every command).
+fn acme_with_bob() -> (Directory, Actor, UserId, SaId, Timestamp) {
     let mut dir = Directory::new();
     let acme = dir
         .register_organization("Acme", OrgKind::Customer)
         .unwrap();
-    let new_user = |dir: &mut Directory, login: &str| {
+    let mut new_user = |login: &str| {
         dir.register_user(smart_accounts::NewUser {
             cco_id: Some(login.into()),
             email: format!("{login}@acme.com"),
@@ -29,10 +29,10 @@ fn role009_revoking_a_users_first_role_keeps_the_others_in_the_index() {
         })
         .unwrap()
     };
-    let alice = new_user(&mut dir, "alice");
-    let bob = new_user(&mut dir, "bob");
+    let alice = new_user("alice");
+    let bob = new_user("bob");
     let now = at("2026-01-05T09:00:00Z");
-    let me = smart_accounts::Actor::User(alice);
+    let me = Actor::User(alice);
     let sa = dir
         .request_account(
             &me,
@@ -43,6 +43,14 @@ fn role009_revoking_a_users_first_role_keeps_the_others_in_the_index() {
             alice,
         )
         .unwrap();
+    (dir, me, bob, sa, now)
+}
+
+#[test]
+fn role009_revoking_a_users_first_role_keeps_the_others_in_the_index() {
+    // The fast index stores a user's first grant inline and the others behind a pointer:
+    // revoking the inline one must bring another forward, not lose them all.
+    let (mut dir, me, bob, sa, now) = acme_with_bob();
     let vas: Vec<VaId> = ["One", "Two", "Three"]
         .iter()
         .map(|name| dir.create_va(&me, now, sa, None, name).unwrap())
@@ -83,33 +91,7 @@ fn role009_revoking_any_role_of_a_user_with_many_updates_the_index_exactly() {
     // one at and around that size removes exactly that one.
     for count in [2usize, 16, 17, 18, 19] {
         for revoked in [1usize, count / 2, count - 1] {
-            let mut dir = Directory::new();
-            let acme = dir
-                .register_organization("Acme", OrgKind::Customer)
-                .unwrap();
-            let mut new_user = |login: &str| {
-                dir.register_user(smart_accounts::NewUser {
-                    cco_id: Some(login.into()),
-                    email: format!("{login}@acme.com"),
-                    org: acme,
-                    kind: UserKind::Individual,
-                })
-                .unwrap()
-            };
-            let alice = new_user("alice");
-            let bob = new_user("bob");
-            let now = at("2026-01-05T09:00:00Z");
-            let me = smart_accounts::Actor::User(alice);
-            let sa = dir
-                .request_account(
-                    &me,
-                    now,
-                    AccountKind::Customer,
-                    "Acme",
-                    Some("acme.com"),
-                    alice,
-                )
-                .unwrap();
+            let (mut dir, me, bob, sa, now) = acme_with_bob();
             let vas: Vec<VaId> = (0..count)
                 .map(|k| {
                     dir.create_va(&me, now, sa, None, &format!("VA {k}"))
