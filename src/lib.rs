@@ -42,8 +42,8 @@ pub use events::event::{Change, Event, RecordedActor};
 #[doc(no_inline)] // documented in its public module, as before the rooms
 pub use license::{
     Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
-    LicenseKind, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term, TransferId,
-    TransferLine,
+    LicenseKind, LicenseSnapshot, OrderId, OrderLine, ReportingPolicy, ReportingStatus, Sku, Term,
+    TransferId, TransferLine,
 };
 pub use partners::PartnerAccess;
 #[doc(no_inline)] // documented in its public module, as before the rooms
@@ -53,7 +53,7 @@ pub use quote::Quote;
 pub use roles::check::{Decision, Effect, Holder, Reason, Via};
 pub use roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Target};
 pub use rules::RuleId;
-pub use snapshot::{AccountSnapshot, LicenseSnapshot, Snapshot, SnapshotError, VaSnapshot};
+pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
 #[doc(no_inline)] // documented in its public module, as before the rooms
 pub use validate::{Report, Stage, Verdict, validate};
 

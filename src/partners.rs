@@ -2,7 +2,6 @@
 //! revocation, reviews, and the reverse queries that show a customer which partner
 //! organizations can do what, where.
 
-use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::accounts::account::{AccessRequest, RequestStatus, SmartAccount};
@@ -287,49 +286,6 @@ impl Directory {
                 .map(|r| Change::AccessRejected { request: r.id, by }),
         );
         Ok((sa, changes))
-    }
-
-    /// Asks for partner access ([`crate::Command::RequestPartnerAccess`]) and returns the
-    /// request's identifier.
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::execute`].
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "the fields of Command::RequestPartnerAccess"
-    )]
-    pub fn request_partner_access(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        sa: SaId,
-        target: Target,
-        role: Role,
-        inheritance: Inheritance,
-        expires: Option<Date>,
-    ) -> Result<u64, Error> {
-        let events = self.execute(
-            actor,
-            at,
-            crate::Command::RequestPartnerAccess {
-                sa,
-                target,
-                role,
-                inheritance,
-                expires,
-            },
-        )?;
-        events
-            .iter()
-            .find_map(|e| match e.change {
-                Change::AccessRequested { request, .. } => Some(request),
-                _ => None,
-            })
-            .ok_or(Error::NotFound {
-                rule: RuleId::PTR002,
-                entity: Entity::Account(sa),
-            })
     }
 
     /// Every role that users of partner organizations hold on `sa`, with what it allows and

@@ -16,10 +16,7 @@ use crate::directory::people::{NewUser, Organization, User};
 use crate::directory::{Config, Directory, Entry, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::evidence::{Stream, replay_as_evidence};
-use crate::licenses::license::{
-    ClassicBalance, CrossSaTransfer, Delivery, Device, HoldingLot, KeyRecord, LicenseChange,
-    Opening, PoolBalance, Procurement,
-};
+use crate::licenses::license::{LicenseChange, LicenseSnapshot};
 use crate::rules::RuleId;
 
 /// A Virtual Account in a snapshot.
@@ -84,97 +81,6 @@ pub struct AccountSnapshot {
     /// [`RecordedActor::Imported`], so its log always replays.
     #[cfg_attr(feature = "serde", serde(default))]
     pub events: Vec<Event>,
-}
-
-/// The licenses and devices of a Smart Account in a snapshot. Loading pushes each item through
-/// the account's `apply` as an opening balance ([`crate::license::Opening`]), so it is checked
-/// like the change that would have produced it; errors name paths such as
-/// `accounts[0].licenses.devices[2]`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct LicenseSnapshot {
-    /// Pools: purchased and reserved per Virtual Account and license type.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub pools: Vec<PoolBalance>,
-    /// The License Registration Portal record (Classic licenses).
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub classic: Vec<ClassicBalance>,
-    /// Devices, with what they consume (which makes the pools' consumed quantities).
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub devices: Vec<Device>,
-    /// The procurement history (EV002).
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub procurement: Vec<Procurement>,
-    /// Licenses waiting in a holding account (LIC008), oldest first.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub holding: Vec<HoldingLot>,
-    /// Term subscriptions delivered to this customer account (LIC007).
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub deliveries: Vec<Delivery>,
-    /// Idempotency keys already used (LIC009).
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub keys: Vec<KeyRecord>,
-    /// Transfers between accounts already recorded (LIC004).
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub transfers: Vec<CrossSaTransfer>,
-}
-
-impl LicenseSnapshot {
-    /// The opening-balance items, in loading order, each with its path below `licenses`.
-    fn items(&self) -> Vec<(String, Opening)> {
-        let mut out = Vec::new();
-        let mut push = |field: &str, items: Vec<Opening>| {
-            for (i, item) in items.into_iter().enumerate() {
-                out.push((format!(".licenses.{field}[{i}]"), item));
-            }
-        };
-        push(
-            "pools",
-            self.pools.iter().cloned().map(Opening::Pool).collect(),
-        );
-        push(
-            "classic",
-            self.classic.iter().cloned().map(Opening::Classic).collect(),
-        );
-        push(
-            "procurement",
-            self.procurement
-                .iter()
-                .cloned()
-                .map(Opening::Procurement)
-                .collect(),
-        );
-        push(
-            "holding",
-            self.holding.iter().cloned().map(Opening::Lot).collect(),
-        );
-        push(
-            "deliveries",
-            self.deliveries
-                .iter()
-                .cloned()
-                .map(Opening::Delivery)
-                .collect(),
-        );
-        push(
-            "keys",
-            self.keys.iter().cloned().map(Opening::Key).collect(),
-        );
-        push(
-            "transfers",
-            self.transfers
-                .iter()
-                .cloned()
-                .map(Opening::Transfer)
-                .collect(),
-        );
-        push(
-            "devices",
-            self.devices.iter().cloned().map(Opening::Device).collect(),
-        );
-        out
-    }
 }
 
 /// A whole directory as plain data. `Directory` serializes through this type, and

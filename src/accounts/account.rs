@@ -15,6 +15,8 @@ use crate::events::event::{Change, Event, RecordedActor};
 use crate::roles::matrix::{Inheritance, Role, Target};
 use crate::rules::RuleId;
 
+mod apply;
+
 /// Whether a user belongs to the owner of the account being changed: `Some(true)` or
 /// `Some(false)` when known, `None` when the caller cannot tell (a bare replay).
 pub(crate) type Own<'a> = &'a dyn Fn(UserId) -> Option<bool>;
@@ -445,152 +447,6 @@ impl SmartAccount {
         })
     }
 
-    /// Replays a whole log from empty (EV003).
-    ///
-    /// This checks the log's structure only: it does not ask whether each event's actor could
-    /// have made the change. A log from outside is evidence and is re-checked as the commands it
-    /// records by [`crate::Directory::from_snapshot`] (EV004).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Replay`] naming the first event that does not apply: a log that does not start
-    /// with the creation of the account, a sequence number out of order, an event for another
-    /// account, or a change that breaks a rule of the account's state. Without a directory the
-    /// organizations of users are unknown: ROLE007 then counts every SA Admin without an
-    /// expiry as the owner's, and PTR006's protection of the owner's roles is checked by
-    /// [`crate::Directory`] (commands and snapshot loading), which knows them.
-    pub fn replay(events: &[Event]) -> Result<SmartAccount, Error> {
-        SmartAccount::replay_in(events, &|_| None)
-    }
-
-    /// [`SmartAccount::replay`] knowing, through `own`, which users belong to the owner.
-    pub(crate) fn replay_in(events: &[Event], own: Own<'_>) -> Result<SmartAccount, Error> {
-        let Some(first) = events.first() else {
-            return Err(Error::Replay {
-                sa: SaId::new(0),
-                seq: 0,
-                reason: "the log is empty".into(),
-            });
-        };
-        if first.seq != 1 {
-            return Err(Error::Replay {
-                sa: first.sa,
-                seq: first.seq,
-                reason: "the log must start at sequence 1".into(),
-            });
-        }
-        let mut account = SmartAccount::create(first)?;
-        for (expected, event) in (2u64..).zip(events.iter().skip(1)) {
-            let wrap = |reason: String| Error::Replay {
-                sa: first.sa,
-                seq: event.seq,
-                reason,
-            };
-            if event.sa != first.sa {
-                return Err(wrap(format!("the event belongs to `{}`", event.sa)));
-            }
-            if event.seq != expected {
-                return Err(wrap(format!("expected sequence {expected}")));
-            }
-            account
-                .apply_in(event, own)
-                .map_err(|e| wrap(e.to_string()))?;
-        }
-        Ok(account)
-    }
-
-    /// Applies one event without knowing the organizations of users: as
-    /// [`SmartAccount::apply_in`] with every user's organization unknown, so ROLE007 counts
-    /// every SA Admin without an expiry and PTR006's "the owner's users" is not checked.
-    pub(crate) fn apply(&mut self, event: &Event) -> Result<(), Error> {
-        self.apply_in(event, &|_| None)
-    }
-
-    /// Applies one event. Every structural rule is checked before anything changes, so an
-    /// error leaves the account as it was. `own` tells whether a user belongs to the account's
-    /// owner (`None` when unknown): a role of the owner's users is never revoked, changed or
-    /// given an expiry by a user of another organization, and the last SA Admin of the owner
-    /// without an expiry is never revoked, downgraded or given an expiry (PTR006, ROLE007,
-    /// checked as of the UTC day of the event).
-    pub(crate) fn apply_in(&mut self, event: &Event, own: Own<'_>) -> Result<(), Error> {
-        let sa = self.id;
-        match &event.change {
-            Change::AccountCreated { .. } => Err(Error::Replay {
-                sa,
-                seq: event.seq,
-                reason: "the account already exists".into(),
-            }),
-            Change::AccountActivated => self.activate(),
-            Change::AccountRenamed { name } => {
-                self.name = check_account_name(name)?;
-                Ok(())
-            }
-            Change::VaCreated { va, parent, name } => self.create_va(event, *va, *parent, name),
-            Change::VaRenamed { va, name } => self.rename_va(*va, name),
-            Change::VaMoved { va, parent } => {
-                self.check_move_reach(event, own, *va, *parent)?;
-                self.move_va(*va, *parent)
-            }
-            Change::VaDeleted { va } => self.delete_va(*va),
-            Change::DefaultVaMoved { va } => self.move_default_va(*va),
-            Change::VaVisibilitySet { va, visibility } => self.set_visibility(*va, *visibility),
-            Change::RoleAssigned {
-                user,
-                va,
-                role,
-                inheritance,
-            } => self.assign_role(*user, *va, *role, *inheritance),
-            Change::RoleChanged {
-                user,
-                va,
-                role,
-                inheritance,
-            } => self.change_role(event, own, (*user, *va), *role, *inheritance),
-            Change::RoleRevoked { user, va } => self.revoke_role(event, own, (*user, *va)),
-            Change::AgreementAccepted { by } => {
-                let (by, at) = (*by, event.at);
-                self.agreement = Some(Acceptance { by, at });
-                Ok(())
-            }
-            Change::RoleExpirySet { user, va, expires } => {
-                self.set_role_expiry(event, own, (*user, *va), *expires)
-            }
-            Change::AccessRequested {
-                request,
-                user,
-                org,
-                va,
-                role,
-                inheritance,
-                expires,
-            } => self.record_request(AccessRequest {
-                id: *request,
-                user: *user,
-                org: *org,
-                va: *va,
-                role: *role,
-                inheritance: reach(*va, *inheritance),
-                expires: *expires,
-                requested_at: event.at,
-                status: RequestStatus::Pending,
-            }),
-            Change::AccessApproved { request, by } => {
-                let at = event.at;
-                self.answer_request(*request, RequestStatus::Approved { by: *by, at })
-            }
-            Change::AccessRejected { request, by } => {
-                let at = event.at;
-                self.answer_request(*request, RequestStatus::Rejected { by: *by, at })
-            }
-            Change::AccessReviewed { by, org } => {
-                let (by, org, at) = (*by, *org, event.at);
-                self.access_reviews.push(AccessReview { by, org, at });
-                Ok(())
-            }
-            Change::License(change) => self.apply_license(event, change),
-        }
-    }
-
     /// SA008: a Pending account becomes Active, once.
     fn activate(&mut self) -> Result<(), Error> {
         if self.status == AccountStatus::Active {
@@ -601,7 +457,7 @@ impl SmartAccount {
     }
 
     /// VA001–VA003, SA006: a new Virtual Account under `parent`.
-    fn create_va(
+    fn add_va(
         &mut self,
         event: &Event,
         va: VaId,
@@ -652,7 +508,7 @@ impl SmartAccount {
         if self.tree.has_children(va) {
             return not_empty("child virtual accounts");
         }
-        if self.va_holds_licenses(va) {
+        if self.licenses.holds_anything(va) {
             return not_empty("licenses or devices");
         }
         if self.bindings.values().any(|b| b.va == Some(va)) {
@@ -689,7 +545,7 @@ impl SmartAccount {
     }
 
     /// ROLE001, ROLE002, SA006: a user without a role here gets one.
-    fn assign_role(
+    fn bind_role(
         &mut self,
         user: UserId,
         va: Option<VaId>,

@@ -3,4 +3,6 @@
 
 pub(crate) mod account;
 pub(crate) mod kinds;
+mod requests;
 pub(crate) mod tree;
+mod vas;

@@ -3,3 +3,4 @@
 
 pub(crate) mod event;
 pub(crate) mod evidence;
+mod reading;

@@ -8,12 +8,12 @@ use jiff::civil::Date;
 use crate::accounts::kinds::{AccountKind, AccountStatus, Visibility};
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{OrgId, SaId, VaId};
-use crate::directory::{Command, Directory};
+use crate::directory::Directory;
 use crate::events::event::{Change, Event};
 use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
-    LicenseChange, LicenseCommand, LicenseKind, Notification, Opening, OrderLine, TransferId,
-    TransferLine, merge_lines,
+    LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, TransferId, TransferLine,
+    merge_lines,
 };
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -75,66 +75,8 @@ impl Directory {
         }
     }
 
-    /// Runs a license or device command: the same as [`Directory::execute`] with
-    /// [`Command::License`]. A retried request (same idempotency key, transfer ID or order
-    /// line, same contents) returns no events and changes nothing.
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::execute`].
-    pub fn license(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        command: LicenseCommand,
-    ) -> Result<Vec<Event>, Error> {
-        self.execute(actor, at, Command::License(command))
-    }
-
-    /// Transfers licenses between two Virtual Accounts of one account
-    /// ([`LicenseCommand::Transfer`], LIC003, LIC009). Returns the event it appended to the
-    /// account's log, or `None` for a retry (same key, same request), which changes nothing.
-    /// The same as running the command through [`Directory::execute`], without copying the
-    /// event out.
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::execute`].
-    pub fn transfer(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        from: VaId,
-        to: VaId,
-        lines: Vec<TransferLine>,
-        key: IdempotencyKey,
-    ) -> Result<Option<&Event>, Error> {
-        let command = LicenseCommand::Transfer {
-            from,
-            to,
-            lines,
-            key,
-        };
-        match self.plan_license(actor, crate::base::dates::utc_date(at), command)? {
-            Planned::One(sa, changes) => {
-                let mut changes = changes.into_iter();
-                match (changes.next(), changes.next()) {
-                    (None, _) => Ok(None),
-                    (Some(change), None) => self.commit_one(sa, actor, at, change).map(Some),
-                    (Some(first), Some(second)) => {
-                        let mut all = vec![first, second];
-                        all.extend(changes);
-                        self.commit(sa, actor, at, all)?;
-                        Ok(self.accounts.get(&sa).and_then(|e| e.log.last()))
-                    }
-                }
-            }
-            planned @ Planned::Pair { .. } => planned.single().map(|_| None),
-        }
-    }
-
     /// Applies one change to an account in place and moves its event into the log (no copy).
-    fn commit_one(
+    pub(crate) fn commit_one(
         &mut self,
         sa: SaId,
         actor: &Actor,
@@ -163,54 +105,6 @@ impl Directory {
         let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
         entry.log.push(event);
         entry.log.last().ok_or(missing)
-    }
-
-    /// Registers a device ([`LicenseCommand::RegisterDevice`], DEV001).
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::execute`].
-    pub fn register_device(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        device: DeviceId,
-        va: VaId,
-        installed: Date,
-    ) -> Result<Vec<Event>, Error> {
-        self.execute_license(
-            actor,
-            at,
-            LicenseCommand::RegisterDevice {
-                device,
-                va,
-                installed,
-            },
-        )
-    }
-
-    /// A device consumes licenses ([`LicenseCommand::Consume`], LIC006).
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::execute`].
-    pub fn consume(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        device: DeviceId,
-        license: License,
-        quantity: u64,
-    ) -> Result<Vec<Event>, Error> {
-        self.execute_license(
-            actor,
-            at,
-            LicenseCommand::Consume {
-                device,
-                license,
-                quantity,
-            },
-        )
     }
 
     /// The account a device is registered to.
@@ -242,21 +136,6 @@ impl Directory {
             .collect();
         out.sort_by(|a, b| a.lot.since.cmp(&b.lot.since).then(a.sa.cmp(&b.sa)));
         out
-    }
-
-    pub(crate) fn reindex_license(&mut self, sa: SaId, change: &LicenseChange) {
-        match change {
-            LicenseChange::DeviceRegistered { device, .. } => {
-                self.devices.insert(device.clone(), sa);
-            }
-            LicenseChange::Opening(Opening::Device(d)) => {
-                self.devices.insert(d.id.clone(), sa);
-            }
-            LicenseChange::DeviceRemoved { device } => {
-                self.devices.remove(device);
-            }
-            _ => {}
-        }
     }
 
     fn account_or(&self, sa: SaId, rule: RuleId) -> Result<&crate::SmartAccount, Error> {

@@ -4,9 +4,11 @@ use std::fmt;
 
 use jiff::civil::Date;
 
+use crate::base::error::Error;
 use crate::base::ids::{SaId, UserId, VaId};
 use crate::directory::{Directory, Grant, GrantList, VaSlot};
-use crate::roles::matrix::{Action, ActionSet, Inheritance, Role, RoleSet, Target};
+use crate::roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Target};
+use crate::rules::RuleId;
 
 /// Allow or deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -559,5 +561,53 @@ impl Directory {
             .collect();
         out.sort_by_key(|(h, level)| (h.user, *level, h.via));
         out.into_iter().map(|(h, _)| h).collect()
+    }
+}
+
+impl Directory {
+    pub(crate) fn require_user(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+    ) -> Result<(), Error> {
+        self.require_user_on(user, action, target, None)
+    }
+
+    /// As `require_user`, counting bindings with an expiry when `on` is given.
+    pub(crate) fn require_user_on(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+        on: Option<Date>,
+    ) -> Result<(), Error> {
+        let allowed = match on {
+            None => self.is_allowed(user, action, target),
+            Some(date) => self.is_allowed_on(user, action, target, date),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(Error::Denied {
+                rule: RuleId::ROLE005,
+                user,
+                action,
+                target,
+                would_grant: Role::granting(action),
+            })
+        }
+    }
+
+    pub(crate) fn require(
+        &self,
+        actor: &Actor,
+        on: Date,
+        action: Action,
+        target: Target,
+    ) -> Result<UserId, Error> {
+        let user = self.acting_user(actor)?;
+        self.require_user_on(user, action, target, Some(on))?;
+        Ok(user)
     }
 }
