@@ -175,10 +175,8 @@ pub enum LicenseKind {
 /// How long a license runs (LIC001).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Term {
     /// Never expires.
@@ -322,10 +320,8 @@ pub struct Procurement {
 /// Which of the two LIC004 exceptions moved licenses between Smart Accounts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum CrossSaPath {
     /// (a) Assignment from a Partner Holding Account to an Active Customer or Limited Use
@@ -438,10 +434,8 @@ pub struct Device {
 /// A change to the licenses or devices of one Smart Account, carried by [`Change::License`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum LicenseChange {
@@ -550,10 +544,8 @@ pub enum LicenseChange {
 /// One item of an opening balance ([`LicenseChange::Opening`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Opening {
@@ -612,10 +604,8 @@ pub struct KeyRecord {
 /// [`crate::Command::License`], or through the typed methods of [`crate::Directory`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum LicenseCommand {
@@ -998,7 +988,7 @@ impl Licenses {
             || self.devices.values().any(|d| d.va == va)
     }
 
-    fn knows(&self, license: &License) -> bool {
+    pub(crate) fn knows(&self, license: &License) -> bool {
         self.type_ids.contains_key(license) || self.classic.contains_key(license)
     }
 }
@@ -1131,30 +1121,26 @@ pub struct ClassicBalance {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+// Every list may be left out: an absent one is empty (the struct's `Default`).
+#[cfg_attr(feature = "serde", serde(default))]
 pub struct LicenseSnapshot {
-    /// Pools: purchased and reserved per Virtual Account and license type.
-    #[cfg_attr(feature = "serde", serde(default))]
+    /// Pools: purchased and reserved per Virtual Account and license type. An entry with
+    /// neither keeps a license type the account has held and holds nowhere now: a device may
+    /// still consume it (LIC006, a shortfall).
     pub pools: Vec<PoolBalance>,
     /// The License Registration Portal record (Classic licenses).
-    #[cfg_attr(feature = "serde", serde(default))]
     pub classic: Vec<ClassicBalance>,
     /// Devices, with what they consume (which makes the pools' consumed quantities).
-    #[cfg_attr(feature = "serde", serde(default))]
     pub devices: Vec<Device>,
     /// The procurement history (EV002).
-    #[cfg_attr(feature = "serde", serde(default))]
     pub procurement: Vec<Procurement>,
     /// Licenses waiting in a holding account (LIC008), oldest first.
-    #[cfg_attr(feature = "serde", serde(default))]
     pub holding: Vec<HoldingLot>,
     /// Term subscriptions delivered to this customer account (LIC007).
-    #[cfg_attr(feature = "serde", serde(default))]
     pub deliveries: Vec<Delivery>,
     /// Idempotency keys already used (LIC009).
-    #[cfg_attr(feature = "serde", serde(default))]
     pub keys: Vec<KeyRecord>,
     /// Transfers between accounts already recorded (LIC004).
-    #[cfg_attr(feature = "serde", serde(default))]
     pub transfers: Vec<CrossSaTransfer>,
 }
 

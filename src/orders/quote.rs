@@ -208,17 +208,10 @@ pub enum SaRequirement {
     NotApplicable,
 }
 
-/// How the licenses of a line are delivered (LIC001, LIC002).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum LicenseKind {
-    /// Smart licenses, deposited into the assigned Virtual Account.
-    Smart,
-    /// Classic (PAK) licenses, recorded against the assigned Smart Account.
-    Classic,
-}
+/// How the licenses of a line are delivered (LIC001, LIC002): the license catalog's own kind,
+/// Smart (deposited into the assigned Virtual Account) or Classic (PAK, recorded against the
+/// assigned Smart Account).
+pub use crate::licenses::license::LicenseKind;
 
 /// How long the licenses of a line last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -327,10 +320,8 @@ pub struct Contact {
 /// one to a Pending account, puts the order on Smart Account Hold (Q006).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Assignment {
     /// An existing Smart Account: the customer's own (Customer or Limited Use) or a Partner

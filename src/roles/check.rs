@@ -52,10 +52,8 @@ impl fmt::Display for Via {
 /// Why a check came out as it did (ROLE009).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "snake_case", deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Reason {
     /// A binding allows it: the one closest to the target (a binding on the target itself, then
@@ -211,17 +209,11 @@ impl Directory {
         // Unless identifiers were loaded far above the others, every entry of the index is in
         // its dense part: one test here keeps the body free of any fallback (measured: a
         // fallback on each look-up cost a fifth of the check's time).
-        if self.grants.has_outliers() | self.slots.has_outliers() {
-            return self.is_allowed_with_outliers(user, action, target);
+        if self.is_dense() {
+            self.allowed_by::<true>(user, action, target)
+        } else {
+            cold(|| self.allowed_by::<false>(user, action, target))
         }
-        self.allowed_by::<true>(user, action, target)
-    }
-
-    /// [`Directory::is_allowed`] when some identifier lies past the dense index.
-    #[cold]
-    #[inline(never)]
-    fn is_allowed_with_outliers(&self, user: UserId, action: Action, target: Target) -> bool {
-        self.allowed_by::<false>(user, action, target)
     }
 
     /// The body of [`Directory::is_allowed`]; with `DENSE`, it looks only at the dense part of
@@ -315,17 +307,17 @@ impl Directory {
     #[must_use]
     pub fn check(&self, user: UserId, action: Action, target: Target) -> Decision {
         // As in `is_allowed`: without outliers, the body looks only at the dense index.
-        if self.grants.has_outliers() | self.slots.has_outliers() {
-            return self.check_with_outliers(user, action, target);
+        if self.is_dense() {
+            self.check_in::<true>(user, action, target)
+        } else {
+            cold(|| self.check_in::<false>(user, action, target))
         }
-        self.check_in::<true>(user, action, target)
     }
 
-    /// [`Directory::check`] when some identifier lies past the dense index.
-    #[cold]
-    #[inline(never)]
-    fn check_with_outliers(&self, user: UserId, action: Action, target: Target) -> Decision {
-        self.check_in::<false>(user, action, target)
+    /// Whether every entry of the check index lies in its dense part (the usual case).
+    #[inline(always)]
+    fn is_dense(&self) -> bool {
+        !(self.grants.has_outliers() | self.slots.has_outliers())
     }
 
     /// The body of [`Directory::check`]; with `DENSE`, it looks only at the dense part of the
@@ -395,72 +387,21 @@ impl Directory {
             effect,
             reason,
         };
-        let mut best_allow: Option<Via> = None;
-        let mut best_held: Option<Via> = None;
-        match target {
+        let (best_allow, best_held) = match target {
             Target::Va(va) => {
                 let Some(slot) = self.slots.lookup::<DENSE>(va.get()).filter(|s| s.level > 0)
                 else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
-                // Allowing: the role has the action and, for an account-level action, is an
-                // account role (level 0). A binding that covers the target but does not allow
-                // the action is still reported as held, to explain the deny.
-                let allows = |g: &Grant| g.allows(action);
-                if let Some(grant) = grants.single() {
-                    // The usual single role: nothing to rank.
-                    if grant.reaches(slot) {
-                        let via = grant.via(slot);
-                        if allows(grant) {
-                            return decide(Effect::Allow, Reason::Granted(via));
-                        }
-                        best_held = Some(via);
-                    }
-                    return decide(
-                        Effect::Deny,
-                        Reason::NotGranted {
-                            held: best_held,
-                            would_grant: Role::granting(action),
-                        },
-                    );
-                }
-                // The closest covering grant that allows and the closest that does not. The
-                // rank is the distance up from the target; the account role ranks last.
-                let mut allow: Option<(&Grant, u8)> = None;
-                let mut held: Option<(&Grant, u8)> = None;
-                for grant in grants {
-                    if !grant.reaches(slot) {
-                        continue;
-                    }
-                    let rank = if grant.level == 0 {
-                        u8::MAX
-                    } else {
-                        slot.level.saturating_sub(grant.level)
-                    };
-                    let best = if allows(grant) { &mut allow } else { &mut held };
-                    if best.is_none_or(|(_, r)| rank < r) {
-                        *best = Some((grant, rank));
-                    }
-                }
-                best_allow = allow.map(|(g, _)| g.via(slot));
-                best_held = held.map(|(g, _)| g.via(slot));
+                closest_on_va(grants, slot, action)
             }
             Target::Account(sa) => {
                 if self.account(sa).is_none() {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 }
-                for grant in grants {
-                    let Some(via) = grant.covers_account(sa) else {
-                        continue;
-                    };
-                    if grant.role.actions().contains(action) {
-                        best_allow = Some(via);
-                    } else {
-                        best_held = Some(via);
-                    }
-                }
+                closest_on_account(grants, sa, action)
             }
-        }
+        };
         match best_allow {
             Some(via) => decide(Effect::Allow, Reason::Granted(via)),
             None => decide(
@@ -610,4 +551,72 @@ impl Directory {
         self.require_user_on(user, action, target, Some(on))?;
         Ok(user)
     }
+}
+
+/// Runs `f` out of line: the rare path of a check, kept out of the hot body.
+#[cold]
+#[inline(never)]
+fn cold<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// The closest grant that reaches the Virtual Account of `slot` and allows `action`, and the
+/// closest that reaches it without allowing it (to explain a deny). The rank is the distance up
+/// from the target; the account role ranks last. Allowing means the role has the action and,
+/// for an account-level action, is an account role (level 0).
+#[inline(always)]
+fn closest_on_va(grants: &GrantList, slot: &VaSlot, action: Action) -> (Option<Via>, Option<Via>) {
+    if let Some(grant) = grants.single() {
+        // The usual single role: nothing to rank.
+        if !grant.reaches(slot) {
+            return (None, None);
+        }
+        let via = grant.via(slot);
+        return if grant.allows(action) {
+            (Some(via), None)
+        } else {
+            (None, Some(via))
+        };
+    }
+    let mut allow: Option<(&Grant, u8)> = None;
+    let mut held: Option<(&Grant, u8)> = None;
+    for grant in grants {
+        if !grant.reaches(slot) {
+            continue;
+        }
+        let rank = if grant.level == 0 {
+            u8::MAX
+        } else {
+            slot.level.saturating_sub(grant.level)
+        };
+        let best = if grant.allows(action) {
+            &mut allow
+        } else {
+            &mut held
+        };
+        if best.is_none_or(|(_, r)| rank < r) {
+            *best = Some((grant, rank));
+        }
+    }
+    (
+        allow.map(|(g, _)| g.via(slot)),
+        held.map(|(g, _)| g.via(slot)),
+    )
+}
+
+/// The grants of the account `sa` itself: one that allows `action` and one that does not.
+#[inline(always)]
+fn closest_on_account(grants: &GrantList, sa: SaId, action: Action) -> (Option<Via>, Option<Via>) {
+    let (mut allow, mut held) = (None, None);
+    for grant in grants {
+        let Some(via) = grant.covers_account(sa) else {
+            continue;
+        };
+        if grant.role.actions().contains(action) {
+            allow = Some(via);
+        } else {
+            held = Some(via);
+        }
+    }
+    (allow, held)
 }

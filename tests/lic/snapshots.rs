@@ -17,7 +17,7 @@ use smart_accounts::license::{
 use smart_accounts::{Directory, License, RuleId, SaId, Term, TransferId, TransferLine};
 
 #[test]
-fn lic001_a_pool_listed_twice_or_empty_is_refused() {
+fn lic001_a_pool_listed_twice_or_empty_outside_the_default_va_or_of_a_named_type_is_refused() {
     let w = world();
     let mut snap = logless(&w.dir);
     let acme = account_mut(&mut snap, w.acme.sa);
@@ -25,20 +25,38 @@ fn lic001_a_pool_listed_twice_or_empty_is_refused() {
     acme.licenses.pools.push(first.clone());
     license_snapshot_refused(snap, RuleId::LIC001, "pools");
 
+    let default_va = w.dir.account(w.acme.sa).unwrap().default_va();
+    let other_va = w.acme.emea;
+    assert_ne!(other_va, default_va);
+    let empty = |va, sku: &str| PoolBalance {
+        va,
+        license: License {
+            sku: sku.parse().unwrap(),
+            term: Term::Perpetual,
+        },
+        purchased: 0,
+        reserved: 0,
+    };
+    // Outside the default Virtual Account.
     let mut snap = logless(&w.dir);
-    account_mut(&mut snap, w.acme.sa)
-        .licenses
-        .pools
-        .push(PoolBalance {
-            license: License {
-                sku: "EMPTY-POOL".parse().unwrap(),
-                term: Term::Perpetual,
-            },
-            purchased: 0,
-            reserved: 0,
-            ..first
-        });
+    let pools = &mut account_mut(&mut snap, w.acme.sa).licenses.pools;
+    pools.push(empty(other_va, "EMPTY-POOL"));
     license_snapshot_refused(snap, RuleId::LIC001, "pools");
+    // Of a type an earlier pool names.
+    let mut snap = logless(&w.dir);
+    let pools = &mut account_mut(&mut snap, w.acme.sa).licenses.pools;
+    pools.push(PoolBalance {
+        va: default_va,
+        purchased: 0,
+        reserved: 0,
+        ..first.clone()
+    });
+    license_snapshot_refused(snap, RuleId::LIC001, "pools");
+    // In the default Virtual Account, of a type nothing else names: the account knows it.
+    let mut snap = logless(&w.dir);
+    let pools = &mut account_mut(&mut snap, w.acme.sa).licenses.pools;
+    pools.push(empty(default_va, "EMPTY-POOL"));
+    assert!(Directory::from_snapshot(snap).is_ok());
 }
 
 #[test]

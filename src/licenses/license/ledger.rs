@@ -901,11 +901,16 @@ impl SmartAccount {
                 reason: "this license type appears twice in the virtual account",
             });
         }
-        if p.purchased == 0 && p.reserved == 0 {
+        // An empty pool only keeps a license type known (see `opening_items`): in the default
+        // Virtual Account, for a type no earlier item names.
+        if p.purchased == 0
+            && p.reserved == 0
+            && (p.va != self.default_va || self.licenses.knows(&p.license))
+        {
             return Err(Error::InvalidQuantity {
                 rule: RuleId::LIC001,
                 quantity: 0,
-                reason: "an opening pool holds at least one license",
+                reason: "an empty opening pool only keeps an otherwise unnamed license type known, in the default virtual account",
             });
         }
         if p.reserved > p.purchased {
@@ -1102,6 +1107,25 @@ impl SmartAccount {
                 })
             })
             .collect();
+        // A license type the account has held but holds nowhere now stays known (a device
+        // may still consume it, LIC006): an empty pool in the default Virtual Account says so.
+        let named: std::collections::BTreeSet<&License> = pools
+            .iter()
+            .map(|p| &p.license)
+            .chain(l.classic.keys())
+            .collect();
+        let unnamed: Vec<PoolBalance> = l
+            .types
+            .iter()
+            .filter(|t| !named.contains(t))
+            .map(|license| PoolBalance {
+                va: self.default_va,
+                license: license.clone(),
+                purchased: 0,
+                reserved: 0,
+            })
+            .collect();
+        pools.extend(unnamed);
         pools.sort_by(|a, b| (a.va, &a.license).cmp(&(b.va, &b.license)));
         LicenseSnapshot {
             pools,
