@@ -396,7 +396,7 @@ fn add_advice(
 impl<'d> Advisor<'d> {
     fn new(dir: &'d Directory, scope: Scope, on: Date, config: &'d AdvisorConfig) -> Advisor<'d> {
         let mut sellers = IdTable::default();
-        for org in dir.orgs.values() {
+        for org in dir.organizations() {
             sellers.set(org.id.get(), org.kind.is_seller());
         }
         Advisor {
@@ -441,7 +441,7 @@ impl<'d> Advisor<'d> {
 
     /// The organization of `user` and whether it is a team alias.
     fn user_info(&self, user: UserId) -> Option<(OrgId, bool)> {
-        Some(*self.dir.user_orgs.get(user.get())).filter(|(org, _)| org.get() != 0)
+        self.dir.org_of(user)
     }
 
     /// The partner organization of `user` on `account`, if the user is a partner user there.
@@ -454,7 +454,7 @@ impl<'d> Advisor<'d> {
     }
 
     fn user_name(&self, user: UserId) -> String {
-        self.dir.users.get(&user).map_or_else(
+        self.dir.user(user).map_or_else(
             || user.to_string(),
             |u| u.cco_id.clone().unwrap_or_else(|| u.email.to_string()),
         )
@@ -629,7 +629,7 @@ impl<'d> Advisor<'d> {
     /// PTR005: requests nobody answered in time.
     fn lapsed_requests(&self, account: &SmartAccount, out: &mut Vec<Advice>) {
         let sa = account.id;
-        let lapse = self.dir.config.partner_request_lapse_days;
+        let lapse = self.dir.config().partner_request_lapse_days;
         for r in account.access_requests() {
             if r.status == RequestStatus::Pending && !r.is_open_on(self.on, lapse) {
                 out.push(Advice {
@@ -869,7 +869,7 @@ impl<'d> Advisor<'d> {
         org: OrgId,
         partners: &[(OrgId, Binding)],
     ) -> Option<jiff::Timestamp> {
-        let log = &self.dir.accounts.get(&account.id)?.log;
+        let log = self.dir.log_of(account.id)?;
         partners
             .iter()
             .filter(|(o, _)| *o == org)
@@ -896,7 +896,7 @@ impl<'d> Advisor<'d> {
             .find(|va| partners.iter().all(|(o, b)| *o == org || b.va != Some(*va)))
             .or_else(|| {
                 // A Virtual Account the partner created itself, from the log.
-                let log = &self.dir.accounts.get(&account.id)?.log;
+                let log = self.dir.log_of(account.id)?;
                 log.iter().find_map(|e| match (&e.change, &e.actor) {
                     (Change::VaCreated { va, .. }, RecordedActor::User { org: by, .. })
                         if *by == org
@@ -973,7 +973,7 @@ impl<'d> Advisor<'d> {
         };
         // Domains and their prefixed forms are neighbours in the sorted domain index.
         let mut stack: Vec<(&str, u32)> = Vec::new();
-        for (key, sa) in &dir.domains {
+        for (key, sa) in dir.domain_index() {
             let Some(here) = position(sa) else {
                 continue;
             };
@@ -983,7 +983,7 @@ impl<'d> Advisor<'d> {
             if let Some((_, root)) = stack.first() {
                 union(&mut parent, *root, here);
             }
-            stack.push((key.as_str(), here));
+            stack.push((key, here));
         }
         let mut size = vec![0u32; customers.len()];
         for index in 0..customers.len() {

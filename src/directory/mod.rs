@@ -902,6 +902,21 @@ impl Directory {
     }
 
     #[inline]
+    /// The organization of a registered user and whether the user is a team alias.
+    pub(crate) fn org_of(&self, user: UserId) -> Option<(OrgId, bool)> {
+        Some(*self.user_orgs.get(user.get())).filter(|(org, _)| org.get() != 0)
+    }
+
+    /// The log of an account, unchecked (for the crate's own readers, such as the advisor).
+    pub(crate) fn log_of(&self, sa: SaId) -> Option<&[Event]> {
+        self.accounts.get(&sa).map(|e| e.log.as_slice())
+    }
+
+    /// The domain index: each domain identifier (and prefixed form) with its account, sorted.
+    pub(crate) fn domain_index(&self) -> impl Iterator<Item = (&str, &SaId)> {
+        self.domains.iter().map(|(k, sa)| (k.as_str(), sa))
+    }
+
     pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
         self.slots.find(va.get()).filter(|s| s.level > 0)
     }
