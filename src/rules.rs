@@ -12,9 +12,9 @@ macro_rules! rules {
         ///
         /// The variants are the IDs themselves. [`RuleId::code`] gives the ID as text
         /// (`"SA003"`), [`RuleId::title`] a one-line statement of the rule and
-        /// [`RuleId::source`] the documents it comes from. The list is exhaustive:
-        /// [`RuleId::ALL`] holds every rule of the catalog, including those enforced by later
-        /// parts of the crate.
+        /// [`RuleId::source`] the documents it comes from. [`RuleId::ALL`] holds every rule of
+        /// the catalog, including those not enforced yet ([`RuleId::is_enforced`]); the catalog
+        /// grows, so the enum is `#[non_exhaustive]`.
         ///
         /// # Examples
         ///
@@ -30,6 +30,7 @@ macro_rules! rules {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[allow(clippy::upper_case_acronyms, reason = "the variants are the catalog's IDs, spelled as in docs/RULES.md")]
+        #[non_exhaustive]
         pub enum RuleId {
             $( $(#[$doc])* #[doc = $title] $variant, )*
         }
@@ -80,6 +81,8 @@ rules! {
     SA007 = "SA007", "A Partner Holding Account belongs to one partner or distributor; customers get no role on it", "001, 003, 004";
     SA008 = "SA008", "A Smart Account is Pending until its authorised contact activates it; Pending licenses cannot be used", "001";
     SA009 = "SA009", "Search by domain lists the Smart Accounts of that domain and its prefixed forms, never Limited Use ones", "001";
+    SA010 = "SA010", "An SA request has a lifecycle: activated or declined by its contact, withdrawn by its requester, or lapsed; its domain is freed and the outcome recorded", "002; expected";
+    SA011 = "SA011", "A user of the owning organization may request access to an existing Smart Account; an SA Admin approves with a role and scope, or rejects", "001";
     VA001 = "VA001", "Virtual Accounts nest at most 10 levels deep", "002";
     VA002 = "VA002", "There is no limit on the number of Virtual Accounts", "001";
     VA003 = "VA003", "A Virtual Account name has 1 to 100 characters, no control characters, and is unique in its Smart Account ignoring case", "expected";
@@ -113,6 +116,7 @@ rules! {
     LIC008 = "LIC008", "Licenses age in holding accounts; SA-mandatory orders there yield a notification to move them", "000, 001";
     LIC009 = "LIC009", "A transfer moves available quantity, names at most 10 license types, and is idempotent by key", "CSSM API (public clients); expected";
     LIC010 = "LIC010", "A reservation takes available quantity out of the pool until released", "003; CSSM help";
+    LIC011 = "LIC011", "Holding stock is kept per order line: assignments and vendor re-assignments name the order lines they move, and aging and notices refer to them", "000, 001";
     DEV001 = "DEV001", "A device is registered to one Virtual Account of an Active Customer or Limited Use Smart Account and never leaves it", "003 (expected)";
     DEV002 = "DEV002", "Smart Licensing Using Policy reporting is due on a policy of first report, frequency and report on change", "003; Cisco SLP guides";
     Q001 = "Q001", "A Smart-Account-required line shows \"Smart Account Required\" until assigned; such an order cannot be placed unassigned", "001";
@@ -125,10 +129,12 @@ rules! {
     Q008 = "Q008", "Validation returns every finding and a verdict; malformed input never panics", "expected";
     Q009 = "Q009", "A booked line's assignment can be changed only by vendor support", "CCW (public Cisco KB)";
     Q010 = "Q010", "A Restricted Virtual Account is found only by its exact name and is never revealed", "CSSM help";
+    Q011 = "Q011", "An order on Smart Account Hold is released line by line when an Active Smart Account is assigned; booking locks the assignment, fulfilment deposits it", "001, 000 (CCW)";
     EV001 = "EV001", "Every change to a Smart Account appends an event; refused commands append nothing", "002";
     EV002 = "EV002", "Procurement history records each deposit: license, quantity, time, order and procurer", "004";
     EV003 = "EV003", "Replaying a Smart Account's events from empty rebuilds exactly the same state", "expected";
     EV004 = "EV004", "A log from outside is evidence: each event is re-checked as the command it records, times never decrease, and loading never allocates out of proportion", "expected";
+    EV005 = "EV005", "Every change is an event of a stream with a version; a command decided on an older version is refused, a retried command ID is a no-op, and a replica equals the writer", "expected (event-sourced systems of record)";
     AGR001 = "AGR001", "The Smart Licensing agreement is accepted by a Smart Account Admin or Approver, and recorded", "002, 004";
     BP001 = "BP001", "Keep the number of Smart Accounts per company domain limited", "002";
     BP002 = "BP002", "A Smart Account should be created by an individual, not a team alias", "002";
