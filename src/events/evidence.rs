@@ -16,13 +16,13 @@ use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use jiff::Timestamp;
 
 use crate::base::error::Error;
-use crate::base::ids::{SaId, VaId};
+use crate::base::ids::{SaId, UserId, VaId};
 use crate::directory::Command;
 use crate::directory::Directory;
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::licenses::license::{CrossSaPath, DeviceId, LicenseChange, LicenseCommand};
 use crate::licenses::planning::Planned;
-use crate::roles::matrix::{Actor, Target};
+use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 
 /// One account's log being verified.
 pub(crate) struct Stream {
@@ -551,6 +551,31 @@ fn pair(
     Ok((a, b))
 }
 
+/// The command that assigns a role (`assigned`) or changes one.
+fn role_command(
+    assigned: bool,
+    user: UserId,
+    target: Target,
+    role: Role,
+    inheritance: Inheritance,
+) -> Command {
+    if assigned {
+        Command::AssignRole {
+            user,
+            target,
+            role,
+            inheritance,
+        }
+    } else {
+        Command::ChangeRole {
+            user,
+            target,
+            role,
+            inheritance,
+        }
+    }
+}
+
 /// The commands an event can be the first change of, most specific first. The changes that
 /// only ever follow another in one command (the SA Admin role of an activated account, the
 /// role of an approved request) are matched as part of that command's group.
@@ -591,23 +616,22 @@ fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
             va,
             role,
             inheritance,
-        } => vec![Command::AssignRole {
-            user: *user,
-            target: target(*va),
-            role: *role,
-            inheritance: *inheritance,
-        }],
-        Change::RoleChanged {
+        }
+        | Change::RoleChanged {
             user,
             va,
             role,
             inheritance,
-        } => vec![Command::ChangeRole {
-            user: *user,
-            target: target(*va),
-            role: *role,
-            inheritance: *inheritance,
-        }],
+        } => {
+            let assigned = matches!(event.change, Change::RoleAssigned { .. });
+            vec![role_command(
+                assigned,
+                *user,
+                target(*va),
+                *role,
+                *inheritance,
+            )]
+        }
         Change::RoleRevoked { user, va } => revocations(dir, rest, sa, *user, *va),
         Change::AgreementAccepted { .. } => vec![Command::AcceptAgreement { sa }],
         Change::RoleExpirySet { user, va, expires } => vec![Command::SetRoleExpiry {
