@@ -603,218 +603,154 @@ fn order(id: &str, line: u32) -> Result<OrderLine, Error> {
 }
 
 fn licenses(b: &mut Builder, ids: LicensingIds) -> Result<Licensing, Error> {
-    let at = b.at;
-    let fulfil = Actor::Fulfilment;
-    let dna = Sku::parse("C9300-DNA-E-3Y")?;
-    let ise = License::perpetual(Sku::parse("ISE-PLS-LIC")?);
-    let acme_dna = License {
-        sku: dna.clone(),
-        term: Term::subscription(fixture_date("2026-01-05")?, fixture_date("2029-01-04")?)?,
-    };
-    let aged_since = fixture_date("2025-09-15")?;
-    let holding_dna = License {
-        sku: dna,
-        term: Term::subscription(aged_since, fixture_date("2028-09-14")?)?,
-    };
-    let asa_pak = License::perpetual(Sku::parse("L-ASA5506-SEC-PL")?);
-    let acme_ise_order = order("ACME-1001", 1)?;
-    let acme_dna_order = order("ACME-1001", 2)?;
-    let acme_pak_order = order("ACME-1002", 1)?;
-    let aged_order = order("NIM-2001", 1)?;
-    let fresh_order = order("NIM-2002", 1)?;
-    let deposit = |sa, va, order: &OrderLine, license: &License, kind, quantity, sa_mandatory| {
-        LicenseCommand::Deposit {
-            sa,
-            va,
-            order: order.clone(),
-            license: license.clone(),
-            kind,
-            quantity,
-            procured_by: ids.partner,
-            sa_mandatory,
-        }
-    };
+    let l = license_catalog()?;
+    acme_stock(b, &ids, &l)?;
+    acme_devices(b, &ids, &l)?;
+    holding_stock(b, &ids, &l)?;
+    Ok(l)
+}
 
-    // Acme: deposits, a transfer, a reservation, devices.
-    let d = &mut b.dir;
+/// The license types, orders, keys and device names of the fixture, before anything happens.
+fn license_catalog() -> Result<Licensing, Error> {
+    let dna = Sku::parse("C9300-DNA-E-3Y")?;
+    let aged_since = fixture_date("2025-09-15")?;
+    Ok(Licensing {
+        ise: License::perpetual(Sku::parse("ISE-PLS-LIC")?),
+        acme_dna: License {
+            sku: dna.clone(),
+            term: Term::subscription(fixture_date("2026-01-05")?, fixture_date("2029-01-04")?)?,
+        },
+        holding_dna: License {
+            sku: dna,
+            term: Term::subscription(aged_since, fixture_date("2028-09-14")?)?,
+        },
+        asa_pak: License::perpetual(Sku::parse("L-ASA5506-SEC-PL")?),
+        acme_ise_order: order("ACME-1001", 1)?,
+        acme_dna_order: order("ACME-1001", 2)?,
+        acme_pak_order: order("ACME-1002", 1)?,
+        aged_order: order("NIM-2001", 1)?,
+        aged_since,
+        fresh_order: order("NIM-2002", 1)?,
+        assignment: TransferId::parse("fixture-assign-1")?,
+        transfer_key: IdempotencyKey::parse("fixture-transfer-1")?,
+        sw_emea_1: DeviceId::parse("SW-EMEA-1")?,
+        sw_emea_2: DeviceId::parse("SW-EMEA-2")?,
+        rtr_americas: DeviceId::parse("RTR-AMER-1")?,
+        sam_router: DeviceId::parse("SAM-RTR")?,
+    })
+}
+
+/// A fulfilment deposit of the fixture, procured by the partner.
+fn deposit(
+    ids: &LicensingIds,
+    (sa, va): (SaId, Option<VaId>),
+    (order, license): (&OrderLine, &License),
+    kind: LicenseKind,
+    quantity: u64,
+    sa_mandatory: bool,
+) -> LicenseCommand {
+    LicenseCommand::Deposit {
+        sa,
+        va,
+        order: order.clone(),
+        license: license.clone(),
+        kind,
+        quantity,
+        procured_by: ids.partner,
+        sa_mandatory,
+    }
+}
+
+/// Acme: three deposits, a transfer to Americas and a reservation.
+fn acme_stock(b: &mut Builder, ids: &LicensingIds, l: &Licensing) -> Result<(), Error> {
+    let (at, fulfil, d) = (b.at, Actor::Fulfilment, &mut b.dir);
+    let (smart, classic) = (LicenseKind::Smart, LicenseKind::Classic);
+    let ise = (&l.acme_ise_order, &l.ise);
     d.license(
         &fulfil,
         at,
-        deposit(
-            ids.acme,
-            None,
-            &acme_ise_order,
-            &ise,
-            LicenseKind::Smart,
-            100,
-            false,
-        ),
+        deposit(ids, (ids.acme, None), ise, smart, 100, false),
     )?;
+    let dna = (&l.acme_dna_order, &l.acme_dna);
+    let emea = (ids.acme, Some(ids.emea));
+    d.license(&fulfil, at, deposit(ids, emea, dna, smart, 50, false))?;
+    let pak = (&l.acme_pak_order, &l.asa_pak);
     d.license(
         &fulfil,
         at,
-        deposit(
-            ids.acme,
-            Some(ids.emea),
-            &acme_dna_order,
-            &acme_dna,
-            LicenseKind::Smart,
-            50,
-            false,
-        ),
-    )?;
-    d.license(
-        &fulfil,
-        at,
-        deposit(
-            ids.acme,
-            None,
-            &acme_pak_order,
-            &asa_pak,
-            LicenseKind::Classic,
-            10,
-            false,
-        ),
+        deposit(ids, (ids.acme, None), pak, classic, 10, false),
     )?;
     let alice = Actor::User(ids.alice);
     let default_va = default_va_of(d, ids.acme);
-    let transfer_key = IdempotencyKey::parse("fixture-transfer-1")?;
-    d.transfer(
-        &alice,
-        at,
-        default_va,
-        ids.americas,
-        vec![TransferLine {
-            license: ise.clone(),
-            quantity: 30,
-        }],
-        transfer_key.clone(),
-    )?;
-    d.license(
-        &alice,
-        at,
-        LicenseCommand::Reserve {
-            va: default_va,
-            license: ise.clone(),
-            quantity: 2,
-        },
-    )?;
-    let sw_emea_1 = DeviceId::parse("SW-EMEA-1")?;
-    let sw_emea_2 = DeviceId::parse("SW-EMEA-2")?;
-    let rtr_americas = DeviceId::parse("RTR-AMER-1")?;
-    d.register_device(
-        &alice,
-        at,
-        sw_emea_1.clone(),
-        ids.emea,
-        fixture_date("2025-11-01")?,
-    )?;
-    d.register_device(
-        &alice,
-        at,
-        sw_emea_2.clone(),
-        ids.emea,
-        fixture_date("2025-12-20")?,
-    )?;
-    d.register_device(
-        &alice,
-        at,
-        rtr_americas.clone(),
-        ids.americas,
-        fixture_date("2025-06-01")?,
-    )?;
-    d.consume(&alice, at, sw_emea_1.clone(), acme_dna.clone(), 20)?;
-    d.consume(&alice, at, sw_emea_2.clone(), acme_dna.clone(), 40)?;
-    d.consume(&alice, at, rtr_americas.clone(), ise.clone(), 5)?;
-    d.license(
-        &alice,
-        at,
-        LicenseCommand::RecordReport {
-            device: rtr_americas.clone(),
-            on: fixture_date("2025-08-01")?,
-        },
-    )?;
-    d.license(
-        &alice,
-        at,
-        LicenseCommand::RecordChange {
-            device: rtr_americas.clone(),
-            on: fixture_date("2025-10-01")?,
-        },
-    )?;
+    let lines = vec![TransferLine {
+        license: l.ise.clone(),
+        quantity: 30,
+    }];
+    let key = l.transfer_key.clone();
+    d.transfer(&alice, at, default_va, ids.americas, lines, key)?;
+    let reserve = LicenseCommand::Reserve {
+        va: default_va,
+        license: l.ise.clone(),
+        quantity: 2,
+    };
+    d.license(&alice, at, reserve)?;
+    Ok(())
+}
 
-    // Nimbus holding: aged and fresh stock; part of the aged stock goes to Sam's Bikes.
+/// Acme's devices: two switches in EMEA and a router in Americas, with what they consume and
+/// the router's reports.
+fn acme_devices(b: &mut Builder, ids: &LicensingIds, l: &Licensing) -> Result<(), Error> {
+    let (at, alice, d) = (b.at, Actor::User(ids.alice), &mut b.dir);
+    let devices = [
+        (&l.sw_emea_1, ids.emea, "2025-11-01", &l.acme_dna, 20),
+        (&l.sw_emea_2, ids.emea, "2025-12-20", &l.acme_dna, 40),
+        (&l.rtr_americas, ids.americas, "2025-06-01", &l.ise, 5),
+    ];
+    for (device, va, installed, _, _) in devices {
+        d.register_device(&alice, at, device.clone(), va, fixture_date(installed)?)?;
+    }
+    for (device, _, _, license, quantity) in devices {
+        d.consume(&alice, at, device.clone(), license.clone(), quantity)?;
+    }
+    let device = l.rtr_americas.clone();
+    let on = fixture_date("2025-08-01")?;
+    d.license(&alice, at, LicenseCommand::RecordReport { device, on })?;
+    let device = l.rtr_americas.clone();
+    let on = fixture_date("2025-10-01")?;
+    d.license(&alice, at, LicenseCommand::RecordChange { device, on })?;
+    Ok(())
+}
+
+/// Nimbus holding: aged and fresh stock; part of the aged stock goes to Sam's Bikes, whose
+/// router consumes one.
+fn holding_stock(b: &mut Builder, ids: &LicensingIds, l: &Licensing) -> Result<(), Error> {
+    let (at, fulfil, d) = (b.at, Actor::Fulfilment, &mut b.dir);
+    let smart = LicenseKind::Smart;
+    let holding = (ids.holding, None);
     let aged_at = fixture_time("2025-09-15T12:00:00Z")?;
+    let aged = (&l.aged_order, &l.holding_dna);
     d.license(
         &fulfil,
         aged_at,
-        deposit(
-            ids.holding,
-            None,
-            &aged_order,
-            &holding_dna,
-            LicenseKind::Smart,
-            25,
-            true,
-        ),
+        deposit(ids, holding, aged, smart, 25, true),
     )?;
-    d.license(
-        &fulfil,
-        at,
-        deposit(
-            ids.holding,
-            None,
-            &fresh_order,
-            &ise,
-            LicenseKind::Smart,
-            10,
-            false,
-        ),
-    )?;
-    let holding_default = default_va_of(d, ids.holding);
-    let assignment = TransferId::parse("fixture-assign-1")?;
-    d.license(
-        &Actor::User(ids.holding_admin),
-        at,
-        LicenseCommand::AssignFromHolding {
-            transfer: assignment.clone(),
-            from: holding_default,
-            to_sa: ids.solo,
-            to_va: None,
-            lines: vec![TransferLine {
-                license: holding_dna.clone(),
-                quantity: 5,
-            }],
-        },
-    )?;
+    let fresh = (&l.fresh_order, &l.ise);
+    d.license(&fulfil, at, deposit(ids, holding, fresh, smart, 10, false))?;
+    let assign = LicenseCommand::AssignFromHolding {
+        transfer: l.assignment.clone(),
+        from: default_va_of(d, ids.holding),
+        to_sa: ids.solo,
+        to_va: None,
+        lines: vec![TransferLine {
+            license: l.holding_dna.clone(),
+            quantity: 5,
+        }],
+    };
+    d.license(&Actor::User(ids.holding_admin), at, assign)?;
     let sam = Actor::User(ids.sam);
     let solo_default = default_va_of(d, ids.solo);
-    let sam_router = DeviceId::parse("SAM-RTR")?;
-    d.register_device(
-        &sam,
-        at,
-        sam_router.clone(),
-        solo_default,
-        fixture_date("2025-12-01")?,
-    )?;
-    d.consume(&sam, at, sam_router.clone(), holding_dna.clone(), 1)?;
-
-    Ok(Licensing {
-        ise,
-        acme_dna,
-        holding_dna,
-        asa_pak,
-        acme_ise_order,
-        acme_dna_order,
-        acme_pak_order,
-        aged_order,
-        aged_since,
-        fresh_order,
-        assignment,
-        transfer_key,
-        sw_emea_1,
-        sw_emea_2,
-        rtr_americas,
-        sam_router,
-    })
+    let installed = fixture_date("2025-12-01")?;
+    d.register_device(&sam, at, l.sam_router.clone(), solo_default, installed)?;
+    d.consume(&sam, at, l.sam_router.clone(), l.holding_dna.clone(), 1)?;
+    Ok(())
 }
