@@ -779,3 +779,61 @@ fn ev004_a_recorded_account_creation_with_another_owner_status_or_contact_is_ref
         );
     }
 }
+
+#[test]
+fn ev004_of_two_forged_commands_at_one_instant_the_first_in_replay_order_is_named() {
+    // Nina, a partner user, grants herself SA Admin on Acme and on Sam's Bikes at one instant. Each
+    // command is refused whichever goes first, so the verifier tries each once more after the
+    // other and then names the one that comes first in replay order (the lower sequence
+    // number, then the earlier log): one answer, not whichever it happened to try last, and
+    // the same whether the logs hold an odd or an even number of events.
+    for extra in [false, true] {
+        let mut w = world();
+        if extra {
+            let alice = Actor::User(w.acme.alice);
+            w.dir
+                .create_va(&alice, later(0), w.acme.sa, None, "Extra")
+                .unwrap();
+        }
+        two_forged_grants_name_the_first(&w);
+    }
+}
+
+fn two_forged_grants_name_the_first(w: &World) {
+    let nina = w.partner.nina;
+    let actor = RecordedActor::User {
+        user: nina,
+        org: w.partner.org,
+    };
+    let mut snap = forged_account_role(w, nina, actor.clone(), Role::SaAdmin);
+    let g = index_of(&snap, w.solo.sa);
+    snap.accounts[g].roles.push(Binding {
+        user: nina,
+        va: None,
+        role: Role::SaAdmin,
+        inheritance: Inheritance::AccountAndChildren,
+        expires: None,
+    });
+    append(
+        &mut snap,
+        w.solo.sa,
+        later(1),
+        actor,
+        Change::RoleAssigned {
+            user: nina,
+            va: None,
+            role: Role::SaAdmin,
+            inheritance: Inheritance::AccountAndChildren,
+        },
+    );
+    let a = index_of(&snap, w.acme.sa);
+    let first = |i: usize| (snap.accounts[i].events.len(), i);
+    let (len, i) = first(a).min(first(g));
+    let expected = format!("accounts[{i}].events[{}]", len - 1);
+    let err = refused(snap);
+    assert_eq!(err.path(), expected, "{err}");
+    let Error::NotPermitted { cause, .. } = err.error() else {
+        panic!("{err}");
+    };
+    assert_eq!(cause.rule(), RuleId::ROLE006, "{cause}");
+}
