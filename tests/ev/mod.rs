@@ -7,5 +7,6 @@ mod evidence;
 mod hostile_input;
 mod log;
 mod model;
+mod same_instant;
 mod snapshot_log;
 mod snapshots;
