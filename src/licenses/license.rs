@@ -431,7 +431,7 @@ pub struct Device {
     pub consumption: BTreeMap<License, u64>,
 }
 
-/// A change to the licenses or devices of one Smart Account, carried by [`Change::License`].
+/// A change to the licenses or devices of one Smart Account, carried by [`Change::License`](crate::Change::License).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
