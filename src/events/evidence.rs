@@ -84,7 +84,8 @@ pub(crate) fn replay_as_evidence(
     // Failures since the last verified command, all at one time.
     let mut stalled = 0usize;
     // Retries in all: at most one per event, so a hostile log cannot make the work quadratic.
-    let mut budget: usize = streams.iter().map(|s| s.events.len()).sum();
+    let events: usize = streams.iter().map(|s| s.events.len()).sum();
+    let mut budget = events;
     while let Some(Reverse((at, tries, _, i))) = heap.pop() {
         let Some(stream) = streams.get(i) else {
             continue;
@@ -130,8 +131,11 @@ pub(crate) fn replay_as_evidence(
             // time, until none of them can go on.
             Err(Failure::Refused(refusal)) => {
                 let same_time = heap.peek().is_some_and(|Reverse((t, _, _, _))| *t == at);
-                if !same_time || stalled > heap.len() || budget == 0 {
+                if !same_time || stalled > heap.len() {
                     return Err(refusal);
+                }
+                if budget == 0 {
+                    return Err(too_much_work(&streams, i, refusal, events));
                 }
                 stalled += 1;
                 budget -= 1;
@@ -140,8 +144,14 @@ pub(crate) fn replay_as_evidence(
             Err(Failure::Broken(refusal)) => return Err(refusal),
         }
     }
-    // A stream left with events holds a received transfer that no account sent.
-    for stream in &streams {
+    unsent_receipt(&streams)?;
+    Ok(dir)
+}
+
+/// A stream left with events once the replay ends holds a received transfer that no account
+/// sent.
+fn unsent_receipt(streams: &[Stream]) -> Result<(), Refusal> {
+    for stream in streams {
         if let Some(event) = stream.events.get(stream.next) {
             return Err(Refusal {
                 path: format!("{}[{}]", stream.path, stream.next),
@@ -152,7 +162,27 @@ pub(crate) fn replay_as_evidence(
             });
         }
     }
-    Ok(dir)
+    Ok(())
+}
+
+/// The refusal when the retries of one replay have used up their budget (one per event): the
+/// log may be valid, but showing it would take more work than a log of its size may cost.
+fn too_much_work(streams: &[Stream], i: usize, refusal: Refusal, events: usize) -> Refusal {
+    let event = streams.get(i).and_then(|s| s.events.get(s.next));
+    let error = event.map_or(refusal.error, |e| {
+        evidence(
+            e,
+            format!(
+                "commands of different accounts at one instant need more retries than the logs \
+                 have events ({events}); loading re-checks a log with at most one retry per \
+                 event, so that no log makes it quadratic"
+            ),
+        )
+    });
+    Refusal {
+        path: refusal.path,
+        error,
+    }
 }
 
 /// Registrations of a device that its own account removes again at the same instant, by

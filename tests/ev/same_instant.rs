@@ -116,3 +116,75 @@ fn ev004_devices_swapped_within_one_instant_without_their_removals_are_refused_a
         assert!(err.to_string().contains("SW-EMEA-2"), "{err}");
     }
 }
+
+/// `n` Customer accounts, each created by its own admin at `t0`; then, at `t1`, a chain of device
+/// hand-overs in which account k+1 holds device `X-k` for a moment before account k registers
+/// it for good (executed live in the order that works: the last account first). Returns the
+/// directory.
+fn device_chain(n: usize) -> Directory {
+    use smart_accounts::{AccountKind, NewUser, OrgKind, UserKind};
+    let t0: Timestamp = "2026-03-01T09:00:00Z".parse().unwrap();
+    let t1: Timestamp = "2026-03-02T09:00:00Z".parse().unwrap();
+    let installed = "2026-01-01".parse().unwrap();
+    let mut dir = Directory::new();
+    let org = dir
+        .register_organization("Chain Corp", OrgKind::Customer)
+        .unwrap();
+    let mut accounts = Vec::new();
+    for k in 0..n {
+        let admin = dir
+            .register_user(NewUser {
+                cco_id: Some(format!("admin{k}")),
+                email: format!("admin@chain{k}.example"),
+                org,
+                kind: UserKind::Individual,
+            })
+            .unwrap();
+        let actor = Actor::User(admin);
+        let domain = format!("chain{k}.example");
+        let sa = dir
+            .request_account(&actor, t0, AccountKind::Customer, "", Some(&domain), admin)
+            .unwrap();
+        let va = dir.account(sa).unwrap().default_va();
+        accounts.push((actor, va));
+    }
+    let device = |k: usize| DeviceId::parse(&format!("X-{k}")).unwrap();
+    // Live order: the last account holds X-(n-2) for a moment, then account n-2 registers it
+    // for good and holds X-(n-3) for a moment, and so on down to account 0.
+    for k in (1..n).rev() {
+        let (holder, holder_va) = &accounts[k];
+        if k < n - 1 {
+            dir.register_device(holder, t1, device(k), *holder_va, installed)
+                .unwrap();
+        }
+        dir.register_device(holder, t1, device(k - 1), *holder_va, installed)
+            .unwrap();
+        let remove = LicenseCommand::RemoveDevice {
+            device: device(k - 1),
+        };
+        dir.license(holder, t1, remove).unwrap();
+    }
+    let (first, first_va) = &accounts[0];
+    dir.register_device(first, t1, device(0), *first_va, installed)
+        .unwrap();
+    dir
+}
+
+#[test]
+fn ev004_a_short_chain_of_device_hand_overs_at_one_instant_loads() {
+    // Six accounts: each waits for the next, 15 retries for 28 events.
+    let dir = device_chain(6);
+    let back = Directory::from_snapshot(dir.to_snapshot()).unwrap();
+    assert_eq!(back, dir);
+}
+
+#[test]
+fn ev004_a_log_that_needs_more_retries_than_it_has_events_is_refused_as_too_much_work() {
+    // Sixteen accounts in a chain: replayed account by account, each round lets one more go,
+    // 120 retries for 78 events. The verifier bounds its work at one retry per event (a hostile
+    // log must not make it quadratic), so it refuses the log and says why.
+    let dir = device_chain(16);
+    let err = Directory::from_snapshot(dir.to_snapshot()).unwrap_err();
+    assert_eq!(err.rule(), RuleId::EV004, "{err}");
+    assert!(err.to_string().contains("retries"), "{err}");
+}
