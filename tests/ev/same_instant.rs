@@ -172,7 +172,7 @@ fn device_chain(n: usize) -> Directory {
 
 #[test]
 fn ev004_a_short_chain_of_device_hand_overs_at_one_instant_loads() {
-    // Six accounts: each waits for the next, 15 retries for 28 events.
+    // Six accounts: each waits for the next, 15 retries for fewer than 30 events.
     let dir = device_chain(6);
     let back = Directory::from_snapshot(dir.to_snapshot()).unwrap();
     assert_eq!(back, dir);
@@ -181,7 +181,7 @@ fn ev004_a_short_chain_of_device_hand_overs_at_one_instant_loads() {
 #[test]
 fn ev004_a_log_that_needs_more_retries_than_it_has_events_is_refused_as_too_much_work() {
     // Sixteen accounts in a chain: replayed account by account, each round lets one more go,
-    // 120 retries for 78 events. The verifier bounds its work at one retry per event (a hostile
+    // 120 retries for fewer than 80 events. The verifier bounds its work at one retry per event (a hostile
     // log must not make it quadratic), so it refuses the log and says why.
     let dir = device_chain(16);
     let err = Directory::from_snapshot(dir.to_snapshot()).unwrap_err();
