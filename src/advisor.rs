@@ -439,17 +439,12 @@ impl<'d> Advisor<'d> {
         }
     }
 
-    /// The organization of `user` and whether it is a team alias.
-    fn user_info(&self, user: UserId) -> Option<(OrgId, bool)> {
-        self.dir.org_of(user)
-    }
-
     /// The partner organization of `user` on `account`, if the user is a partner user there.
     fn partner_org(&self, user: UserId, account: &SmartAccount) -> Option<OrgId> {
         if account.kind == AccountKind::PartnerHolding {
             return None;
         }
-        let (org, _) = self.user_info(user)?;
+        let (org, _) = self.dir.org_of(user)?;
         (org != account.owner && *self.sellers.get(org.get())).then_some(org)
     }
 
@@ -485,7 +480,7 @@ impl<'d> Advisor<'d> {
     /// first SA Admin, ROLE008) is a team alias.
     fn contact(&self, account: &SmartAccount, out: &mut Vec<Advice>) {
         let contact = account.contact;
-        if self.user_info(contact).is_some_and(|(_, alias)| alias) {
+        if self.dir.org_of(contact).is_some_and(|(_, alias)| alias) {
             add_advice(
                 out,
                 account.id,

@@ -335,6 +335,30 @@ fn ev004_an_imported_directory_round_trips_with_its_rebuilt_logs() {
     assert_eq!(back, again);
 }
 
+/// Alice gives back every license Acme's `device` consumes, at the fixture's instant, so that the
+/// device can be removed.
+fn release_everything(w: &mut World, device: &smart_accounts::DeviceId) {
+    let alice = Actor::User(w.acme.alice);
+    let consumed: Vec<_> = w
+        .dir
+        .account(w.acme.sa)
+        .unwrap()
+        .device(device)
+        .unwrap()
+        .consumption
+        .iter()
+        .map(|(l, q)| (l.clone(), *q))
+        .collect();
+    for (license, quantity) in consumed {
+        let release = smart_accounts::LicenseCommand::Release {
+            device: device.clone(),
+            license,
+            quantity,
+        };
+        w.dir.license(&alice, w.at, release).unwrap();
+    }
+}
+
 #[test]
 fn ev004_a_device_moved_between_accounts_within_one_instant_loads() {
     // Alice removes a switch at the fixture's instant and Sam registers the same device in his
@@ -344,30 +368,8 @@ fn ev004_a_device_moved_between_accounts_within_one_instant_loads() {
     let mut w = world();
     let device = w.licensing.sw_emea_2.clone();
     let at = w.at;
-    let consumed: Vec<_> = w
-        .dir
-        .account(w.acme.sa)
-        .unwrap()
-        .device(&device)
-        .unwrap()
-        .consumption
-        .iter()
-        .map(|(l, q)| (l.clone(), *q))
-        .collect();
     let alice = Actor::User(w.acme.alice);
-    for (license, quantity) in consumed {
-        w.dir
-            .license(
-                &alice,
-                at,
-                smart_accounts::LicenseCommand::Release {
-                    device: device.clone(),
-                    license,
-                    quantity,
-                },
-            )
-            .unwrap();
-    }
+    release_everything(&mut w, &device);
     w.dir
         .license(
             &alice,
@@ -502,31 +504,9 @@ fn ev004_a_device_passed_back_and_forth_within_one_instant_loads() {
     let mut w = world();
     let device = w.licensing.sw_emea_2.clone();
     let at = w.at;
-    let consumed: Vec<_> = w
-        .dir
-        .account(w.acme.sa)
-        .unwrap()
-        .device(&device)
-        .unwrap()
-        .consumption
-        .iter()
-        .map(|(l, q)| (l.clone(), *q))
-        .collect();
     let alice = Actor::User(w.acme.alice);
+    release_everything(&mut w, &device);
     let sam = Actor::User(w.solo.sam);
-    for (license, quantity) in consumed {
-        w.dir
-            .license(
-                &alice,
-                at,
-                smart_accounts::LicenseCommand::Release {
-                    device: device.clone(),
-                    license,
-                    quantity,
-                },
-            )
-            .unwrap();
-    }
     let remove = smart_accounts::LicenseCommand::RemoveDevice {
         device: device.clone(),
     };
