@@ -204,6 +204,7 @@ impl RuleId {
         RuleId::EV002,
         RuleId::EV003,
         RuleId::EV004,
+        RuleId::EV005,
         RuleId::AGR001,
         RuleId::PTR001,
         RuleId::PTR002,

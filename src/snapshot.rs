@@ -15,6 +15,7 @@ use crate::base::limits::{MAX_NAME, check_name, clip};
 use crate::directory::people::{NewUser, Organization, User};
 use crate::directory::{Config, Directory, Entry, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
+use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::events::evidence::{Stream, replay_as_evidence};
 use crate::licenses::license::{LicenseChange, LicenseSnapshot};
 use crate::rules::RuleId;
@@ -101,6 +102,15 @@ pub struct Snapshot {
     /// Every Smart Account.
     #[cfg_attr(feature = "serde", serde(default))]
     pub accounts: Vec<AccountSnapshot>,
+    /// The directory's own stream (EV005): the registrations of the organizations and users
+    /// above and the identifier claims of the accounts. When present it must replay to exactly
+    /// those organizations and users and claim each account's identifier once; a snapshot
+    /// without it gets one rebuilt, recorded as [`RecordedActor::Imported`] at the Unix epoch.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub directory_events: Vec<DirectoryEvent>,
 }
 
 /// Why a snapshot was refused: the rule broken and where, as a path into the snapshot such as
@@ -177,6 +187,7 @@ impl Directory {
             organizations: self.orgs.values().cloned().collect(),
             users: self.users.values().cloned().collect(),
             accounts,
+            directory_events: self.dir_log.clone(),
         }
     }
 
@@ -237,7 +248,106 @@ impl Directory {
         if loaded.iter().any(|(_, _, supplied)| *supplied) {
             dir.verify_logs(people, &loaded)?;
         }
+        dir.load_directory_stream(snapshot.directory_events)?;
+        dir.rebuild_commands().map_err(at("accounts"))?;
         Ok(dir)
+    }
+
+    /// Puts the directory's stream in place (EV005): a supplied one is replayed on its own and
+    /// must give the stated organizations and users and claim every account's identifier
+    /// exactly once; without one, a stream is rebuilt as an import.
+    fn load_directory_stream(&mut self, events: Vec<DirectoryEvent>) -> Result<(), SnapshotError> {
+        if events.is_empty() {
+            self.dir_log = self.imported_directory_stream();
+            return Ok(());
+        }
+        let mut replayed = Directory::with_config(self.config.clone());
+        let mut claims: HashMap<SaId, Identifier> = HashMap::new();
+        for (i, event) in events.iter().enumerate() {
+            let path = format!("directory_events[{i}]");
+            let problem = |reason: String| SnapshotError {
+                path: path.clone(),
+                error: Error::Stream {
+                    stream: StreamId::Directory,
+                    seq: event.seq,
+                    reason,
+                },
+            };
+            if event.seq != i as u64 + 1 {
+                return Err(problem(format!("expected sequence {}", i + 1)));
+            }
+            if let Some(before) = i.checked_sub(1).and_then(|k| events.get(k))
+                && event.at < before.at
+            {
+                return Err(problem(format!(
+                    "its time {} is before {}, the time of the event above it",
+                    event.at, before.at
+                )));
+            }
+            if let DirectoryChange::IdentifierClaimed { sa, identifier } = &event.change {
+                let stated = self.account(*sa).map(|a| &a.identifier);
+                if stated != Some(identifier) || claims.insert(*sa, identifier.clone()).is_some() {
+                    return Err(problem(format!(
+                        "it claims `{identifier}` for `{sa}`, which is not that account's identifier or was claimed before"
+                    )));
+                }
+            }
+            replayed
+                .check_directory_change(&event.change)
+                .map_err(at(path.clone()))?;
+            replayed.apply_directory_change(&event.change);
+        }
+        if let Some(account) = self.accounts().find(|a| !claims.contains_key(&a.id)) {
+            return Err(SnapshotError {
+                path: "directory_events".into(),
+                error: Error::Stream {
+                    stream: StreamId::Directory,
+                    seq: events.len() as u64,
+                    reason: format!("no event claims `{}` for `{}`", account.identifier, account.id),
+                },
+            });
+        }
+        if replayed.orgs != self.orgs || replayed.users != self.users {
+            return Err(SnapshotError {
+                path: "directory_events".into(),
+                error: Error::Inconsistent {
+                    rule: RuleId::EV003,
+                    entity: Entity::Organization(OrgId::new(0)),
+                    reason: "the directory's stream replays to other organizations or users than the ones stated",
+                },
+            });
+        }
+        self.dir_log = events;
+        Ok(())
+    }
+
+    /// The directory's stream of a snapshot that carries none: every organization, user and
+    /// account identifier, registered and claimed by an import at the Unix epoch.
+    fn imported_directory_stream(&self) -> Vec<DirectoryEvent> {
+        let orgs = self
+            .orgs
+            .values()
+            .map(|o| DirectoryChange::OrganizationRegistered {
+                organization: o.clone(),
+            });
+        let users = self
+            .users
+            .values()
+            .map(|u| DirectoryChange::UserRegistered { user: u.clone() });
+        let claims = self.accounts().map(|a| DirectoryChange::IdentifierClaimed {
+            sa: a.id,
+            identifier: a.identifier.clone(),
+        });
+        (1u64..)
+            .zip(orgs.chain(users).chain(claims))
+            .map(|(seq, change)| DirectoryEvent {
+                seq,
+                at: Timestamp::UNIX_EPOCH,
+                actor: RecordedActor::Imported,
+                command: None,
+                change,
+            })
+            .collect()
     }
 
     fn load_account(
@@ -720,6 +830,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             seq,
             at: snap.created_at,
             actor: actor.clone(),
+            command: None,
             change,
         })
         .collect();
@@ -745,6 +856,7 @@ fn canonical_events(path: &str, snap: &AccountSnapshot) -> Result<Vec<Event>, Sn
             seq,
             at,
             actor: actor.clone(),
+            command: None,
             change,
         });
     }

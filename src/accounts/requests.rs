@@ -6,22 +6,22 @@ use crate::accounts::account::check_account_name;
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier};
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{SaId, UserId, VaId};
+use jiff::civil::Date;
 use crate::base::limits::clip;
 use crate::base::text::Domain;
 use crate::directory::people::{OrgKind, User};
-use crate::directory::{Directory, next_id};
+use crate::directory::Directory;
+use crate::events::streams::FreshIds;
 use crate::events::event::Change;
-use crate::roles::matrix::{Actor, Inheritance, Role};
+use crate::roles::matrix::{Action, Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
 
 impl Directory {
     pub(crate) fn plan_request(
         &self,
         actor: &Actor,
-        kind: AccountKind,
-        name: &str,
-        domain: Option<String>,
-        contact: UserId,
+        (kind, name, domain, contact): (AccountKind, &str, Option<String>, UserId),
+        fresh: &FreshIds,
     ) -> Result<(SaId, Vec<Change>), Error> {
         let requester = self.acting_user(actor)?;
         let contact_user = self.users.get(&contact).ok_or(Error::NotFound {
@@ -53,8 +53,8 @@ impl Directory {
             name.to_owned()
         };
         check_account_name(&name)?;
-        let sa = SaId::new(next_id(self.next_sa, "smart account")?);
-        let default_va = VaId::new(next_id(self.next_va, "virtual account")?);
+        let sa = self.fresh_sa(fresh.account)?;
+        let default_va = self.fresh_va(fresh.va)?;
         let status = if requester == contact {
             AccountStatus::Active
         } else {
@@ -209,5 +209,44 @@ fn admin_for(user: UserId) -> Change {
         va: None,
         role: Role::SaAdmin,
         inheritance: Inheritance::AccountAndChildren,
+    }
+}
+
+impl Directory {
+    /// SA001: an SA Admin renames an Active account.
+    pub(crate) fn plan_rename(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        name: String,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        self.active_account(sa, RuleId::SA001)?;
+        self.require(actor, on, Action::EditAccount, Target::Account(sa))?;
+        Ok((sa, vec![Change::AccountRenamed { name }]))
+    }
+
+    /// SA002: the default designation moves to another Virtual Account of an Active account.
+    pub(crate) fn plan_default_va(
+        &self,
+        actor: &Actor,
+        on: Date,
+        va: VaId,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        let (account, _) = self.va_in_active(va, RuleId::SA002)?;
+        self.require(actor, on, Action::EditAccount, Target::Account(account.id))?;
+        Ok((account.id, vec![Change::DefaultVaMoved { va }]))
+    }
+
+    /// AGR001: an SA Admin or Approver accepts the Smart Licensing agreement.
+    pub(crate) fn plan_agreement(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+    ) -> Result<(SaId, Vec<Change>), Error> {
+        self.active_account(sa, RuleId::AGR001)?;
+        let by = self.require(actor, on, Action::AcceptAgreement, Target::Account(sa))?;
+        Ok((sa, vec![Change::AgreementAccepted { by }]))
     }
 }

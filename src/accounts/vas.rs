@@ -4,7 +4,8 @@
 
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{SaId, UserId, VaId};
-use crate::directory::{Directory, next_id};
+use crate::directory::Directory;
+use crate::events::streams::FreshIds;
 use crate::events::event::Change;
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -17,9 +18,8 @@ impl Directory {
         &self,
         actor: &Actor,
         on: Date,
-        sa: SaId,
-        parent: Option<VaId>,
-        name: String,
+        (sa, parent, name): (SaId, Option<VaId>, String),
+        fresh: &FreshIds,
     ) -> Result<(SaId, Vec<Change>), Error> {
         self.active_account(sa, RuleId::VA001)?;
         if let Some(p) = parent.filter(|p| self.account_of(*p) != Some(sa)) {
@@ -29,7 +29,7 @@ impl Directory {
             });
         }
         self.require_position(actor, on, sa, parent)?;
-        let va = VaId::new(next_id(self.next_va, "virtual account")?);
+        let va = self.fresh_va(fresh.va)?;
         Ok((sa, vec![Change::VaCreated { va, parent, name }]))
     }
 

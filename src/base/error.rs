@@ -554,6 +554,53 @@ pub enum Error {
         /// The kind of identifier, e.g. `"virtual account"`.
         what: &'static str,
     },
+    /// A stream moved on after the command was planned (EV005): another writer committed in
+    /// between. Nothing was changed; plan the command again on the current state.
+    #[error("{}: {stream} is at version {actual}, but the command was planned on version {expected}; nothing was changed, plan it again on the current state", self.rule())]
+    Conflict {
+        /// The stream.
+        stream: crate::base::ids::StreamId,
+        /// The version the command was planned on.
+        expected: u64,
+        /// The version the stream is at.
+        actual: u64,
+    },
+    /// Events were written by a newer release, in a format this one does not know (EV005).
+    #[error("{}: the events were written by a newer release (format version {found}; this release reads up to {known}); upgrade this program to read them", self.rule())]
+    NewerSchema {
+        /// The version found.
+        found: u32,
+        /// The newest version this release reads.
+        known: u32,
+    },
+    /// A command identifier is malformed (EV005).
+    #[error("{}: `{value}` is not a valid command ID: {reason}", self.rule())]
+    InvalidCommandId {
+        /// The offending text (clipped).
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A supplied identifier for a new entity is zero or already in use (EV005): take fresh
+    /// identifiers from the store's sequences.
+    #[error("{}: {what} identifier {id} is not fresh: it is zero or already in use", self.rule())]
+    IdentifierInUse {
+        /// The kind of identifier, e.g. `"virtual account"`.
+        what: &'static str,
+        /// The identifier.
+        id: u32,
+    },
+    /// Events of a stream do not fit the directory they are applied to (EV005): out of
+    /// sequence, of another stream, or claiming what another account holds.
+    #[error("{}: {stream}, event {seq}: {reason}", self.rule())]
+    Stream {
+        /// The stream.
+        stream: crate::base::ids::StreamId,
+        /// The event's position in it.
+        seq: u64,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -617,6 +664,11 @@ impl Error {
             | Error::TimeOrder { .. }
             | Error::Mismatch { .. }
             | Error::IdentifiersExhausted { .. } => RuleId::EV004,
+            Error::Conflict { .. }
+            | Error::NewerSchema { .. }
+            | Error::InvalidCommandId { .. }
+            | Error::IdentifierInUse { .. }
+            | Error::Stream { .. } => RuleId::EV005,
             Error::PartnerConsent { .. } => RuleId::PTR001,
             Error::PartnerRequest { .. } | Error::AccessRequest { .. } => RuleId::PTR002,
             Error::RequestLapsed { .. } => RuleId::PTR005,

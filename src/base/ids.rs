@@ -56,3 +56,45 @@ id!(
     VaId,
     "va"
 );
+
+/// A stream of events: the directory's own, or one Smart Account's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum StreamId {
+    /// Organizations, users, and the identifiers accounts claim (SA003, SA005).
+    Directory,
+    /// One Smart Account's log.
+    Account(SaId),
+}
+
+impl StreamId {
+    /// The stream as a number, as stores keep it: 0 for the directory, the account's
+    /// identifier otherwise (account identifiers start at 1).
+    #[must_use]
+    pub const fn number(self) -> u32 {
+        match self {
+            StreamId::Directory => 0,
+            StreamId::Account(sa) => sa.get(),
+        }
+    }
+
+    /// The stream of [`StreamId::number`].
+    #[must_use]
+    pub const fn from_number(number: u32) -> StreamId {
+        match number {
+            0 => StreamId::Directory,
+            n => StreamId::Account(SaId::new(n)),
+        }
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamId::Directory => f.write_str("the directory's stream"),
+            StreamId::Account(sa) => write!(f, "the stream of `{sa}`"),
+        }
+    }
+}

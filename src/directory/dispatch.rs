@@ -4,20 +4,24 @@
 
 use crate::accounts::kinds::AccountKind;
 use crate::base::error::{Entity, Error};
-use crate::base::ids::{SaId, UserId, VaId};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
+use crate::directory::people::{NewUser, OrgKind};
+use crate::events::event::RecordedActor;
 use crate::directory::Command;
 use crate::directory::Directory;
 use crate::events::event::{Change, Event};
+use crate::events::streams::{CommandId, DirectoryChange, FreshIds, Plan, Planned};
 use crate::licenses::license::*;
-use crate::licenses::planning::Planned;
-use crate::roles::matrix::{Action, Actor, Target};
+use crate::roles::matrix::{Actor, Target};
 use crate::roles::matrix::{Inheritance, Role};
 use crate::rules::RuleId;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 impl Directory {
-    /// Runs a command.
+    /// Runs a command: [`Directory::plan`] and [`Directory::commit`] in one step. Returns the
+    /// events appended to Smart Account streams (registrations append only to the directory's
+    /// stream, and return none).
     ///
     /// # Errors
     ///
@@ -29,93 +33,156 @@ impl Directory {
         at: Timestamp,
         command: Command,
     ) -> Result<Vec<Event>, Error> {
-        if let Command::License(command) = command {
-            return self.execute_license(actor, at, command);
+        let plan = self.plan(actor, at, command, None)?;
+        Ok(self.commit(plan)?.accounts)
+    }
+
+    /// Plans a command against the current state: checks the actor's permission and every
+    /// rule, and returns the events the command would append with the versions of the streams
+    /// they were decided on (EV005). Nothing changes: this is a dry run until
+    /// [`Directory::commit`]. New identifiers come from the directory's own counters; writers
+    /// sharing a store use [`Directory::plan_with`].
+    ///
+    /// `command_id` makes a retry a no-op: planning a command ID that was committed before
+    /// gives a plan that [`Plan::is_repeat`], whatever the command.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use smart_accounts::{fixtures, Command, CommandId, Error, StreamId};
+    ///
+    /// let mut w = fixtures::world()?;
+    /// let alice = smart_accounts::Actor::User(w.acme.alice);
+    /// let command = Command::CreateVa { sa: w.acme.sa, parent: None, name: "APAC".into() };
+    /// let id = CommandId::parse("create-apac-1")?;
+    /// let plan = w.dir.plan(&alice, w.at, command.clone(), Some(id.clone()))?;
+    /// let version = w.dir.version(StreamId::Account(w.acme.sa));
+    /// assert_eq!(plan.expected(), &[(StreamId::Account(w.acme.sa), version)]);
+    ///
+    /// // Another writer commits first: the plan is refused and changes nothing.
+    /// let mut other = w.dir.clone();
+    /// other.execute(&alice, w.at, Command::CreateVa { sa: w.acme.sa, parent: None, name: "LATAM".into() })?;
+    /// assert!(matches!(other.commit(plan.clone()), Err(Error::Conflict { .. })));
+    ///
+    /// // On the original it commits; the same command ID again appends nothing.
+    /// let first = w.dir.commit(plan)?;
+    /// let again = w.dir.plan(&alice, w.at, command, Some(id))?;
+    /// assert!(again.is_repeat());
+    /// assert_eq!(w.dir.commit(again)?.accounts, first.accounts);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn plan(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        command: Command,
+        command_id: Option<CommandId>,
+    ) -> Result<Plan, Error> {
+        self.plan_with(actor, at, command, command_id, FreshIds::default())
+    }
+
+    /// [`Directory::plan`] with the identifiers the command hands out supplied by the caller
+    /// (a store's sequences), so that writers of different accounts never collide.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::execute`]; [`Error::IdentifierInUse`] for a supplied identifier that is
+    /// zero or in use.
+    pub fn plan_with(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+        command: Command,
+        command_id: Option<CommandId>,
+        fresh: FreshIds,
+    ) -> Result<Plan, Error> {
+        if let Some(repeat) = command_id.as_ref().and_then(|id| self.repeat_of(id)) {
+            return Ok(repeat);
         }
-        let (sa, changes) = self.plan(actor, crate::base::dates::utc_date(at), command)?;
-        self.commit(sa, actor, at, changes)
+        let planned = self.plan_changes(actor, crate::base::dates::utc_date(at), command, &fresh)?;
+        self.lay_out(self.recorded(actor), at, command_id, planned)
     }
 
     /// Validates a command and turns it into the changes it makes, without changing anything.
     /// `on` is the UTC date of the command: the actor's roles are checked as of that day, so an
     /// expired grant cannot act (PTR005).
-    pub(crate) fn plan(
+    pub(crate) fn plan_changes(
         &self,
         actor: &Actor,
         on: Date,
         command: Command,
-    ) -> Result<(SaId, Vec<Change>), Error> {
-        match command {
+        fresh: &FreshIds,
+    ) -> Result<Planned, Error> {
+        let (sa, changes) = match command {
+            Command::RegisterOrganization { name, kind } => {
+                return self.plan_organization(&name, kind, fresh);
+            }
+            Command::RegisterUser { user } => return self.plan_user(user, fresh),
             Command::RequestAccount {
                 kind,
                 name,
                 domain,
                 contact,
-            } => self.plan_request(actor, kind, &name, domain, contact),
-            Command::ActivateAccount { sa } => self.plan_activation(actor, sa),
-            Command::RenameAccount { sa, name } => {
-                self.active_account(sa, RuleId::SA001)?;
-                self.require(actor, on, Action::EditAccount, Target::Account(sa))?;
-                Ok((sa, vec![Change::AccountRenamed { name }]))
+            } => self.plan_request(actor, (kind, &name, domain, contact), fresh)?,
+            Command::ActivateAccount { sa } => self.plan_activation(actor, sa)?,
+            Command::RenameAccount { sa, name } => self.plan_rename(actor, on, sa, name)?,
+            Command::CreateVa { sa, parent, name } => {
+                self.plan_new_va(actor, on, (sa, parent, name), fresh)?
             }
-            Command::CreateVa { sa, parent, name } => self.plan_new_va(actor, on, sa, parent, name),
             Command::RenameVa { va, name } => {
                 let change = Change::VaRenamed { va, name };
-                self.plan_va_edit(actor, on, (va, RuleId::VA003), change)
+                self.plan_va_edit(actor, on, (va, RuleId::VA003), change)?
             }
-            Command::MoveVa { va, parent } => self.plan_va_move(actor, on, va, parent),
-            Command::DeleteVa { va } => self.plan_va_deletion(actor, on, va),
-            Command::SetDefaultVa { va } => {
-                let (account, _) = self.va_in_active(va, RuleId::SA002)?;
-                self.require(actor, on, Action::EditAccount, Target::Account(account.id))?;
-                Ok((account.id, vec![Change::DefaultVaMoved { va }]))
-            }
+            Command::MoveVa { va, parent } => self.plan_va_move(actor, on, va, parent)?,
+            Command::DeleteVa { va } => self.plan_va_deletion(actor, on, va)?,
+            Command::SetDefaultVa { va } => self.plan_default_va(actor, on, va)?,
             Command::SetVisibility { va, visibility } => {
                 let change = Change::VaVisibilitySet { va, visibility };
-                self.plan_va_edit(actor, on, (va, RuleId::VA007), change)
+                self.plan_va_edit(actor, on, (va, RuleId::VA007), change)?
             }
             Command::AssignRole {
                 user,
                 target,
                 role,
                 inheritance,
-            } => self.plan_binding(actor, on, (user, target), (role, inheritance), false),
+            } => self.plan_binding(actor, on, (user, target), (role, inheritance), false)?,
             Command::ChangeRole {
                 user,
                 target,
                 role,
                 inheritance,
-            } => self.plan_binding(actor, on, (user, target), (role, inheritance), true),
-            Command::RevokeRole { user, target } => self.plan_revoke(actor, on, user, target),
-            Command::AcceptAgreement { sa } => {
-                self.active_account(sa, RuleId::AGR001)?;
-                let by = self.require(actor, on, Action::AcceptAgreement, Target::Account(sa))?;
-                Ok((sa, vec![Change::AgreementAccepted { by }]))
-            }
+            } => self.plan_binding(actor, on, (user, target), (role, inheritance), true)?,
+            Command::RevokeRole { user, target } => self.plan_revoke(actor, on, user, target)?,
+            Command::AcceptAgreement { sa } => self.plan_agreement(actor, on, sa)?,
             Command::SetRoleExpiry {
                 user,
                 target,
                 expires,
-            } => self.plan_role_expiry(actor, on, user, target, expires),
+            } => self.plan_role_expiry(actor, on, user, target, expires)?,
             Command::RequestPartnerAccess {
                 sa,
                 target,
                 role,
                 inheritance,
                 expires,
-            } => self.plan_access_request(actor, on, sa, target, role, inheritance, expires),
+            } => self.plan_access_request(actor, on, sa, target, role, inheritance, expires)?,
             Command::ApprovePartnerAccess {
                 sa,
                 request,
                 expires,
-            } => self.plan_approval(actor, on, sa, request, expires),
+            } => self.plan_approval(actor, on, sa, request, expires)?,
             Command::RejectPartnerAccess { sa, request } => {
-                self.plan_rejection(actor, on, sa, request)
+                self.plan_rejection(actor, on, sa, request)?
             }
-            Command::RevokePartnerAccess { sa, org } => self.plan_revocation(actor, on, sa, org),
-            Command::ReviewPartnerAccess { sa, org } => self.plan_review(actor, on, sa, org),
-            Command::License(command) => self.plan_license(actor, on, command)?.single(),
-        }
+            Command::RevokePartnerAccess { sa, org } => self.plan_revocation(actor, on, sa, org)?,
+            Command::ReviewPartnerAccess { sa, org } => self.plan_review(actor, on, sa, org)?,
+            Command::License(command) => return self.plan_license(actor, on, command),
+        };
+        Ok(Planned::One(sa, changes))
     }
 
     /// Plans the command an event of a log from outside records, as of the event's time (EV004).
@@ -124,13 +191,62 @@ impl Directory {
         actor: &Actor,
         at: Timestamp,
         command: Command,
-    ) -> Result<crate::licenses::planning::Planned, Error> {
+    ) -> Result<Planned, Error> {
         let on = crate::base::dates::utc_date(at);
-        if let Command::License(command) = command {
-            return self.plan_license(actor, on, command);
-        }
-        let (sa, changes) = self.plan(actor, on, command)?;
-        Ok(crate::licenses::planning::Planned::One(sa, changes))
+        self.plan_changes(actor, on, command, &FreshIds::default())
+    }
+
+    /// Registers an organization: [`Command::RegisterOrganization`] without an actor or a
+    /// time, for building a directory by hand (tests, fixtures). The event is recorded as
+    /// [`RecordedActor::Imported`] at the time of the directory stream's last event (the Unix
+    /// epoch on an empty one), so the stream's times never go back. A service records who
+    /// registered whom with [`Directory::execute`] instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] when the name is empty, longer than 100 characters or has control
+    /// characters.
+    pub fn register_organization(&mut self, name: &str, kind: OrgKind) -> Result<OrgId, Error> {
+        let command = Command::RegisterOrganization {
+            name: name.to_owned(),
+            kind,
+        };
+        let committed = self.register(command)?;
+        Ok(match committed {
+            Some(DirectoryChange::OrganizationRegistered { organization }) => organization.id,
+            _ => OrgId::new(self.next_org),
+        })
+    }
+
+    /// Registers a user: [`Command::RegisterUser`] without an actor or a time, recorded as
+    /// [`Directory::register_organization`] says.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown organization, [`Error::InvalidEmail`],
+    /// [`Error::InvalidName`] for a malformed Cisco.com ID, and [`Error::DuplicateLogin`] when the
+    /// email or Cisco.com ID belongs to another user (all SA004).
+    pub fn register_user(&mut self, new: NewUser) -> Result<UserId, Error> {
+        let committed = self.register(Command::RegisterUser { user: new })?;
+        Ok(match committed {
+            Some(DirectoryChange::UserRegistered { user }) => user.id,
+            _ => UserId::new(self.next_user),
+        })
+    }
+
+    /// Plans and commits a registration as an import, returning its change.
+    fn register(&mut self, command: Command) -> Result<Option<DirectoryChange>, Error> {
+        let at = self.dir_log.last().map_or(Timestamp::UNIX_EPOCH, |e| e.at);
+        let on = crate::base::dates::utc_date(at);
+        let planned = self.plan_changes(
+            &crate::roles::matrix::Actor::Fulfilment,
+            on,
+            command,
+            &FreshIds::default(),
+        )?;
+        let plan = self.lay_out(RecordedActor::Imported, at, None, planned)?;
+        let committed = self.commit(plan)?;
+        Ok(committed.directory.into_iter().next().map(|e| e.change))
     }
 
     /// Requests a Smart Account ([`Command::RequestAccount`]) and returns its identifier.
@@ -269,12 +385,19 @@ impl Directory {
                     (Some(first), Some(second)) => {
                         let mut all = vec![first, second];
                         all.extend(changes);
-                        self.commit(sa, actor, at, all)?;
+                        let plan =
+                            self.lay_out(self.recorded(actor), at, None, Planned::One(sa, all))?;
+                        self.commit(plan)?;
                         Ok(self.accounts.get(&sa).and_then(|e| e.log.last()))
                     }
                 }
             }
-            planned @ Planned::Pair { .. } => planned.single().map(|_| None),
+            Planned::Pair { from, to, .. } => Err(Error::CrossSa {
+                from,
+                to,
+                reason: "a transfer between accounts changes two accounts and runs through Directory::execute",
+            }),
+            Planned::Directory(_) => Ok(None),
         }
     }
 
@@ -291,14 +414,14 @@ impl Directory {
         va: VaId,
         installed: Date,
     ) -> Result<Vec<Event>, Error> {
-        self.execute_license(
+        self.execute(
             actor,
             at,
-            LicenseCommand::RegisterDevice {
+            Command::License(LicenseCommand::RegisterDevice {
                 device,
                 va,
                 installed,
-            },
+            }),
         )
     }
 
@@ -315,14 +438,14 @@ impl Directory {
         license: License,
         quantity: u64,
     ) -> Result<Vec<Event>, Error> {
-        self.execute_license(
+        self.execute(
             actor,
             at,
-            LicenseCommand::Consume {
+            Command::License(LicenseCommand::Consume {
                 device,
                 license,
                 quantity,
-            },
+            }),
         )
     }
 

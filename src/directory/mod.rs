@@ -1,6 +1,8 @@
 //! The directory: organizations, users, Smart Accounts, and the commands that change them.
 
+mod commit;
 mod dispatch;
+mod register;
 pub(crate) mod people;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -14,10 +16,11 @@ use crate::accounts::tree::{MAX_LEVEL, VirtualAccount};
 use crate::base::error::{Entity, Error};
 use crate::base::id_table::{IdTable, Vacant};
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
-use crate::base::limits::{MAX_NAME, check_cco_id, check_name, clip};
+use crate::base::limits::{check_cco_id, clip};
 use crate::base::text::{Domain, Email};
 use crate::directory::people::{NewUser, OrgKind, Organization, User};
 use crate::events::event::{Change, Event, RecordedActor};
+use crate::events::streams::{CommandId, DirectoryEvent, IdKind, StreamId};
 use crate::licenses::license::{LicenseChange, Opening};
 use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
@@ -136,6 +139,18 @@ impl Default for Config {
 #[non_exhaustive]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Command {
+    /// Register an organization (the directory's stream, EV005).
+    RegisterOrganization {
+        /// Its display name (SA007).
+        name: String,
+        /// Customer, partner or distributor.
+        kind: OrgKind,
+    },
+    /// Register a user (SA004; the directory's stream, EV005).
+    RegisterUser {
+        /// The user's data.
+        user: NewUser,
+    },
     /// Request a Smart Account. The account is Active at once when the actor is the contact,
     /// and the contact becomes its first SA Admin (ROLE008); otherwise it is Pending until the
     /// contact activates it (SA008).
@@ -308,6 +323,22 @@ pub enum Command {
     },
     /// A license or device command (LIC, DEV rules).
     License(crate::licenses::license::LicenseCommand),
+}
+
+impl Command {
+    /// The kinds of identifier the command hands out, for callers that supply them
+    /// ([`Directory::plan_with`], [`FreshIds`]): registrations one organization or user, a
+    /// request an account and its default Virtual Account, `CreateVa` a Virtual Account.
+    #[must_use]
+    pub fn fresh_ids(&self) -> &'static [IdKind] {
+        match self {
+            Command::RegisterOrganization { .. } => &[IdKind::Organization],
+            Command::RegisterUser { .. } => &[IdKind::User],
+            Command::RequestAccount { .. } => &[IdKind::Account, IdKind::Va],
+            Command::CreateVa { .. } => &[IdKind::Va],
+            _ => &[],
+        }
+    }
 }
 
 /// The place of a Virtual Account in the fast index: its account, level and path from the top.
@@ -695,6 +726,10 @@ pub struct Directory {
     pub(crate) next_user: u32,
     pub(crate) next_sa: u32,
     pub(crate) next_va: u32,
+    /// The directory's own stream (EV005): registrations and identifier claims.
+    pub(crate) dir_log: Vec<DirectoryEvent>,
+    /// Every command ID committed, with where its events are (EV005).
+    pub(crate) commands: HashMap<CommandId, Vec<(StreamId, u64, u64)>>,
 }
 
 impl PartialEq for Directory {
@@ -702,6 +737,7 @@ impl PartialEq for Directory {
     /// the indexes are derived from those.
     fn eq(&self, other: &Self) -> bool {
         self.config == other.config
+            && self.dir_log == other.dir_log
             && self.orgs == other.orgs
             && self.users == other.users
             && self.accounts.len() == other.accounts.len()
@@ -741,42 +777,6 @@ impl Directory {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// Registers an organization.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidName`] when the name is empty, longer than 100 characters or has control
-    /// characters.
-    pub fn register_organization(&mut self, name: &str, kind: OrgKind) -> Result<OrgId, Error> {
-        let name = check_name(name, MAX_NAME).map_err(|reason| Error::InvalidName {
-            rule: RuleId::SA007,
-            field: "organization name",
-            value: clip(name),
-            reason,
-        })?;
-        let id = OrgId::new(next_id(self.next_org, "organization")?);
-        self.next_org = id.get();
-        self.orgs.insert(id, Organization { id, name, kind });
-        Ok(id)
-    }
-
-    /// Registers a user.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::NotFound`] for an unknown organization, [`Error::InvalidEmail`],
-    /// [`Error::InvalidName`] for a malformed Cisco.com ID, and [`Error::DuplicateLogin`] when the
-    /// email or Cisco.com ID belongs to another user (all SA004).
-    pub fn register_user(&mut self, new: NewUser) -> Result<UserId, Error> {
-        let user = self.validate_user(UserId::new(0), new)?;
-        let id = UserId::new(next_id(self.next_user, "user")?);
-        self.next_user = id.get();
-        let user = User { id, ..user };
-        self.index_user(&user);
-        self.users.insert(id, user);
-        Ok(id)
     }
 
     pub(crate) fn validate_user(&self, id: UserId, new: NewUser) -> Result<User, Error> {
@@ -917,6 +917,34 @@ impl Directory {
         self.domains.iter().map(|(k, sa)| (k.as_str(), sa))
     }
 
+    /// The identifier of a new account: `supplied` when it is fresh, else the next of the
+    /// directory's counter (EV005).
+    pub(crate) fn fresh_sa(&self, supplied: Option<SaId>) -> Result<SaId, Error> {
+        match supplied {
+            None => Ok(SaId::new(next_id(self.next_sa, "smart account")?)),
+            Some(sa) if sa.get() == 0 || self.accounts.contains_key(&sa) => {
+                Err(Error::IdentifierInUse {
+                    what: "smart account",
+                    id: sa.get(),
+                })
+            }
+            Some(sa) => Ok(sa),
+        }
+    }
+
+    /// The identifier of a new Virtual Account: `supplied` when it is fresh, else the next of
+    /// the directory's counter (EV005).
+    pub(crate) fn fresh_va(&self, supplied: Option<VaId>) -> Result<VaId, Error> {
+        match supplied {
+            None => Ok(VaId::new(next_id(self.next_va, "virtual account")?)),
+            Some(va) if va.get() == 0 || self.slot(va).is_some() => Err(Error::IdentifierInUse {
+                what: "virtual account",
+                id: va.get(),
+            }),
+            Some(va) => Ok(va),
+        }
+    }
+
     pub(crate) fn slot(&self, va: VaId) -> Option<&VaSlot> {
         self.slots.find(va.get()).filter(|s| s.level > 0)
     }
@@ -1050,70 +1078,6 @@ impl Directory {
             }),
             _ => Ok(()),
         }
-    }
-
-    /// Applies planned changes as events. A single change is applied in place (apply checks
-    /// before it mutates); several are applied to a copy that replaces the account only when all
-    /// succeeded, so a refused command changes nothing.
-    pub(crate) fn commit(
-        &mut self,
-        sa: SaId,
-        actor: &Actor,
-        at: Timestamp,
-        changes: Vec<Change>,
-    ) -> Result<Vec<Event>, Error> {
-        self.check_time(sa, at)?;
-        let recorded = self.recorded(actor);
-        let seq0 = self.accounts.get(&sa).map_or(0, |e| e.log.len() as u64);
-        let events: Vec<Event> = (seq0 + 1..)
-            .zip(changes)
-            .map(|(seq, change)| Event {
-                sa,
-                seq,
-                at,
-                actor: recorded.clone(),
-                change,
-            })
-            .collect();
-        let users = &self.users;
-        let existing = self.accounts.get_mut(&sa).and_then(|e| e.account.as_mut());
-        match (existing, events.as_slice()) {
-            (Some(account), [single]) => {
-                let owner = account.owner;
-                account.apply_in(single, &|u| member_of(users, owner, u))?;
-            }
-            (Some(account), _) => {
-                let owner = account.owner;
-                let own = |u| member_of(users, owner, u);
-                let mut copy = account.clone();
-                for event in &events {
-                    copy.apply_in(event, &own)?;
-                }
-                *account = copy;
-            }
-            (None, [first, rest @ ..]) => {
-                let mut account = SmartAccount::create(first)?;
-                let owner = account.owner;
-                for event in rest {
-                    account.apply_in(event, &|u| member_of(users, owner, u))?;
-                }
-                self.accounts.insert(
-                    sa,
-                    Entry {
-                        account: Some(account),
-                        log: Vec::new(),
-                    },
-                );
-            }
-            (None, []) => return Ok(Vec::new()),
-        }
-        for event in &events {
-            self.reindex(event);
-        }
-        if let Some(entry) = self.accounts.get_mut(&sa) {
-            entry.log.extend(events.iter().cloned());
-        }
-        Ok(events)
     }
 
     /// Brings the derived indexes up to date after `event` was applied to its account.

@@ -49,6 +49,12 @@ pub struct Event {
     pub at: Timestamp,
     /// Who did it.
     pub actor: RecordedActor,
+    /// The caller's identifier of the command that made it, if it gave one (EV005).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub command: Option<crate::events::command_id::CommandId>,
     /// What changed.
     pub change: Change,
 }

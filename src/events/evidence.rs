@@ -295,6 +295,9 @@ fn step(
                     first_error.get_or_insert(error);
                 }
             },
+            Ok(Planned::Directory(_)) => {
+                first_error.get_or_insert(mismatch(event, "a registration changes no account"));
+            }
             Ok(Planned::Pair {
                 from,
                 sent,
@@ -968,6 +971,7 @@ mod tests {
             seq,
             at: at(second),
             actor: RecordedActor::Fulfilment,
+            command: None,
             change,
         }
     }

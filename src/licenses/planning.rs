@@ -10,6 +10,7 @@ use crate::base::error::{Entity, Error};
 use crate::base::ids::{OrgId, SaId, VaId};
 use crate::directory::Directory;
 use crate::events::event::{Change, Event};
+pub(crate) use crate::events::streams::Planned;
 use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
     LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, TransferId, TransferLine,
@@ -17,34 +18,6 @@ use crate::licenses::license::{
 };
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
-
-/// A planned license command: changes to one account, or the two sides of a transfer between
-/// accounts.
-#[derive(Debug)]
-pub(crate) enum Planned {
-    One(SaId, Vec<Change>),
-    Pair {
-        from: SaId,
-        sent: Change,
-        to: SaId,
-        received: Change,
-    },
-}
-
-impl Planned {
-    /// The changes to one account; a transfer between accounts is refused here because it
-    /// changes two (it runs through [`Directory::execute`]).
-    pub(crate) fn single(self) -> Result<(SaId, Vec<Change>), Error> {
-        match self {
-            Planned::One(sa, changes) => Ok((sa, changes)),
-            Planned::Pair { from, to, .. } => Err(Error::CrossSa {
-                from,
-                to,
-                reason: "a transfer between accounts changes two accounts and runs through Directory::execute",
-            }),
-        }
-    }
-}
 
 fn license_change(change: LicenseChange) -> Change {
     Change::License(change)
@@ -56,25 +29,6 @@ fn one(sa: SaId, change: LicenseChange) -> Result<Planned, Error> {
 }
 
 impl Directory {
-    /// Runs a license or device command ([`Command::License`]).
-    pub(crate) fn execute_license(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        command: LicenseCommand,
-    ) -> Result<Vec<Event>, Error> {
-        match self.plan_license(actor, crate::base::dates::utc_date(at), command)? {
-            Planned::One(_, changes) if changes.is_empty() => Ok(Vec::new()),
-            Planned::One(sa, changes) => self.commit(sa, actor, at, changes),
-            Planned::Pair {
-                from,
-                sent,
-                to,
-                received,
-            } => self.commit_pair(actor, at, (from, sent), (to, received)),
-        }
-    }
-
     /// Applies one change to an account in place and moves its event into the log (no copy).
     pub(crate) fn commit_one(
         &mut self,
@@ -94,6 +48,7 @@ impl Directory {
             seq: entry.log.len() as u64 + 1,
             at,
             actor,
+            command: None,
             change,
         };
         entry
@@ -713,68 +668,5 @@ impl Directory {
             sent: license_change(LicenseChange::Sent(record.clone())),
             received: license_change(LicenseChange::Received(record)),
         })
-    }
-
-    /// Applies the two events of a transfer between accounts: both or neither.
-    fn commit_pair(
-        &mut self,
-        actor: &Actor,
-        at: Timestamp,
-        (from, sent): (SaId, Change),
-        (to, received): (SaId, Change),
-    ) -> Result<Vec<Event>, Error> {
-        self.check_time(from, at)?;
-        self.check_time(to, at)?;
-        let recorded = self.recorded(actor);
-        let seq_of =
-            |dir: &Directory, sa: SaId| dir.accounts.get(&sa).map_or(1, |e| e.log.len() as u64 + 1);
-        let first = Event {
-            sa: from,
-            seq: seq_of(self, from),
-            at,
-            actor: recorded.clone(),
-            change: sent,
-        };
-        let second = Event {
-            sa: to,
-            seq: seq_of(self, to),
-            at,
-            actor: recorded,
-            change: received,
-        };
-        let source = self
-            .accounts
-            .get_mut(&from)
-            .and_then(|e| e.account.as_mut())
-            .ok_or(Error::NotFound {
-                rule: RuleId::LIC004,
-                entity: Entity::Account(from),
-            })?;
-        let backup = source.clone();
-        source.apply(&first)?;
-        let applied = match self.accounts.get_mut(&to).and_then(|e| e.account.as_mut()) {
-            Some(dest) => dest.apply(&second),
-            None => Err(Error::NotFound {
-                rule: RuleId::LIC004,
-                entity: Entity::Account(to),
-            }),
-        };
-        if let Err(error) = applied {
-            if let Some(source) = self
-                .accounts
-                .get_mut(&from)
-                .and_then(|e| e.account.as_mut())
-            {
-                *source = backup;
-            }
-            return Err(error);
-        }
-        for event in [&first, &second] {
-            self.reindex(event);
-            if let Some(entry) = self.accounts.get_mut(&event.sa) {
-                entry.log.push(event.clone());
-            }
-        }
-        Ok(vec![first, second])
     }
 }

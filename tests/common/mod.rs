@@ -71,6 +71,7 @@ pub fn license_event(sa: SaId, change: LicenseChange) -> Event {
         seq: 1_000,
         at: fixtures::AT.parse().unwrap(),
         actor: RecordedActor::Fulfilment,
+        command: None,
         change: Change::License(change),
     }
 }

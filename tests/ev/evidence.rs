@@ -36,6 +36,7 @@ fn append(snap: &mut Snapshot, sa: SaId, at: Timestamp, actor: RecordedActor, ch
         seq,
         at,
         actor,
+        command: None,
         change,
     });
 }

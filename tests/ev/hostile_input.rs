@@ -88,6 +88,7 @@ fn snapshot(
         organizations,
         users,
         accounts,
+        directory_events: Vec::new(),
     }
 }
 
@@ -149,6 +150,7 @@ fn time_bomb() -> Snapshot {
             seq,
             at: at("2026-01-06T09:00:00Z") + jiff::SignedDuration::from_secs(k as i64),
             actor: actor.clone(),
+            command: None,
             change,
         });
     }

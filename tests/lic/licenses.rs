@@ -901,6 +901,7 @@ fn lic005_nothing_is_consumed_or_activated_in_holding_or_pending_accounts() {
         seq: 99,
         at,
         actor: smart_accounts::RecordedActor::Fulfilment,
+        command: None,
         change: Change::License(LicenseChange::Consumed {
             device: l.sw_emea_1.clone(),
             license: l.ise.clone(),

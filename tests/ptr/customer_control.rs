@@ -206,6 +206,7 @@ fn ptr006_a_log_in_which_a_partner_changes_a_customer_role_does_not_load() {
             user: nina,
             org: w.partner.org,
         },
+        command: None,
         change: Change::RoleChanged {
             user: bob,
             va: None,
