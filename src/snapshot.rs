@@ -15,8 +15,8 @@ use crate::base::limits::{MAX_NAME, check_name, clip};
 use crate::directory::people::{NewUser, Organization, User};
 use crate::directory::{Config, Directory, Entry, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
-use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::events::evidence::{Stream, replay_as_evidence};
+use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::licenses::license::{LicenseChange, LicenseSnapshot};
 use crate::rules::RuleId;
 
@@ -303,7 +303,10 @@ impl Directory {
                 error: Error::Stream {
                     stream: StreamId::Directory,
                     seq: events.len() as u64,
-                    reason: format!("no event claims `{}` for `{}`", account.identifier, account.id),
+                    reason: format!(
+                        "no event claims `{}` for `{}`",
+                        account.identifier, account.id
+                    ),
                 },
             });
         }
@@ -572,7 +575,7 @@ impl Directory {
                 Stream::new(*sa, format!("accounts[{i}].events"), log)
             })
             .collect();
-        let replayed = replay_as_evidence(replayed, streams).map_err(|r| SnapshotError {
+        replay_as_evidence(&mut replayed, streams).map_err(|r| SnapshotError {
             path: r.path,
             error: r.error,
         })?;

@@ -6,15 +6,15 @@ use crate::accounts::account::check_account_name;
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier};
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{SaId, UserId, VaId};
-use jiff::civil::Date;
 use crate::base::limits::clip;
 use crate::base::text::Domain;
-use crate::directory::people::{OrgKind, User};
 use crate::directory::Directory;
-use crate::events::streams::FreshIds;
+use crate::directory::people::{OrgKind, User};
 use crate::events::event::Change;
+use crate::events::streams::FreshIds;
 use crate::roles::matrix::{Action, Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
+use jiff::civil::Date;
 
 impl Directory {
     pub(crate) fn plan_request(

@@ -5,8 +5,8 @@
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{SaId, UserId, VaId};
 use crate::directory::Directory;
-use crate::events::streams::FreshIds;
 use crate::events::event::Change;
+use crate::events::streams::FreshIds;
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
 use jiff::civil::Date;

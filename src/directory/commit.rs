@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::accounts::account::SmartAccount;
 use crate::base::error::{Entity, Error};
 use crate::base::ids::SaId;
-use crate::directory::{Directory, Entry, member_of};
+use crate::directory::{Directory, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::streams::{
     CommandId, Committed, DirectoryChange, DirectoryEvent, Plan, Planned, StreamId,
@@ -109,7 +109,10 @@ impl Directory {
                 sent,
                 to,
                 received,
-            } => (Vec::new(), vec![event(from, 0, sent), event(to, 0, received)]),
+            } => (
+                Vec::new(),
+                vec![event(from, 0, sent), event(to, 0, received)],
+            ),
             Planned::Directory(change) => (vec![change], Vec::new()),
         };
         for e in &accounts {
@@ -135,10 +138,8 @@ impl Directory {
                 change,
             })
             .collect();
-        let mut streams: BTreeSet<StreamId> = accounts
-            .iter()
-            .map(|e| StreamId::Account(e.sa))
-            .collect();
+        let mut streams: BTreeSet<StreamId> =
+            accounts.iter().map(|e| StreamId::Account(e.sa)).collect();
         if !directory.is_empty() {
             streams.insert(StreamId::Directory);
         }
@@ -201,7 +202,12 @@ impl Directory {
     }
 
     /// Records where the events of command `id` are, so a retry finds them.
-    pub(crate) fn remember(&mut self, id: &CommandId, directory: &[DirectoryEvent], accounts: &[Event]) {
+    pub(crate) fn remember(
+        &mut self,
+        id: &CommandId,
+        directory: &[DirectoryEvent],
+        accounts: &[Event],
+    ) {
         let mut places: Vec<(StreamId, u64, u64)> = Vec::new();
         let seqs = directory
             .iter()
@@ -218,43 +224,52 @@ impl Directory {
         }
     }
 
-    /// Rebuilds the index of command IDs from the logs (EV005). The events of one command ID
-    /// must follow one another in each stream, or a retry would return another command's
-    /// events.
+    /// Rebuilds the index of command IDs from the logs (EV005).
     pub(crate) fn rebuild_commands(&mut self) -> Result<(), Error> {
         self.commands.clear();
-        let directory = self
+        let directory: Vec<(StreamId, u64, CommandId)> = self
             .dir_log
             .iter()
-            .map(|e| (StreamId::Directory, e.seq, e.command.as_ref()));
-        let accounts = self.accounts.iter().flat_map(|(sa, entry)| {
-            entry
-                .log
+            .filter_map(|e| Some((StreamId::Directory, e.seq, e.command.clone()?)))
+            .collect();
+        let accounts: Vec<(StreamId, u64, CommandId)> =
+            self.accounts
                 .iter()
-                .map(move |e| (StreamId::Account(*sa), e.seq, e.command.as_ref()))
-        });
-        let mut commands: std::collections::HashMap<CommandId, Vec<(StreamId, u64, u64)>> =
-            std::collections::HashMap::new();
-        for (stream, seq, id) in directory.chain(accounts) {
-            let Some(id) = id else {
-                continue;
-            };
-            let places = commands.entry(id.clone()).or_default();
-            match places.iter_mut().find(|(s, _, _)| *s == stream) {
-                Some(place) if place.2 + 1 == seq => place.2 = seq,
-                Some(_) => {
-                    return Err(Error::Stream {
-                        stream,
-                        seq,
-                        reason: format!(
-                            "command ID `{id}` names events that other events separate: two commands share it"
-                        ),
-                    });
-                }
-                None => places.push((stream, seq, seq)),
-            }
+                .flat_map(|(sa, entry)| {
+                    entry.log.iter().filter_map(move |e| {
+                        Some((StreamId::Account(*sa), e.seq, e.command.clone()?))
+                    })
+                })
+                .collect();
+        for (stream, seq, id) in directory.into_iter().chain(accounts) {
+            self.index_command(&id, stream, seq)?;
         }
-        self.commands = commands;
+        Ok(())
+    }
+
+    /// Records that event `seq` of `stream` belongs to command `id`. The events of one command
+    /// ID follow one another in each stream; otherwise two commands share it, and a retry
+    /// would return the other's events (EV005).
+    pub(crate) fn index_command(
+        &mut self,
+        id: &CommandId,
+        stream: StreamId,
+        seq: u64,
+    ) -> Result<(), Error> {
+        let places = self.commands.entry(id.clone()).or_default();
+        match places.iter_mut().find(|(s, _, _)| *s == stream) {
+            Some(place) if place.2 + 1 == seq => place.2 = seq,
+            Some(_) => {
+                return Err(Error::Stream {
+                    stream,
+                    seq,
+                    reason: format!(
+                        "command ID `{id}` names events that other events separate: two commands share it"
+                    ),
+                });
+            }
+            None => places.push((stream, seq, seq)),
+        }
         Ok(())
     }
 
@@ -309,9 +324,19 @@ impl Directory {
     /// Applies events to copies of their accounts (or new ones), and puts the copies in place
     /// only when all of them applied.
     fn apply_staged(&mut self, events: &[Event]) -> Result<(), Error> {
+        for account in self.stage(events)? {
+            let sa = account.id;
+            self.accounts.entry(sa).or_default().account = Some(account);
+        }
+        Ok(())
+    }
+
+    /// The accounts `events` change, as copies (or new accounts) with the events applied;
+    /// the directory itself is not touched. Errors as applying them would.
+    pub(crate) fn stage(&self, events: &[Event]) -> Result<Vec<SmartAccount>, Error> {
         let mut staged: Vec<SmartAccount> = Vec::new();
+        let users = &self.users;
         for event in events {
-            let users = &self.users;
             match staged.iter_mut().find(|a| a.id == event.sa) {
                 Some(account) => {
                     let owner = account.owner;
@@ -328,10 +353,6 @@ impl Directory {
                 },
             }
         }
-        for account in staged {
-            let sa = account.id;
-            self.accounts.entry(sa).or_insert_with(Entry::default).account = Some(account);
-        }
-        Ok(())
+        Ok(staged)
     }
 }

@@ -3,12 +3,13 @@
 //! calls back into it.
 
 use crate::accounts::kinds::AccountKind;
+use crate::base::dates::utc_date;
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
-use crate::directory::people::{NewUser, OrgKind};
-use crate::events::event::RecordedActor;
 use crate::directory::Command;
 use crate::directory::Directory;
+use crate::directory::people::{NewUser, OrgKind};
+use crate::events::event::RecordedActor;
 use crate::events::event::{Change, Event};
 use crate::events::streams::{CommandId, DirectoryChange, FreshIds, Plan, Planned};
 use crate::licenses::license::*;
@@ -33,7 +34,9 @@ impl Directory {
         at: Timestamp,
         command: Command,
     ) -> Result<Vec<Event>, Error> {
-        let plan = self.plan(actor, at, command, None)?;
+        // The commit applies all or nothing, so no trial run on copies is needed here.
+        let planned = self.plan_changes(actor, utc_date(at), command, &FreshIds::default())?;
+        let plan = self.lay_out(self.recorded(actor), at, None, planned)?;
         Ok(self.commit(plan)?.accounts)
     }
 
@@ -103,8 +106,12 @@ impl Directory {
         if let Some(repeat) = command_id.as_ref().and_then(|id| self.repeat_of(id)) {
             return Ok(repeat);
         }
-        let planned = self.plan_changes(actor, crate::base::dates::utc_date(at), command, &fresh)?;
-        self.lay_out(self.recorded(actor), at, command_id, planned)
+        let planned = self.plan_changes(actor, utc_date(at), command, &fresh)?;
+        let plan = self.lay_out(self.recorded(actor), at, command_id, planned)?;
+        // A trial run on copies of the accounts it changes: the accounts check some rules
+        // themselves (names, PTR006), and a dry run must refuse what the commit would.
+        self.stage(&plan.accounts)?;
+        Ok(plan)
     }
 
     /// Validates a command and turns it into the changes it makes, without changing anything.

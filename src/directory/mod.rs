@@ -2,8 +2,8 @@
 
 mod commit;
 mod dispatch;
-mod register;
 pub(crate) mod people;
+mod register;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

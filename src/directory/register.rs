@@ -1,7 +1,6 @@
 //! Registering organizations and users (SA004, EV005): changes of the directory's own stream,
 //! checked when planned and again when a replica applies them.
 
-
 use crate::accounts::kinds::Identifier;
 use crate::base::error::Error;
 use crate::base::ids::{OrgId, SaId, UserId};
@@ -75,7 +74,10 @@ impl Directory {
                     return Err(Error::Stream {
                         stream: StreamId::Directory,
                         seq: 0,
-                        reason: format!("the user {} is recorded in a form registering would not give (a Cisco.com ID not trimmed?)", user.email),
+                        reason: format!(
+                            "the user {} is recorded in a form registering would not give (a Cisco.com ID not trimmed?)",
+                            user.email
+                        ),
                     });
                 }
                 Ok(())

@@ -32,6 +32,8 @@ pub(crate) struct Stream {
     pub(crate) path: String,
     /// The events, oldest first.
     pub(crate) events: Vec<Event>,
+    /// How many events the account's log held before these (a replica following a store).
+    offset: u64,
     /// The next event to verify.
     next: usize,
     /// Whether an event with a real actor was verified (imports come first).
@@ -45,8 +47,20 @@ impl Stream {
             sa,
             path,
             events,
+            offset: 0,
             next: 0,
             recorded: false,
+        }
+    }
+
+    /// A stream of `events` that continue the account's log in `dir` (EV005): numbered after
+    /// it, and past its imports when it holds a recorded command.
+    pub(crate) fn following(dir: &Directory, sa: SaId, path: String, events: Vec<Event>) -> Stream {
+        let log = dir.log_of(sa).unwrap_or_default();
+        Stream {
+            offset: log.len() as u64,
+            recorded: log.iter().any(|e| e.actor != RecordedActor::Imported),
+            ..Stream::new(sa, path, events)
         }
     }
 }
@@ -68,9 +82,9 @@ struct Seen {
 /// Replays every stream into `dir` (which holds the people and no account), re-checking each
 /// event as the command it records. Returns the directory the logs build.
 pub(crate) fn replay_as_evidence(
-    mut dir: Directory,
+    dir: &mut Directory,
     mut streams: Vec<Stream>,
-) -> Result<Directory, Refusal> {
+) -> Result<(), Refusal> {
     let by_sa: BTreeMap<SaId, usize> = streams.iter().enumerate().map(|(i, s)| (s.sa, i)).collect();
     // Ordered by time; among equal times, by how often the event was put back, then by its
     // position in its log (commands at one instant interleave across accounts), then by stream.
@@ -115,7 +129,7 @@ pub(crate) fn replay_as_evidence(
                 ),
             }))
         } else {
-            step(&mut dir, &mut streams, &by_sa, i, &mut seen)
+            step(dir, &mut streams, &by_sa, i, &mut seen)
         };
         match outcome {
             Ok(other) => {
@@ -145,7 +159,7 @@ pub(crate) fn replay_as_evidence(
         }
     }
     unsent_receipt(&streams)?;
-    Ok(dir)
+    Ok(())
 }
 
 /// A stream left with events once the replay ends holds a received transfer that no account
@@ -404,7 +418,10 @@ fn evidence(event: &Event, reason: String) -> Error {
 
 /// The event belongs to its stream, comes in sequence, and is not older than the one before.
 fn check_position(stream: &Stream, index: usize, event: &Event) -> Result<(), Error> {
-    let expected = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
+    let expected = u64::try_from(index)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1)
+        .saturating_add(stream.offset);
     if event.sa != stream.sa {
         return Err(Error::Replay {
             sa: stream.sa,

@@ -4,5 +4,6 @@
 pub(crate) mod command_id;
 pub(crate) mod event;
 pub(crate) mod evidence;
+mod follow;
 mod reading;
 pub(crate) mod streams;

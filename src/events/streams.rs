@@ -6,15 +6,14 @@
 //! The types here are plain data; the directory plans and commits them
 //! ([`crate::Directory::plan`], [`crate::Directory::commit`]).
 
-
 use jiff::Timestamp;
 
 use crate::accounts::kinds::Identifier;
 use crate::base::error::Error;
 pub use crate::base::ids::StreamId;
-pub use crate::events::command_id::{CommandId, MAX_COMMAND_ID};
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::people::{Organization, User};
+pub use crate::events::command_id::{CommandId, MAX_COMMAND_ID};
 use crate::events::event::{Event, RecordedActor};
 
 /// The version of the event format this release writes and reads. A reader refuses events of

@@ -10,3 +10,4 @@ mod model;
 mod same_instant;
 mod snapshot_log;
 mod snapshots;
+mod streams;
