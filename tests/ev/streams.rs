@@ -256,7 +256,7 @@ fn ev005_sa003_two_writers_claiming_one_domain_conflict_on_the_directory_stream(
     let acme = writer
         .register_organization("Acme", OrgKind::Customer)
         .unwrap();
-    let mut user = |dir: &mut Directory, login: &str| {
+    let user = |dir: &mut Directory, login: &str| {
         dir.register_user(NewUser {
             cco_id: Some(login.into()),
             email: format!("{login}@acme.com"),
