@@ -327,7 +327,7 @@ pub enum Command {
 
 impl Command {
     /// The kinds of identifier the command hands out, for callers that supply them
-    /// ([`Directory::plan_with`], [`FreshIds`]): registrations one organization or user, a
+    /// ([`Directory::plan_with`], [`FreshIds`](crate::FreshIds)): registrations one organization or user, a
     /// request an account and its default Virtual Account, `CreateVa` a Virtual Account.
     #[must_use]
     pub fn fresh_ids(&self) -> &'static [IdKind] {
