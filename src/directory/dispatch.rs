@@ -60,8 +60,8 @@ impl Directory {
     ///
     /// let mut w = fixtures::world()?;
     /// let alice = smart_accounts::Actor::User(w.acme.alice);
-    /// let command = Command::CreateVa { sa: w.acme.sa, parent: None, name: "APAC".into() };
-    /// let id = CommandId::parse("create-apac-1")?;
+    /// let command = Command::CreateVa { sa: w.acme.sa, parent: None, name: "Oceania".into() };
+    /// let id = CommandId::parse("create-oceania-1")?;
     /// let plan = w.dir.plan(&alice, w.at, command.clone(), Some(id.clone()))?;
     /// let version = w.dir.version(StreamId::Account(w.acme.sa));
     /// assert_eq!(plan.expected(), &[(StreamId::Account(w.acme.sa), version)]);
