@@ -1,0 +1,1 @@
+//! The PostgreSQL backend (placeholder while the SQLite one is built).
