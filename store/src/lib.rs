@@ -13,7 +13,7 @@
 
 pub mod backend;
 
-
+pub use backend::postgres::Postgres;
 pub use backend::sqlite::Sqlite;
 pub use backend::{
     Append, Appended, Backend, BackendError, IdKind, KNOWN_SCHEMA_VERSION, NewRow, Row,
