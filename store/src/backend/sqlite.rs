@@ -305,7 +305,10 @@ fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-pub(crate) fn check_schema_version(found: Option<&str>, location: &str) -> Result<(), BackendError> {
+pub(crate) fn check_schema_version(
+    found: Option<&str>,
+    location: &str,
+) -> Result<(), BackendError> {
     let Some(found) = found else {
         return Err(BackendError::NotAStore {
             location: location.to_owned(),
@@ -365,9 +368,7 @@ impl Backend for Sqlite {
             .map_err(err)?;
         if let Some(command) = append.command {
             let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO commands (command) VALUES (?1) ON CONFLICT DO NOTHING",
-                )
+                .prepare_cached("INSERT INTO commands (command) VALUES (?1) ON CONFLICT DO NOTHING")
                 .and_then(|mut s| s.execute([command]))
                 .map_err(err)?;
             if inserted == 0 {
@@ -386,7 +387,9 @@ impl Backend for Sqlite {
                 .map_err(err)?;
             }
             let updated = tx
-                .prepare_cached("UPDATE streams SET version = ?3 WHERE stream = ?1 AND version = ?2")
+                .prepare_cached(
+                    "UPDATE streams SET version = ?3 WHERE stream = ?1 AND version = ?2",
+                )
                 .and_then(|mut s| {
                     s.execute(params![
                         stream,
@@ -567,7 +570,12 @@ impl Backend for Sqlite {
             .optional()
             .map_err(self.err())?;
         found
-            .map(|(p, body)| Ok((stored_u64(p, "a snapshot position", &self.location())?, body)))
+            .map(|(p, body)| {
+                Ok((
+                    stored_u64(p, "a snapshot position", &self.location())?,
+                    body,
+                ))
+            })
             .transpose()
     }
 }
