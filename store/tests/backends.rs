@@ -404,7 +404,8 @@ both!(
 );
 fn invalid_appends<F: Fixture>(f: &F) {
     let mut b = f.open();
-    let cases: Vec<(Option<&str>, Vec<(u32, u64)>, Vec<NewRow>)> = vec![
+    type Case = (Option<&'static str>, Vec<(u32, u64)>, Vec<NewRow>);
+    let cases: Vec<Case> = vec![
         (None, vec![(1, 0)], vec![row(2, 1, "unlisted stream")]),
         (None, vec![(1, 0)], vec![row(1, 2, "gap")]),
         (None, vec![(1, 0)], vec![row(1, 1, "a"), row(1, 3, "gap")]),

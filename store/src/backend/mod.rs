@@ -471,6 +471,38 @@ pub(crate) fn next_ids(kind: IdKind, last: u64, count: u32) -> Result<(u32, u64)
     }
 }
 
+/// Refuses a store whose `meta` says a schema this release cannot read.
+pub(crate) fn check_schema_version(
+    found: Option<&str>,
+    location: &str,
+) -> Result<(), BackendError> {
+    let Some(found) = found else {
+        return Err(BackendError::NotAStore {
+            location: location.to_owned(),
+            detail: "its meta table has no schema_version".to_owned(),
+        });
+    };
+    let Ok(found) = found.trim().parse::<u32>() else {
+        return Err(BackendError::NotAStore {
+            location: location.to_owned(),
+            detail: format!("its schema_version is not a number: {found:?}"),
+        });
+    };
+    if found > KNOWN_SCHEMA_VERSION {
+        return Err(BackendError::NewerSchema {
+            found,
+            known: KNOWN_SCHEMA_VERSION,
+        });
+    }
+    if found < 1 {
+        return Err(BackendError::NotAStore {
+            location: location.to_owned(),
+            detail: format!("its schema_version {found} was never written by any release"),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,10 +45,9 @@ use std::str::FromStr;
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
-use super::sqlite::check_schema_version;
 use super::{
     Append, Appended, Backend, BackendError, IdKind, KNOWN_SCHEMA_VERSION, Row, StreamPlan,
-    limit_i64, next_ids, stored_u32, stored_u64, to_i64,
+    check_schema_version, limit_i64, next_ids, stored_u32, stored_u64, to_i64,
 };
 
 /// The key of the transaction-scoped advisory lock that serializes the assignment of positions

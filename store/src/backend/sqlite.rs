@@ -22,8 +22,8 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Append, Appended, Backend, BackendError, IdKind, KNOWN_SCHEMA_VERSION, Row, limit_i64,
-    next_ids, stored_u32, stored_u64, to_i64,
+    Append, Appended, Backend, BackendError, IdKind, KNOWN_SCHEMA_VERSION, Row,
+    check_schema_version, limit_i64, next_ids, stored_u32, stored_u64, to_i64,
 };
 
 /// How long a connection waits for another writer's lock before giving up with
@@ -303,37 +303,6 @@ fn wal_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push("-wal");
     PathBuf::from(name)
-}
-
-pub(crate) fn check_schema_version(
-    found: Option<&str>,
-    location: &str,
-) -> Result<(), BackendError> {
-    let Some(found) = found else {
-        return Err(BackendError::NotAStore {
-            location: location.to_owned(),
-            detail: "its meta table has no schema_version".to_owned(),
-        });
-    };
-    let Ok(found) = found.trim().parse::<u32>() else {
-        return Err(BackendError::NotAStore {
-            location: location.to_owned(),
-            detail: format!("its schema_version is not a number: {found:?}"),
-        });
-    };
-    if found > KNOWN_SCHEMA_VERSION {
-        return Err(BackendError::NewerSchema {
-            found,
-            known: KNOWN_SCHEMA_VERSION,
-        });
-    }
-    if found < 1 {
-        return Err(BackendError::NotAStore {
-            location: location.to_owned(),
-            detail: format!("its schema_version {found} was never written by any release"),
-        });
-    }
-    Ok(())
 }
 
 fn map_err(path: &Path, e: rusqlite::Error) -> BackendError {
