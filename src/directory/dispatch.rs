@@ -421,15 +421,12 @@ impl Directory {
         va: VaId,
         installed: Date,
     ) -> Result<Vec<Event>, Error> {
-        self.execute(
-            actor,
-            at,
-            Command::License(LicenseCommand::RegisterDevice {
-                device,
-                va,
-                installed,
-            }),
-        )
+        let command = LicenseCommand::RegisterDevice {
+            device,
+            va,
+            installed,
+        };
+        self.license(actor, at, command)
     }
 
     /// A device consumes licenses ([`LicenseCommand::Consume`], LIC006).
@@ -445,15 +442,12 @@ impl Directory {
         license: License,
         quantity: u64,
     ) -> Result<Vec<Event>, Error> {
-        self.execute(
-            actor,
-            at,
-            Command::License(LicenseCommand::Consume {
-                device,
-                license,
-                quantity,
-            }),
-        )
+        let command = LicenseCommand::Consume {
+            device,
+            license,
+            quantity,
+        };
+        self.license(actor, at, command)
     }
 
     /// Asks for partner access ([`crate::Command::RequestPartnerAccess`]) and returns the
