@@ -143,8 +143,10 @@ impl Directory {
         if !directory.is_empty() {
             streams.insert(StreamId::Directory);
         }
-        for e in &accounts {
-            self.check_time(e.sa, at)?;
+        for stream in &streams {
+            if let StreamId::Account(sa) = stream {
+                self.check_time(*sa, at)?;
+            }
         }
         Ok(Plan {
             command,
@@ -186,42 +188,23 @@ impl Directory {
         for e in &plan.directory {
             self.check_directory_change(&e.change)?;
         }
+        let places = match &plan.command {
+            Some(id) => places_of(id, &plan.directory, &plan.accounts)?,
+            None => Vec::new(),
+        };
         self.apply_account_events(&plan.accounts)?;
         for e in &plan.directory {
             self.apply_directory_change(&e.change);
         }
         self.dir_log.extend(plan.directory.iter().cloned());
-        if let Some(id) = &plan.command {
-            self.remember(id, &plan.directory, &plan.accounts);
+        if let Some(id) = plan.command.as_ref().filter(|_| !places.is_empty()) {
+            self.commands.insert(id.clone(), places);
         }
         Ok(Committed {
             directory: plan.directory,
             accounts: plan.accounts,
             repeated: false,
         })
-    }
-
-    /// Records where the events of command `id` are, so a retry finds them.
-    pub(crate) fn remember(
-        &mut self,
-        id: &CommandId,
-        directory: &[DirectoryEvent],
-        accounts: &[Event],
-    ) {
-        let mut places: Vec<(StreamId, u64, u64)> = Vec::new();
-        let seqs = directory
-            .iter()
-            .map(|e| (StreamId::Directory, e.seq))
-            .chain(accounts.iter().map(|e| (StreamId::Account(e.sa), e.seq)));
-        for (stream, seq) in seqs {
-            match places.iter_mut().find(|(s, _, _)| *s == stream) {
-                Some(place) => place.2 = place.2.max(seq),
-                None => places.push((stream, seq, seq)),
-            }
-        }
-        if !places.is_empty() {
-            self.commands.insert(id.clone(), places);
-        }
     }
 
     /// Rebuilds the index of command IDs from the logs (EV005).
@@ -247,30 +230,19 @@ impl Directory {
         Ok(())
     }
 
-    /// Records that event `seq` of `stream` belongs to command `id`. The events of one command
-    /// ID follow one another in each stream; otherwise two commands share it, and a retry
-    /// would return the other's events (EV005).
+    /// Records that event `seq` of `stream` belongs to command `id` ([`extend_places`]).
     pub(crate) fn index_command(
         &mut self,
         id: &CommandId,
         stream: StreamId,
         seq: u64,
     ) -> Result<(), Error> {
-        let places = self.commands.entry(id.clone()).or_default();
-        match places.iter_mut().find(|(s, _, _)| *s == stream) {
-            Some(place) if place.2 + 1 == seq => place.2 = seq,
-            Some(_) => {
-                return Err(Error::Stream {
-                    stream,
-                    seq,
-                    reason: format!(
-                        "command ID `{id}` names events that other events separate: two commands share it"
-                    ),
-                });
-            }
-            None => places.push((stream, seq, seq)),
-        }
-        Ok(())
+        extend_places(
+            self.commands.entry(id.clone()).or_default(),
+            id,
+            stream,
+            seq,
+        )
     }
 
     /// Applies the events of one command to their accounts, all or nothing, then brings the
@@ -355,4 +327,46 @@ impl Directory {
         }
         Ok(staged)
     }
+}
+
+/// Where the events of command `id` are: per stream, its first and last sequence number.
+fn places_of(
+    id: &CommandId,
+    directory: &[DirectoryEvent],
+    accounts: &[Event],
+) -> Result<Vec<(StreamId, u64, u64)>, Error> {
+    let mut places = Vec::new();
+    let seqs = directory
+        .iter()
+        .map(|e| (StreamId::Directory, e.seq))
+        .chain(accounts.iter().map(|e| (StreamId::Account(e.sa), e.seq)));
+    for (stream, seq) in seqs {
+        extend_places(&mut places, id, stream, seq)?;
+    }
+    Ok(places)
+}
+
+/// Adds event `seq` of `stream` to the places of command `id`. The events of one command ID
+/// follow one another in each stream; otherwise two commands share it, and a retry would
+/// return the other's events (EV005).
+fn extend_places(
+    places: &mut Vec<(StreamId, u64, u64)>,
+    id: &CommandId,
+    stream: StreamId,
+    seq: u64,
+) -> Result<(), Error> {
+    match places.iter_mut().find(|(s, _, _)| *s == stream) {
+        Some(place) if place.2 + 1 == seq => place.2 = seq,
+        Some(_) => {
+            return Err(Error::Stream {
+                stream,
+                seq,
+                reason: format!(
+                    "command ID `{id}` names events that other events separate: two commands share it"
+                ),
+            });
+        }
+        None => places.push((stream, seq, seq)),
+    }
+    Ok(())
 }
