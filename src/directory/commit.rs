@@ -51,6 +51,17 @@ impl Directory {
         self.commands.contains_key(command)
     }
 
+    /// The events a command ID committed, marked as repeated: what a retry of that command
+    /// returns. `None` for a command ID never committed.
+    #[must_use]
+    pub fn committed_as(&self, command: &CommandId) -> Option<Committed> {
+        self.repeat_of(command).map(|plan| Committed {
+            directory: plan.directory,
+            accounts: plan.accounts,
+            repeated: true,
+        })
+    }
+
     /// The plan of a command ID committed before: its events, marked as a repeat.
     pub(crate) fn repeat_of(&self, command: &CommandId) -> Option<Plan> {
         let places = self.commands.get(command)?;

@@ -11,130 +11,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
-use smart_accounts_store::{
-    Append, Appended, Backend, BackendError, IdKind, NewRow, Postgres, Row, Sqlite,
-};
+mod common;
 
-// ---------------------------------------------------------------------------------------------
-// Fixtures: a fresh store per test.
-
-trait Fixture: Sync {
-    type B: Backend + 'static;
-    /// A new connection to this test's store.
-    fn open(&self) -> Self::B;
-    fn name(&self) -> &'static str;
-}
-
-struct SqliteFixture {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl SqliteFixture {
-    fn new() -> SqliteFixture {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.sqlite");
-        SqliteFixture { _dir: dir, path }
-    }
-}
-
-impl Fixture for SqliteFixture {
-    type B = Sqlite;
-    fn open(&self) -> Sqlite {
-        Sqlite::open(&self.path).unwrap()
-    }
-    fn name(&self) -> &'static str {
-        "sqlite"
-    }
-}
-
-/// The server's URL, or a failure that says how to get one: these tests never skip silently.
-fn pg_url() -> String {
-    match std::env::var("SMART_ACCOUNTS_PG") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "SMART_ACCOUNTS_PG is not set: the PostgreSQL tests need a server. Run \
-             scripts/test.sh (it starts a throwaway PostgreSQL and sets SMART_ACCOUNTS_PG), or \
-             set it to the URL of a server where this user may CREATE DATABASE"
-        ),
-    }
-}
-
-/// A database of its own for one test, dropped afterwards.
-struct PgFixture {
-    admin: postgres::Config,
-    config: postgres::Config,
-    db: String,
-}
-
-impl PgFixture {
-    fn new() -> PgFixture {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let admin = postgres::Config::from_str(&pg_url()).unwrap();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let db = format!(
-            "t_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            nanos
-        );
-        let mut client = admin.connect(postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {db}"))
-            .unwrap();
-        let mut config = admin.clone();
-        config.dbname(&db);
-        PgFixture { admin, config, db }
-    }
-
-    fn client(&self) -> postgres::Client {
-        self.config.connect(postgres::NoTls).unwrap()
-    }
-}
-
-impl Drop for PgFixture {
-    fn drop(&mut self) {
-        if let Ok(mut client) = self.admin.connect(postgres::NoTls) {
-            let _ =
-                client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db));
-        }
-    }
-}
-
-impl Fixture for PgFixture {
-    type B = Postgres;
-    fn open(&self) -> Postgres {
-        Postgres::connect_config(&self.config).unwrap()
-    }
-    fn name(&self) -> &'static str {
-        "postgres"
-    }
-}
-
-/// `both!(name, body)`: the test `name::sqlite` and `name::postgres`, each running `body`.
-macro_rules! both {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$body(&super::SqliteFixture::new());
-            }
-            #[test]
-            fn postgres() {
-                super::$body(&super::PgFixture::new());
-            }
-        }
-    };
-}
+use common::{Fixture, SqliteFixture, Tamper};
+use smart_accounts_store::{Append, Appended, Backend, BackendError, IdKind, NewRow, Row, Sqlite};
 
 fn row(stream: u32, seq: u64, body: &str) -> NewRow {
     NewRow {
@@ -678,32 +563,6 @@ fn concurrent_allocations<F: Fixture>(f: &F) {
 
 // ---------------------------------------------------------------------------------------------
 // Stores this release cannot use.
-
-trait Tamper: Fixture {
-    fn execute(&self, sql: &str);
-    fn try_open(&self) -> Result<Self::B, BackendError>;
-}
-
-impl Tamper for SqliteFixture {
-    fn execute(&self, sql: &str) {
-        rusqlite::Connection::open(&self.path)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
-    }
-    fn try_open(&self) -> Result<Sqlite, BackendError> {
-        Sqlite::open(&self.path)
-    }
-}
-
-impl Tamper for PgFixture {
-    fn execute(&self, sql: &str) {
-        self.client().batch_execute(sql).unwrap();
-    }
-    fn try_open(&self) -> Result<Postgres, BackendError> {
-        Postgres::connect_config(&self.config)
-    }
-}
 
 both!(
     a_store_written_by_a_newer_schema_is_refused_as_from_a_newer_release,
