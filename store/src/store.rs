@@ -183,9 +183,11 @@ impl<B: Backend> Store<B> {
                 pending.len()
             };
             if cut > 0 {
-                applied += self.apply(&pending[..cut], &positions[..cut])?;
-                pending.drain(..cut);
-                positions.drain(..cut);
+                let rest = pending.split_off(cut);
+                let rest_positions = positions.split_off(cut);
+                applied += self.apply(&pending, &positions)?;
+                pending = rest;
+                positions = rest_positions;
             }
             if !full {
                 break;
