@@ -1,7 +1,7 @@
 //! Whole-directory snapshots: a plain, serde-friendly picture of a [`Directory`], validated on
 //! the way in so that loading one can never produce a state the commands could not.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
@@ -17,7 +17,7 @@ use crate::directory::{Config, Directory, Entry, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::evidence::{Stream, replay_as_evidence};
 use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
-use crate::licenses::license::{LicenseChange, LicenseSnapshot};
+use crate::licenses::license::{DeviceId, LicenseChange, LicenseSnapshot};
 use crate::rules::RuleId;
 
 /// A Virtual Account in a snapshot.
@@ -262,7 +262,7 @@ impl Directory {
             return Ok(());
         }
         let mut replayed = Directory::with_config(self.config.clone());
-        let mut claims: HashMap<SaId, Identifier> = HashMap::new();
+        let mut claims = Claims::default();
         for (i, event) in events.iter().enumerate() {
             let path = format!("directory_events[{i}]");
             let problem = |reason: String| SnapshotError {
@@ -284,32 +284,20 @@ impl Directory {
                     event.at, before.at
                 )));
             }
-            if let DirectoryChange::IdentifierClaimed { sa, identifier } = &event.change {
-                let stated = self.account(*sa).map(|a| &a.identifier);
-                if stated != Some(identifier) || claims.insert(*sa, identifier.clone()).is_some() {
-                    return Err(problem(format!(
-                        "it claims `{identifier}` for `{sa}`, which is not that account's identifier or was claimed before"
-                    )));
-                }
-            }
+            claims.record(self, &event.change).map_err(problem)?;
             replayed
                 .check_directory_change(&event.change)
                 .map_err(at(path.clone()))?;
             replayed.apply_directory_change(&event.change);
         }
-        if let Some(account) = self.accounts().find(|a| !claims.contains_key(&a.id)) {
-            return Err(SnapshotError {
-                path: "directory_events".into(),
-                error: Error::Stream {
-                    stream: StreamId::Directory,
-                    seq: events.len() as u64,
-                    reason: format!(
-                        "no event claims `{}` for `{}`",
-                        account.identifier, account.id
-                    ),
-                },
-            });
-        }
+        claims.finish(self).map_err(|reason| SnapshotError {
+            path: "directory_events".into(),
+            error: Error::Stream {
+                stream: StreamId::Directory,
+                seq: events.len() as u64,
+                reason,
+            },
+        })?;
         if replayed.orgs != self.orgs || replayed.users != self.users {
             return Err(SnapshotError {
                 path: "directory_events".into(),
@@ -341,8 +329,15 @@ impl Directory {
             sa: a.id,
             identifier: a.identifier.clone(),
         });
+        let devices = self
+            .devices
+            .iter()
+            .map(|(device, sa)| DirectoryChange::DeviceClaimed {
+                sa: *sa,
+                device: device.clone(),
+            });
         (1u64..)
-            .zip(orgs.chain(users).chain(claims))
+            .zip(orgs.chain(users).chain(claims).chain(devices))
             .map(|(seq, change)| DirectoryEvent {
                 seq,
                 at: Timestamp::UNIX_EPOCH,
@@ -977,5 +972,67 @@ impl<'de> serde::Deserialize<'de> for Directory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let snapshot = Snapshot::deserialize(deserializer)?;
         Directory::from_snapshot(snapshot).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a supplied directory stream claims, gathered as it replays: each account's identifier
+/// exactly once (SA003, SA005), and the devices held at the end, which must be the devices
+/// the accounts have (DEV001).
+#[derive(Debug, Default)]
+struct Claims {
+    identifiers: HashMap<SaId, Identifier>,
+    devices: BTreeMap<DeviceId, SaId>,
+}
+
+impl Claims {
+    /// Records one change, or says why the stream cannot be right.
+    fn record(&mut self, dir: &Directory, change: &DirectoryChange) -> Result<(), String> {
+        match change {
+            DirectoryChange::IdentifierClaimed { sa, identifier } => {
+                let stated = dir.account(*sa).map(|a| &a.identifier);
+                if stated != Some(identifier)
+                    || self.identifiers.insert(*sa, identifier.clone()).is_some()
+                {
+                    return Err(format!(
+                        "it claims `{identifier}` for `{sa}`, which is not that account's identifier or was claimed before"
+                    ));
+                }
+            }
+            DirectoryChange::DeviceClaimed { sa, device } => {
+                if let Some(holder) = self.devices.insert(device.clone(), *sa) {
+                    return Err(format!(
+                        "it claims device `{device}` for `{sa}` while `{holder}` holds it"
+                    ));
+                }
+            }
+            DirectoryChange::DeviceReleased { sa, device }
+                if self.devices.remove(device) != Some(*sa) =>
+            {
+                return Err(format!(
+                    "it releases device `{device}` for `{sa}`, which does not hold it"
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Every account's identifier claimed, and the devices held those the accounts have.
+    fn finish(&self, dir: &Directory) -> Result<(), String> {
+        if let Some(account) = dir
+            .accounts()
+            .find(|a| !self.identifiers.contains_key(&a.id))
+        {
+            return Err(format!(
+                "no event claims `{}` for `{}`",
+                account.identifier, account.id
+            ));
+        }
+        if self.devices != dir.devices {
+            return Err(
+                "the devices it leaves claimed are not the devices the accounts have".to_owned(),
+            );
+        }
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::streams::{
     CommandId, Committed, DirectoryChange, DirectoryEvent, Plan, Planned, StreamId,
 };
+use crate::licenses::license::LicenseChange;
 use crate::rules::RuleId;
 
 impl Directory {
@@ -126,14 +127,7 @@ impl Directory {
             ),
             Planned::Directory(change) => (vec![change], Vec::new()),
         };
-        for e in &accounts {
-            if let Change::AccountCreated { identifier, .. } = &e.change {
-                changes.push(DirectoryChange::IdentifierClaimed {
-                    sa: e.sa,
-                    identifier: identifier.clone(),
-                });
-            }
-        }
+        changes.extend(accounts.iter().filter_map(claim_of));
         // The directory's stream is shared by the writers of every account: its events are
         // dated no earlier than the one above them, so one writer's clock running behind
         // another's never refuses a command. The account's own stream keeps the exact time.
@@ -380,4 +374,31 @@ fn extend_places(
         None => places.push((stream, seq, seq)),
     }
     Ok(())
+}
+
+/// The change of the directory's stream an account event brings with it: a new account claims
+/// its identifier (SA003, SA005), a registered device claims the device and a removed one
+/// releases it (DEV001). These invariants span accounts, so their writers meet on the
+/// directory's stream.
+fn claim_of(event: &Event) -> Option<DirectoryChange> {
+    let sa = event.sa;
+    match &event.change {
+        Change::AccountCreated { identifier, .. } => Some(DirectoryChange::IdentifierClaimed {
+            sa,
+            identifier: identifier.clone(),
+        }),
+        Change::License(LicenseChange::DeviceRegistered { device, .. }) => {
+            Some(DirectoryChange::DeviceClaimed {
+                sa,
+                device: device.clone(),
+            })
+        }
+        Change::License(LicenseChange::DeviceRemoved { device }) => {
+            Some(DirectoryChange::DeviceReleased {
+                sa,
+                device: device.clone(),
+            })
+        }
+        _ => None,
+    }
 }

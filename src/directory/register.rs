@@ -91,6 +91,18 @@ impl Directory {
                     _ => Ok(()),
                 }
             }
+            // A claim or a release is refused when another account holds the device. The
+            // device's own account may already hold it (or no longer hold it) when a replica
+            // re-checks a run of events in which the registration (or removal) came first; the
+            // account's own events are re-checked against DEV001 in any case.
+            DirectoryChange::DeviceClaimed { sa, device }
+            | DirectoryChange::DeviceReleased { sa, device } => match self.devices.get(device) {
+                Some(holder) if holder != sa => Err(Error::DuplicateDevice {
+                    device: device.to_string(),
+                    sa: *holder,
+                }),
+                _ => Ok(()),
+            },
         }
     }
 
@@ -103,7 +115,8 @@ impl Directory {
     }
 
     /// Applies a change of the directory's stream that [`Directory::check_directory_change`]
-    /// accepted. A claim changes no index: the account's creation in its own stream does.
+    /// accepted. A claim or release changes no index: the account's event in its own stream,
+    /// committed with it, does.
     pub(crate) fn apply_directory_change(&mut self, change: &DirectoryChange) {
         match change {
             DirectoryChange::OrganizationRegistered { organization } => {
@@ -115,7 +128,9 @@ impl Directory {
                 self.index_user(user);
                 self.users.insert(user.id, user.clone());
             }
-            DirectoryChange::IdentifierClaimed { .. } => {}
+            DirectoryChange::IdentifierClaimed { .. }
+            | DirectoryChange::DeviceClaimed { .. }
+            | DirectoryChange::DeviceReleased { .. } => {}
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::people::{Organization, User};
 pub use crate::events::command_id::{CommandId, MAX_COMMAND_ID};
 use crate::events::event::{Event, RecordedActor};
+use crate::licenses::license::DeviceId;
 
 /// The version of the event format this release writes and reads. A reader refuses events of
 /// a newer version ([`check_schema`]) instead of misreading them.
@@ -96,6 +97,22 @@ pub enum DirectoryChange {
         sa: SaId,
         /// Its identifier.
         identifier: Identifier,
+    },
+    /// An account registered a device (DEV001: a device belongs to one account). Written in
+    /// the same commit as the registration, so two writers registering one device in two
+    /// accounts both append to this stream and the second one conflicts.
+    DeviceClaimed {
+        /// The account.
+        sa: SaId,
+        /// The device.
+        device: DeviceId,
+    },
+    /// An account removed a device, which another account may then register.
+    DeviceReleased {
+        /// The account.
+        sa: SaId,
+        /// The device.
+        device: DeviceId,
     },
 }
 

@@ -17,7 +17,7 @@ use common::{Fixture, PgFixture, SqliteFixture, Tamper};
 use jiff::Timestamp;
 use proptest::prelude::*;
 use smart_accounts::fixtures::{self, World};
-use smart_accounts::license::{LicenseCommand, TransferId, TransferLine};
+use smart_accounts::license::{DeviceId, LicenseCommand, TransferId, TransferLine};
 use smart_accounts::strategies::{self, AT};
 use smart_accounts::{
     AccountKind, Actor, Command, CommandId, Directory, Error, NewUser, OrgKind, RuleId, StreamId,
@@ -295,6 +295,52 @@ fn overtaken_writer<F: Fixture>(f: &F) {
     store
         .execute(&alice, w.at, create_va(&w, "Oceania"), id("va-1"))
         .unwrap();
+}
+
+fn register_device(device: &str, va: smart_accounts::VaId) -> Command {
+    Command::License(LicenseCommand::RegisterDevice {
+        device: DeviceId::parse(device).unwrap(),
+        va,
+        installed: jiff::civil::date(2026, 1, 2),
+    })
+}
+
+both_stores!(
+    ev005_dev001_two_writers_registering_one_device_in_two_accounts_conflict_and_one_wins,
+    one_device_two_writers
+);
+fn one_device_two_writers<F: Fixture>(f: &F) {
+    let (store, w) = world_store(f);
+    let config = w.dir.config().clone();
+    drop(store);
+    let other = Store::open(f.open(), config.clone()).unwrap();
+    let alice = Actor::User(w.acme.alice);
+    let racing = Interleaved {
+        inner: f.open(),
+        other: Some((other, alice, register_device("SN-1", w.acme.emea))),
+    };
+    let mut store = Store::open(racing, config.clone()).unwrap();
+    let sam = Actor::User(w.solo.sam);
+    let solo_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    let err = store
+        .execute(&sam, w.at, register_device("SN-1", solo_va), None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Refused(Error::Conflict {
+                stream: StreamId::Directory,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    let again = store
+        .execute(&sam, w.at, register_device("SN-1", solo_va), None)
+        .unwrap_err();
+    assert_eq!(again.rule(), RuleId::DEV001, "{again}");
+    let rebuilt = Store::rebuild(f.open(), config).unwrap();
+    assert_eq!(&rebuilt, store.directory());
 }
 
 both_stores!(

@@ -485,6 +485,8 @@ fn ev003_older_snapshots_without_licenses_still_load() {
     for a in &mut no_logs.accounts {
         a.events.clear();
     }
+    // Snapshots older than licenses are older than the directory's stream too.
+    no_logs.directory_events.clear();
     let json = serde_json::to_value(&no_logs).unwrap();
     let mut json = json;
     for a in json["accounts"].as_array_mut().unwrap() {

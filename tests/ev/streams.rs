@@ -11,6 +11,7 @@
 
 use crate::common::{self, cases, day};
 use proptest::prelude::*;
+use smart_accounts::license::{DeviceId, LicenseCommand};
 use smart_accounts::strategies::{self, AT};
 use smart_accounts::{
     AccountKind, Actor, Command, CommandId, Committed, Directory, DirectoryChange, Error, FreshIds,
@@ -301,6 +302,85 @@ fn ev005_sa003_two_writers_claiming_one_domain_conflict_on_the_directory_stream(
         .plan(&Actor::User(bob), day(0), request(bob), None)
         .unwrap_err();
     assert_eq!(again.rule(), RuleId::SA003);
+}
+
+fn register_device(device: &str, va: VaId) -> Command {
+    Command::License(LicenseCommand::RegisterDevice {
+        device: DeviceId::parse(device).unwrap(),
+        va,
+        installed: jiff::civil::date(2026, 1, 2),
+    })
+}
+
+#[test]
+fn ev005_dev001_two_writers_registering_one_device_in_two_accounts_conflict_on_the_directory_stream()
+ {
+    let w = common::world();
+    let mut writer = w.dir.clone();
+    let mut other = w.dir.clone();
+    let alice = Actor::User(w.acme.alice);
+    let sam = Actor::User(w.solo.sam);
+    let solo_va = w.dir.account(w.solo.sa).unwrap().default_va();
+    let a = writer
+        .plan(&alice, w.at, register_device("SN-1", w.acme.emea), None)
+        .unwrap();
+    let b = other
+        .plan(&sam, w.at, register_device("SN-1", solo_va), None)
+        .unwrap();
+    let version = writer.version(StreamId::Directory);
+    for plan in [&a, &b] {
+        assert!(plan.expected().contains(&(StreamId::Directory, version)));
+        assert!(matches!(
+            plan.directory_events()[0].change,
+            DirectoryChange::DeviceClaimed { .. }
+        ));
+    }
+    let committed = writer.commit(a).unwrap();
+    other.follow(&committed_events(&committed)).unwrap();
+    assert_eq!(other, writer);
+    let before = other.clone();
+    let err = other.commit(b).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Conflict {
+                stream: StreamId::Directory,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(other, before);
+    let again = other
+        .plan(&sam, w.at, register_device("SN-1", solo_va), None)
+        .unwrap_err();
+    assert_eq!(again.rule(), RuleId::DEV001);
+
+    // Removed from Acme, the device is released on the directory's stream and Sam's Bikes may
+    // register it; the hand-over rebuilds and loads as a snapshot.
+    let remove = Command::License(LicenseCommand::RemoveDevice {
+        device: DeviceId::parse("SN-1").unwrap(),
+    });
+    let removed = writer.execute(&alice, w.at, remove).unwrap();
+    assert_eq!(removed.len(), 1);
+    assert!(matches!(
+        writer.directory_events().last().unwrap().change,
+        DirectoryChange::DeviceReleased { .. }
+    ));
+    writer
+        .execute(&sam, w.at, register_device("SN-1", solo_va))
+        .unwrap();
+    let rebuilt = Directory::from_events(w.dir.config().clone(), all_events(&writer)).unwrap();
+    assert_eq!(rebuilt, writer);
+    assert_eq!(
+        Directory::from_snapshot(writer.to_snapshot()).unwrap(),
+        writer
+    );
+    // A snapshot whose stream leaves the device with Acme is refused.
+    let mut forged = writer.to_snapshot();
+    forged.directory_events.pop();
+    let err = Directory::from_snapshot(forged).unwrap_err();
+    assert_eq!(err.rule(), RuleId::EV005, "{err}");
 }
 
 #[test]
