@@ -13,6 +13,8 @@
 //! - **starts** from the latest snapshot plus the events after it, and saves a snapshot every
 //!   [`Options::snapshot_every`] events.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use smart_accounts::{
     Actor, Change, Command, CommandId, Committed, Config, Directory, Error, FreshIds,
@@ -395,6 +397,7 @@ impl<B: Backend> Store<B> {
             });
         }
         let snapshot = directory.to_snapshot();
+        check_importable(&snapshot)?;
         raise_ids(&mut self.backend, &snapshot)?;
         let directory_events = snapshot
             .directory_events
@@ -456,6 +459,30 @@ fn backend_kind(kind: CoreKind) -> IdKind {
         CoreKind::Account => IdKind::Account,
         CoreKind::Va => IdKind::Va,
     }
+}
+
+/// Refuses, before anything is written, a directory with a command ID on two streams.
+fn check_importable(snapshot: &Snapshot) -> Result<(), StoreError> {
+    let mut streams: HashMap<&CommandId, StreamId> = HashMap::new();
+    let directory = snapshot
+        .directory_events
+        .iter()
+        .map(|e| (StreamId::Directory, e.command.as_ref()));
+    let accounts = snapshot.accounts.iter().flat_map(|a| {
+        a.events
+            .iter()
+            .map(|e| (StreamId::Account(e.sa), e.command.as_ref()))
+    });
+    for (stream, command) in directory.chain(accounts) {
+        if let Some(command) = command
+            && *streams.entry(command).or_insert(stream) != stream
+        {
+            return Err(StoreError::SpansStreams {
+                command: command.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Raises the store's counters above every identifier of a snapshot.

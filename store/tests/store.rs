@@ -383,6 +383,21 @@ fn import_twice<F: Fixture>(f: &F) {
     assert_eq!(err.rule(), RuleId::EV005);
 }
 
+both_stores!(
+    ev005_a_directory_with_a_command_id_on_two_streams_is_refused_before_anything_is_written,
+    import_spanning
+);
+fn import_spanning<F: Fixture>(f: &F) {
+    let mut w = fixtures::world().unwrap();
+    let (actor, assign) = assign_one(&w, "xfer-1");
+    let plan = w.dir.plan(&actor, w.at, assign, id("xfer-1")).unwrap();
+    w.dir.commit(plan).unwrap();
+    let mut store = Store::open(f.open(), w.dir.config().clone()).unwrap();
+    let err = store.import(&w.dir).unwrap_err();
+    assert!(matches!(err, StoreError::SpansStreams { .. }), "{err}");
+    assert!(all_rows(store.backend_mut()).is_empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stored events that are not what they claim: refused with the position and the rule.
 
