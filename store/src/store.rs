@@ -13,7 +13,7 @@
 //! - **starts** from the latest snapshot plus the events after it, and saves a snapshot every
 //!   [`Options::snapshot_every`] events.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use smart_accounts::{
@@ -34,6 +34,11 @@ pub struct Options {
     pub snapshot_every: Option<u64>,
     /// How many rows one read asks the database for. Default 4,096.
     pub page: usize,
+    /// How many identifiers of a kind one request to the database takes for this writer's next
+    /// commands. Default 16: a command that creates something rarely needs a transaction of its
+    /// own for its identifier. Identifiers a writer took and did not use (it stopped) are never
+    /// handed out again: a gap, as a database sequence leaves.
+    pub id_block: u32,
 }
 
 impl Default for Options {
@@ -41,6 +46,7 @@ impl Default for Options {
         Options {
             snapshot_every: Some(10_000),
             page: 4_096,
+            id_block: 16,
         }
     }
 }
@@ -57,6 +63,8 @@ pub struct Store<B: Backend> {
     options: Options,
     /// Set when stored events were refused: the position of the last event applied.
     stopped: Option<u64>,
+    /// Identifiers the store handed to this writer and not used yet, by kind: `next..end`.
+    ids: BTreeMap<CoreKind, (u64, u64)>,
 }
 
 impl<B: Backend> Store<B> {
@@ -94,9 +102,11 @@ impl<B: Backend> Store<B> {
             since_snapshot: 0,
             options: Options {
                 page: options.page.max(1),
+                id_block: options.id_block.max(1),
                 ..options
             },
             stopped: None,
+            ids: BTreeMap::new(),
         };
         store.catch_up()?;
         Ok(store)
@@ -119,6 +129,7 @@ impl<B: Backend> Store<B> {
                 ..Options::default()
             },
             stopped: None,
+            ids: BTreeMap::new(),
         };
         store.catch_up()?;
         Ok(store.dir)
@@ -238,6 +249,7 @@ impl<B: Backend> Store<B> {
         if let Some(first) = command_id.as_ref().and_then(|id| self.dir.committed_as(id)) {
             return Ok(first);
         }
+        let kinds = command.fresh_ids();
         let plan = self.plan(actor, at, command, command_id)?;
         if plan.is_empty() {
             return Ok(self.dir.commit(plan)?);
@@ -258,7 +270,10 @@ impl<B: Backend> Store<B> {
             rows: &rows,
         };
         match self.backend.append(&append) {
-            Ok(Appended::Committed { positions }) => self.committed(plan, positions),
+            Ok(Appended::Committed { positions }) => {
+                self.use_ids(kinds);
+                self.committed(plan, positions)
+            }
             Ok(Appended::Duplicate { .. }) => self.repeated(plan),
             Err(BackendError::Conflict {
                 stream,
@@ -276,9 +291,9 @@ impl<B: Backend> Store<B> {
         }
     }
 
-    /// Plans a command on the current state. It is first planned with the directory's own
-    /// counters, so a command a rule refuses takes no identifier from the store; one that hands
-    /// out identifiers is then planned again with identifiers from the store.
+    /// Plans a command on the current state, with identifiers from this writer's blocks (see
+    /// [`Options::id_block`]). They are used up only when the command commits: a refused
+    /// command leaves them for the next one.
     fn plan(
         &mut self,
         actor: &Actor,
@@ -290,11 +305,44 @@ impl<B: Backend> Store<B> {
         if kinds.is_empty() {
             return Ok(self.dir.plan(actor, at, command, command_id)?);
         }
-        self.dir
-            .plan(actor, at, command.clone(), command_id.clone())?;
+        let fresh = self.fresh_ids(kinds)?;
+        let retry = (command.clone(), command_id.clone());
+        match self.dir.plan_with(actor, at, command, command_id, fresh) {
+            // Identifiers taken before an import raised the store's counters past them: take
+            // new ones once.
+            Err(Error::IdentifierInUse { .. }) => {
+                for kind in kinds {
+                    self.ids.remove(kind);
+                }
+                let fresh = self.fresh_ids(kinds)?;
+                Ok(self.dir.plan_with(actor, at, retry.0, retry.1, fresh)?)
+            }
+            planned => Ok(planned?),
+        }
+    }
+
+    /// The next unused identifier of each kind, from this writer's blocks, taking a new block
+    /// from the store when one is used up.
+    fn fresh_ids(&mut self, kinds: &[CoreKind]) -> Result<FreshIds, StoreError> {
         let mut fresh = FreshIds::default();
         for kind in kinds {
-            let id = self.backend.allocate(backend_kind(*kind), 1)?;
+            let next = match self.ids.get(kind) {
+                Some(&(next, end)) if next < end => next,
+                _ => {
+                    let block = self.options.id_block;
+                    let (first, count) = match self.backend.allocate(backend_kind(*kind), block) {
+                        // Near the end of the range: one at a time, to the last.
+                        Err(BackendError::IdsExhausted { .. }) if block > 1 => {
+                            (self.backend.allocate(backend_kind(*kind), 1)?, 1)
+                        }
+                        other => (other?, block),
+                    };
+                    let (next, end) = (u64::from(first), u64::from(first) + u64::from(count));
+                    self.ids.insert(*kind, (next, end));
+                    next
+                }
+            };
+            let id = u32::try_from(next).unwrap_or(u32::MAX);
             match kind {
                 CoreKind::Organization => fresh.organization = Some(OrgId::new(id)),
                 CoreKind::User => fresh.user = Some(UserId::new(id)),
@@ -302,7 +350,16 @@ impl<B: Backend> Store<B> {
                 CoreKind::Va => fresh.va = Some(VaId::new(id)),
             }
         }
-        Ok(self.dir.plan_with(actor, at, command, command_id, fresh)?)
+        Ok(fresh)
+    }
+
+    /// Marks the identifiers of a committed command as used.
+    fn use_ids(&mut self, kinds: &[CoreKind]) {
+        for kind in kinds {
+            if let Some((next, _)) = self.ids.get_mut(kind) {
+                *next += 1;
+            }
+        }
     }
 
     /// The database has the plan's events: apply them in memory. When nobody else committed

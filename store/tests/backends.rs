@@ -133,8 +133,11 @@ fn round_trip<F: Fixture>(f: &F) {
     assert_eq!(all_rows(&mut other), rows);
 }
 
-both!(snapshots_are_saved_and_the_latest_comes_back, snapshots);
-fn snapshots<F: Fixture>(f: &F) {
+both!(
+    snapshots_are_saved_the_latest_comes_back_and_only_two_are_kept,
+    snapshots
+);
+fn snapshots<F: Fixture + Tamper>(f: &F) {
     let mut b = f.open();
     assert_eq!(b.latest_snapshot().unwrap(), None);
     b.save_snapshot(5, r#"{"at":5}"#).unwrap();
@@ -149,6 +152,15 @@ fn snapshots<F: Fixture>(f: &F) {
         f.open().latest_snapshot().unwrap(),
         Some((12, r#"{"at":"12 again"}"#.to_owned()))
     );
+    // Only the two newest are kept: without 12, the latest is 9, and without 9 there is none
+    // (5 was pruned).
+    f.execute("DELETE FROM snapshots WHERE position = 12");
+    assert_eq!(
+        b.latest_snapshot().unwrap(),
+        Some((9, r#"{"at":9}"#.to_owned()))
+    );
+    f.execute("DELETE FROM snapshots WHERE position = 9");
+    assert_eq!(b.latest_snapshot().unwrap(), None);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -573,6 +573,7 @@ fn same_as_memory<F: Fixture>(
     let tiny = Options {
         snapshot_every: None,
         page: 2,
+        ..Options::default()
     };
     let mut replica = Store::open_with(f.open(), config.clone(), tiny).unwrap();
     prop_assert_eq!(replica.directory(), &memory);

@@ -201,6 +201,7 @@ fn prepare<F: Fixture>(f: &F) -> (World, Store<F::B>) {
     let tiny = Options {
         snapshot_every: None,
         page: 2,
+        ..Options::default()
     };
     let replica = Store::open_with(f.open(), w.dir.config().clone(), tiny).unwrap();
     (w, replica)

@@ -324,7 +324,9 @@ pub trait Backend: Send + fmt::Debug {
     fn raise(&mut self, kind: IdKind, at_least: u32) -> Result<(), BackendError>;
 
     /// Saves a snapshot of the state at `position`. A snapshot at the same position replaces the
-    /// one saved before.
+    /// one saved before. Only the two newest snapshots are kept (the newest, and the one before
+    /// it in case the newest turns out unreadable): snapshots are whole directories, and a store
+    /// that kept every one would grow by a directory per snapshot.
     ///
     /// # Errors
     ///

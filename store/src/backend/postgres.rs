@@ -43,7 +43,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Statement};
 
 use super::{
     Append, Appended, Backend, BackendError, IdKind, KNOWN_SCHEMA_VERSION, Row, StreamPlan,
@@ -79,6 +79,45 @@ INSERT INTO ids (kind, last) VALUES ('organization', 0), ('user', 0), ('account'
 pub struct Postgres {
     client: Client,
     location: String,
+    statements: Statements,
+}
+
+/// The statements of appends and reads, prepared once per connection: preparing one costs a
+/// round trip to the server, which an append would otherwise pay for each statement.
+struct Statements {
+    command: Statement,
+    create: Statement,
+    update: Statement,
+    lock: Statement,
+    insert: Statement,
+    read_all: Statement,
+    read_stream: Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut Client) -> Result<Statements, BackendError> {
+        let mut prepare = |sql: &str| client.prepare(sql).map_err(pg);
+        Ok(Statements {
+            command: prepare("INSERT INTO commands (command) VALUES ($1) ON CONFLICT DO NOTHING")?,
+            create: prepare(
+                "INSERT INTO streams (stream, version) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+            )?,
+            update: prepare("UPDATE streams SET version = $3 WHERE stream = $1 AND version = $2")?,
+            lock: prepare("SELECT pg_advisory_xact_lock($1)")?,
+            insert: prepare(
+                "INSERT INTO events (stream, seq, command, schema, body) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING position",
+            )?,
+            read_all: prepare(
+                "SELECT position, stream, seq, command, schema, body FROM events \
+                 WHERE position > $1 ORDER BY position LIMIT $2",
+            )?,
+            read_stream: prepare(
+                "SELECT position, stream, seq, command, schema, body FROM events \
+                 WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            )?,
+        })
+    }
 }
 
 impl fmt::Debug for Postgres {
@@ -145,83 +184,86 @@ impl Postgres {
             config.get_dbname().unwrap_or("(default)"),
             hosts.join(",")
         );
-        let client = config.connect(NoTls).map_err(pg)?;
-        let mut store = Postgres { client, location };
-        store.setup()?;
-        Ok(store)
+        let mut client = config.connect(NoTls).map_err(pg)?;
+        setup(&mut client, &location)?;
+        let statements = Statements::prepare(&mut client)?;
+        Ok(Postgres {
+            client,
+            location,
+            statements,
+        })
     }
+}
 
-    fn setup(&mut self) -> Result<(), BackendError> {
-        let mut tx = self.client.transaction().map_err(pg)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
-            .map_err(pg)?;
-        let tables: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
-                &[],
-            )
-            .map_err(pg)?
-            .get(0);
-        let has_meta: bool = tx
-            .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])
-            .map_err(pg)?
-            .get(0);
-        if tables == 0 {
-            tx.batch_execute(CREATE).map_err(pg)?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', $1)",
-                &[&KNOWN_SCHEMA_VERSION.to_string()],
-            )
-            .map_err(pg)?;
-            tx.commit().map_err(pg)?;
-            return Ok(());
-        }
-        if !has_meta {
-            return Err(BackendError::NotAStore {
-                location: self.location.clone(),
-                detail: format!(
-                    "its schema has {tables} tables but no meta table: another application's \
-                     database?"
-                ),
-            });
-        }
-        let found: Option<String> = tx
-            .query_opt("SELECT value FROM meta WHERE key = 'schema_version'", &[])
-            .map_err(pg)?
-            .map(|r| r.get(0));
+/// Creates the tables in a database that has none, or checks the schema version of a store.
+fn setup(client: &mut Client, location: &str) -> Result<(), BackendError> {
+    let mut tx = client.transaction().map_err(pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .map_err(pg)?;
+    let tables: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )
+        .map_err(pg)?
+        .get(0);
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])
+        .map_err(pg)?
+        .get(0);
+    if tables == 0 {
+        tx.batch_execute(CREATE).map_err(pg)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', $1)",
+            &[&KNOWN_SCHEMA_VERSION.to_string()],
+        )
+        .map_err(pg)?;
         tx.commit().map_err(pg)?;
-        check_schema_version(found.as_deref(), &self.location)
+        return Ok(());
     }
+    if !has_meta {
+        return Err(BackendError::NotAStore {
+            location: location.to_owned(),
+            detail: format!(
+                "its schema has {tables} tables but no meta table: another application's \
+                 database?"
+            ),
+        });
+    }
+    let found: Option<String> = tx
+        .query_opt("SELECT value FROM meta WHERE key = 'schema_version'", &[])
+        .map_err(pg)?
+        .map(|r| r.get(0));
+    tx.commit().map_err(pg)?;
+    check_schema_version(found.as_deref(), location)
+}
 
+impl Postgres {
     fn try_append(
         &mut self,
         append: &Append<'_>,
         plan: &[StreamPlan],
     ) -> Result<Option<(u64, u64)>, Stop> {
-        let location = self.location.clone();
-        let mut tx = self.client.transaction()?;
+        let Postgres {
+            client,
+            location,
+            statements: st,
+        } = self;
+        let mut tx = client.transaction()?;
         if let Some(command) = append.command {
-            let inserted = tx.execute(
-                "INSERT INTO commands (command) VALUES ($1) ON CONFLICT DO NOTHING",
-                &[&command],
-            )?;
+            let inserted = tx.execute(&st.command, &[&command])?;
             if inserted == 0 {
                 return Err(Stop::Duplicate(command.to_owned()));
             }
         }
-        let create = tx.prepare(
-            "INSERT INTO streams (stream, version) VALUES ($1, 0) ON CONFLICT DO NOTHING",
-        )?;
-        let update =
-            tx.prepare("UPDATE streams SET version = $3 WHERE stream = $1 AND version = $2")?;
         for p in plan {
             let stream = i64::from(p.stream);
             if p.expected == 0 {
-                tx.execute(&create, &[&stream])?;
+                tx.execute(&st.create, &[&stream])?;
             }
             let expected = to_i64(p.expected, "version")?;
             let new_version = to_i64(p.new_version, "version")?;
-            if tx.execute(&update, &[&stream, &expected, &new_version])? == 0 {
+            if tx.execute(&st.update, &[&stream, &expected, &new_version])? == 0 {
                 return Err(Stop::Conflict {
                     stream: p.stream,
                     expected: p.expected,
@@ -230,15 +272,11 @@ impl Postgres {
         }
         let mut positions: Option<(u64, u64)> = None;
         if !append.rows.is_empty() {
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&POSITION_LOCK])?;
-            let insert = tx.prepare(
-                "INSERT INTO events (stream, seq, command, schema, body) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING position",
-            )?;
+            tx.execute(&st.lock, &[&POSITION_LOCK])?;
             for row in append.rows {
                 let position: i64 = tx
                     .query_one(
-                        &insert,
+                        &st.insert,
                         &[
                             &i64::from(row.stream),
                             &to_i64(row.seq, "seq")?,
@@ -248,7 +286,7 @@ impl Postgres {
                         ],
                     )?
                     .get(0);
-                let position = stored_u64(position, "a position", &location)?;
+                let position = stored_u64(position, "a position", location)?;
                 positions = Some(match positions {
                     None => (position, position),
                     Some((first, _)) => (first, position),
@@ -293,13 +331,12 @@ impl Postgres {
 
     fn rows(
         &mut self,
-        sql: &str,
+        read: fn(&Statements) -> &Statement,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>, BackendError> {
         let location = &self.location;
-        let stmt = self.client.prepare(sql).map_err(pg)?;
         self.client
-            .query(&stmt, params)
+            .query(read(&self.statements), params)
             .map_err(pg)?
             .into_iter()
             .map(|r| {
@@ -371,11 +408,7 @@ impl Backend for Postgres {
 
     fn read_all(&mut self, after: u64, limit: usize) -> Result<Vec<Row>, BackendError> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
-        self.rows(
-            "SELECT position, stream, seq, command, schema, body FROM events \
-             WHERE position > $1 ORDER BY position LIMIT $2",
-            &[&after, &limit_i64(limit)],
-        )
+        self.rows(|s| &s.read_all, &[&after, &limit_i64(limit)])
     }
 
     fn read_stream(
@@ -386,8 +419,7 @@ impl Backend for Postgres {
     ) -> Result<Vec<Row>, BackendError> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         self.rows(
-            "SELECT position, stream, seq, command, schema, body FROM events \
-             WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            |s| &s.read_stream,
             &[&i64::from(stream), &after, &limit_i64(limit)],
         )
     }
@@ -436,6 +468,13 @@ impl Backend for Postgres {
                 "INSERT INTO snapshots (position, body) VALUES ($1, $2) \
                  ON CONFLICT (position) DO UPDATE SET body = excluded.body",
                 &[&to_i64(position, "snapshot position")?, &body],
+            )
+            .map_err(pg)?;
+        self.client
+            .execute(
+                "DELETE FROM snapshots WHERE position NOT IN \
+                 (SELECT position FROM snapshots ORDER BY position DESC LIMIT 2)",
+                &[],
             )
             .map_err(pg)?;
         Ok(())

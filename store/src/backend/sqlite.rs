@@ -51,6 +51,10 @@ CREATE TABLE snapshots (position INTEGER PRIMARY KEY, body TEXT NOT NULL);
 INSERT INTO ids (kind, last) VALUES ('organization', 0), ('user', 0), ('account', 0), ('va', 0);
 ";
 
+/// Keeps the two newest snapshots (see [`Backend::save_snapshot`]).
+const PRUNE_SNAPSHOTS: &str = "DELETE FROM snapshots WHERE position NOT IN \
+     (SELECT position FROM snapshots ORDER BY position DESC LIMIT 2)";
+
 /// A connection to a SQLite store file. Open one per thread; they share the file safely.
 #[derive(Debug)]
 pub struct Sqlite {
@@ -525,6 +529,7 @@ impl Backend for Sqlite {
                 params![position, body],
             )
             .map_err(self.err())?;
+        self.conn.execute(PRUNE_SNAPSHOTS, []).map_err(self.err())?;
         Ok(())
     }
 
