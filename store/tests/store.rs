@@ -13,11 +13,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Fixture, PgFixture, SqliteFixture, Tamper};
+use common::{Fixture, PgFixture, SqliteFixture, Tamper, assign_one};
 use jiff::Timestamp;
 use proptest::prelude::*;
 use smart_accounts::fixtures::{self, World};
-use smart_accounts::license::{DeviceId, LicenseCommand, TransferId, TransferLine};
+use smart_accounts::license::{DeviceId, LicenseCommand};
 use smart_accounts::strategies::{self, AT};
 use smart_accounts::{
     AccountKind, Actor, Command, CommandId, Directory, Error, NewUser, OrgKind, RuleId, StreamId,
@@ -49,26 +49,6 @@ fn create_va(w: &World, name: &str) -> Command {
         parent: None,
         name: name.to_owned(),
     }
-}
-
-/// One license of the holding's aged stock to Sam's Bikes: a transfer between two accounts.
-fn assign_one(w: &World, transfer: &str) -> (Actor, Command) {
-    let from = w
-        .dir
-        .account(w.partner.holding)
-        .map(|a| a.default_va())
-        .unwrap();
-    let command = LicenseCommand::AssignFromHolding {
-        transfer: TransferId::parse(transfer).unwrap(),
-        from,
-        to_sa: w.solo.sa,
-        to_va: None,
-        lines: vec![TransferLine {
-            license: w.licensing.holding_dna.clone(),
-            quantity: 1,
-        }],
-    };
-    (Actor::User(w.partner.admin), Command::License(command))
 }
 
 fn all_rows<B: Backend>(b: &mut B) -> Vec<Row> {

@@ -22,11 +22,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use common::{Fixture, PgFixture, SqliteFixture, pg_url};
+use common::{Fixture, PgFixture, SqliteFixture, assign_one, pg_url};
 use smart_accounts::fixtures::{self, World};
-use smart_accounts::license::{
-    LicenseCommand, LicenseKind, OrderId, OrderLine, TransferId, TransferLine,
-};
+use smart_accounts::license::{LicenseCommand, LicenseKind, OrderId, OrderLine};
 use smart_accounts::{Actor, Command, CommandId, Config, Directory, SaId};
 use smart_accounts_store::{Backend, Options, Postgres, Row, Sqlite, Store, StoreError};
 
@@ -67,25 +65,6 @@ fn create_va(sa: SaId, name: String) -> Command {
         parent: None,
         name,
     }
-}
-
-fn assign_one(w: &World, transfer: &str) -> (Actor, Command) {
-    let from = w
-        .dir
-        .account(w.partner.holding)
-        .map(|a| a.default_va())
-        .unwrap();
-    let command = LicenseCommand::AssignFromHolding {
-        transfer: TransferId::parse(transfer).unwrap(),
-        from,
-        to_sa: w.solo.sa,
-        to_va: None,
-        lines: vec![TransferLine {
-            license: w.licensing.holding_dna.clone(),
-            quantity: 1,
-        }],
-    };
-    (Actor::User(w.partner.admin), Command::License(command))
 }
 
 fn deposit(w: &World, order: &str) -> (Actor, Command) {

@@ -7,6 +7,9 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use smart_accounts::fixtures::World;
+use smart_accounts::license::{LicenseCommand, TransferId, TransferLine};
+use smart_accounts::{Actor, Command};
 use smart_accounts_store::{Backend, BackendError, Postgres, Sqlite};
 
 // ---------------------------------------------------------------------------------------------
@@ -149,4 +152,27 @@ impl Tamper for PgFixture {
     fn try_open(&self) -> Result<Postgres, BackendError> {
         Postgres::connect_config(&self.config)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands on the fixture world.
+
+/// One license of the holding's aged stock to Sam's Bikes: a transfer between two accounts.
+pub fn assign_one(w: &World, transfer: &str) -> (Actor, Command) {
+    let from = w
+        .dir
+        .account(w.partner.holding)
+        .map(|a| a.default_va())
+        .unwrap();
+    let command = LicenseCommand::AssignFromHolding {
+        transfer: TransferId::parse(transfer).unwrap(),
+        from,
+        to_sa: w.solo.sa,
+        to_va: None,
+        lines: vec![TransferLine {
+            license: w.licensing.holding_dna.clone(),
+            quantity: 1,
+        }],
+    };
+    (Actor::User(w.partner.admin), Command::License(command))
 }
