@@ -3,6 +3,7 @@
 //! on, and the `validate_quote` example as a command-line tool.
 
 mod dot;
+mod finding_codes;
 mod module_graph;
 mod rule_catalog;
 mod rule_coverage;
