@@ -7,6 +7,8 @@ mod finding_codes;
 mod module_graph;
 mod rule_catalog;
 mod rule_coverage;
+#[cfg(feature = "schemars")]
+mod schemas;
 mod strategies;
 mod text_forms;
 mod validate_quote_tool;

@@ -135,3 +135,30 @@ impl<'de> Deserialize<'de> for VaRef {
         deserializer.deserialize_any(Va)
     }
 }
+
+#[cfg(feature = "schemars")]
+mod schemas {
+    use super::{DealKind, SaRef, VaRef};
+    use crate::base::schema::schema;
+    use crate::orders::quote::LineId;
+
+    schema!(DealKind, "DealKind", {
+        "type": "string",
+        "description": "The deal kind: \"RNSD Transactional\" (any case) or another kind's name such as \"Standard\"."
+    });
+    schema!(SaRef, "SaRef", {
+        "description": "A Smart Account: its numeric ID, its domain identifier (\"acme.com\") or, for a Limited Use account, its email.",
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u32},
+            {"type": "string", "minLength": 1}
+        ]
+    });
+    schema!(VaRef, "VaRef", {
+        "description": "A Virtual Account: its name (a string) or its numeric ID.",
+        "oneOf": [
+            {"type": "string"},
+            {"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u32}
+        ]
+    });
+    schema!(LineId, "LineId", {"type": "string", "description": "A line identifier, unique in its quote."});
+}
