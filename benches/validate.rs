@@ -166,7 +166,7 @@ fn valid(bench: &Bench, n: usize) -> Quote {
     let lines = (0..n)
         .map(|i| {
             Line::new(&format!("{i}.0"), "C9300-NW-E-24", 1).assigned(Assignment::Account {
-                sa,
+                sa: sa.into(),
                 va: Some(VaRef::Name(VA_NAMES[i % VA_NAMES.len()].into())),
             })
         })
@@ -182,7 +182,7 @@ fn valid_distinct(bench: &Bench, n: usize) -> Quote {
     let lines = (0..n)
         .map(|i| {
             Line::new(&format!("{i}.0"), "C9300-NW-E-24", 1).assigned(Assignment::Account {
-                sa,
+                sa: sa.into(),
                 va: Some(VaRef::Name(format!("Site-{i}"))),
             })
         })
@@ -197,7 +197,7 @@ fn findings_distinct(bench: &Bench, n: usize) -> Quote {
     let lines = (0..n)
         .map(|i| {
             Line::new(&format!("{i}.0"), "C9300-NW-E-24", 1).assigned(Assignment::Account {
-                sa: SaId::new(9_000_000 + i as u32),
+                sa: SaId::new(9_000_000 + i as u32).into(),
                 va: None,
             })
         })
@@ -217,16 +217,16 @@ fn findings(bench: &Bench, n: usize) -> Quote {
             match i % 4 {
                 0 => line,
                 1 => line.assigned(Assignment::Account {
-                    sa: SaId::new(9_000_000),
+                    sa: SaId::new(9_000_000).into(),
                     va: None,
                 }),
                 2 => line.assigned(Assignment::Account {
-                    sa: bench.customers[customer],
+                    sa: bench.customers[customer].into(),
                     va: Some(VaRef::Name("Mars".into())),
                 }),
                 _ => {
                     let mut l = line.assigned(Assignment::Account {
-                        sa: other,
+                        sa: other.into(),
                         va: None,
                     });
                     l.term = Term::Subscription { months: 36 };

@@ -59,7 +59,7 @@ pub use roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Ta
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};
 #[doc(no_inline)] // documented in its public module, as before the rooms
-pub use validate::{Report, Stage, Verdict, validate};
+pub use validate::{FindingCode, Report, Stage, Verdict, validate};
 
 /// Design notes: why the crate is built the way it is.
 pub mod _design {

@@ -16,6 +16,7 @@ use crate::rules::RuleId;
 /// One role a partner user holds on a customer's account, as shown to the customer (PTR003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct PartnerAccess {
     /// The partner organization.
@@ -31,6 +32,10 @@ pub struct PartnerAccess {
     /// What the role allows where it applies (account-level actions only for account roles).
     pub actions: ActionSet,
     /// The first day it allows nothing, if it expires.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_date")
+    )]
     pub expires: Option<Date>,
     /// Whether it is in force on the date asked about (not expired).
     pub in_force: bool,

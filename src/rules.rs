@@ -256,3 +256,15 @@ impl<'de> serde::Deserialize<'de> for RuleId {
         code.parse().map_err(serde::de::Error::custom)
     }
 }
+
+/// A rule ID in JSON: one of the codes of [`RuleId::ALL`].
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for RuleId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RuleId")
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = RuleId::ALL.iter().map(|r| r.code()).collect();
+        schemars::json_schema!({"type": "string", "enum": codes, "description": "A rule ID of the catalog (docs/RULES.md)."})
+    }
+}

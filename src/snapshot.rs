@@ -23,6 +23,7 @@ use crate::rules::RuleId;
 /// A Virtual Account in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct VaSnapshot {
     /// Its identifier, unique across the directory.
@@ -40,6 +41,7 @@ pub struct VaSnapshot {
 /// A Smart Account in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct AccountSnapshot {
     /// Its identifier.
@@ -57,6 +59,10 @@ pub struct AccountSnapshot {
     /// Authorised contact.
     pub contact: UserId,
     /// When it was requested.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub created_at: Timestamp,
     /// The default Virtual Account (a top-level one listed in `vas`).
     pub default_va: VaId,
@@ -88,6 +94,7 @@ pub struct AccountSnapshot {
 /// deserializing a `Directory` validates it with [`Directory::from_snapshot`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Snapshot {
     /// Settings.

@@ -24,6 +24,7 @@ pub(crate) type Own<'a> = &'a dyn Fn(UserId) -> Option<bool>;
 /// A role binding: a user's role on a Smart Account or on one of its Virtual Accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Binding {
@@ -45,6 +46,10 @@ pub struct Binding {
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_date")
+    )]
     pub expires: Option<Date>,
 }
 
@@ -59,12 +64,17 @@ impl Binding {
 /// A recorded acceptance of the Smart Licensing agreement (AGR001).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Acceptance {
     /// The SA Admin or SA Approver who accepted.
     pub by: UserId,
     /// When.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub at: Timestamp,
 }
 
@@ -72,6 +82,7 @@ pub struct Acceptance {
 /// depends on the date it is looked at: see [`AccessRequest::lapses_on`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub enum RequestStatus {
@@ -82,6 +93,10 @@ pub enum RequestStatus {
         /// The customer SA Admin who approved.
         by: UserId,
         /// When.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::timestamp")
+        )]
         at: Timestamp,
     },
     /// A customer SA Admin rejected it, or revoked the partner's access while it was pending:
@@ -90,6 +105,10 @@ pub enum RequestStatus {
         /// The customer user who rejected it.
         by: UserId,
         /// When.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::timestamp")
+        )]
         at: Timestamp,
     },
 }
@@ -98,6 +117,7 @@ pub enum RequestStatus {
 /// customer account's log. It grants nothing until a customer SA Admin approves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct AccessRequest {
     /// Its identifier within the account: 1, 2, … in the order asked.
@@ -116,8 +136,16 @@ pub struct AccessRequest {
     pub inheritance: Inheritance,
     /// The expiry the partner asked for: the granted role would allow nothing from this day on.
     #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_date")
+    )]
     pub expires: Option<Date>,
     /// When it was asked.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub requested_at: Timestamp,
     /// Pending, approved or rejected.
     pub status: RequestStatus,
@@ -145,6 +173,7 @@ impl AccessRequest {
 /// A recorded review of partner access by a customer user (PTR003, BP006).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct AccessReview {
     /// Who reviewed.
@@ -153,6 +182,10 @@ pub struct AccessReview {
     #[cfg_attr(feature = "serde", serde(default))]
     pub org: Option<OrgId>,
     /// When.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub at: Timestamp,
 }
 

@@ -7,4 +7,6 @@ pub(crate) mod hash;
 pub(crate) mod id_table;
 pub(crate) mod ids;
 pub(crate) mod limits;
+#[cfg(feature = "schemars")]
+pub(crate) mod schema;
 pub(crate) mod text;

@@ -21,6 +21,7 @@ use crate::base::limits::{MAX_DOMAIN, MAX_EMAIL, clip};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct Domain(String);
 
@@ -146,6 +147,7 @@ impl fmt::Display for Domain {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct Email {
     text: String,

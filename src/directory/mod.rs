@@ -28,6 +28,7 @@ use crate::rules::RuleId;
 /// Settings of a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Config {
     /// Public email domains (SA005): never a Customer account domain; their users get Limited
@@ -134,6 +135,7 @@ impl Default for Config {
 /// A command that changes one Smart Account. Run it with [`Directory::execute`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -271,6 +273,10 @@ pub enum Command {
         /// The Smart Account or Virtual Account.
         target: Target,
         /// The first day the role allows nothing, or `None` for no expiry.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::option_date")
+        )]
         expires: Option<jiff::civil::Date>,
     },
     /// A partner user asks for a role on a customer's account, e.g. admin access on an account
@@ -287,6 +293,10 @@ pub enum Command {
         /// How far a Virtual Account role would reach.
         inheritance: Inheritance,
         /// An expiry for the role, if the partner wants one.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::option_date")
+        )]
         expires: Option<jiff::civil::Date>,
     },
     /// A customer SA Admin approves a pending request: the partner user gets the role asked
@@ -297,6 +307,10 @@ pub enum Command {
         /// The request's identifier ([`crate::AccessRequest::id`]).
         request: u64,
         /// An expiry the customer sets, if any.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::option_date")
+        )]
         expires: Option<jiff::civil::Date>,
     },
     /// A customer SA Admin rejects a pending request: it grants nothing, ever (PTR002).

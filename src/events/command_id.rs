@@ -13,6 +13,7 @@ pub const MAX_COMMAND_ID: usize = 128;
 /// printable, no spaces (a UUID, an order line key, …).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct CommandId(String);
 

@@ -12,6 +12,7 @@ use crate::roles::matrix::{Inheritance, Role};
 /// actions stay attributable, PTR003), the ordering system, or vendor support with its case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -38,6 +39,7 @@ pub enum RecordedActor {
 /// One change to a Smart Account, in its log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Event {
@@ -46,6 +48,10 @@ pub struct Event {
     /// Position in the account's log, from 1 without gaps.
     pub seq: u64,
     /// When it happened (passed in by the caller).
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub at: Timestamp,
     /// Who did it.
     pub actor: RecordedActor,
@@ -64,6 +70,7 @@ pub struct Event {
 /// `#[non_exhaustive]`: later capabilities add changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -174,6 +181,10 @@ pub enum Change {
         /// `None` for the account, or the Virtual Account.
         va: Option<VaId>,
         /// The first day the role allows nothing, or `None` for no expiry.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::option_date")
+        )]
         expires: Option<Date>,
     },
     /// A partner user asked for a role on this customer account (PTR002).
@@ -191,6 +202,10 @@ pub enum Change {
         /// How far a Virtual Account role would reach.
         inheritance: Inheritance,
         /// The expiry asked for, if any.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::option_date")
+        )]
         expires: Option<Date>,
     },
     /// A customer SA Admin approved a partner access request; the role assignment follows in

@@ -50,12 +50,17 @@ pub fn check_schema(found: u32) -> Result<(), Error> {
 /// One event of the directory's stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct DirectoryEvent {
     /// Position in the directory's stream, from 1 without gaps.
     pub seq: u64,
     /// When it happened (never before the event above it).
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub at: Timestamp,
     /// Who did it.
     pub actor: RecordedActor,
@@ -74,6 +79,7 @@ pub struct DirectoryEvent {
 /// `#[non_exhaustive]`: later capabilities add changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -120,6 +126,7 @@ pub enum DirectoryChange {
 /// [`crate::Directory::follow`] takes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum StreamEvent {
@@ -167,6 +174,7 @@ impl StreamEvent {
 /// A kind of identifier the directory hands out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum IdKind {
     /// [`OrgId`].

@@ -37,6 +37,7 @@ macro_rules! text_id {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
         pub struct $name(Arc<str>);
 
@@ -162,6 +163,7 @@ text_id!(
 /// Smart or Classic (PAK) (LIC001).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum LicenseKind {
@@ -175,6 +177,7 @@ pub enum LicenseKind {
 /// How long a license runs (LIC001).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -185,8 +188,16 @@ pub enum Term {
     /// ship date; it ends at `end`, strictly after `start`.
     Subscription {
         /// The first day (the ship date).
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         start: Date,
         /// The last day.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         end: Date,
     },
 }
@@ -217,6 +228,7 @@ impl Term {
 /// same SKU with different terms are different types.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct License {
@@ -249,6 +261,7 @@ impl fmt::Display for License {
 /// An order line: the order and the line number within it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct OrderLine {
@@ -267,6 +280,7 @@ impl fmt::Display for OrderLine {
 /// One line of a transfer: a license type and a quantity.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct TransferLine {
@@ -280,6 +294,7 @@ pub struct TransferLine {
 /// history (EV002).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Deposit {
@@ -308,18 +323,24 @@ pub struct Deposit {
 /// One entry of the procurement history (EV002): a deposit and when it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Procurement {
     /// The deposit.
     pub deposit: Deposit,
     /// When it was deposited.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::timestamp")
+    )]
     pub at: Timestamp,
 }
 
 /// Which of the two LIC004 exceptions moved licenses between Smart Accounts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -338,6 +359,7 @@ pub enum CrossSaPath {
 /// event in each account's log ([`LicenseChange::Sent`], [`LicenseChange::Received`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct CrossSaTransfer {
@@ -360,6 +382,7 @@ pub struct CrossSaTransfer {
 /// Where a lot of licenses came from: an order line, or a transfer from another account.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Origin {
@@ -373,6 +396,7 @@ pub enum Origin {
 /// assigned to a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct HoldingLot {
@@ -383,6 +407,10 @@ pub struct HoldingLot {
     /// How many are still waiting.
     pub quantity: u64,
     /// The day they arrived in the holding account (UTC date of the event).
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::date")
+    )]
     pub since: Date,
     /// Whether the order was Smart-Account-mandatory.
     pub sa_mandatory: bool,
@@ -391,6 +419,7 @@ pub struct HoldingLot {
 /// Term licenses that reached a customer (LIC007): when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Delivery {
@@ -401,12 +430,17 @@ pub struct Delivery {
     /// How many.
     pub quantity: u64,
     /// The day they reached this account.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::date")
+    )]
     pub on: Date,
 }
 
 /// A device (product instance) registered to a Virtual Account (DEV001).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Device {
@@ -415,12 +449,24 @@ pub struct Device {
     /// The Virtual Account it is registered to.
     pub va: VaId,
     /// The day its software was installed (starts the first-report clock, DEV002).
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::date")
+    )]
     pub installed: Date,
     /// The last software upgrade or feature change, if any.
     #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_date")
+    )]
     pub changed: Option<Date>,
     /// The last usage report, if any.
     #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_date")
+    )]
     pub reported: Option<Date>,
     /// Whether it has ever consumed a license (a device that never did needs no report).
     #[cfg_attr(feature = "serde", serde(default))]
@@ -428,12 +474,14 @@ pub struct Device {
     /// What it consumes now, by license type (LIC006). Serialized as a list of
     /// `{license, quantity}`.
     #[cfg_attr(feature = "serde", serde(default, with = "as_lines"))]
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<TransferLine>"))]
     pub consumption: BTreeMap<License, u64>,
 }
 
 /// A change to the licenses or devices of one Smart Account, carried by [`Change::License`](crate::Change::License).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -490,6 +538,10 @@ pub enum LicenseChange {
         /// Its Virtual Account.
         va: VaId,
         /// The day its software was installed.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         installed: Date,
     },
     /// A device moved to another Virtual Account of the account, with its consumption.
@@ -527,6 +579,10 @@ pub enum LicenseChange {
         /// The device.
         device: DeviceId,
         /// The day.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         on: Date,
     },
     /// A device's usage report was received (DEV002).
@@ -534,6 +590,10 @@ pub enum LicenseChange {
         /// The device.
         device: DeviceId,
         /// The day.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         on: Date,
     },
     /// An opening balance carried over from a snapshot or another system: one item of state,
@@ -544,6 +604,7 @@ pub enum LicenseChange {
 /// One item of an opening balance ([`LicenseChange::Opening`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -570,6 +631,7 @@ pub enum Opening {
 /// A pool's balance in a snapshot or opening balance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct PoolBalance {
@@ -587,6 +649,7 @@ pub struct PoolBalance {
 /// A used idempotency key and the transfer it made (LIC009).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct KeyRecord {
@@ -604,6 +667,7 @@ pub struct KeyRecord {
 /// [`crate::Command::License`], or through the typed methods of [`crate::Directory`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
@@ -714,6 +778,10 @@ pub enum LicenseCommand {
         /// Its Virtual Account.
         va: VaId,
         /// The day its software was installed.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         installed: Date,
     },
     /// Move a device to another Virtual Account of the same account (DEV001).
@@ -751,6 +819,10 @@ pub enum LicenseCommand {
         /// The device.
         device: DeviceId,
         /// The day.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         on: Date,
     },
     /// Record a usage report of a device (DEV002).
@@ -758,6 +830,10 @@ pub enum LicenseCommand {
         /// The device.
         device: DeviceId,
         /// The day.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
         on: Date,
     },
 }
@@ -839,6 +915,7 @@ pub struct Undelivered {
 /// "not required".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct ReportingPolicy {
     /// First report, days after installation.
@@ -1105,6 +1182,7 @@ pub(crate) fn merge_lines(lines: Vec<TransferLine>) -> Result<Vec<TransferLine>,
 /// Classic licenses of a License Registration Portal record, in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ClassicBalance {
@@ -1120,6 +1198,7 @@ pub struct ClassicBalance {
 /// `accounts[0].licenses.devices[2]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 // Every list may be left out: an absent one is empty (the struct's `Default`).
 #[cfg_attr(feature = "serde", serde(default))]

@@ -38,6 +38,7 @@ use crate::orders::quote::{Country, DealKind};
 /// assigned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum PolicyAction {
     /// No quote-time requirement.
@@ -62,6 +63,7 @@ impl fmt::Display for PolicyAction {
 /// Which deals a phase applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum DealScope {
     /// Every deal and quote.
@@ -84,9 +86,14 @@ impl DealScope {
 /// One phase of the calendar, effective from `from` until the next phase starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Phase {
     /// The first day the phase applies.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::date")
+    )]
     pub from: Date,
     /// The deal kinds in scope; others have no quote-time requirement during the phase.
     pub scope: DealScope,
@@ -149,6 +156,7 @@ impl CalendarError {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PolicyCalendar {
     phases: Vec<Phase>,
 }

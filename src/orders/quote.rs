@@ -7,9 +7,10 @@
 //!
 //! # How an assignment names its accounts
 //!
-//! - A Smart Account by its stable [`SaId`], as picked from a domain search (SA009). Whether it
-//!   is a customer's account or a Partner Holding Account is the directory's business: the
-//!   kind comes from there, never from the quote.
+//! - A Smart Account ([`SaRef`]) by its stable [`SaId`], as picked from a domain search
+//!   (SA009), by its domain identifier (`acme.com`) or, for a Limited Use account, by its email.
+//!   Whether it is a customer's account or a Partner Holding Account is the directory's
+//!   business: the kind comes from there, never from the quote.
 //! - A Virtual Account, optionally, by name ([`VaRef::Name`]) or by identifier
 //!   ([`VaRef::Id`]). An Unrestricted Virtual Account matches its name ignoring case, like the
 //!   uniqueness rule VA003; a Restricted one (VA007) matches only its exact name, byte for byte,
@@ -23,6 +24,11 @@ use std::sync::Arc;
 use crate::base::ids::{OrgId, SaId, VaId};
 use crate::base::limits::clip;
 use crate::base::text::{Domain, Email};
+
+/// The JSON forms of deal kinds and account references (hand-written: plain strings and
+/// numbers, older forms still read).
+#[cfg(feature = "serde")]
+mod serde_forms;
 
 /// Why a country code, or another validated value of a quote, was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +72,7 @@ impl InvalidValue {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct Country([u8; 2]);
 
@@ -142,10 +149,21 @@ impl From<Country> for String {
 }
 
 /// The kind of a deal: the quote-time policy (Q004) is scoped by it.
+///
+/// In JSON a plain string: `"RNSD Transactional"` (any case; the older `"rnsd_transactional"`
+/// too) or the name of another kind (`"Standard"`). The older form `{"other": "Standard"}` is
+/// still read.
+///
+/// # Examples
+///
+/// ```
+/// use smart_accounts::quote::DealKind;
+///
+/// assert_eq!(DealKind::from_name("rnsd transactional"), DealKind::RnsdTransactional);
+/// assert_eq!(DealKind::from_name("Standard"), DealKind::Other("Standard".into()));
+/// assert_eq!(DealKind::RnsdTransactional.name(), "RNSD Transactional");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum DealKind {
     /// A Reusable Non-Standard Discount Transactional Deal: since 2021-01-04 it cannot be
     /// submitted until every Smart-Account-required line has an assignment (Q004).
@@ -153,6 +171,31 @@ pub enum DealKind {
     /// Any other kind, by name (e.g. `"Standard"`, `"Promotion"`).
     Other(String),
 }
+
+impl DealKind {
+    /// The kind a name stands for: RNSD Transactional for `RNSD Transactional` in any case (and
+    /// the older `rnsd_transactional`), any other name as it is.
+    #[must_use]
+    pub fn from_name(name: &str) -> DealKind {
+        if name.eq_ignore_ascii_case(RNSD) || name == "rnsd_transactional" {
+            DealKind::RnsdTransactional
+        } else {
+            DealKind::Other(name.to_owned())
+        }
+    }
+
+    /// The name, as JSON writes it: `RNSD Transactional` or the other kind's name, unclipped.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            DealKind::RnsdTransactional => RNSD,
+            DealKind::Other(name) => name,
+        }
+    }
+}
+
+/// The name of [`DealKind::RnsdTransactional`].
+const RNSD: &str = "RNSD Transactional";
 
 impl fmt::Display for DealKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,6 +209,7 @@ impl fmt::Display for DealKind {
 /// A deal: its identifier and kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Deal {
@@ -178,6 +222,7 @@ pub struct Deal {
 /// The company the licenses are for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct EndCustomer {
@@ -197,6 +242,7 @@ pub struct EndCustomer {
 /// Whether a product needs a Smart Account (the "SA" icon of CCW).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum SaRequirement {
@@ -216,6 +262,7 @@ pub use crate::licenses::license::LicenseKind;
 /// How long the licenses of a line last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Term {
@@ -274,11 +321,72 @@ impl<'de> serde::Deserialize<'de> for LineId {
     }
 }
 
+/// How an assignment names a Smart Account: by its identifier, its domain identifier
+/// (Customer and Partner Holding accounts) or its email (Limited Use accounts, SA005).
+///
+/// In JSON a number is an identifier (`"sa": 3`), a string with `@` an email
+/// (`"sa": "pat@gmail.com"`), any other string a domain (`"sa": "acme.com"`). A domain or
+/// email that names no account is a finding (Q003), not an error.
+///
+/// # Examples
+///
+/// ```
+/// use smart_accounts::quote::SaRef;
+/// use smart_accounts::SaId;
+///
+/// assert_eq!(SaRef::parse("acme.com")?.to_string(), "acme.com");
+/// assert!(matches!(SaRef::parse("pat@gmail.com")?, SaRef::Email(_)));
+/// assert_eq!(SaRef::from(SaId::new(3)).to_string(), "3");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum SaRef {
+    /// By identifier.
+    Id(SaId),
+    /// By domain identifier (`acme.com`, `emea.acme.com`).
+    Domain(Domain),
+    /// By email: a Limited Use account.
+    Email(Email),
+}
+
+impl SaRef {
+    /// A domain or an email reference from text: an email when it contains `@`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error`] (SA003, SA005) when the text is no valid domain or email.
+    pub fn parse(text: &str) -> Result<SaRef, crate::Error> {
+        if text.contains('@') {
+            Email::parse(text).map(SaRef::Email)
+        } else {
+            Domain::parse(text).map(SaRef::Domain)
+        }
+    }
+}
+
+impl From<SaId> for SaRef {
+    fn from(value: SaId) -> Self {
+        SaRef::Id(value)
+    }
+}
+
+impl fmt::Display for SaRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SaRef::Id(id) => write!(f, "{}", id.get()),
+            SaRef::Domain(domain) => domain.fmt(f),
+            SaRef::Email(email) => email.fmt(f),
+        }
+    }
+}
+
 /// How an assignment names a Virtual Account (see the [module docs](self) for the matching
 /// rules and Q010).
+///
+/// In JSON a string is a name (`"va": "EMEA"`), a number an identifier (`"va": 7`); the older
+/// forms `{"name": "EMEA"}` and `{"id": 7}` are still read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum VaRef {
     /// By name: ignoring case for an Unrestricted Virtual Account, exactly for a Restricted one.
@@ -300,6 +408,7 @@ impl fmt::Display for VaRef {
 /// authorised contact (SA004); for a delegation, who will assign or create the account.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Contact {
@@ -320,6 +429,7 @@ pub struct Contact {
 /// one to a Pending account, puts the order on Smart Account Hold (Q006).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -328,8 +438,8 @@ pub enum Assignment {
     /// Holding Account of the quoting partner or distributor (Q003, PTR004); optionally one of
     /// its Virtual Accounts, else its default one.
     Account {
-        /// The Smart Account.
-        sa: SaId,
+        /// The Smart Account: by identifier, domain or email.
+        sa: SaRef,
         /// The Virtual Account, if one is named.
         #[cfg_attr(
             feature = "serde",
@@ -358,6 +468,13 @@ pub enum Assignment {
 }
 
 impl Assignment {
+    /// An existing account (by identifier, domain or email), optionally one of its Virtual
+    /// Accounts.
+    #[must_use]
+    pub fn account(sa: impl Into<SaRef>, va: Option<VaRef>) -> Assignment {
+        Assignment::Account { sa: sa.into(), va }
+    }
+
     /// Whether the assignment only initiates an account (a request or a delegation).
     #[must_use]
     pub fn is_initiated(&self) -> bool {
@@ -368,6 +485,7 @@ impl Assignment {
 /// A quote or order line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Line {
@@ -445,6 +563,7 @@ impl Line {
 /// A quote (or order): one deal, its parties and its lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Quote {
@@ -468,8 +587,18 @@ pub struct Quote {
 /// ones, so quotes are often valid), line IDs are short so that generated ones collide.
 #[cfg(feature = "arbitrary")]
 mod arbitrary_quote {
-    use super::{Country, LineId};
+    use super::{Country, DealKind, LineId};
     use arbitrary::{Arbitrary, Result, Unstructured};
+
+    /// Through [`DealKind::from_name`], so that every generated kind survives a JSON round trip.
+    impl<'a> Arbitrary<'a> for DealKind {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(match Option::<String>::arbitrary(u)? {
+                None => DealKind::RnsdTransactional,
+                Some(name) => DealKind::from_name(&name),
+            })
+        }
+    }
 
     impl<'a> Arbitrary<'a> for Country {
         fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {

@@ -29,6 +29,21 @@
 //! Q010: a Restricted Virtual Account named by anything but its exact name gets exactly the
 //! finding a Virtual Account that does not exist gets (rule Q003, "not found"), and no other
 //! finding mentions or counts Restricted Virtual Accounts.
+//!
+//! # What each line resolved to
+//!
+//! [`Report::lines`] has one [`LineResolution`] per quote line, in quote order (the `i`-th is
+//! the quote's `lines[i]`; no line identifier is copied, which keeps long quotes cheap): the Smart
+//! Account and Virtual Account its effective assignment resolved to (identifiers; the names are
+//! in [`Report::accounts`] and [`Report::vas`], each account and Virtual Account once) and
+//! whether the line holds the order (Q006). An ordering system need not re-derive either.
+//!
+//! # Finding codes
+//!
+//! Every [`Finding`] carries a stable [`FindingCode`]: its rule plus a sub-code. A code keeps its
+//! meaning across releases; the severity of some codes depends on the stage (table above).
+//! The table below is `docs/FINDINGS.md`, generated from [`FindingCode::ALL`].
+#![doc = include_str!("../../docs/FINDINGS.md")]
 
 use std::fmt;
 use std::str::FromStr;
@@ -39,20 +54,23 @@ use jiff::civil::Date;
 use crate::accounts::account::SmartAccount;
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
 use crate::base::hash::WordHasher;
-use crate::base::ids::SaId;
+use crate::base::ids::{SaId, VaId};
 use crate::base::limits::clip;
 use crate::base::text::Domain;
 use crate::directory::Directory;
 use crate::directory::people::OrgKind;
+pub use crate::orders::codes::{FindingCode, UnknownCodeError};
 use crate::orders::policy::{PolicyAction, PolicyCalendar};
 use crate::orders::quote::{
-    Assignment, Contact, DealKind, LicenseKind, Line, LineId, Quote, SaRequirement, Term, VaRef,
+    Assignment, Contact, DealKind, LicenseKind, Line, LineId, Quote, SaRef, SaRequirement, Term,
+    VaRef,
 };
 use crate::rules::RuleId;
 
 /// What the caller is about to do with the quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Stage {
@@ -104,6 +122,7 @@ impl FromStr for Stage {
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Severity {
     /// Explains; needs nothing.
@@ -127,6 +146,7 @@ impl fmt::Display for Severity {
 /// The answer for the stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Verdict {
     /// Go ahead.
@@ -159,10 +179,14 @@ impl fmt::Display for Verdict {
 /// One problem or remark.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Finding {
     /// The rule it comes from.
     pub rule: RuleId,
+    /// The stable code of this kind of finding: the rule plus a sub-code, e.g.
+    /// `Q007.default-va` (see [`FindingCode`]).
+    pub code: FindingCode,
     /// Error, warning or info.
     pub severity: Severity,
     /// The line, or `None` for the quote as a whole.
@@ -271,6 +295,9 @@ impl<'de> serde::Deserialize<'de> for Message {
     }
 }
 
+#[cfg(feature = "schemars")]
+crate::base::schema::schema!(Message, "Message", {"type": "string", "description": "A text for people."});
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.line {
@@ -287,6 +314,7 @@ impl fmt::Display for Finding {
 /// How many findings of each severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Counts {
     /// Errors.
@@ -297,14 +325,78 @@ pub struct Counts {
     pub infos: usize,
 }
 
+/// What one quote line resolved to: the Smart Account and Virtual Account its effective
+/// assignment names (their names are in [`Report::accounts`] and [`Report::vas`]) and whether
+/// it holds the order. [`Report::lines`] has one per quote line, in quote order: the `i`-th
+/// is the quote's `lines[i]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct LineResolution {
+    /// The existing Smart Account the line is assigned to, when it names one that was found;
+    /// `None` for an unassigned line, a request for a new account, a delegation or an account
+    /// that does not exist (Q003).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub sa: Option<SaId>,
+    /// The Virtual Account the licenses go to: the named one, or the account's default one when
+    /// none is named; `None` when there is no account or the named one is not found (Q003,
+    /// Q010).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub va: Option<VaId>,
+    /// Whether the line puts the order on Smart Account Hold (Q006): an order (placement or
+    /// change) whose line only initiates an assignment or names a Pending account. Always
+    /// `false` at submission.
+    pub hold: bool,
+}
+
+/// A Smart Account that a line of the report resolved to, with its names for people.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct AccountName {
+    /// The account.
+    pub id: SaId,
+    /// Its name (`Acme`).
+    pub name: String,
+    /// Its domain identifier (`acme.com`), or the email of a Limited Use account.
+    pub identifier: String,
+}
+
+/// A Virtual Account that a line of the report resolved to, with its name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct VaName {
+    /// The Virtual Account.
+    pub id: VaId,
+    /// The Smart Account it belongs to.
+    pub sa: SaId,
+    /// Its name (`EMEA`).
+    pub name: String,
+}
+
 /// The result of [`validate()`]: the verdict for the stage, the counts and every finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Report {
     /// The stage validated.
     pub stage: Stage,
     /// The day validated for.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::date")
+    )]
     pub date: Date,
     /// The answer.
     pub verdict: Verdict,
@@ -312,6 +404,13 @@ pub struct Report {
     pub counts: Counts,
     /// Every finding, in a stable order (see the [module docs](self)).
     pub findings: Vec<Finding>,
+    /// Per quote line, in quote order (the `i`-th is the quote's `lines[i]`): the account and
+    /// Virtual Account it resolved to and whether it holds the order.
+    pub lines: Vec<LineResolution>,
+    /// The Smart Accounts of [`Report::lines`], each once, by identifier.
+    pub accounts: Vec<AccountName>,
+    /// The Virtual Accounts of [`Report::lines`], each once, by identifier.
+    pub vas: Vec<VaName>,
 }
 
 impl Report {
@@ -319,6 +418,29 @@ impl Report {
     #[must_use]
     pub fn is_allowed(&self) -> bool {
         self.verdict.is_allowed()
+    }
+
+    /// The findings with one code.
+    pub fn of_code(&self, code: FindingCode) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.code == code)
+    }
+
+    /// The names of a Smart Account of the report.
+    #[must_use]
+    pub fn account(&self, sa: SaId) -> Option<&AccountName> {
+        self.accounts
+            .binary_search_by_key(&sa, |a| a.id)
+            .ok()
+            .and_then(|at| self.accounts.get(at))
+    }
+
+    /// The name of a Virtual Account of the report.
+    #[must_use]
+    pub fn va(&self, va: VaId) -> Option<&VaName> {
+        self.vas
+            .binary_search_by_key(&va, |v| v.id)
+            .ok()
+            .and_then(|at| self.vas.get(at))
     }
 
     /// The findings of one rule.
@@ -388,7 +510,10 @@ impl Keyed {
         use std::hash::{Hash as _, Hasher as _};
         let mut hasher = WordHasher::seeded(self.0);
         match assignment {
-            Assignment::Account { sa, va } => {
+            Assignment::Account {
+                sa: SaRef::Id(sa),
+                va,
+            } => {
                 let sa = u64::from(sa.get());
                 match va {
                     None => hasher.mix(sa),
@@ -422,18 +547,24 @@ struct Resolved {
     holding: bool,
     /// The order goes on Smart Account Hold (Q006).
     hold: bool,
+    /// The account and Virtual Account it resolved to.
+    sa: Option<SaId>,
+    va: Option<VaId>,
 }
 
 /// The findings of the assignment being resolved, and its flags.
 struct Out<'c> {
-    findings: &'c mut Vec<(RuleId, Severity, Message)>,
+    findings: &'c mut Vec<(FindingCode, Severity, Message)>,
     holding: bool,
     hold: bool,
+    /// The account and Virtual Account it resolved to.
+    sa: Option<SaId>,
+    va: Option<VaId>,
 }
 
 impl Out<'_> {
-    fn add(&mut self, rule: RuleId, severity: Severity, message: impl Into<Message>) {
-        self.findings.push((rule, severity, message.into()));
+    fn add(&mut self, code: FindingCode, severity: Severity, message: impl Into<Message>) {
+        self.findings.push((code, severity, message.into()));
     }
 }
 
@@ -483,7 +614,7 @@ impl FpTable {
 struct Cache<'q> {
     entries: Vec<(&'q Assignment, Resolved)>,
     /// The findings of every resolved assignment, one after the other.
-    findings: Vec<(RuleId, Severity, Message)>,
+    findings: Vec<(FindingCode, Severity, Message)>,
     /// For long quotes, the entries by fingerprint.
     table: Option<(Keyed, FpTable)>,
 }
@@ -530,22 +661,24 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, rule: RuleId, severity: Severity, line: &Line, message: Message) {
+    fn push(&mut self, code: FindingCode, severity: Severity, line: &Line, message: Message) {
         if self.findings.len() == self.findings.capacity() && self.findings.len() < 64 {
             // Lines with findings tend to come in numbers: one allocation for a line each.
             self.findings.reserve(self.quote.lines.len().max(8));
         }
         self.findings.push(Finding {
-            rule,
+            rule: code.rule(),
+            code,
             severity,
             line: Some(line.id.clone()),
             message,
         });
     }
 
-    fn quote_wide(&mut self, rule: RuleId, severity: Severity, message: impl Into<Message>) {
+    fn quote_wide(&mut self, code: FindingCode, severity: Severity, message: impl Into<Message>) {
         self.findings.push(Finding {
-            rule,
+            rule: code.rule(),
+            code,
             severity,
             line: None,
             message: message.into(),
@@ -616,7 +749,7 @@ fn related(a: &Domain, b: &Domain) -> bool {
 /// assert_eq!(report.verdict, Verdict::Blocked);
 /// assert!(report.of_rule(RuleId::Q001).any(|f| f.message.contains("Smart Account Required")));
 ///
-/// quote.lines[0].assignment = Some(Assignment::Account { sa: world.acme.sa, va: None });
+/// quote.lines[0].assignment = Some(Assignment::account(world.acme.sa, None));
 /// let report = validate(&world.dir, &quote, Stage::Order, date(2026, 3, 1), &calendar);
 /// assert!(report.is_allowed());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -648,28 +781,83 @@ pub fn validate(
         findings: Vec::new(),
         table: many.then(|| (keyed, FpTable::for_items(quote.lines.len()))),
     };
+    let mut lines = Vec::with_capacity(quote.lines.len());
     for (i, line) in quote.lines.iter().enumerate() {
         let start = cx.findings.len();
         if repeated_id(quote, ids.as_mut().map(|ids| (keyed, ids)), i, line) {
             cx.push(
-                RuleId::Q008,
+                FindingCode::Q008DuplicateLineId,
                 Severity::Error,
                 line,
                 "another line has the same identifier; give every line its own".into(),
             );
         }
         check_line(&mut cx, line);
-        match line.effective_assignment() {
-            None => unassigned(&mut cx, line, policy),
+        let resolution = match line.effective_assignment() {
+            None => {
+                unassigned(&mut cx, line, policy);
+                LineResolution::default()
+            }
             Some(assignment) => assigned(&mut cx, &mut cache, line, assignment),
-        }
+        };
+        lines.push(resolution);
         if let Some(tail) = cx.findings.get_mut(start..)
             && !tail.is_sorted_by_key(|f| f.rule)
         {
             tail.sort_by_key(|f| f.rule);
         }
     }
-    report(cx, day)
+    let (accounts, vas) = names(dir, &cache);
+    let mut report = report(cx, day);
+    report.lines = lines;
+    report.accounts = accounts;
+    report.vas = vas;
+    report
+}
+
+/// The names of the accounts and Virtual Accounts the assignments resolved to, each once, by
+/// identifier: the identifiers of the distinct assignments are sorted and deduplicated first,
+/// so a name is copied once per account or Virtual Account, never per line.
+fn names(dir: &Directory, cache: &Cache<'_>) -> (Vec<AccountName>, Vec<VaName>) {
+    let mut ids: Vec<(SaId, Option<VaId>)> = cache
+        .entries
+        .iter()
+        .filter_map(|(_, r)| r.sa.map(|sa| (sa, r.va)))
+        .collect();
+    if ids.len() > 1 && !ids.is_sorted() {
+        ids.sort_unstable();
+    }
+    ids.dedup();
+    let mut accounts: Vec<AccountName> = Vec::new();
+    let mut vas = Vec::new();
+    for (sa, va) in ids {
+        let Some(account) = dir.account(sa) else {
+            continue;
+        };
+        if accounts.last().is_none_or(|a| a.id != sa) {
+            let identifier = match account.identifier() {
+                Identifier::Domain(domain) => domain.as_str(),
+                Identifier::Email(email) => email.as_str(),
+            };
+            accounts.push(AccountName {
+                id: sa,
+                name: account.name().to_owned(),
+                identifier: identifier.to_owned(),
+            });
+        }
+        if let Some(va) = va.and_then(|va| account.va(va)) {
+            vas.push(VaName {
+                id: va.id(),
+                sa,
+                name: va.name().to_owned(),
+            });
+        }
+    }
+    // Virtual Account identifiers are unique across the directory; ordered by account above.
+    if !vas.is_sorted_by_key(|v| v.id) {
+        vas.sort_unstable_by_key(|v| v.id);
+    }
+    (accounts, vas)
 }
 
 /// Q004, Q005: what the Smart Account policy in force on `day` asks of unassigned lines at
@@ -679,7 +867,7 @@ fn policy_on(cx: &mut Ctx<'_>, calendar: &PolicyCalendar, day: Date) -> PolicyAc
     let requirement = calendar.requirement(day, &quote.deal.kind, quote.end_customer.country);
     if stage == Stage::Submit && requirement.exempted {
         cx.quote_wide(
-            RuleId::Q005,
+            FindingCode::Q005ExemptCountry,
             Severity::Info,
             format!(
                 "the end customer is in {}, which the Smart Account policy in force on {day} exempts; the lines are still checked at order time (Q001)",
@@ -712,10 +900,16 @@ fn repeated_id(quote: &Quote, ids: Option<(Keyed, &mut FpTable)>, i: usize, line
 
 /// Q002, Q007 and the findings of the assignment (resolved once per report, however many
 /// lines carry it) for one assigned line.
-fn assigned<'q>(cx: &mut Ctx<'_>, cache: &mut Cache<'q>, line: &Line, assignment: &'q Assignment) {
+fn assigned<'q>(
+    cx: &mut Ctx<'_>,
+    cache: &mut Cache<'q>,
+    line: &Line,
+    assignment: &'q Assignment,
+) -> LineResolution {
+    let mut resolution = LineResolution::default();
     if line.requirement == SaRequirement::NotApplicable {
         cx.push(
-            RuleId::Q002,
+            FindingCode::Q002NotApplicable,
             Severity::Info,
             line,
             "the product delivers nothing to a Smart Account; the assignment has no effect".into(),
@@ -724,21 +918,25 @@ fn assigned<'q>(cx: &mut Ctx<'_>, cache: &mut Cache<'q>, line: &Line, assignment
     let at = cache.entry(cx, assignment);
     if let Some((_, resolved)) = cache.entries.get(at) {
         let found = cache.findings.get(resolved.findings.clone()).unwrap_or(&[]);
-        for (rule, severity, message) in found {
-            cx.push(*rule, *severity, line, message.clone());
+        for (code, severity, message) in found {
+            cx.push(*code, *severity, line, message.clone());
         }
         cx.hold |= resolved.hold;
+        resolution.sa = resolved.sa;
+        resolution.va = resolved.va;
+        resolution.hold = resolved.hold;
         if resolved.holding
             && let Term::Subscription { .. } = line.term
         {
             cx.push(
-                RuleId::Q007,
+                FindingCode::Q007HoldingSubscription,
                 Severity::Warning,
                 line,
                 "a term subscription goes to a holding account: its term starts when the line ships and runs while the licenses wait there (LIC007)".into(),
             );
         }
     }
+    resolution
 }
 
 /// The report: the findings counted by severity, and the verdict they give at this stage.
@@ -764,6 +962,9 @@ fn report(cx: Ctx<'_>, day: Date) -> Report {
         verdict,
         counts,
         findings: cx.findings,
+        lines: Vec::new(),
+        accounts: Vec::new(),
+        vas: Vec::new(),
     }
 }
 
@@ -772,26 +973,38 @@ fn check_quote(cx: &mut Ctx<'_>) {
     let quote = cx.quote;
     let dir = cx.dir;
     if quote.deal.id.trim().is_empty() {
-        cx.quote_wide(RuleId::Q008, Severity::Error, "the deal has no identifier");
+        cx.quote_wide(
+            FindingCode::Q008NoDealId,
+            Severity::Error,
+            "the deal has no identifier",
+        );
     }
     if let DealKind::Other(name) = &quote.deal.kind
         && name.trim().is_empty()
     {
-        cx.quote_wide(RuleId::Q008, Severity::Error, "the deal kind has no name");
+        cx.quote_wide(
+            FindingCode::Q008NoDealKind,
+            Severity::Error,
+            "the deal kind has no name",
+        );
     }
     if quote.end_customer.name.trim().is_empty() {
         cx.quote_wide(
-            RuleId::Q008,
+            FindingCode::Q008NoCustomerName,
             Severity::Error,
             "the end customer has no name",
         );
     }
     if quote.lines.is_empty() {
-        cx.quote_wide(RuleId::Q008, Severity::Error, "the quote has no lines");
+        cx.quote_wide(
+            FindingCode::Q008NoLines,
+            Severity::Error,
+            "the quote has no lines",
+        );
     }
     match dir.organization(quote.partner) {
         None => cx.quote_wide(
-            RuleId::Q003,
+            FindingCode::Q003UnknownPartner,
             Severity::Error,
             format!(
                 "the quoting partner `{}` is no organization of the directory",
@@ -799,7 +1012,7 @@ fn check_quote(cx: &mut Ctx<'_>) {
             ),
         ),
         Some(org) if !org.kind.is_seller() => cx.quote_wide(
-            RuleId::Q003,
+            FindingCode::Q003PartnerNotSeller,
             Severity::Error,
             format!(
                 "the quoting partner `{}` ({}) is a customer, not a partner or distributor",
@@ -812,12 +1025,12 @@ fn check_quote(cx: &mut Ctx<'_>) {
     if let Some(distributor) = quote.distributor {
         match dir.organization(distributor) {
             None => cx.quote_wide(
-                RuleId::PTR004,
+                FindingCode::Ptr004UnknownDistributor,
                 Severity::Error,
                 format!("the distributor `{distributor}` is no organization of the directory"),
             ),
             Some(org) if org.kind != OrgKind::Distributor => cx.quote_wide(
-                RuleId::PTR004,
+                FindingCode::Ptr004NotDistributor,
                 Severity::Error,
                 format!(
                     "the distributor `{distributor}` ({}) is not a distributor organization",
@@ -825,7 +1038,7 @@ fn check_quote(cx: &mut Ctx<'_>) {
                 ),
             ),
             Some(_) if distributor == quote.partner => cx.quote_wide(
-                RuleId::PTR004,
+                FindingCode::Ptr004DistributorIsPartner,
                 Severity::Error,
                 "the distributor and the quoting partner are the same organization; leave the distributor out for 1-tier selling",
             ),
@@ -838,7 +1051,7 @@ fn check_quote(cx: &mut Ctx<'_>) {
 fn check_line(cx: &mut Ctx<'_>, line: &Line) {
     if blank(line.id.as_str()) {
         cx.push(
-            RuleId::Q008,
+            FindingCode::Q008NoLineId,
             Severity::Error,
             line,
             "the line has no identifier".into(),
@@ -846,14 +1059,14 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line) {
     }
     if blank(&line.sku) {
         cx.push(
-            RuleId::Q008,
+            FindingCode::Q008NoSku,
             Severity::Error,
             line,
             "the line has no SKU".into(),
         );
     } else if line.sku.len() > MAX_SKU && line.sku.chars().count() > MAX_SKU {
         cx.push(
-            RuleId::Q008,
+            FindingCode::Q008SkuTooLong,
             Severity::Error,
             line,
             "the SKU is longer than 100 characters".into(),
@@ -861,7 +1074,7 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line) {
     }
     if line.quantity == 0 {
         cx.push(
-            RuleId::Q008,
+            FindingCode::Q008ZeroQuantity,
             Severity::Error,
             line,
             "the quantity is 0; order at least 1".into(),
@@ -869,7 +1082,7 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line) {
     }
     if let Term::Subscription { months: 0 } = line.term {
         cx.push(
-            RuleId::Q008,
+            FindingCode::Q008ZeroTerm,
             Severity::Error,
             line,
             "the subscription term is 0 months".into(),
@@ -881,7 +1094,7 @@ fn check_line(cx: &mut Ctx<'_>, line: &Line) {
         && line.assignment.as_ref() != Some(new)
     {
         cx.push(
-                    RuleId::Q009,
+                    FindingCode::Q009BookedChange,
                     Severity::Error,
                     line,
                     "the line is booked: its Smart Account assignment can no longer be changed by the partner; open a vendor support case to re-assign the licenses (LIC004)".into(),
@@ -894,14 +1107,14 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
         SaRequirement::Mandatory => {
             if cx.stage.is_order() {
                 cx.push(
-                    RuleId::Q001,
+                    FindingCode::Q001Unassigned,
                     Severity::Error,
                     line,
                     "Smart Account Required: assign the end customer's Smart Account (or a holding account), request a new one or delegate to the customer before placing the order".into(),
                 );
             } else {
                 cx.push(
-                    RuleId::Q001,
+                    FindingCode::Q001Unassigned,
                     Severity::Info,
                     line,
                     "Smart Account Required: the order cannot be placed until this line has a Smart Account assignment".into(),
@@ -909,7 +1122,7 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
                 match policy {
                     PolicyAction::None => {}
                     PolicyAction::Warn => cx.push(
-                        RuleId::Q004,
+                        FindingCode::Q004Monitored,
                         Severity::Warning,
                         line,
                         "the Smart Account policy monitors this quote: identify or initiate a Smart Account assignment (no impact on submission yet)".into(),
@@ -925,14 +1138,14 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
                                 .into()
                             })
                             .clone();
-                        cx.push(RuleId::Q004, Severity::Error, line, text);
+                        cx.push(FindingCode::Q004Blocked, Severity::Error, line, text);
                     }
                 }
             }
         }
         SaRequirement::Optional if cx.stage.is_order() && line.license == LicenseKind::Smart => {
             cx.push(
-                RuleId::Q001,
+                FindingCode::Q001OptionalUnassigned,
                 Severity::Info,
                 line,
                 "no Smart Account assigned: the Smart licenses will have to be assigned after delivery; assign the customer's account to deliver them directly".into(),
@@ -945,7 +1158,7 @@ fn unassigned(cx: &mut Ctx<'_>, line: &Line, policy: PolicyAction) {
 /// Everything an assignment yields, independent of the line it is on.
 fn resolve(
     cx: &mut Ctx<'_>,
-    findings: &mut Vec<(RuleId, Severity, Message)>,
+    findings: &mut Vec<(FindingCode, Severity, Message)>,
     assignment: &Assignment,
 ) -> Resolved {
     let start = findings.len();
@@ -953,18 +1166,26 @@ fn resolve(
         findings,
         holding: false,
         hold: false,
+        sa: None,
+        va: None,
     };
     match assignment {
-        Assignment::Account { sa, va } => existing(cx, &mut out, *sa, va.as_ref()),
+        Assignment::Account { sa, va } => existing(cx, &mut out, sa, va.as_ref()),
         Assignment::NewAccount { domain, contact } => {
             new_account(cx, &mut out, domain.as_ref(), contact);
-            initiated(cx, &mut out, "a new Smart Account is only requested");
+            initiated(
+                cx,
+                &mut out,
+                FindingCode::Q006NewAccount,
+                "a new Smart Account is only requested",
+            );
         }
         Assignment::Delegate { contact } => {
             delegate(cx, &mut out, contact);
             initiated(
                 cx,
                 &mut out,
+                FindingCode::Q006Delegated,
                 "the assignment is delegated to the end customer",
             );
         }
@@ -973,20 +1194,22 @@ fn resolve(
         findings: start..out.findings.len(),
         holding: out.holding,
         hold: out.hold,
+        sa: out.sa,
+        va: out.va,
     }
 }
 
-fn initiated(cx: &Ctx<'_>, out: &mut Out<'_>, what: &str) {
+fn initiated(cx: &Ctx<'_>, out: &mut Out<'_>, code: FindingCode, what: &str) {
     if cx.stage.is_order() {
         out.hold = true;
         out.add(
-            RuleId::Q006,
+            code,
             Severity::Warning,
             format!("Smart Account Hold: {what}; the order waits until an Active Smart Account is assigned"),
         );
     } else {
         out.add(
-            RuleId::Q006,
+            code,
             Severity::Info,
             format!("{what}: when ordered, the line goes on Smart Account Hold until an Active Smart Account is assigned"),
         );
@@ -995,15 +1218,21 @@ fn initiated(cx: &Ctx<'_>, out: &mut Out<'_>, what: &str) {
 
 /// An existing account: it must exist, a named Virtual Account must belong to it (Q003, Q010),
 /// a holding account must be the partner's or distributor's (Q003, PTR004).
-fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: SaId, va: Option<&VaRef>) {
-    let Some(account) = cx.dir.account(sa) else {
+fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: &SaRef, va: Option<&VaRef>) {
+    let found = match sa {
+        SaRef::Id(id) => cx.dir.account(*id),
+        SaRef::Domain(domain) => cx.dir.account_by_domain(domain.as_str()),
+        SaRef::Email(email) => cx.dir.account_by_email(email.as_str()),
+    };
+    let Some(account) = found else {
         out.add(
-            RuleId::Q003,
+            FindingCode::Q003UnknownAccount,
             Severity::Error,
             format!("Smart Account `{sa}` does not exist; search the end customer's domain and pick one of its accounts"),
         );
         return;
     };
+    out.sa = Some(account.id());
     let mut named = Label {
         account,
         text: None,
@@ -1040,9 +1269,9 @@ fn foreign_holding(quote: &Quote, out: &mut Out<'_>, named: &mut Label<'_>) {
     let ours = owner == quote.partner || Some(owner) == quote.distributor;
     if !ours {
         let rule = if quote.distributor.is_some() {
-            RuleId::PTR004
+            FindingCode::Ptr004ForeignHolding
         } else {
-            RuleId::Q003
+            FindingCode::Q003ForeignHolding
         };
         out.add(
             rule,
@@ -1077,10 +1306,11 @@ fn resolve_va(dir: &Directory, out: &mut Out<'_>, named: &mut Label<'_>, va: Opt
             }
         }
     };
+    out.va = resolved;
     if let (None, Some(wanted)) = (resolved, va) {
         // The same words whether the Virtual Account is missing or Restricted (Q010).
         out.add(
-            RuleId::Q003,
+            FindingCode::Q003UnknownVa,
             Severity::Error,
             format!(
                 "virtual account `{wanted}` not found in Smart Account {}; pick one of its virtual accounts or leave it empty for the default",
@@ -1095,7 +1325,7 @@ fn pending(stage: Stage, out: &mut Out<'_>, named: &mut Label<'_>) {
     if stage.is_order() {
         out.hold = true;
         out.add(
-            RuleId::Q006,
+            FindingCode::Q006Pending,
             Severity::Warning,
             format!(
                 "Smart Account Hold: Smart Account {} is Pending until its authorised contact activates it (SA008); the order waits until then",
@@ -1104,7 +1334,7 @@ fn pending(stage: Stage, out: &mut Out<'_>, named: &mut Label<'_>) {
         );
     } else {
         out.add(
-            RuleId::Q006,
+            FindingCode::Q006Pending,
             Severity::Info,
             format!(
                 "Smart Account {} is Pending (SA008): when ordered, the line goes on Smart Account Hold until it is activated",
@@ -1121,7 +1351,7 @@ fn misdelivery(cx: &mut Ctx<'_>, out: &mut Out<'_>, named: &mut Label<'_>, va: O
         if let Some(active) = cx.customer_active() {
             let name = dir.account(active).map(label).unwrap_or_default();
             out.add(
-                RuleId::Q007,
+                FindingCode::Q007CustomerHasAccount,
                 Severity::Warning,
                 format!("the end customer already has the Active Smart Account {name}; assign it instead of a holding account so the licenses reach the customer"),
             );
@@ -1135,7 +1365,7 @@ fn misdelivery(cx: &mut Ctx<'_>, out: &mut Out<'_>, named: &mut Label<'_>, va: O
             && !related(domain, customer)
         {
             out.add(
-                    RuleId::Q007,
+                    FindingCode::Q007DomainMismatch,
                     Severity::Warning,
                     format!(
                         "Smart Account {} does not match the end customer's domain `{customer}`; check that the licenses go to the right company",
@@ -1150,7 +1380,7 @@ fn misdelivery(cx: &mut Ctx<'_>, out: &mut Out<'_>, named: &mut Label<'_>, va: O
                 .any(|v| v.id() != default && v.visibility() == Visibility::Unrestricted);
             if others {
                 out.add(
-                    RuleId::Q007,
+                    FindingCode::Q007DefaultVa,
                     Severity::Warning,
                     format!(
                         "no virtual account named: the licenses go to the default virtual account of {} although it has others; ask the customer which one to use",
@@ -1171,7 +1401,7 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
         .is_some_and(|c| crate::base::limits::check_cco_id(c).is_ok());
     if !has_cco {
         out.add(
-            RuleId::SA004,
+            FindingCode::Sa004NoCcoId,
             Severity::Error,
             format!(
                 "the new account's contact `{}` needs a Cisco.com ID (1–100 characters, no spaces); ask them to register one",
@@ -1185,26 +1415,26 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
         Some(domain) => {
             if public(domain) {
                 out.add(
-                    RuleId::SA005,
+                    FindingCode::Sa005PublicDomain,
                     Severity::Error,
                     format!("`{domain}` is a public email domain and can never name a Customer Smart Account; request a Limited Use account for the contact instead"),
                 );
             } else if !domain.is_within(email_domain) {
                 out.add(
-                    RuleId::SA004,
+                    FindingCode::Sa004ContactDomain,
                     Severity::Error,
                     format!("the contact's email `{}` does not match the requested domain `{domain}`; the domain must equal the email's domain or be a prefixed form of it", contact.email),
                 );
             }
             if let Some(existing) = dir.account_by_domain(domain.as_str()) {
                 out.add(
-                    RuleId::SA003,
+                    FindingCode::Sa003DomainTaken,
                     Severity::Error,
                     format!("`{domain}` already identifies Smart Account {}; assign it, or request a prefixed identifier such as `unit.{domain}` for an independent entity", label(existing)),
                 );
             } else if family_has_account(dir, domain) {
                 out.add(
-                    RuleId::Q007,
+                    FindingCode::Q007CompanyHasAccount,
                     Severity::Warning,
                     format!("the company of `{domain}` already has a Smart Account; check with the customer before creating another (BP001)"),
                 );
@@ -1213,7 +1443,7 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
                 && !related(domain, customer)
             {
                 out.add(
-                        RuleId::Q007,
+                        FindingCode::Q007RequestedDomainMismatch,
                         Severity::Warning,
                         format!("the requested domain `{domain}` does not match the end customer's domain `{customer}`"),
                     );
@@ -1222,14 +1452,14 @@ fn new_account(cx: &Ctx<'_>, out: &mut Out<'_>, domain: Option<&Domain>, contact
         None => {
             if !public(email_domain) {
                 out.add(
-                    RuleId::SA005,
+                    FindingCode::Sa005NotPublicEmail,
                     Severity::Error,
                     format!("a Limited Use account is only for a contact with a public email domain; request a Customer account for `{email_domain}` instead"),
                 );
             }
             if let Some(existing) = dir.account_by_email(contact.email.as_str()) {
                 out.add(
-                    RuleId::SA005,
+                    FindingCode::Sa005LimitedUseExists,
                     Severity::Error,
                     format!(
                         "`{}` already identifies Limited Use Smart Account {}; assign it instead",
@@ -1267,7 +1497,7 @@ fn delegate(cx: &Ctx<'_>, out: &mut Out<'_>, contact: &Contact) {
         .is_none_or(|customer| related(contact.email.domain(), customer));
     if !matches {
         out.add(
-            RuleId::Q002,
+            FindingCode::Q002ForeignDelegate,
             Severity::Warning,
             format!(
                 "the delegate `{}` is not at the end customer's domain; check that they act for the customer",

@@ -9,6 +9,7 @@ use crate::base::limits::clip;
 /// A role (ROLE001): four on a Smart Account, three on a Virtual Account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Role {
@@ -123,6 +124,7 @@ impl fmt::Display for Role {
 /// How far a Virtual Account role reaches (ROLE004).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Inheritance {
@@ -137,6 +139,7 @@ pub enum Inheritance {
 /// What a user may do: the rows of the permission matrix (ROLE005).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Action {
@@ -364,6 +367,7 @@ mod set_serde {
 /// What a permission check is about: a whole Smart Account or one Virtual Account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Target {
@@ -398,6 +402,7 @@ impl From<VaId> for Target {
 /// Who performs a command (SPEC vocabulary "actor").
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Actor {
@@ -420,6 +425,31 @@ impl fmt::Display for Actor {
             Actor::VendorSupport { case } => {
                 write!(f, "vendor support (case `{}`)", clip(case))
             }
+        }
+    }
+}
+
+/// Sets of actions and roles are JSON arrays of their members.
+#[cfg(feature = "schemars")]
+mod set_schema {
+    use super::{Action, ActionSet, Role, RoleSet};
+    use schemars::{JsonSchema, Schema, SchemaGenerator};
+    use std::borrow::Cow;
+
+    impl JsonSchema for ActionSet {
+        fn schema_name() -> Cow<'static, str> {
+            Cow::Borrowed("ActionSet")
+        }
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            <Vec<Action>>::json_schema(generator)
+        }
+    }
+    impl JsonSchema for RoleSet {
+        fn schema_name() -> Cow<'static, str> {
+            Cow::Borrowed("RoleSet")
+        }
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            <Vec<Role>>::json_schema(generator)
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::fixtures;
 use crate::orders::policy::{DealScope, Phase, PolicyAction, PolicyCalendar};
 use crate::orders::quote::{
     Assignment, Contact, Country, Deal, DealKind, EndCustomer, LicenseKind, Line, LineId, Quote,
-    SaRequirement, Term, VaRef,
+    SaRef, SaRequirement, Term, VaRef,
 };
 use crate::orders::validate::Stage;
 use crate::roles::matrix::Actor;
@@ -83,6 +83,16 @@ pub fn sa_id() -> impl Strategy<Value = SaId> {
     ]
 }
 
+/// A Smart Account reference: mostly an identifier ([`sa_id`]), sometimes a domain or an email
+/// (the fixture's and others).
+pub fn sa_ref() -> impl Strategy<Value = SaRef> {
+    prop_oneof![
+        4 => sa_id().prop_map(SaRef::Id),
+        1 => domain().prop_map(SaRef::Domain),
+        1 => email().prop_map(SaRef::Email),
+    ]
+}
+
 /// An organization identifier, mostly one of the fixture's.
 pub fn org_id() -> impl Strategy<Value = OrgId> {
     prop_oneof![
@@ -94,7 +104,7 @@ pub fn org_id() -> impl Strategy<Value = OrgId> {
 /// Any assignment (Q002).
 pub fn assignment() -> impl Strategy<Value = Assignment> {
     prop_oneof![
-        4 => (sa_id(), option::of(va_ref())).prop_map(|(sa, va)| Assignment::Account { sa, va }),
+        4 => (sa_ref(), option::of(va_ref())).prop_map(|(sa, va)| Assignment::Account { sa, va }),
         1 => (option::of(domain()), contact())
             .prop_map(|(domain, contact)| Assignment::NewAccount { domain, contact }),
         1 => contact().prop_map(|contact| Assignment::Delegate { contact }),

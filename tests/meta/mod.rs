@@ -3,9 +3,12 @@
 //! on, and the `validate_quote` example as a command-line tool.
 
 mod dot;
+mod finding_codes;
 mod module_graph;
 mod rule_catalog;
 mod rule_coverage;
+#[cfg(feature = "schemars")]
+mod schemas;
 mod strategies;
 mod text_forms;
 mod validate_quote_tool;

@@ -2,5 +2,6 @@
 //! lines, kinds of assignment, existence and ownership, the policy calendar, Japan, holds,
 //! warnings, complete reports, booked lines and restricted Virtual Accounts.
 
+mod contract;
 mod props;
 mod quotes;

@@ -181,7 +181,7 @@ proptest! {
         quote.lines.insert(i, open);
         prop_assert!(quote.lines[i].effective_assignment().is_none());
         let mut assigned = quote.clone();
-        assigned.lines[i].assignment = Some(Assignment::Account { sa: world.acme.sa, va: None });
+        assigned.lines[i].assignment = Some(Assignment::Account { sa: world.acme.sa.into(), va: None });
         let before = validate(&dir, &quote, stage, day, &calendar);
         let after = validate(&dir, &assigned, stage, day, &calendar);
         let mut remaining: Vec<_> = before.errors().cloned().collect();

@@ -43,7 +43,7 @@ fn quote(world: &World, lines: Vec<Line>) -> Quote {
 
 fn at(sa: SaId, va: Option<&str>) -> Assignment {
     Assignment::Account {
-        sa,
+        sa: sa.into(),
         va: va.map(|v| VaRef::Name(v.into())),
     }
 }
@@ -88,7 +88,7 @@ fn only_finding(world: &World, va: VaRef) -> Finding {
     let q = quote(
         world,
         vec![Line::new("1", "SKU", 1).assigned(Assignment::Account {
-            sa: world.acme.sa,
+            sa: world.acme.sa.into(),
             va: Some(va),
         })],
     );
@@ -281,7 +281,7 @@ fn q002_deal_kinds_va_references_and_initiated_assignments() {
     };
     assert!(
         !Assignment::Account {
-            sa: w.acme.sa,
+            sa: w.acme.sa.into(),
             va: None
         }
         .is_initiated()
@@ -314,7 +314,7 @@ fn q003_account_must_exist_va_must_belong_and_holding_must_be_ours() {
     let q = quote(
         &world,
         vec![Line::new("1", "SKU", 1).assigned(Assignment::Account {
-            sa: world.acme.sa,
+            sa: world.acme.sa.into(),
             va: Some(VaRef::Id(world.partner.holding_default)),
         })],
     );
@@ -325,7 +325,7 @@ fn q003_account_must_exist_va_must_belong_and_holding_must_be_ours() {
         let q = quote(
             &world,
             vec![Line::new("1", "SKU", 1).assigned(Assignment::Account {
-                sa: world.acme.sa,
+                sa: world.acme.sa.into(),
                 va: Some(va),
             })],
         );
@@ -691,7 +691,7 @@ fn q007_only_an_active_customer_account_makes_a_holding_line_warn() {
     let w = world();
     let line = || {
         Line::new("1", "SKU", 1).assigned(Assignment::Account {
-            sa: w.partner.holding,
+            sa: w.partner.holding.into(),
             va: None,
         })
     };
