@@ -6,7 +6,7 @@
 //! - `check`, `explain`, `who-can`, `advise`, `dot`: questions about a directory, answered with
 //!   names.
 //! - `events`, `snapshot export|import`, `store init|migrate`: the store.
-//! - `serve`: an HTTP JSON API over a store (see `docs/openapi.json`).
+//! - `serve`: an HTTP JSON API over a store (see `cli/openapi.json`).
 //!
 //! Every subcommand behaves as a Unix tool: a closed standard output (`| head -1`) ends it
 //! quietly with the exit code of what was done, and bad input exits 2 with a message that

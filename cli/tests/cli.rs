@@ -234,7 +234,7 @@ fn hostile_snapshots_exit_0_1_or_2_never_abort() {
     let dir = tmp();
     let (quote, stage, date) = sample(Verdict::Allowed);
     std::fs::write(dir.path().join("q.json"), &quote).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut snapshots: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -6,7 +6,9 @@
 //!
 //! 8 concurrent clients validate quotes and run checks against a real `serve` on a SQLite store
 //! of the demo data: requests per second, p50/p99 latency, zero errors; compared in the same run
-//! with calling `validate` in-process (the limit), and the service's startup time.
+//! with calling `validate` in-process (the limit), and the service's startup time. A second
+//! test measures the startup of `serve` on a store of 100,000 accounts beside `Store::open` and
+//! `Store::rebuild` in-process.
 
 #![allow(
     clippy::unwrap_used,
@@ -156,4 +158,143 @@ fn load_8_clients_against_serve_and_in_process() {
         in_process / n
     );
     assert_eq!(errors, 0);
+}
+
+/// A directory of `n` Customer accounts (each with its organization, its SA Admin and its
+/// default Virtual Account), loaded from a snapshot: the logs are rebuilt as an import.
+fn big_directory(n: u32) -> smart_accounts::Directory {
+    use smart_accounts::{
+        AccountKind, AccountSnapshot, AccountStatus, Binding, Config, Domain, Email, Identifier,
+        Inheritance, OrgId, OrgKind, Organization, Role, SaId, Snapshot, User, UserId, UserKind,
+        VaId, VaSnapshot, Visibility,
+    };
+    let created_at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
+    let snapshot = Snapshot {
+        config: Config::default(),
+        organizations: (1..=n)
+            .map(|k| Organization {
+                id: OrgId::new(k),
+                name: format!("Company {k}"),
+                kind: OrgKind::Customer,
+            })
+            .collect(),
+        users: (1..=n)
+            .map(|k| User {
+                id: UserId::new(k),
+                cco_id: Some(format!("admin{k}")),
+                email: Email::parse(&format!("admin@c{k}.com")).unwrap(),
+                org: OrgId::new(k),
+                kind: UserKind::Individual,
+            })
+            .collect(),
+        accounts: (1..=n)
+            .map(|k| AccountSnapshot {
+                id: SaId::new(k),
+                kind: AccountKind::Customer,
+                status: AccountStatus::Active,
+                name: format!("Company {k}"),
+                identifier: Identifier::Domain(Domain::parse(&format!("c{k}.com")).unwrap()),
+                owner: OrgId::new(k),
+                contact: UserId::new(k),
+                created_at,
+                default_va: VaId::new(k),
+                vas: vec![VaSnapshot {
+                    id: VaId::new(k),
+                    name: "DEFAULT".into(),
+                    parent: None,
+                    visibility: Visibility::Unrestricted,
+                }],
+                roles: vec![Binding {
+                    user: UserId::new(k),
+                    va: None,
+                    role: Role::SaAdmin,
+                    inheritance: Inheritance::AccountAndChildren,
+                    expires: None,
+                }],
+                agreement: None,
+                access_requests: Vec::new(),
+                access_reviews: Vec::new(),
+                licenses: Default::default(),
+                events: Vec::new(),
+            })
+            .collect(),
+        directory_events: Vec::new(),
+    };
+    smart_accounts::Directory::from_snapshot(snapshot).unwrap()
+}
+
+/// The startup cost of `serve` on a store of 100,000 accounts: from the start of the process to
+/// listening (the latest snapshot and the events after it, re-checked), beside `Store::open`
+/// in-process and a full rebuild from the events.
+#[test]
+#[ignore = "a benchmark: run with --ignored --nocapture, preferably --release"]
+fn startup_on_a_100k_account_store() {
+    use smart_accounts_store::{Sqlite, Store};
+    const ACCOUNTS: u32 = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.sqlite");
+    let t = Instant::now();
+    let directory = big_directory(ACCOUNTS);
+    let built = t.elapsed();
+    let config = directory.config().clone();
+    let t = Instant::now();
+    let mut store = Store::open(Sqlite::open(&path).unwrap(), config.clone()).unwrap();
+    store.import(&directory).unwrap();
+    let imported = t.elapsed();
+    let events = store.position();
+    drop(store);
+    let file_bytes = std::fs::metadata(&path).unwrap().len();
+
+    let tokens = dir.path().join("tokens.json");
+    std::fs::write(
+        &tokens,
+        r#"{"tokens": [{"token": "load-token-0123456789", "actor": "fulfilment"}]}"#,
+    )
+    .unwrap();
+    let mut startups = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let mut child = Command::new(common::BIN)
+            .args(["serve", "--store", path.to_str().unwrap()])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--tokens",
+                tokens.to_str().unwrap(),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        startups.push(started.elapsed());
+        assert!(line.starts_with("listening on "), "{line}");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    startups.sort();
+    let t = Instant::now();
+    let opened = Store::open(Sqlite::open(&path).unwrap(), config.clone()).unwrap();
+    let open_in_process = t.elapsed();
+    assert_eq!(opened.directory(), &directory);
+    drop(opened);
+    let t = Instant::now();
+    let rebuilt = Store::rebuild(Sqlite::open(&path).unwrap(), config).unwrap();
+    let rebuild = t.elapsed();
+    assert_eq!(&rebuilt, &directory);
+    println!(
+        "store of {ACCOUNTS} accounts: {events} events, {:.1} MB file; directory built in \
+         {built:.2?}, imported in {imported:.2?}",
+        file_bytes as f64 / 1e6
+    );
+    println!(
+        "serve startup to listening: median {:.2?} (min {:.2?}, max {:.2?}, 3 starts); \
+         Store::open in-process {open_in_process:.2?}; Store::rebuild from every event \
+         {rebuild:.2?}",
+        startups[1], startups[0], startups[2]
+    );
 }

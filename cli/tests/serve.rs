@@ -185,11 +185,11 @@ fn health_openapi_and_the_checked_in_document_agree() {
         None,
     );
     assert_eq!(status, 200);
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
     let checked_in: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     assert_eq!(
         served, checked_in,
-        "docs/openapi.json is stale: run `cargo run -p smart-accounts-cli -- openapi > docs/openapi.json`"
+        "cli/openapi.json is stale: run `cargo run -p smart-accounts-cli -- openapi > cli/openapi.json`"
     );
     let (status, _) = call("GET", &format!("{}/v1/nothing", server.url), None, None);
     assert_eq!(status, 404);

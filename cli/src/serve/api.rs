@@ -1,4 +1,4 @@
-//! The routes of the HTTP API and their handlers; `docs/openapi.json` describes them.
+//! The routes of the HTTP API and their handlers; `cli/openapi.json` describes them.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of the HTTP API, served at `GET /v1/openapi.json` and checked in
-//! at `docs/openapi.json` (`smart-accounts openapi > docs/openapi.json`; a test fails when they
+//! at `cli/openapi.json` (`smart-accounts openapi > cli/openapi.json`; a test fails when they
 //! differ). The core crate's types (quote, report, command, event) are described as objects
 //! whose shape is the core crate's serde format; their JSON Schemas live under `docs/schemas/`.
 
