@@ -335,6 +335,22 @@ fn count_allowed(dir: &Directory, queries: &[Query]) -> usize {
         .count()
 }
 
+/// The queries as `is_allowed_many` takes them.
+fn batch_of(queries: &[Query]) -> Vec<(UserId, Action, Target)> {
+    queries
+        .iter()
+        .map(|&(u, a, v)| (u, a, Target::Va(v)))
+        .collect()
+}
+
+/// `is_allowed_many` over the whole batch, counted like [`count_allowed`].
+fn count_allowed_many(dir: &Directory, batch: &[(UserId, Action, Target)]) -> usize {
+    dir.is_allowed_many(batch)
+        .into_iter()
+        .filter(|a| *a)
+        .count()
+}
+
 /// The 1,000-VA model and its baseline table, built once and shared with `check_100k`.
 fn small() -> &'static (Model, Dense) {
     static SMALL: OnceLock<(Model, Dense)> = OnceLock::new();
@@ -391,6 +407,11 @@ fn check_1k(c: &mut Criterion) {
     group.bench_function("check", |b| {
         b.iter(|| check_count(black_box(&m.dir), black_box(&m.queries)))
     });
+    let batch = batch_of(&m.queries);
+    assert_eq!(count_allowed_many(&m.dir, &batch), allowed);
+    group.bench_function("is_allowed_many", |b| {
+        b.iter(|| count_allowed_many(black_box(&m.dir), black_box(&batch)))
+    });
     group.finish();
 }
 
@@ -410,6 +431,11 @@ fn check_100k(c: &mut Criterion) {
     group.throughput(Throughput::Elements(m.queries.len() as u64));
     group.bench_function("is_allowed", |b| {
         b.iter(|| count_allowed(black_box(&m.dir), black_box(&m.queries)))
+    });
+    let batch = batch_of(&m.queries);
+    assert_eq!(count_allowed_many(&m.dir, &batch), allowed);
+    group.bench_function("is_allowed_many", |b| {
+        b.iter(|| count_allowed_many(black_box(&m.dir), black_box(&batch)))
     });
     group.finish();
     if std::env::args().any(|a| a == "--bench") {

@@ -228,31 +228,65 @@ impl Directory {
         let Some(grants) = self.grants.lookup::<DENSE>(user.get()) else {
             return false;
         };
-        match target {
-            Target::Va(va) => {
-                let bit = action.bit();
-                // Virtual Account roles (level 1 and below) never grant account-level actions.
-                let max_level = if action.is_account_level() {
-                    0
-                } else {
-                    u8::MAX
-                };
-                let may = |g: &Grant| (g.role.actions().bits() & bit != 0) & (g.level <= max_level);
-                // When no role of the user allows the action anywhere, the target's slot is
-                // not even read: one cache line less for a third of the denials.
-                if !grants.any(may) {
-                    return false;
-                }
-                let Some(slot) = self.slots.lookup::<DENSE>(va.get()).filter(|s| s.level > 0)
-                else {
-                    return false;
-                };
-                grants.any(|g| may(g) & g.reaches(slot))
-            }
-            Target::Account(sa) => grants
-                .iter()
-                .any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action)),
+        allowed_in(grants, action, target, |va| {
+            self.slots.lookup::<DENSE>(va.get())
+        })
+    }
+
+    /// [`Directory::is_allowed`] for many questions at once: the answers, in the order of
+    /// `queries`, are exactly the single answers. On a directory too large for the processor's
+    /// caches it costs less per question: it looks up the roles of the users and the Virtual
+    /// Accounts of a group of questions first, reads that do not depend on each other and that
+    /// the processor overlaps, and only then answers them, where one question at a time waits
+    /// for each read in turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{fixtures, Action, Target};
+    ///
+    /// let w = fixtures::world()?;
+    /// let questions = [
+    ///     (w.acme.alice, Action::ManageLicenses, Target::Va(w.acme.emea)),
+    ///     (w.acme.carol, Action::ManageLicenses, Target::Va(w.acme.emea)),
+    /// ];
+    /// let answers = w.dir.is_allowed_many(&questions);
+    /// for ((user, action, target), answer) in questions.into_iter().zip(answers) {
+    ///     assert_eq!(answer, w.dir.is_allowed(user, action, target));
+    /// }
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_allowed_many(&self, queries: &[(UserId, Action, Target)]) -> Vec<bool> {
+        let mut answers = Vec::with_capacity(queries.len());
+        if !self.is_dense() {
+            answers.extend(queries.iter().map(|&(u, a, t)| self.is_allowed(u, a, t)));
+            return answers;
         }
+        for group in queries.chunks(BATCH) {
+            // First every read of the group, each kept by what it read (the first grant's
+            // role, the slot's level), so that the reads are made here, side by side.
+            let mut found: [Found<'_>; BATCH] = [Found::default(); BATCH];
+            for (f, &(user, _, target)) in found.iter_mut().zip(group) {
+                f.grants = self
+                    .grants
+                    .lookup::<true>(user.get())
+                    .filter(|g| !g.is_empty());
+                if let Target::Va(va) = target {
+                    f.slot = self.slots.lookup::<true>(va.get()).filter(|s| s.level > 0);
+                }
+            }
+            for (f, &(_, action, target)) in found.iter().zip(group) {
+                let slot = f.slot;
+                answers.push(
+                    f.grants
+                        .is_some_and(|g| allowed_in(g, action, target, |_| slot)),
+                );
+            }
+        }
+        answers
     }
 
     /// Whether `user` may perform `action` on `target` on the day `date`: as
@@ -555,6 +589,51 @@ impl Directory {
         let user = self.acting_user(actor)?;
         self.require_user_on(user, action, target, Some(on))?;
         Ok(user)
+    }
+}
+
+/// How many questions [`Directory::is_allowed_many`] looks up before it answers them: enough
+/// reads in flight to cover a memory access, few enough to stay in registers and L1.
+const BATCH: usize = 16;
+
+/// What [`Directory::is_allowed_many`] looked up for one question.
+#[derive(Clone, Copy, Default)]
+struct Found<'a> {
+    grants: Option<&'a GrantList>,
+    slot: Option<&'a VaSlot>,
+}
+
+/// Whether `grants` allow `action` on `target`; `slot_of` finds a Virtual Account's slot and
+/// is asked only when some grant allows the action somewhere (one cache line less for a third
+/// of the denials).
+#[inline(always)]
+fn allowed_in<'a>(
+    grants: &GrantList,
+    action: Action,
+    target: Target,
+    slot_of: impl FnOnce(VaId) -> Option<&'a VaSlot>,
+) -> bool {
+    match target {
+        Target::Va(va) => {
+            let bit = action.bit();
+            // Virtual Account roles (level 1 and below) never grant account-level actions.
+            let max_level = if action.is_account_level() {
+                0
+            } else {
+                u8::MAX
+            };
+            let may = |g: &Grant| (g.role.actions().bits() & bit != 0) & (g.level <= max_level);
+            if !grants.any(may) {
+                return false;
+            }
+            let Some(slot) = slot_of(va).filter(|s| s.level > 0) else {
+                return false;
+            };
+            grants.any(|g| may(g) & g.reaches(slot))
+        }
+        Target::Account(sa) => grants
+            .iter()
+            .any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action)),
     }
 }
 

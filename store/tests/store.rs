@@ -614,7 +614,13 @@ proptest! {
         same_as_memory(&SqliteFixture::new(), memory, commands, &days)?;
     }
 
-    /// The same through a PostgreSQL database.
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases().div_ceil(2)))]
+
+    /// The same through a PostgreSQL database (half the cases: each creates a database of its
+    /// own, which costs more than the whole case on SQLite).
     #[test]
     fn ev005_a_postgres_store_its_replica_and_its_rebuild_equal_the_in_memory_directory(
         (memory, commands) in strategies::directory_and_commands(1..20),

@@ -2,6 +2,7 @@
 //! one role per account, the union over accounts, reach, the permission matrix, who assigns what,
 //! the last SA Admin, the first SA Admin, explained decisions and reverse queries.
 
+mod batch;
 mod check_index;
 mod index_updates;
 mod last_admin;
