@@ -158,10 +158,10 @@ fn parse_json<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, BadInput
 }
 
 fn calendar(choice: Option<&str>) -> Result<PolicyCalendar, BadInput> {
-    match choice {
-        None | Some("cisco") => Ok(PolicyCalendar::cisco()),
-        Some("original") => Ok(PolicyCalendar::originally_announced()),
-        Some(path) => load(path),
+    let name = choice.unwrap_or("cisco");
+    match PolicyCalendar::named(name) {
+        Some(calendar) => Ok(calendar),
+        None => load(name),
     }
 }
 

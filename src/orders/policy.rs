@@ -219,6 +219,26 @@ impl PolicyCalendar {
         }
     }
 
+    /// A built-in calendar by the name callers give it: `"cisco"` ([`PolicyCalendar::cisco`])
+    /// or `"original"` ([`PolicyCalendar::originally_announced`]); `None` for any other name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use smart_accounts::PolicyCalendar;
+    ///
+    /// assert_eq!(PolicyCalendar::named("cisco"), Some(PolicyCalendar::cisco()));
+    /// assert_eq!(PolicyCalendar::named("calendar.json"), None);
+    /// ```
+    #[must_use]
+    pub fn named(name: &str) -> Option<PolicyCalendar> {
+        match name {
+            "cisco" => Some(PolicyCalendar::cisco()),
+            "original" => Some(PolicyCalendar::originally_announced()),
+            _ => None,
+        }
+    }
+
     /// The plan as first announced: monitoring from 2020-09-13, then enforcement for every
     /// deal from 2020-10-25, Japan exempt throughout as in Cisco's calendar. It differs from
     /// [`PolicyCalendar::cisco`] exactly from 2020-10-25 on, outside Japan: it blocks where

@@ -55,10 +55,9 @@ pub(crate) fn parse_stage(text: &str) -> std::result::Result<Stage, String> {
 ///
 /// A calendar file that does not read.
 pub(crate) fn calendar(choice: &str) -> Result<PolicyCalendar> {
-    match choice {
-        "cisco" => Ok(PolicyCalendar::cisco()),
-        "original" => Ok(PolicyCalendar::originally_announced()),
-        path => json::load(path),
+    match PolicyCalendar::named(choice) {
+        Some(calendar) => Ok(calendar),
+        None => json::load(choice),
     }
 }
 

@@ -199,15 +199,15 @@ async fn validate_quote(
 ) -> ApiResult {
     let who = principal(&app, &headers)?;
     let request: ValidateRequest = body(raw)?;
-    let calendar = match request.calendar.as_deref() {
-        None | Some("cisco") => smart_accounts::PolicyCalendar::cisco(),
-        Some("original") => smart_accounts::PolicyCalendar::originally_announced(),
-        Some(other) => {
+    let name = request.calendar.as_deref().unwrap_or("cisco");
+    let calendar = match smart_accounts::PolicyCalendar::named(name) {
+        Some(calendar) => calendar,
+        None => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "calendar `{}` is not `cisco` or `original`",
-                    smart_accounts::clip(other)
+                    smart_accounts::clip(name)
                 ),
             )
             .at("calendar"));
