@@ -2,6 +2,7 @@
 
 mod commit;
 mod dispatch;
+mod logins;
 pub(crate) mod people;
 mod register;
 
@@ -414,6 +415,16 @@ pub(crate) struct Grant {
 }
 
 impl Grant {
+    /// A grant that reaches nothing (no account has the identifier 0), in place of a missing
+    /// one where a check must not branch.
+    pub(crate) const NOTHING: Grant = Grant {
+        sa: SaId::new(0),
+        va: None,
+        role: Role::VaViewer,
+        children: false,
+        level: 0,
+    };
+
     /// Whether the binding reaches the target of `slot` (ROLE004): an account role reaches
     /// every Virtual Account of its account; a Virtual Account role its own and, with
     /// "account and children", every one below. One load from the path, no loop.
@@ -462,6 +473,17 @@ impl GrantList {
     #[inline]
     pub(crate) fn single(&self) -> Option<&Grant> {
         self.first.as_ref().filter(|_| self.more.is_none())
+    }
+
+    /// The grant when there is exactly one, without a branch: `(true, grant)` for the single
+    /// grant, `(false, _)` with a grant that means nothing when the user holds none or several.
+    #[inline(always)]
+    pub(crate) fn only(&self) -> (bool, Grant) {
+        let single = self.more.is_none();
+        match self.first {
+            Some(g) => (single, g),
+            None => (false, Grant::NOTHING),
+        }
     }
 
     /// Whether some grant satisfies `f`: the inline one first, the others only if there are.
@@ -718,8 +740,8 @@ pub struct Directory {
     pub(crate) users: BTreeMap<UserId, User>,
     pub(crate) accounts: BTreeMap<SaId, Entry>,
     // Derived indexes, rebuilt from the above.
-    pub(crate) cco_ids: BTreeMap<String, UserId>,
-    pub(crate) emails: BTreeMap<Email, UserId>,
+    /// The users by Cisco.com ID and by email (SA004).
+    pub(crate) logins: logins::Logins,
     pub(crate) domains: BTreeMap<String, SaId>,
     pub(crate) lu_emails: BTreeMap<Email, SaId>,
     // The tables below are keyed by identifier but sized by the number of entries, never by an
@@ -801,11 +823,11 @@ impl Directory {
             });
         }
         let email = Email::parse(&new.email)?;
-        if let Some(existing) = self.emails.get(&email) {
+        if let Some(existing) = self.logins.by_email(&self.users, &email) {
             return Err(Error::DuplicateLogin {
                 what: "email",
                 value: email.to_string(),
-                existing: *existing,
+                existing,
             });
         }
         let cco_id = match new.cco_id {
@@ -817,11 +839,11 @@ impl Directory {
                     value: clip(&cco),
                     reason,
                 })?;
-                if let Some(existing) = self.cco_ids.get(&cco.to_lowercase()) {
+                if let Some(existing) = self.logins.by_cco_id(&self.users, &cco) {
                     return Err(Error::DuplicateLogin {
                         what: "Cisco.com ID",
                         value: cco,
-                        existing: *existing,
+                        existing,
                     });
                 }
                 Some(cco)
@@ -837,10 +859,7 @@ impl Directory {
     }
 
     pub(crate) fn index_user(&mut self, user: &User) {
-        if let Some(cco) = &user.cco_id {
-            self.cco_ids.insert(cco.to_lowercase(), user.id);
-        }
-        self.emails.insert(user.email.clone(), user.id);
+        self.logins.insert(&self.users, user);
         self.user_orgs.set(
             user.id.get(),
             (
@@ -871,15 +890,17 @@ impl Directory {
     /// The user with this Cisco.com ID (compared ignoring case).
     #[must_use]
     pub fn user_by_cco_id(&self, cco_id: &str) -> Option<&User> {
-        self.cco_ids
-            .get(&cco_id.to_lowercase())
-            .and_then(|id| self.users.get(id))
+        self.logins
+            .by_cco_id(&self.users, cco_id)
+            .and_then(|id| self.users.get(&id))
     }
     /// The user with this email.
     #[must_use]
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
         let email = Email::parse(email).ok()?;
-        self.emails.get(&email).and_then(|id| self.users.get(id))
+        self.logins
+            .by_email(&self.users, &email)
+            .and_then(|id| self.users.get(&id))
     }
     /// A Smart Account.
     #[must_use]

@@ -1005,7 +1005,8 @@ pub(crate) struct Licenses {
     pool_ids: BTreeMap<(VaId, u32), u32>,
     classic: BTreeMap<License, u64>,
     devices: BTreeMap<DeviceId, Device>,
-    keys: HashMap<IdempotencyKey, KeyRecord, BuildHasherDefault<WordHasher>>,
+    /// Used idempotency keys with the request each made, compactly (see [`UsedKey`]).
+    keys: HashMap<IdempotencyKey, UsedKey, BuildHasherDefault<WordHasher>>,
     transfers: BTreeMap<TransferId, CrossSaTransfer>,
     history: Vec<Procurement>,
     order_lines: BTreeMap<OrderLine, usize>,
@@ -1025,6 +1026,88 @@ impl Licenses {
             .collect()
     }
 
+    /// The interned number of a license type, interning it when new.
+    fn intern(&mut self, license: &License) -> u32 {
+        match self.type_ids.get(license) {
+            Some(ty) => *ty,
+            None => {
+                let ty = u32::try_from(self.types.len()).unwrap_or(u32::MAX);
+                self.types.push(license.clone());
+                self.type_ids.insert(license.clone(), ty);
+                ty
+            }
+        }
+    }
+
+    /// Whether `key` was used (LIC009): `None` when it was not, `Some(true)` when for exactly
+    /// this request (a retry), `Some(false)` when for another one.
+    pub(crate) fn same_request(
+        &self,
+        key: &IdempotencyKey,
+        from: VaId,
+        to: VaId,
+        lines: &[TransferLine],
+    ) -> Option<bool> {
+        let used = self.keys.get(key)?;
+        let same_lines = used.lines().count() == lines.len()
+            && used.lines().zip(lines).all(|((ty, quantity), line)| {
+                quantity == line.quantity && self.types.get(ty as usize) == Some(&line.license)
+            });
+        Some(used.from == from && used.to == to && same_lines)
+    }
+
+    /// Records a used key with its request, the license types already interned.
+    /// Returns `false`, changing nothing, when the key is used.
+    pub(crate) fn record_key(
+        &mut self,
+        key: &IdempotencyKey,
+        from: VaId,
+        to: VaId,
+        typed: impl ExactSizeIterator<Item = (u32, u64)>,
+    ) -> bool {
+        let Entry::Vacant(vacant) = self.keys.entry(key.clone()) else {
+            return false;
+        };
+        vacant.insert(UsedKey::new(from, to, typed));
+        true
+    }
+
+    /// Records a used key from a snapshot's record, interning its license types. Returns
+    /// `false`, changing nothing, when the key is used.
+    pub(crate) fn open_key(&mut self, k: &KeyRecord) -> bool {
+        if self.keys.contains_key(&k.key) {
+            return false;
+        }
+        let typed: Vec<(u32, u64)> = k
+            .lines
+            .iter()
+            .map(|l| (self.intern(&l.license), l.quantity))
+            .collect();
+        self.record_key(&k.key, k.from, k.to, typed.into_iter())
+    }
+
+    /// Every used key with its request, as snapshots write them: sorted by key.
+    pub(crate) fn key_records(&self) -> Vec<KeyRecord> {
+        let mut keys: Vec<KeyRecord> = self
+            .keys
+            .iter()
+            .map(|(key, used)| KeyRecord {
+                key: key.clone(),
+                from: used.from,
+                to: used.to,
+                lines: used
+                    .lines()
+                    .filter_map(|(ty, quantity)| {
+                        let license = self.types.get(ty as usize)?.clone();
+                        Some(TransferLine { license, quantity })
+                    })
+                    .collect(),
+            })
+            .collect();
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
+        keys
+    }
+
     fn type_id(&self, license: &License) -> Option<u32> {
         self.type_ids.get(license).copied()
     }
@@ -1037,15 +1120,7 @@ impl Licenses {
 
     /// The slot of the pool, created (empty) when missing.
     fn pool_slot(&mut self, va: VaId, license: &License) -> usize {
-        let ty = match self.type_ids.get(license) {
-            Some(ty) => *ty,
-            None => {
-                let ty = u32::try_from(self.types.len()).unwrap_or(u32::MAX);
-                self.types.push(license.clone());
-                self.type_ids.insert(license.clone(), ty);
-                ty
-            }
-        };
+        let ty = self.intern(license);
         if let Some(slot) = self.pool_ids.get(&(va, ty)) {
             return *slot as usize;
         }
@@ -1070,12 +1145,46 @@ impl Licenses {
     }
 }
 
+/// The request a used idempotency key made (LIC009), kept compactly: the license types as the
+/// account's interned numbers and the first line inline, since most transfers move one type.
+/// Recording a key then costs the key itself and nothing more; snapshots and equality see it
+/// as the full [`KeyRecord`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct UsedKey {
+    from: VaId,
+    to: VaId,
+    /// The first line: (interned license type, quantity); `None` for no line.
+    first: Option<(u32, u64)>,
+    /// The other lines, if any.
+    more: Option<Box<[(u32, u64)]>>,
+}
+
+impl UsedKey {
+    fn new(from: VaId, to: VaId, mut typed: impl ExactSizeIterator<Item = (u32, u64)>) -> UsedKey {
+        let first = typed.next();
+        let more = (typed.len() > 0).then(|| typed.collect());
+        UsedKey {
+            from,
+            to,
+            first,
+            more,
+        }
+    }
+
+    /// The lines, in the order of the request.
+    fn lines(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.first
+            .into_iter()
+            .chain(self.more.iter().flat_map(|m| m.iter().copied()))
+    }
+}
+
 impl PartialEq for Licenses {
     fn eq(&self, other: &Self) -> bool {
         self.logical_pools() == other.logical_pools()
             && self.classic == other.classic
             && self.devices == other.devices
-            && self.keys == other.keys
+            && self.key_records() == other.key_records()
             && self.transfers == other.transfers
             && self.history == other.history
             && self.lots == other.lots

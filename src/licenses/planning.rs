@@ -448,8 +448,8 @@ impl Directory {
         self.require(actor, on, Action::ManageLicenses, Target::Va(from))?;
         self.require(actor, on, Action::ManageLicenses, Target::Va(to))?;
         let lines = merge_lines(lines)?;
-        if let Some(used) = account.used_key(&key) {
-            if used.from == from && used.to == to && used.lines == lines {
+        if let Some(same) = account.same_request(&key, from, to, &lines) {
+            if same {
                 return Ok(Planned::One(account.id(), Vec::new()));
             }
             return Err(Error::IdempotencyConflict {

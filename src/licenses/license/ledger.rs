@@ -227,8 +227,16 @@ impl SmartAccount {
         self.licenses.transfers.contains_key(id)
     }
 
-    pub(crate) fn used_key(&self, key: &IdempotencyKey) -> Option<&KeyRecord> {
-        self.licenses.keys.get(key)
+    /// Whether `key` was used on this account (LIC009): `None` when not, `Some(true)` for
+    /// exactly this request (a retry), `Some(false)` for another one.
+    pub(crate) fn same_request(
+        &self,
+        key: &IdempotencyKey,
+        from: VaId,
+        to: VaId,
+        lines: &[TransferLine],
+    ) -> Option<bool> {
+        self.licenses.same_request(key, from, to, lines)
     }
 
     pub(crate) fn transfer_record(&self, id: &TransferId) -> Option<&CrossSaTransfer> {
@@ -749,12 +757,13 @@ impl SmartAccount {
             *slot = (ty, source, dest, line.quantity);
         }
         let l = &mut self.licenses;
-        let Entry::Vacant(vacant) = l.keys.entry(key.clone()) else {
+        let typed = resolved.iter().take(lines.len()).map(|r| (r.0, r.3));
+        if !l.record_key(key, from, to, typed) {
             return Err(Error::IdempotencyConflict {
                 rule: RuleId::LIC009,
                 key: key.to_string(),
             });
-        };
+        }
         for (ty, source, dest, quantity) in resolved.iter().take(lines.len()) {
             if let Some(pool) = l.pools.get_mut(*source) {
                 pool.purchased = pool.purchased.saturating_sub(*quantity);
@@ -767,12 +776,6 @@ impl SmartAccount {
                 pool.purchased = pool.purchased.saturating_add(*quantity);
             }
         }
-        vacant.insert(KeyRecord {
-            key: key.clone(),
-            from,
-            to,
-            lines: lines.to_vec(),
-        });
         Ok(())
     }
 
@@ -1064,14 +1067,13 @@ impl SmartAccount {
 
     /// LIC009: an idempotency key used before the opening.
     fn open_key(&mut self, k: &KeyRecord) -> Result<(), Error> {
-        if self.licenses.keys.contains_key(&k.key) {
+        check_lines(&k.lines)?;
+        if !self.licenses.open_key(k) {
             return Err(Error::IdempotencyConflict {
                 rule: RuleId::LIC009,
                 key: k.key.to_string(),
             });
         }
-        check_lines(&k.lines)?;
-        self.licenses.keys.insert(k.key.clone(), k.clone());
         Ok(())
     }
 
@@ -1141,11 +1143,7 @@ impl SmartAccount {
             procurement: l.history.clone(),
             holding: l.lots.clone(),
             deliveries: l.deliveries.clone(),
-            keys: {
-                let mut keys: Vec<KeyRecord> = l.keys.values().cloned().collect();
-                keys.sort_by(|a, b| a.key.cmp(&b.key));
-                keys
-            },
+            keys: l.key_records(),
             transfers: l.transfers.values().cloned().collect(),
         }
     }
