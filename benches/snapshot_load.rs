@@ -91,6 +91,7 @@ fn snapshot_json(vas: u32) -> String {
             owner,
             contact: admin,
             created_at: "2026-01-05T09:00:00Z".parse().unwrap(),
+            closed_at: None,
             default_va: VaId::new(1),
             vas: list,
             roles,

@@ -160,6 +160,8 @@ impl RuleId {
         RuleId::SA007,
         RuleId::SA008,
         RuleId::SA009,
+        RuleId::SA010,
+        RuleId::SA011,
         RuleId::VA001,
         RuleId::VA002,
         RuleId::VA003,

@@ -48,7 +48,7 @@ pub struct AccountSnapshot {
     pub id: SaId,
     /// Customer, Partner Holding or Limited Use.
     pub kind: AccountKind,
-    /// Pending or Active.
+    /// Pending, Active, or how its request closed (SA010).
     pub status: AccountStatus,
     /// Display name.
     pub name: String,
@@ -64,6 +64,17 @@ pub struct AccountSnapshot {
         schemars(schema_with = "crate::base::schema::timestamp")
     )]
     pub created_at: Timestamp,
+    /// When its request was declined, withdrawn or lapsed: present exactly for a closed
+    /// status (SA010).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_timestamp")
+    )]
+    pub closed_at: Option<Timestamp>,
     /// The default Virtual Account (a top-level one listed in `vas`).
     pub default_va: VaId,
     /// Every Virtual Account, in any order.
@@ -170,6 +181,7 @@ impl Directory {
                     owner: a.owner,
                     contact: a.contact,
                     created_at: a.created_at,
+                    closed_at: a.closed_at,
                     default_va: a.default_va,
                     vas: a
                         .vas()
@@ -297,13 +309,13 @@ impl Directory {
                 .map_err(at(path.clone()))?;
             replayed.apply_directory_change(&event.change);
         }
-        claims.finish(self).map_err(|reason| SnapshotError {
+        claims.finish(self).map_err(|problem| SnapshotError {
             path: "directory_events".into(),
-            error: Error::Stream {
+            error: problem.unwrap_or_else(|reason| Error::Stream {
                 stream: StreamId::Directory,
                 seq: events.len() as u64,
                 reason,
-            },
+            }),
         })?;
         if replayed.orgs != self.orgs || replayed.users != self.users {
             return Err(SnapshotError {
@@ -332,9 +344,20 @@ impl Directory {
             .users
             .values()
             .map(|u| DirectoryChange::UserRegistered { user: u.clone() });
-        let claims = self.accounts().map(|a| DirectoryChange::IdentifierClaimed {
-            sa: a.id,
-            identifier: a.identifier.clone(),
+        // A closed request claimed its identifier and released it (SA010).
+        let claims = self.accounts().flat_map(|a| {
+            let claim = DirectoryChange::IdentifierClaimed {
+                sa: a.id,
+                identifier: a.identifier.clone(),
+            };
+            let release = a
+                .status
+                .is_closed()
+                .then(|| DirectoryChange::IdentifierReleased {
+                    sa: a.id,
+                    identifier: a.identifier.clone(),
+                });
+            std::iter::once(claim).chain(release)
         });
         let devices = self
             .devices
@@ -423,8 +446,12 @@ impl Directory {
         match (&snap.identifier, snap.kind) {
             (Identifier::Domain(_), AccountKind::Customer | AccountKind::PartnerHolding)
             | (Identifier::Email(_), AccountKind::LimitedUse) => {
-                self.check_identifier(snap.kind, &snap.identifier, snap.contact)
-                    .map_err(err)?;
+                // A closed request holds its identifier no more (SA010): only a live account's
+                // must be free.
+                if !snap.status.is_closed() {
+                    self.check_identifier(snap.kind, &snap.identifier, snap.contact)
+                        .map_err(err)?;
+                }
             }
             _ => {
                 return Err(err(Error::Inconsistent {
@@ -473,15 +500,16 @@ impl Directory {
                     error,
                 })?;
         }
-        if snap.status == AccountStatus::Pending && !snap.roles.is_empty() {
+        if snap.status != AccountStatus::Active && !snap.roles.is_empty() {
             return Err(err(Error::Inconsistent {
                 rule: RuleId::SA008,
                 entity: Entity::Account(sa),
                 reason: "a pending account has no roles until its contact activates it",
             }));
         }
+        self.check_closing(snap).map_err(err)?;
         self.check_partner_records(path, snap)?;
-        if snap.status == AccountStatus::Pending
+        if snap.status != AccountStatus::Active
             && (!snap.licenses.devices.is_empty()
                 || snap.licenses.pools.iter().any(|p| p.reserved > 0))
         {
@@ -598,6 +626,57 @@ impl Directory {
 }
 
 impl Directory {
+    /// SA010, SA011: a closed status comes with the time it closed, after the request and, for
+    /// a lapse, at least the configured period after it; only an Active account holds access
+    /// requests of the owner's own users (they ask for access to an existing account).
+    fn check_closing(&self, snap: &AccountSnapshot) -> Result<(), Error> {
+        let inconsistent = |rule, reason| Error::Inconsistent {
+            rule,
+            entity: Entity::Account(snap.id),
+            reason,
+        };
+        match (snap.status.is_closed(), snap.closed_at) {
+            (true, None) => {
+                return Err(inconsistent(
+                    RuleId::SA010,
+                    "a declined, withdrawn or lapsed request states when it closed (closed_at)",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(inconsistent(
+                    RuleId::SA010,
+                    "only a declined, withdrawn or lapsed request has a closing time",
+                ));
+            }
+            (true, Some(closed)) => {
+                let created = crate::base::dates::utc_date(snap.created_at);
+                let due = crate::base::dates::add_days_saturating(
+                    created,
+                    self.config.account_request_lapse_days,
+                );
+                if closed < snap.created_at
+                    || (snap.status == AccountStatus::Lapsed
+                        && crate::base::dates::utc_date(closed) < due)
+                {
+                    return Err(inconsistent(
+                        RuleId::SA010,
+                        "it closed before it was requested, or lapsed before its period ran out",
+                    ));
+                }
+            }
+            (false, None) => {}
+        }
+        if snap.status != AccountStatus::Active
+            && snap.access_requests.iter().any(|r| r.org == snap.owner)
+        {
+            return Err(inconsistent(
+                RuleId::SA011,
+                "only an active account holds access requests of its owner's users",
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks what the events of partner access requests and reviews cannot: requests name
     /// known users and organizations (decided ones a known decider), and pending ones a Virtual
     /// Account of the account; reviews name known users and organizations. The canonical
@@ -818,6 +897,16 @@ fn timed_records(snap: &AccountSnapshot) -> Vec<(Timestamp, Change, String)> {
             ".agreement".into(),
         ));
     }
+    // SA010: a closed request closes at its time (checked present by `check_closing`).
+    let closing = match snap.status {
+        AccountStatus::Declined => Some(Change::AccountDeclined),
+        AccountStatus::Withdrawn => Some(Change::AccountRequestWithdrawn),
+        AccountStatus::Lapsed => Some(Change::AccountRequestLapsed),
+        AccountStatus::Pending | AccountStatus::Active => None,
+    };
+    if let (Some(change), Some(at)) = (closing, snap.closed_at) {
+        timed.push((at, change, ".status".into()));
+    }
     timed.sort_by_key(|(at, _, _)| *at);
     timed
 }
@@ -916,7 +1005,12 @@ fn opening_changes(snap: &AccountSnapshot, order: &[usize], default: &VaSnapshot
             identifier: snap.identifier.clone(),
             owner: snap.owner,
             contact: snap.contact,
-            status: snap.status,
+            // A closed request is created Pending and closed by its own event (SA010).
+            status: if snap.status.is_closed() {
+                AccountStatus::Pending
+            } else {
+                snap.status
+            },
             default_va: snap.default_va,
         },
         Change::VaRenamed {
@@ -988,6 +1082,8 @@ impl<'de> serde::Deserialize<'de> for Directory {
 #[derive(Debug, Default)]
 struct Claims {
     identifiers: HashMap<SaId, Identifier>,
+    /// The accounts whose claim was released (SA010).
+    released: HashSet<SaId>,
     devices: BTreeMap<DeviceId, SaId>,
 }
 
@@ -1004,6 +1100,13 @@ impl Claims {
                         "it claims `{identifier}` for `{sa}`, which is not that account's identifier or was claimed before"
                     ));
                 }
+            }
+            DirectoryChange::IdentifierReleased { sa, identifier }
+                if self.identifiers.get(sa) != Some(identifier) || !self.released.insert(*sa) =>
+            {
+                return Err(format!(
+                    "it releases `{identifier}` for `{sa}`, which does not hold it"
+                ));
             }
             DirectoryChange::DeviceClaimed { sa, device } => {
                 if let Some(holder) = self.devices.insert(device.clone(), *sa) {
@@ -1024,21 +1127,36 @@ impl Claims {
         Ok(())
     }
 
-    /// Every account's identifier claimed, and the devices held those the accounts have.
-    fn finish(&self, dir: &Directory) -> Result<(), String> {
+    /// Every account's identifier claimed, released exactly for the closed requests (SA010),
+    /// and the devices held those the accounts have.
+    fn finish(&self, dir: &Directory) -> Result<(), Result<Error, String>> {
         if let Some(account) = dir
             .accounts()
             .find(|a| !self.identifiers.contains_key(&a.id))
         {
-            return Err(format!(
+            return Err(Err(format!(
                 "no event claims `{}` for `{}`",
                 account.identifier, account.id
-            ));
+            )));
+        }
+        if let Some(account) = dir
+            .accounts()
+            .find(|a| a.status.is_closed() != self.released.contains(&a.id))
+        {
+            return Err(Ok(Error::AccountRequest {
+                sa: account.id,
+                status: account.status.as_str(),
+                reason: if account.status.is_closed() {
+                    "the directory's stream still claims the identifier of this closed request"
+                } else {
+                    "the directory's stream releases the identifier of this account, which is not closed"
+                },
+            }));
         }
         if self.devices != dir.devices {
-            return Err(
+            return Err(Err(
                 "the devices it leaves claimed are not the devices the accounts have".to_owned(),
-            );
+            ));
         }
         Ok(())
     }

@@ -197,6 +197,7 @@ fn big_directory(n: u32) -> smart_accounts::Directory {
                 owner: OrgId::new(k),
                 contact: UserId::new(k),
                 created_at,
+                closed_at: None,
                 default_va: VaId::new(k),
                 vas: vec![VaSnapshot {
                     id: VaId::new(k),

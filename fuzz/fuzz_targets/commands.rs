@@ -355,7 +355,7 @@ fuzz_target!(|input: Input| {
         let prior = before.get_or_insert_with(|| dir.clone());
         let result = dir.execute(&actor, now, command.clone());
         let events = result.as_deref().unwrap_or_default();
-        let model_accepts = model.run(&actor, &command, events);
+        let model_accepts = model.run(&actor, now, &command, events);
         match &result {
             Ok(events) => {
                 touched.extend(events.iter().map(|e| e.sa));

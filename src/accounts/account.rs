@@ -209,6 +209,8 @@ pub struct SmartAccount {
     pub(crate) owner: OrgId,
     pub(crate) contact: UserId,
     pub(crate) created_at: Timestamp,
+    /// When its request was declined, withdrawn or lapsed (SA010).
+    pub(crate) closed_at: Option<Timestamp>,
     pub(crate) default_va: VaId,
     pub(crate) tree: VaTree,
     pub(crate) bindings: BTreeMap<(UserId, Option<VaId>), Binding>,
@@ -259,6 +261,24 @@ impl SmartAccount {
     #[must_use]
     pub fn created_at(&self) -> Timestamp {
         self.created_at
+    }
+    /// When its request was closed, for a declined, withdrawn or lapsed one (SA010): with
+    /// [`SmartAccount::status`], the record of how the request ended. Who closed it is the
+    /// actor of that event in its log.
+    #[must_use]
+    pub fn closed_at(&self) -> Option<Timestamp> {
+        self.closed_at
+    }
+    /// The first day a Pending request lapses when left unanswered for `lapse_days` days
+    /// ([`crate::Config::account_request_lapse_days`], SA010); `None` when it is not Pending.
+    #[must_use]
+    pub fn request_lapses_on(&self, lapse_days: u32) -> Option<Date> {
+        (self.status == AccountStatus::Pending).then(|| {
+            crate::base::dates::add_days_saturating(
+                crate::base::dates::utc_date(self.created_at),
+                lapse_days,
+            )
+        })
     }
     /// The default Virtual Account (SA002).
     #[must_use]
@@ -456,6 +476,13 @@ impl SmartAccount {
                 reason: "the first event must create the account".into(),
             });
         };
+        if status.is_closed() {
+            return Err(Error::Replay {
+                sa: event.sa,
+                seq: event.seq,
+                reason: "an account is created pending or active; a request closes by its own event (SA010)".into(),
+            });
+        }
         let name = check_account_name(name)?;
         let mut tree = VaTree::new();
         tree.insert(*default_va, None, "DEFAULT".into(), 1);
@@ -468,6 +495,7 @@ impl SmartAccount {
             owner: *owner,
             contact: *contact,
             created_at: event.at,
+            closed_at: None,
             default_va: *default_va,
             tree,
             bindings: BTreeMap::new(),
@@ -480,10 +508,43 @@ impl SmartAccount {
 
     /// SA008: a Pending account becomes Active, once.
     fn activate(&mut self) -> Result<(), Error> {
-        if self.status == AccountStatus::Active {
-            return Err(Error::AlreadyActive { sa: self.id });
-        }
+        self.still_pending("only a pending request is activated")?;
         self.status = AccountStatus::Active;
+        Ok(())
+    }
+
+    /// SA010: the account's request is Pending, or why not: active (SA008) or closed.
+    pub(crate) fn still_pending(&self, reason: &'static str) -> Result<(), Error> {
+        match self.status {
+            AccountStatus::Pending => Ok(()),
+            AccountStatus::Active => Err(Error::AlreadyActive { sa: self.id }),
+            status => Err(Error::AccountRequest {
+                sa: self.id,
+                status: status.as_str(),
+                reason,
+            }),
+        }
+    }
+
+    /// SA010: a Pending request is declined, withdrawn or lapses, once; it keeps no role.
+    fn close(&mut self, status: AccountStatus, at: Timestamp) -> Result<(), Error> {
+        self.still_pending("it is no longer pending")?;
+        if !self.bindings.is_empty() {
+            return Err(Error::Inconsistent {
+                rule: RuleId::SA008,
+                entity: Entity::Account(self.id),
+                reason: "a pending account has no roles until its contact activates it",
+            });
+        }
+        self.status = status;
+        self.closed_at = Some(at);
+        Ok(())
+    }
+
+    /// SA010: the contact of a Pending request changes.
+    fn change_contact(&mut self, contact: UserId) -> Result<(), Error> {
+        self.still_pending("only the contact of a pending request changes")?;
+        self.contact = contact;
         Ok(())
     }
 

@@ -32,7 +32,11 @@ impl fmt::Display for AccountKind {
     }
 }
 
-/// Whether a Smart Account can be used yet (SA008).
+/// Whether a Smart Account can be used yet (SA008), or how its request ended (SA010).
+///
+/// A request ends Active (its contact activated it) or closed: declined by its contact,
+/// withdrawn by its requester, or lapsed unanswered. A closed request is kept as a record
+/// ([`crate::SmartAccount::closed_at`], its log) and frees its identifier; it is never used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -43,6 +47,45 @@ pub enum AccountStatus {
     Pending,
     /// In use.
     Active,
+    /// The authorised contact declined the request (SA010).
+    Declined,
+    /// The requester withdrew the request (SA010).
+    Withdrawn,
+    /// The request was left unanswered for [`crate::Config::account_request_lapse_days`]
+    /// (SA010).
+    Lapsed,
+}
+
+impl AccountStatus {
+    /// Whether the request was closed without activation (declined, withdrawn or lapsed,
+    /// SA010): the account is only a record and its identifier is free.
+    #[must_use]
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            AccountStatus::Declined | AccountStatus::Withdrawn | AccountStatus::Lapsed
+        )
+    }
+}
+
+impl AccountStatus {
+    /// The status in lowercase words, as messages and `Display` write it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Pending => "pending",
+            AccountStatus::Active => "active",
+            AccountStatus::Declined => "declined",
+            AccountStatus::Withdrawn => "withdrawn",
+            AccountStatus::Lapsed => "lapsed",
+        }
+    }
+}
+
+impl fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What names a Smart Account: a domain (Customer, Partner Holding) or, for a Limited Use

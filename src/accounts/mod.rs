@@ -3,6 +3,8 @@
 
 pub(crate) mod account;
 pub(crate) mod kinds;
+mod lifecycle;
+mod member_access;
 mod requests;
 pub(crate) mod tree;
 mod vas;

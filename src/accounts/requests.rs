@@ -189,9 +189,7 @@ impl Directory {
             rule: RuleId::SA008,
             entity: Entity::Account(sa),
         })?;
-        if account.status == AccountStatus::Active {
-            return Err(Error::AlreadyActive { sa });
-        }
+        account.still_pending("only a pending request is activated")?;
         if account.contact != user {
             return Err(Error::NotContact {
                 sa,

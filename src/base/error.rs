@@ -162,6 +162,38 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A Smart Account request cannot be answered, withdrawn, lapsed or changed this way
+    /// (SA010): it is closed (declined, withdrawn, lapsed) or active, or the user is not the one
+    /// who may (the contact declines, the requester withdraws and changes the contact).
+    #[error("{}: the request for smart account `{sa}` ({status}): {reason}", self.rule())]
+    AccountRequest {
+        /// The account.
+        sa: SaId,
+        /// Its status ([`crate::AccountStatus::as_str`]).
+        status: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A Pending request was asked to lapse before its period ran out (SA010).
+    #[error("{}: the request for smart account `{sa}` lapses on {lapses_on}, not before", self.rule())]
+    RequestNotDue {
+        /// The account.
+        sa: SaId,
+        /// The first day it may lapse.
+        lapses_on: jiff::civil::Date,
+    },
+    /// A request for access by a user of the owning organization (SA011) is refused: the user
+    /// is not of the owner, the account is not Active, the request is a partner's, or the
+    /// approver is no SA Admin of the owner.
+    #[error("{}: access to smart account `{sa}` for `{user}`: {reason}", self.rule())]
+    MemberAccess {
+        /// The user who asked, or who answered.
+        user: UserId,
+        /// The account.
+        sa: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The account is Pending and cannot be used yet (SA008).
     #[error("{}: smart account `{sa}` is pending; its authorised contact must activate it first", self.rule())]
     AccountPending {
@@ -647,6 +679,8 @@ impl Error {
             | Error::EmailTaken { .. } => RuleId::SA005,
             Error::LimitedUse { .. } => RuleId::SA006,
             Error::Holding { .. } => RuleId::SA007,
+            Error::AccountRequest { .. } | Error::RequestNotDue { .. } => RuleId::SA010,
+            Error::MemberAccess { .. } => RuleId::SA011,
             Error::AccountPending { .. }
             | Error::AlreadyActive { .. }
             | Error::NotContact { .. } => RuleId::SA008,

@@ -18,6 +18,11 @@ pub(crate) fn timestamp(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "string", "format": "date-time"})
 }
 
+/// An optional instant.
+pub(crate) fn option_timestamp(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": ["string", "null"], "format": "date-time"})
+}
+
 /// `impl JsonSchema` for a type whose JSON form is given as a schema literal.
 macro_rules! schema {
     ($ty:ty, $name:literal, $schema:tt) => {

@@ -127,7 +127,7 @@ impl Directory {
             ),
             Planned::Directory(change) => (vec![change], Vec::new()),
         };
-        changes.extend(accounts.iter().filter_map(claim_of));
+        changes.extend(accounts.iter().filter_map(|e| self.claim_of(e)));
         // The directory's stream is shared by the writers of every account: its events are
         // dated no earlier than the one above them, so one writer's clock running behind
         // another's never refuses a command. The account's own stream keeps the exact time.
@@ -376,10 +376,26 @@ fn extend_places(
     Ok(())
 }
 
-/// The change of the directory's stream an account event brings with it: a new account claims
-/// its identifier (SA003, SA005), a registered device claims the device and a removed one
-/// releases it (DEV001). These invariants span accounts, so their writers meet on the
-/// directory's stream.
+impl Directory {
+    /// The change of the directory's stream an account event brings with it: a new account
+    /// claims its identifier (SA003, SA005) and a closed request releases it (SA010), a
+    /// registered device claims the device and a removed one releases it (DEV001). These
+    /// invariants span accounts, so their writers meet on the directory's stream.
+    fn claim_of(&self, event: &Event) -> Option<DirectoryChange> {
+        let sa = event.sa;
+        match &event.change {
+            Change::AccountDeclined
+            | Change::AccountRequestWithdrawn
+            | Change::AccountRequestLapsed => Some(DirectoryChange::IdentifierReleased {
+                sa,
+                identifier: self.account(sa)?.identifier.clone(),
+            }),
+            _ => claim_of(event),
+        }
+    }
+}
+
+/// The claims and releases of [`Directory::claim_of`] that the event alone names.
 fn claim_of(event: &Event) -> Option<DirectoryChange> {
     let sa = event.sa;
     match &event.change {

@@ -40,9 +40,14 @@ pub struct Config {
     /// Default 90.
     #[cfg_attr(feature = "serde", serde(default = "default_lapse_days"))]
     pub partner_request_lapse_days: u32,
+    /// How many days a Pending Smart Account request waits for its contact before it may lapse
+    /// ([`Command::LapseAccountRequest`], SA010). Default 90.
+    #[cfg_attr(feature = "serde", serde(default = "default_lapse_days"))]
+    pub account_request_lapse_days: u32,
 }
 
-/// The default of [`Config::partner_request_lapse_days`].
+/// The default of [`Config::partner_request_lapse_days`] and
+/// [`Config::account_request_lapse_days`].
 pub const DEFAULT_REQUEST_LAPSE_DAYS: u32 = 90;
 
 #[cfg(feature = "serde")]
@@ -129,6 +134,7 @@ impl Default for Config {
         Config {
             public_domains,
             partner_request_lapse_days: DEFAULT_REQUEST_LAPSE_DAYS,
+            account_request_lapse_days: DEFAULT_REQUEST_LAPSE_DAYS,
         }
     }
 }
@@ -172,6 +178,37 @@ pub enum Command {
     ActivateAccount {
         /// The account.
         sa: SaId,
+    },
+    /// The authorised contact declines a Pending request (SA010): the account is closed as
+    /// [`AccountStatus::Declined`], kept as a record, and its identifier is freed, so a stray
+    /// request (a partner's, for the customer's domain) no longer blocks it.
+    DeclineAccountRequest {
+        /// The account.
+        sa: SaId,
+    },
+    /// The requester withdraws a Pending request (SA010): closed as
+    /// [`AccountStatus::Withdrawn`], its identifier freed.
+    WithdrawAccountRequest {
+        /// The account.
+        sa: SaId,
+    },
+    /// A Pending request unanswered for [`Config::account_request_lapse_days`] days lapses
+    /// (SA010): closed as [`AccountStatus::Lapsed`], its identifier freed. Any registered user,
+    /// the ordering system or vendor support may run it (a scheduler, with the time of the run);
+    /// it is refused before the request's lapse day
+    /// ([`crate::SmartAccount::request_lapses_on`], [`Directory::lapsing_requests`]).
+    LapseAccountRequest {
+        /// The account.
+        sa: SaId,
+    },
+    /// The requester names another authorised contact for a Pending request (SA010): a user
+    /// of the owning organization with a Cisco.com ID whose email matches the domain (SA004).
+    /// Not for a Limited Use request, which its contact's email identifies.
+    ChangeRequestContact {
+        /// The account.
+        sa: SaId,
+        /// The new contact.
+        contact: UserId,
     },
     /// Rename the account (SA Admin).
     RenameAccount {
@@ -335,6 +372,43 @@ pub enum Command {
         sa: SaId,
         /// The partner organization reviewed, or `None` for every partner.
         org: Option<OrgId>,
+    },
+    /// A user of the owning organization asks for a role on an existing, Active account
+    /// ("Request access to an existing Smart Account", SA011). It grants nothing until an SA
+    /// Admin of the owner approves it, choosing the role and scope; recorded as an
+    /// [`crate::AccessRequest`] of the account, which lapses unanswered like a partner's
+    /// ([`Config::partner_request_lapse_days`]).
+    RequestAccountAccess {
+        /// The account.
+        sa: SaId,
+        /// Where the user would like the role: the account or one of its Virtual Accounts.
+        target: Target,
+        /// The role the user would like.
+        role: Role,
+        /// How far a Virtual Account role would reach.
+        inheritance: Inheritance,
+    },
+    /// An SA Admin of the owning organization approves a user's access request (SA011),
+    /// granting the role and scope chosen here, which may differ from the ones asked for.
+    ApproveAccessRequest {
+        /// The account.
+        sa: SaId,
+        /// The request's identifier ([`crate::AccessRequest::id`]).
+        request: u64,
+        /// The account or one of its Virtual Accounts.
+        target: Target,
+        /// The role granted (ROLE001: it must fit the target).
+        role: Role,
+        /// How far a Virtual Account role reaches (ROLE004).
+        inheritance: Inheritance,
+    },
+    /// An SA Admin of the owning organization rejects a user's access request (SA011): it
+    /// grants nothing, ever.
+    RejectAccessRequest {
+        /// The account.
+        sa: SaId,
+        /// The request's identifier.
+        request: u64,
     },
     /// A license or device command (LIC, DEV rules).
     License(crate::licenses::license::LicenseCommand),
@@ -1047,10 +1121,15 @@ impl Directory {
             rule,
             entity: Entity::Account(sa),
         })?;
-        if account.status == AccountStatus::Pending {
-            return Err(Error::AccountPending { sa });
+        match account.status {
+            AccountStatus::Active => Ok(account),
+            AccountStatus::Pending => Err(Error::AccountPending { sa }),
+            status => Err(Error::AccountRequest {
+                sa,
+                status: status.as_str(),
+                reason: "a closed request is a record and is never used",
+            }),
         }
-        Ok(account)
     }
 
     pub(crate) fn va_in_active(
@@ -1125,16 +1204,21 @@ impl Directory {
                 ..
             } => {
                 self.next_sa = self.next_sa.max(sa.get());
+                // A snapshot may hold a closed request with the identifier of a later account:
+                // the holder stays the account that holds it (SA010).
                 match identifier {
                     Identifier::Domain(d) => {
-                        self.domains.insert(d.search_key(), sa);
+                        self.domains.entry(d.search_key()).or_insert(sa);
                     }
                     Identifier::Email(e) => {
-                        self.lu_emails.insert(e.clone(), sa);
+                        self.lu_emails.entry(e.clone()).or_insert(sa);
                     }
                 }
                 self.place(sa, *default_va, None);
             }
+            Change::AccountDeclined
+            | Change::AccountRequestWithdrawn
+            | Change::AccountRequestLapsed => self.release_identifier(sa),
             Change::VaCreated { va, parent, .. } => self.place(sa, *va, *parent),
             Change::VaMoved { va, .. } => {
                 let subtree = self.account(sa).map(|a| a.subtree(*va)).unwrap_or_default();
@@ -1168,6 +1252,23 @@ impl Directory {
             | Change::RoleRevoked { user, va }
             | Change::RoleExpirySet { user, va, .. } => self.index_binding(sa, *user, *va),
             Change::License(change) => self.reindex_license(sa, change),
+            _ => {}
+        }
+    }
+
+    /// SA010: a closed request frees its identifier, when it still holds it.
+    fn release_identifier(&mut self, sa: SaId) {
+        let identifier = self.account(sa).map(|a| a.identifier.clone());
+        match identifier {
+            Some(Identifier::Domain(d)) => {
+                let key = d.search_key();
+                if self.domains.get(&key) == Some(&sa) {
+                    self.domains.remove(&key);
+                }
+            }
+            Some(Identifier::Email(e)) if self.lu_emails.get(&e) == Some(&sa) => {
+                self.lu_emails.remove(&e);
+            }
             _ => {}
         }
     }

@@ -91,6 +91,18 @@ impl Directory {
                     _ => Ok(()),
                 }
             }
+            // A closed request releases what it holds; when a replica re-checks a run in which
+            // the closing event came first, it holds it no longer (SA010).
+            DirectoryChange::IdentifierReleased { sa, identifier } => {
+                match self.holder_of(identifier) {
+                    Some(holder) if holder != *sa => Err(Error::AccountRequest {
+                        sa: *sa,
+                        status: self.account(*sa).map_or("unknown", |a| a.status.as_str()),
+                        reason: "it releases an identifier another account holds",
+                    }),
+                    _ => Ok(()),
+                }
+            }
             // A claim or a release is refused when another account holds the device. The
             // device's own account may already hold it (or no longer hold it) when a replica
             // re-checks a run of events in which the registration (or removal) came first; the
@@ -129,6 +141,7 @@ impl Directory {
                 self.users.insert(user.id, user.clone());
             }
             DirectoryChange::IdentifierClaimed { .. }
+            | DirectoryChange::IdentifierReleased { .. }
             | DirectoryChange::DeviceClaimed { .. }
             | DirectoryChange::DeviceReleased { .. } => {}
         }

@@ -95,6 +95,20 @@ pub enum Change {
     },
     /// The authorised contact activated a Pending account (SA008).
     AccountActivated,
+    /// The authorised contact declined a Pending request (SA010): the account is closed and
+    /// its identifier freed.
+    AccountDeclined,
+    /// The requester withdrew a Pending request (SA010): the account is closed and its
+    /// identifier freed.
+    AccountRequestWithdrawn,
+    /// A Pending request was left unanswered for the configured period and lapsed (SA010):
+    /// the account is closed and its identifier freed.
+    AccountRequestLapsed,
+    /// The requester named another authorised contact for a Pending request (SA010, SA004).
+    ContactChanged {
+        /// The new contact.
+        contact: UserId,
+    },
     /// The account's display name changed.
     AccountRenamed {
         /// The new name.

@@ -638,6 +638,13 @@ fn candidates(dir: &Directory, rest: &[Event]) -> Vec<Command> {
     match &event.change {
         Change::AccountCreated { .. } => request_candidates(&event.change),
         Change::AccountActivated => vec![Command::ActivateAccount { sa }],
+        Change::AccountDeclined => vec![Command::DeclineAccountRequest { sa }],
+        Change::AccountRequestWithdrawn => vec![Command::WithdrawAccountRequest { sa }],
+        Change::AccountRequestLapsed => vec![Command::LapseAccountRequest { sa }],
+        Change::ContactChanged { contact } => vec![Command::ChangeRequestContact {
+            sa,
+            contact: *contact,
+        }],
         Change::AccountRenamed { name } => vec![Command::RenameAccount {
             sa,
             name: name.clone(),
@@ -734,13 +741,21 @@ fn partner_candidates(dir: &Directory, rest: &[Event], sa: SaId, change: &Change
             inheritance,
             expires,
             ..
-        } => vec![Command::RequestPartnerAccess {
-            sa,
-            target: target(*va),
-            role: *role,
-            inheritance: *inheritance,
-            expires: *expires,
-        }],
+        } => vec![
+            Command::RequestPartnerAccess {
+                sa,
+                target: target(*va),
+                role: *role,
+                inheritance: *inheritance,
+                expires: *expires,
+            },
+            Command::RequestAccountAccess {
+                sa,
+                target: target(*va),
+                role: *role,
+                inheritance: *inheritance,
+            },
+        ],
         Change::AccessApproved { request, .. } => {
             // The customer's expiry, when the approval set one, is the third change.
             let expiry = rest.get(2).and_then(|e| match e.change {
@@ -759,13 +774,20 @@ fn partner_candidates(dir: &Directory, rest: &[Event], sa: SaId, change: &Change
                     expires: None,
                 });
             }
+            out.extend(member_approval(rest, sa, *request));
             out
         }
         Change::AccessRejected { request, .. } => {
-            let mut out = vec![Command::RejectPartnerAccess {
-                sa,
-                request: *request,
-            }];
+            let mut out = vec![
+                Command::RejectPartnerAccess {
+                    sa,
+                    request: *request,
+                },
+                Command::RejectAccessRequest {
+                    sa,
+                    request: *request,
+                },
+            ];
             if let Some(org) = dir
                 .account(sa)
                 .and_then(|a| a.access_request(*request))
@@ -779,6 +801,26 @@ fn partner_candidates(dir: &Directory, rest: &[Event], sa: SaId, change: &Change
             vec![Command::ReviewPartnerAccess { sa, org: *org }]
         }
         _ => Vec::new(),
+    }
+}
+
+/// SA011: the approval of a user's access request, with the role and scope the SA Admin chose,
+/// which are the second change.
+fn member_approval(rest: &[Event], sa: SaId, request: u64) -> Option<Command> {
+    match rest.get(1).map(|e| &e.change) {
+        Some(Change::RoleAssigned {
+            va,
+            role,
+            inheritance,
+            ..
+        }) => Some(Command::ApproveAccessRequest {
+            sa,
+            request,
+            target: va.map_or(Target::Account(sa), Target::Va),
+            role: *role,
+            inheritance: *inheritance,
+        }),
+        _ => None,
     }
 }
 

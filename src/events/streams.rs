@@ -104,6 +104,14 @@ pub enum DirectoryChange {
         /// Its identifier.
         identifier: Identifier,
     },
+    /// A closed request (declined, withdrawn or lapsed, SA010) freed its identifier, which a
+    /// new request may then claim. Written in the same commit as the closing event.
+    IdentifierReleased {
+        /// The account.
+        sa: SaId,
+        /// Its identifier.
+        identifier: Identifier,
+    },
     /// An account registered a device (DEV001: a device belongs to one account). Written in
     /// the same commit as the registration, so two writers registering one device in two
     /// accounts both append to this stream and the second one conflicts.

@@ -355,6 +355,13 @@ impl Directory {
     ) -> Result<Planned, Error> {
         Self::fulfilment(actor, "deposit licenses")?;
         let account = self.account_or(sa, RuleId::LIC002)?;
+        if account.status().is_closed() {
+            return Err(Error::AccountRequest {
+                sa,
+                status: account.status().as_str(),
+                reason: "a closed request takes no deposit; the order needs another account",
+            });
+        }
         self.procurer(deposit.procured_by)?;
         let va = match va {
             Some(v) if account.va(v).is_some() => Some(v),

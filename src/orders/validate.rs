@@ -1232,6 +1232,14 @@ fn existing(cx: &mut Ctx<'_>, out: &mut Out<'_>, sa: &SaRef, va: Option<&VaRef>)
         );
         return;
     };
+    if account.status().is_closed() {
+        out.add(
+            FindingCode::Q003UnknownAccount,
+            Severity::Error,
+            format!("Smart Account `{sa}` is a {} request, not an account (SA010); search the end customer's domain and pick one of its accounts", account.status()),
+        );
+        return;
+    }
     out.sa = Some(account.id());
     let mut named = Label {
         account,

@@ -11,6 +11,10 @@
 //!   entities that exist, sometimes from the next IDs the directory will hand out (so later
 //!   commands can hit entities created earlier in the sequence) and sometimes from outside
 //!   (dangling IDs, unregistered users, the ordering system or vendor support as actor).
+//!   Besides the account, Virtual Account and role commands they include the request
+//!   lifecycle (declining, withdrawing, lapsing, changing the contact: SA010) and users' access
+//!   requests with their approvals and rejections (SA011); run them with a clock that advances
+//!   (days apart) so that requests lapse.
 //! - [`directory_and_commands`]: both together.
 //!
 //! The strategies shrink: a failing case reduces to fewer build steps and fewer commands.
@@ -457,7 +461,7 @@ fn pools(dir: &Directory) -> Pools {
         .chain(
             dir.accounts()
                 .filter(|a| a.status() == AccountStatus::Pending)
-                .map(|a| a.contact()),
+                .flat_map(|a| std::iter::once(a.contact()).chain(dir.requester(a.id()))),
         )
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -596,7 +600,56 @@ fn command(p: &Pools) -> impl Strategy<Value = Command> + use<> {
             }
         ),
         2 => (user, target(p)).prop_map(|(user, target)| Command::RevokeRole { user, target }),
-        1 => sa.prop_map(|sa| Command::AcceptAgreement { sa }),
+        1 => sa.clone().prop_map(|sa| Command::AcceptAgreement { sa }),
+        1 => lifecycle(p),
+        1 => access(p),
+    ]
+}
+
+/// SA010: declining, withdrawing, lapsing a request and changing its contact.
+fn lifecycle(p: &Pools) -> impl Strategy<Value = Command> + use<> {
+    let sa = id(&p.sas);
+    prop_oneof![
+        sa.clone()
+            .prop_map(|sa| Command::DeclineAccountRequest { sa }),
+        sa.clone()
+            .prop_map(|sa| Command::WithdrawAccountRequest { sa }),
+        sa.clone()
+            .prop_map(|sa| Command::LapseAccountRequest { sa }),
+        (sa, id(&p.users)).prop_map(|(sa, contact)| Command::ChangeRequestContact { sa, contact }),
+    ]
+}
+
+/// SA011: a user's access request to an existing account, approved with a role and scope, or
+/// rejected.
+fn access(p: &Pools) -> impl Strategy<Value = Command> + use<> {
+    let sa = id(&p.sas);
+    let request = 1u64..=3;
+    prop_oneof![
+        (sa.clone(), target_and_role(p), inheritance()).prop_map(
+            |(sa, (target, role), inheritance)| Command::RequestAccountAccess {
+                sa,
+                target,
+                role,
+                inheritance,
+            }
+        ),
+        (
+            sa.clone(),
+            request.clone(),
+            target_and_role(p),
+            inheritance()
+        )
+            .prop_map(|(sa, request, (target, role), inheritance)| {
+                Command::ApproveAccessRequest {
+                    sa,
+                    request,
+                    target,
+                    role,
+                    inheritance,
+                }
+            }),
+        (sa, request).prop_map(|(sa, request)| Command::RejectAccessRequest { sa, request }),
     ]
 }
 

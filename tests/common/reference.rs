@@ -14,11 +14,25 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use jiff::Timestamp;
+use jiff::civil::Date;
 use smart_accounts::{
     AccountKind, AccountStatus, Action, Actor, Change, Command, Directory, Domain, Event,
-    Identifier, Inheritance, OrgId, OrgKind, Reason, Role, SaId, SmartAccount, Target, UserId,
-    VaId, Visibility,
+    Identifier, Inheritance, OrgId, OrgKind, Reason, RequestStatus, Role, SaId, SmartAccount,
+    Target, UserId, VaId, Visibility,
 };
+
+/// The UTC day of an instant.
+fn day_of(at: Timestamp) -> Date {
+    jiff::tz::TimeZone::UTC.to_datetime(at).date()
+}
+
+/// `days` after the UTC day of `at`.
+fn days_after(at: Timestamp, days: i64) -> Date {
+    day_of(at)
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap_or(Date::MAX)
+}
 
 /// ROLE005 (docs/RULES.md), written out again: does `role` allow `action`?
 pub fn matrix(role: Role, action: Action) -> bool {
@@ -86,10 +100,24 @@ pub struct MBinding {
     children: bool,
 }
 
+/// An access request (PTR002, SA011): who, where, of which organization, when, answered or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MRequest {
+    user: UserId,
+    va: Option<VaId>,
+    org: OrgId,
+    asked: Timestamp,
+    pending: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MAccount {
     kind: AccountKind,
-    active: bool,
+    /// Pending, Active, or closed (SA010).
+    status: AccountStatus,
+    created: Timestamp,
+    /// Access requests by identifier (PTR002, SA011).
+    requests: BTreeMap<u64, MRequest>,
     name: String,
     identifier: String,
     owner: OrgId,
@@ -114,9 +142,14 @@ pub struct MUser {
 #[derive(Debug, Clone)]
 pub struct Model {
     public: Vec<String>,
+    /// Config::account_request_lapse_days and partner_request_lapse_days (SA010, PTR005).
+    account_lapse: i64,
+    partner_lapse: i64,
     orgs: BTreeMap<OrgId, OrgKind>,
     users: BTreeMap<UserId, MUser>,
     accounts: BTreeMap<SaId, MAccount>,
+    /// Who requested each account (SA010): the actor of its request.
+    requesters: BTreeMap<SaId, UserId>,
 }
 
 impl MAccount {
@@ -251,6 +284,12 @@ impl Model {
             accounts.insert(a.id(), m_account(a));
         }
         Model {
+            requesters: dir
+                .accounts()
+                .filter_map(|a| Some((a.id(), dir.requester(a.id())?)))
+                .collect(),
+            account_lapse: i64::from(dir.config().account_request_lapse_days),
+            partner_lapse: i64::from(dir.config().partner_request_lapse_days),
             public: dir
                 .config()
                 .public_domains
@@ -329,7 +368,9 @@ impl Model {
     }
 
     fn active(&self, sa: SaId) -> Option<&MAccount> {
-        self.accounts.get(&sa).filter(|a| a.active)
+        self.accounts
+            .get(&sa)
+            .filter(|a| a.status == AccountStatus::Active)
     }
 
     /// The account of an existing Virtual Account in an Active account.
@@ -348,7 +389,16 @@ impl Model {
 
     /// Runs a command on the model: `true` when accepted (and applied). New identifiers come
     /// from the directory's events (allocating identifiers is not a rule).
-    pub fn run(&mut self, actor: &Actor, command: &Command, events: &[Event]) -> bool {
+    pub fn run(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        command: &Command,
+        events: &[Event],
+    ) -> bool {
+        if let Some(accepted) = self.run_lifecycle(actor, at, command) {
+            return accepted;
+        }
         let Actor::User(me) = actor else { return false };
         let me = *me;
         if !self.users.contains_key(&me) {
@@ -372,10 +422,11 @@ impl Model {
                         if domain.is_some() || !self.public.contains(&c.domain) {
                             return false;
                         }
-                        let taken = self
-                            .accounts
-                            .values()
-                            .any(|a| a.kind == AccountKind::LimitedUse && a.identifier == c.email);
+                        let taken = self.accounts.values().any(|a| {
+                            a.kind == AccountKind::LimitedUse
+                                && a.identifier == c.email
+                                && !a.status.is_closed()
+                        });
                         if taken {
                             return false;
                         }
@@ -389,11 +440,11 @@ impl Model {
                         if self.public.iter().any(|p| within(&d, p)) {
                             return false;
                         }
-                        if self
-                            .accounts
-                            .values()
-                            .any(|a| a.kind != AccountKind::LimitedUse && a.identifier == d)
-                        {
+                        if self.accounts.values().any(|a| {
+                            a.kind != AccountKind::LimitedUse
+                                && a.identifier == d
+                                && !a.status.is_closed()
+                        }) {
                             return false;
                         }
                         if !within(&d, &c.domain) {
@@ -436,11 +487,18 @@ impl Model {
                         restricted: false,
                     },
                 );
+                self.requesters.insert(events[0].sa, me);
                 self.accounts.insert(
                     events[0].sa,
                     MAccount {
                         kind,
-                        active,
+                        status: if active {
+                            AccountStatus::Active
+                        } else {
+                            AccountStatus::Pending
+                        },
+                        created: events[0].at,
+                        requests: BTreeMap::new(),
                         name,
                         identifier,
                         owner: c.org,
@@ -467,10 +525,10 @@ impl Model {
                 let Some(a) = self.accounts.get_mut(&sa) else {
                     return false;
                 };
-                if a.active || a.contact != me {
+                if a.status != AccountStatus::Pending || a.contact != me {
                     return false;
                 }
-                a.active = true;
+                a.status = AccountStatus::Active;
                 a.bindings.push(MBinding {
                     user: me,
                     va: None,
@@ -793,6 +851,209 @@ impl Model {
     }
 }
 
+impl Model {
+    /// The SA010 and SA011 commands: `None` for any other command.
+    fn run_lifecycle(&mut self, actor: &Actor, at: Timestamp, command: &Command) -> Option<bool> {
+        let me = match actor {
+            Actor::User(me) if !self.users.contains_key(me) => return Some(false),
+            Actor::User(me) => Some(*me),
+            _ => None,
+        };
+        let on = day_of(at);
+        let accepted = match command.clone() {
+            Command::LapseAccountRequest { sa } => {
+                let lapse = self.account_lapse;
+                self.close(sa, at, AccountStatus::Lapsed, |a| {
+                    on >= days_after(a.created, lapse)
+                })
+            }
+            Command::DeclineAccountRequest { sa } => {
+                self.close(sa, at, AccountStatus::Declined, |a| Some(a.contact) == me)
+            }
+            Command::WithdrawAccountRequest { sa } => {
+                let requester = self.requesters.get(&sa).copied();
+                self.close(sa, at, AccountStatus::Withdrawn, |_| {
+                    me.is_some() && requester == me
+                })
+            }
+            Command::ChangeRequestContact { sa, contact } => {
+                me.is_some_and(|me| self.change_contact(me, sa, contact))
+            }
+            Command::RequestAccountAccess {
+                sa,
+                target,
+                role,
+                inheritance: _,
+            } => me.is_some_and(|me| self.member_request(me, at, sa, target, role)),
+            Command::ApproveAccessRequest {
+                sa,
+                request,
+                target,
+                role,
+                inheritance,
+            } => me.is_some_and(|me| {
+                self.member_answer(me, on, sa, request, Some((target, role, inheritance)))
+            }),
+            Command::RejectAccessRequest { sa, request } => {
+                me.is_some_and(|me| self.member_answer(me, on, sa, request, None))
+            }
+            _ => return None,
+        };
+        Some(accepted)
+    }
+
+    /// SA010: a Pending request closes as `status` when `may` says so.
+    fn close(
+        &mut self,
+        sa: SaId,
+        _at: Timestamp,
+        status: AccountStatus,
+        may: impl Fn(&MAccount) -> bool,
+    ) -> bool {
+        let Some(a) = self.accounts.get_mut(&sa) else {
+            return false;
+        };
+        if a.status != AccountStatus::Pending || !may(a) {
+            return false;
+        }
+        a.status = status;
+        true
+    }
+
+    /// SA010, SA004: the requester names another contact of the owner, with a Cisco.com ID
+    /// and an email matching the domain; never for Limited Use.
+    fn change_contact(&mut self, me: UserId, sa: SaId, contact: UserId) -> bool {
+        let Some(c) = self.users.get(&contact).cloned() else {
+            return false;
+        };
+        let requester = self.requesters.get(&sa).copied();
+        let Some(a) = self.accounts.get_mut(&sa) else {
+            return false;
+        };
+        let ok = a.status == AccountStatus::Pending
+            && requester == Some(me)
+            && a.kind != AccountKind::LimitedUse
+            && a.contact != contact
+            && c.cco
+            && c.org == a.owner
+            && within(&a.identifier, &c.domain);
+        if ok {
+            a.contact = contact;
+        }
+        ok
+    }
+
+    /// The Virtual Account `target` names in active account `sa`, when `role` fits it and
+    /// `user` holds no role there.
+    fn member_target(
+        &self,
+        sa: SaId,
+        user: UserId,
+        target: Target,
+        role: Role,
+    ) -> Option<Option<VaId>> {
+        let a = self.active(sa)?;
+        let va = match target {
+            Target::Account(t) if t == sa => None,
+            Target::Va(va) if a.vas.contains_key(&va) => Some(va),
+            _ => return None,
+        };
+        (sa_role(role) == va.is_none() && a.binding(user, va).is_none()).then_some(va)
+    }
+
+    /// SA011: a user of the owner asks for a role on an Active account.
+    fn member_request(
+        &mut self,
+        me: UserId,
+        at: Timestamp,
+        sa: SaId,
+        target: Target,
+        role: Role,
+    ) -> bool {
+        let on = day_of(at);
+        let Some(a) = self.active(sa) else {
+            return false;
+        };
+        if self.users[&me].org != a.owner {
+            return false;
+        }
+        let Some(va) = self.member_target(sa, me, target, role) else {
+            return false;
+        };
+        let lapse = self.partner_lapse;
+        let a = self.accounts.get_mut(&sa).unwrap();
+        if a.requests
+            .values()
+            .any(|r| r.user == me && r.va == va && r.pending && on < days_after(r.asked, lapse))
+        {
+            return false;
+        }
+        let id = a.requests.keys().next_back().map_or(1, |k| k + 1);
+        let owner = a.owner;
+        a.requests.insert(
+            id,
+            MRequest {
+                user: me,
+                va,
+                org: owner,
+                asked: at,
+                pending: true,
+            },
+        );
+        true
+    }
+
+    /// SA011: an SA Admin of the owner approves (`grant`) or rejects a user's open request.
+    fn member_answer(
+        &mut self,
+        me: UserId,
+        on: Date,
+        sa: SaId,
+        request: u64,
+        grant: Option<(Target, Role, Inheritance)>,
+    ) -> bool {
+        let Some(a) = self.active(sa) else {
+            return false;
+        };
+        if self.users[&me].org != a.owner
+            || !self.allowed(me, Action::AssignSaRoles, Target::Account(sa))
+        {
+            return false;
+        }
+        let Some(r) = a.requests.get(&request).cloned() else {
+            return false;
+        };
+        if !r.pending || r.org != a.owner || on >= days_after(r.asked, self.partner_lapse) {
+            return false;
+        }
+        let binding = match grant {
+            None => None,
+            Some((target, role, inheritance)) => {
+                let Some(va) = self.member_target(sa, r.user, target, role) else {
+                    return false;
+                };
+                let distinct: BTreeSet<UserId> = a.bindings.iter().map(|b| b.user).collect();
+                if a.kind == AccountKind::LimitedUse
+                    && !distinct.contains(&r.user)
+                    && distinct.len() >= 2
+                {
+                    return false;
+                }
+                Some(MBinding {
+                    user: r.user,
+                    va,
+                    role,
+                    children: va.is_none() || inheritance == Inheritance::AccountAndChildren,
+                })
+            }
+        };
+        let a = self.accounts.get_mut(&sa).unwrap();
+        a.requests.get_mut(&request).unwrap().pending = false;
+        a.bindings.extend(binding);
+        true
+    }
+}
+
 /// Whether the model runs `command`: the account, Virtual Account, role and agreement
 /// commands. License and partner-consent commands have their own tests.
 pub fn knows(command: &Command) -> bool {
@@ -811,6 +1072,13 @@ pub fn knows(command: &Command) -> bool {
             | Command::ChangeRole { .. }
             | Command::RevokeRole { .. }
             | Command::AcceptAgreement { .. }
+            | Command::DeclineAccountRequest { .. }
+            | Command::WithdrawAccountRequest { .. }
+            | Command::LapseAccountRequest { .. }
+            | Command::ChangeRequestContact { .. }
+            | Command::RequestAccountAccess { .. }
+            | Command::ApproveAccessRequest { .. }
+            | Command::RejectAccessRequest { .. }
     )
 }
 
@@ -828,7 +1096,23 @@ pub fn m_account(a: &SmartAccount) -> MAccount {
     bindings.sort();
     MAccount {
         kind: a.kind(),
-        active: a.status() == AccountStatus::Active,
+        status: a.status(),
+        created: a.created_at(),
+        requests: a
+            .access_requests()
+            .map(|r| {
+                (
+                    r.id,
+                    MRequest {
+                        user: r.user,
+                        va: r.va,
+                        org: r.org,
+                        asked: r.requested_at,
+                        pending: r.status == RequestStatus::Pending,
+                    },
+                )
+            })
+            .collect(),
         name: a.name().to_owned(),
         identifier: match a.identifier() {
             Identifier::Domain(d) => d.as_str().to_owned(),
@@ -907,7 +1191,20 @@ pub fn assert_invariants(dir: &Directory) {
                 "{} has no SA Admin of its owner in force",
                 a.id()
             ),
-            AccountStatus::Pending => assert_eq!(a.roles().count(), 0),
+            // SA010: a closed request keeps no role, and its identifier names another
+            // account or none.
+            _ => {
+                assert_eq!(a.roles().count(), 0);
+                if a.status().is_closed() {
+                    assert!(a.closed_at().is_some());
+                    if let Identifier::Domain(d) = a.identifier() {
+                        assert_ne!(
+                            dir.account_by_domain(d.as_str()).map(SmartAccount::id),
+                            Some(a.id())
+                        );
+                    }
+                }
+            }
         }
         if a.kind() == AccountKind::LimitedUse {
             assert!(a.vas().all(|v| v.parent().is_none()), "SA006 nesting");

@@ -56,6 +56,7 @@ fn account(sa: u32, domain: &str, owner: u32, admin: u32, va: u32) -> AccountSna
         owner: OrgId::new(owner),
         contact: UserId::new(admin),
         created_at: at("2026-01-05T09:00:00Z"),
+        closed_at: None,
         default_va: VaId::new(va),
         vas: vec![VaSnapshot {
             id: VaId::new(va),

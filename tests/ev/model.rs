@@ -78,7 +78,7 @@ proptest! {
             // A directory reloaded from a snapshot behaves exactly the same, new IDs included.
             prop_assert_eq!(&reloaded.execute(&actor, now, command.clone()), &result);
             let events = result.as_deref().unwrap_or_default().to_vec();
-            let model_accepts = model.run(&actor, &command, &events);
+            let model_accepts = model.run(&actor, now, &command, &events);
             match &result {
                 Ok(events) => {
                     prop_assert!(model_accepts, "the directory accepted what the model refuses: {:?} by {:?}", command, actor);

@@ -161,6 +161,22 @@ impl Named {
                 self.target(target);
                 (Some(*user), None, vec![])
             }
+            // SA010, SA011: the request lifecycle and users' access requests.
+            Command::DeclineAccountRequest { sa }
+            | Command::WithdrawAccountRequest { sa }
+            | Command::LapseAccountRequest { sa }
+            | Command::RejectAccessRequest { sa, .. } => (None, Some(*sa), vec![]),
+            Command::ChangeRequestContact { sa, contact } => (Some(*contact), Some(*sa), vec![]),
+            Command::RequestAccountAccess {
+                sa, target, role, ..
+            }
+            | Command::ApproveAccessRequest {
+                sa, target, role, ..
+            } => {
+                self.target(target);
+                self.role(target, *role);
+                (None, Some(*sa), vec![])
+            }
             other => panic!("the generator made a command its docs do not list: {other:?}"),
         };
         if let Some(u) = user {

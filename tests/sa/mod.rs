@@ -3,5 +3,7 @@
 //! accounts, activation and search.
 
 mod accounts;
+mod lifecycle;
+mod member_access;
 mod public_domains;
 mod snapshots;

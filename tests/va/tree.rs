@@ -308,7 +308,7 @@ fn va005_deleting_a_va_that_holds_licenses_is_refused_by_directory_and_model() {
 
     let move_default = Command::SetDefaultVa { va: w.acme.emea };
     let events = dir.execute(&alice, w.at, move_default.clone()).unwrap();
-    assert!(model.run(&alice, &move_default, &events));
+    assert!(model.run(&alice, w.at, &move_default, &events));
 
     let delete = Command::DeleteVa { va: stocked };
     let before = dir.clone();
@@ -318,7 +318,10 @@ fn va005_deleting_a_va_that_holds_licenses_is_refused_by_directory_and_model() {
         "{err}"
     );
     assert_eq!(dir, before, "a refused command changes nothing");
-    assert!(!model.run(&alice, &delete, &[]), "the model refuses it too");
+    assert!(
+        !model.run(&alice, w.at, &delete, &[]),
+        "the model refuses it too"
+    );
     assert_agrees(&model, &dir, UserId::new(u32::MAX), VaId::new(u32::MAX));
 }
 

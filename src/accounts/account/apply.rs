@@ -83,6 +83,10 @@ impl SmartAccount {
                 reason: "the account already exists".into(),
             }),
             Change::AccountActivated => self.activate(),
+            Change::AccountDeclined => self.close(AccountStatus::Declined, event.at),
+            Change::AccountRequestWithdrawn => self.close(AccountStatus::Withdrawn, event.at),
+            Change::AccountRequestLapsed => self.close(AccountStatus::Lapsed, event.at),
+            Change::ContactChanged { contact } => self.change_contact(*contact),
             Change::AccountRenamed { name } => {
                 self.name = check_account_name(name)?;
                 Ok(())
@@ -117,25 +121,7 @@ impl SmartAccount {
             Change::RoleExpirySet { user, va, expires } => {
                 self.set_role_expiry(event, own, (*user, *va), *expires)
             }
-            Change::AccessRequested {
-                request,
-                user,
-                org,
-                va,
-                role,
-                inheritance,
-                expires,
-            } => self.record_request(AccessRequest {
-                id: *request,
-                user: *user,
-                org: *org,
-                va: *va,
-                role: *role,
-                inheritance: reach(*va, *inheritance),
-                expires: *expires,
-                requested_at: event.at,
-                status: RequestStatus::Pending,
-            }),
+            Change::AccessRequested { .. } => self.record_requested(event),
             Change::AccessApproved { request, by } => {
                 let at = event.at;
                 self.answer_request(*request, RequestStatus::Approved { by: *by, at })
@@ -151,6 +137,33 @@ impl SmartAccount {
             }
             Change::License(change) => self.apply_license(event, change),
         }
+    }
+
+    /// PTR002, SA011: records the access request `event` asks.
+    fn record_requested(&mut self, event: &Event) -> Result<(), Error> {
+        let Change::AccessRequested {
+            request,
+            user,
+            org,
+            va,
+            role,
+            inheritance,
+            expires,
+        } = &event.change
+        else {
+            return Ok(());
+        };
+        self.record_request(AccessRequest {
+            id: *request,
+            user: *user,
+            org: *org,
+            va: *va,
+            role: *role,
+            inheritance: reach(*va, *inheritance),
+            expires: *expires,
+            requested_at: event.at,
+            status: RequestStatus::Pending,
+        })
     }
 
     /// Applies an event received for this account, e.g. by a service that stores each account

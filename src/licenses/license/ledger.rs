@@ -257,14 +257,16 @@ impl SmartAccount {
     /// LIC005, LIC010: licenses of this account can be `what` (reserved, consumed): it is
     /// neither a partner holding account nor pending. Checked when planned and when applied.
     pub(crate) fn usable(&self, what: &'static str) -> Result<(), Error> {
-        if self.kind == AccountKind::PartnerHolding || self.status == AccountStatus::Pending {
+        if self.kind == AccountKind::PartnerHolding || self.status != AccountStatus::Active {
             return Err(Error::NotUsable {
                 sa: self.id,
                 what,
-                reason: if self.kind == AccountKind::PartnerHolding {
-                    "it is a partner holding account"
-                } else {
-                    "it is pending"
+                reason: match self.status {
+                    _ if self.kind == AccountKind::PartnerHolding => {
+                        "it is a partner holding account"
+                    }
+                    AccountStatus::Pending => "it is pending",
+                    _ => "its request was closed (SA010)",
                 },
             });
         }
