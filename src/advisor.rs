@@ -14,7 +14,7 @@
 //! | BP005 | a partner user holds an account role; two partner organizations on one Virtual Account | the user; the Virtual Account | critical for SA Admin, else warning |
 //! | BP006 | a partner organization's access unreviewed for more than `review_period_days` (365) | the organization | warning |
 //! | BP007 | licenses in the default Virtual Account while others exist | the default Virtual Account | warning |
-//! | BP008 | more holding accounts than `max_holding_accounts` (1); licenses waiting in holding longer than `holding_age_days` (30) | the organization; the holding account | warning |
+//! | BP008 | more holding accounts than `max_holding_accounts` (1), or none for a partner or distributor; licenses waiting in holding longer than `holding_age_days` (30) | the organization; the holding account | warning |
 //! | BP009 | a Virtual Account at `depth_warning_level` (9) or deeper | the deepest Virtual Account | info, warning at level 10 |
 //! | PTR005 | an expired grant still listed; a request that lapsed unanswered | the user | info |
 //!
@@ -1039,11 +1039,14 @@ impl<'d> Advisor<'d> {
         }
     }
 
-    /// BP008: partners and distributors with several holding accounts.
+    /// BP008: partners and distributors with several holding accounts, or with none.
     fn holding_accounts(&self, out: &mut Vec<Advice>) {
         let mut by_org: BTreeMap<OrgId, Vec<SaId>> = BTreeMap::new();
         for (org, sa) in &self.holdings {
             by_org.entry(*org).or_default().push(*sa);
+        }
+        if self.scope == Scope::All {
+            self.without_holding_account(&by_org, out);
         }
         for (org, holdings) in by_org {
             if holdings.len() <= self.config.max_holding_accounts {
@@ -1071,6 +1074,30 @@ impl<'d> Advisor<'d> {
                     names.join(", ")
                 ),
                 fix: "keep one holding account and use its virtual accounts for regions; move licenses out of the others and stop ordering into them".to_owned(),
+            });
+        }
+    }
+}
+
+impl Advisor<'_> {
+    /// BP008 (seeds 001, 003): every partner and distributor needs a holding account, where
+    /// orders wait until the customer's Smart Account is known; one without any cannot park an
+    /// order. Organization-wide advice, given only for the whole directory.
+    fn without_holding_account(&self, by_org: &BTreeMap<OrgId, Vec<SaId>>, out: &mut Vec<Advice>) {
+        for org in self.dir.organizations() {
+            if !org.kind.is_seller() || by_org.contains_key(&org.id) {
+                continue;
+            }
+            out.push(Advice {
+                account: None,
+                rule: RuleId::BP008,
+                severity: Severity::Warning,
+                subject: Subject::Organization(org.id),
+                message: format!(
+                    "`{}` sells licenses but has no partner holding account: its orders cannot wait for the customer's smart account",
+                    org.name
+                ),
+                fix: "request a partner holding account for the organization (Command::RequestAccount with AccountKind::PartnerHolding)".to_owned(),
             });
         }
     }

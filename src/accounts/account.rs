@@ -299,6 +299,36 @@ impl SmartAccount {
     pub fn vas(&self) -> impl Iterator<Item = &VirtualAccount> {
         self.tree.iter()
     }
+    /// The Virtual Accounts a partner picks from when it names this account on a quote or an
+    /// order in the ordering system (VA006, VA007): every Unrestricted one, the default
+    /// Virtual Account always among them, sorted by name ignoring case. A Restricted Virtual
+    /// Account is not listed; an order can still name it by its exact name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{fixtures, Visibility};
+    ///
+    /// let w = fixtures::world()?;
+    /// let acme = w.dir.account(w.acme.sa).ok_or("no account")?;
+    /// let listed = acme.partner_vas();
+    /// assert!(listed.iter().any(|v| v.id() == acme.default_va()));
+    /// assert!(listed.iter().all(|v| v.visibility() == Visibility::Unrestricted));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn partner_vas(&self) -> Vec<&VirtualAccount> {
+        let mut listed: Vec<(String, &VirtualAccount)> = self
+            .tree
+            .iter()
+            .filter(|v| v.visibility() == Visibility::Unrestricted || v.id() == self.default_va)
+            .map(|v| (v.name().to_lowercase(), v))
+            .collect();
+        listed.sort_by(|(a, x), (b, y)| a.cmp(b).then(x.id().cmp(&y.id())));
+        listed.into_iter().map(|(_, v)| v).collect()
+    }
     /// How many Virtual Accounts it has.
     #[must_use]
     pub fn va_count(&self) -> usize {

@@ -1202,6 +1202,89 @@ fn bp008_a_partner_with_several_holding_accounts_is_flagged() {
     assert!(several(&advise(&w.dir, Scope::All, date(1), &config)).is_empty());
 }
 
+/// Seeds 001 and 003: every partner and distributor needs a holding account, where its orders
+/// wait until the customer's Smart Account is known. A reseller registered without one is
+/// flagged for the organization; requesting one clears the advice; a customer never gets it.
+#[test]
+fn bp008_a_partner_or_distributor_without_a_holding_account_is_flagged() {
+    use smart_accounts::OrgKind;
+    let mut w = world();
+    let without = |w: &World| -> Vec<Advice> {
+        all(w, date(1))
+            .into_iter()
+            .filter(|a| a.rule == RuleId::BP008 && a.message.contains("no partner holding account"))
+            .collect()
+    };
+    assert!(
+        without(&w).is_empty(),
+        "every seller of the fixture has one"
+    );
+    let reseller = w
+        .dir
+        .register_organization("Orbit Resellers", OrgKind::Partner)
+        .unwrap();
+    let distributor = w
+        .dir
+        .register_organization("Tier Two Distribution", OrgKind::Distributor)
+        .unwrap();
+    w.dir
+        .register_organization("Plain Customer", OrgKind::Customer)
+        .unwrap();
+    let found = without(&w);
+    let subjects: Vec<Subject> = found.iter().map(|a| a.subject).collect();
+    assert_eq!(
+        subjects,
+        vec![
+            Subject::Organization(reseller),
+            Subject::Organization(distributor)
+        ]
+    );
+    assert!(
+        found
+            .iter()
+            .all(|a| a.account.is_none() && a.severity == Severity::Warning)
+    );
+    assert!(
+        found[0].message.contains("`Orbit Resellers`"),
+        "{}",
+        found[0].message
+    );
+    // Organization-wide advice: an account's scope does not include it.
+    let scoped = advise(
+        &w.dir,
+        Scope::Account(w.acme.sa),
+        date(1),
+        &AdvisorConfig::default(),
+    );
+    assert!(
+        !scoped
+            .iter()
+            .any(|a| a.message.contains("no partner holding account"))
+    );
+    // The reseller requests its holding account: only the distributor is left.
+    let admin = w
+        .dir
+        .register_user(NewUser {
+            cco_id: Some("olga".into()),
+            email: "olga@orbit-resellers.com".into(),
+            org: reseller,
+            kind: UserKind::default(),
+        })
+        .unwrap();
+    w.dir
+        .request_account(
+            &Actor::User(admin),
+            w.at,
+            AccountKind::PartnerHolding,
+            "Orbit Holding",
+            Some("orbit-resellers.com"),
+            admin,
+        )
+        .unwrap();
+    let left: Vec<Subject> = without(&w).iter().map(|a| a.subject).collect();
+    assert_eq!(left, vec![Subject::Organization(distributor)]);
+}
+
 /// `src/advisor.rs`: in `Advisor::licenses`, the choice of the oldest lot (`age > a`) turned
 /// into `==` and into `>=` survived: the fixture's lots arrive oldest first, at different
 /// dates. BP008 names the oldest lot even when it arrived after a younger one, and the first of

@@ -22,6 +22,46 @@ fn parse_date(s: &str) -> Date {
     s.parse().unwrap()
 }
 
+/// Seeds 001 and 003: a partner who registers a device in its holding account, or a customer
+/// in its Pending account, is asking about activation (LIC005) as much as about where devices
+/// live (DEV001): the refusal is DEV001 and its text names LIC005 and why.
+#[test]
+fn dev001_lic005_a_device_refused_in_a_holding_or_pending_account_names_both_rules() {
+    let mut w = world();
+    let (partner, at) = (w.partner, w.at);
+    let register = |device: &str, va| LicenseCommand::RegisterDevice {
+        device: DeviceId::parse(device).unwrap(),
+        va,
+        installed: parse_date("2026-01-01"),
+    };
+    let holding = license_refused(
+        &mut w.dir,
+        &Actor::User(partner.admin),
+        at,
+        register("HOLD-1", partner.holding_default),
+    );
+    let text = holding.to_string();
+    assert_eq!(holding.rule(), RuleId::DEV001);
+    assert!(text.starts_with("DEV001"), "{text}");
+    assert!(
+        text.contains("LIC005") && text.contains("partner holding account"),
+        "{text}"
+    );
+    let globex_default = w.dir.account(w.globex.sa).unwrap().default_va();
+    let pending = license_refused(
+        &mut w.dir,
+        &Actor::User(w.globex.hank),
+        at,
+        register("GLX-1", globex_default),
+    );
+    let text = pending.to_string();
+    assert_eq!(pending.rule(), RuleId::DEV001);
+    assert!(
+        text.contains("LIC005") && text.contains("not active"),
+        "{text}"
+    );
+}
+
 /// `src/license.rs`: `SmartAccount::device_home` replaced by `Ok(())`, or with `&&` turned into
 /// `||`, survived: the directory refuses such devices before an event exists. A device
 /// registration arriving as an event for an Active holding account or a Pending customer

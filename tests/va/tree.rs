@@ -485,3 +485,40 @@ fn va007_default_stays_unrestricted_and_others_can_be_restricted() {
         Visibility::Restricted
     );
 }
+
+/// Seed 002 and the CSSM help: a partner naming Acme's account on a quote picks a Virtual
+/// Account from a list of the Unrestricted ones (VA007), the default always there; APAC, which
+/// Acme restricted, is not listed until Acme makes it Unrestricted; the names a partner sees
+/// are the ones the advisor checks for confidential words (VA006).
+#[test]
+fn va006_va007_the_list_partners_pick_from_holds_the_unrestricted_vas_and_the_default() {
+    let mut w = world();
+    let listed = |w: &smart_accounts::fixtures::World| -> Vec<VaId> {
+        let account = w.dir.account(w.acme.sa).unwrap();
+        let vas = account.partner_vas();
+        let names: Vec<String> = vas.iter().map(|v| v.name().to_lowercase()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "sorted by name ignoring case");
+        vas.iter().map(|v| v.id()).collect()
+    };
+    let before = listed(&w);
+    assert!(before.contains(&w.acme.default_va));
+    assert!(before.contains(&w.acme.emea));
+    assert!(!before.contains(&w.acme.apac), "APAC is Restricted");
+    let account = w.dir.account(w.acme.sa).unwrap();
+    let unrestricted = account
+        .vas()
+        .filter(|v| v.visibility() == Visibility::Unrestricted)
+        .count();
+    assert_eq!(before.len(), unrestricted);
+    accepted(
+        &mut w.dir,
+        &by(w.acme.alice),
+        Command::SetVisibility {
+            va: w.acme.apac,
+            visibility: Visibility::Unrestricted,
+        },
+    );
+    assert!(listed(&w).contains(&w.acme.apac));
+}

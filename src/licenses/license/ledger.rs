@@ -275,17 +275,21 @@ impl SmartAccount {
 
     /// DEV001: devices are registered only in active customer or limited use accounts.
     /// Checked when planned and when applied.
+    /// DEV001: a device is registered only in an Active Customer or Limited Use account. In a
+    /// holding or a Pending account the reason names LIC005 too: a device is where licenses are
+    /// activated, and nothing is activated there, which is what the user asking wants to hear.
     pub(crate) fn device_home(&self) -> Result<(), Error> {
-        let ok = matches!(self.kind, AccountKind::Customer | AccountKind::LimitedUse)
-            && self.status == AccountStatus::Active;
-        if ok {
-            Ok(())
+        let reason = if self.kind == AccountKind::PartnerHolding {
+            "it is a partner holding account, where licenses wait for a customer and are never activated (LIC005); devices are registered only in active customer or limited use smart accounts"
+        } else if self.status != AccountStatus::Active {
+            "it is not active (pending, or a request that was closed), and licenses are never activated in an account that is not active (LIC005)"
         } else {
-            Err(Error::DeviceAccount {
-                sa: self.id,
-                reason: "devices are registered only in active customer or limited use smart accounts",
-            })
-        }
+            return Ok(());
+        };
+        Err(Error::DeviceAccount {
+            sa: self.id,
+            reason,
+        })
     }
 
     fn va_here(&self, va: VaId, rule: RuleId) -> Result<(), Error> {
