@@ -9,6 +9,7 @@ use petgraph::visit::{Dfs, EdgeRef};
 
 use crate::accounts::kinds::Visibility;
 use crate::base::error::{Entity, Error};
+use crate::base::folded::FoldedIndex;
 use crate::base::ids::{SaId, VaId};
 use crate::base::limits::{MAX_NAME, check_name, clip};
 use crate::rules::RuleId;
@@ -62,7 +63,8 @@ pub(crate) struct VaTree {
     root: NodeIndex,
     nodes: BTreeMap<VaId, NodeIndex>,
     vas: BTreeMap<VaId, VirtualAccount>,
-    names: BTreeMap<String, VaId>,
+    /// The Virtual Accounts by name, compared ignoring case (VA003); the names stay in `vas`.
+    names: FoldedIndex<VaId>,
 }
 
 impl PartialEq for VaTree {
@@ -73,8 +75,9 @@ impl PartialEq for VaTree {
 }
 impl Eq for VaTree {}
 
-fn name_key(name: &str) -> String {
-    name.to_lowercase()
+/// The name of a Virtual Account of `vas`, for the name index.
+fn name_of<'a>(vas: &'a BTreeMap<VaId, VirtualAccount>) -> impl Fn(VaId) -> Option<&'a str> {
+    move |va| vas.get(&va).map(|v| v.name.as_str())
 }
 
 impl VaTree {
@@ -86,7 +89,7 @@ impl VaTree {
             root,
             nodes: BTreeMap::new(),
             vas: BTreeMap::new(),
-            names: BTreeMap::new(),
+            names: FoldedIndex::default(),
         }
     }
 
@@ -97,9 +100,11 @@ impl VaTree {
     /// Gives `va` a new name (already checked), keeping the name index in step.
     pub(crate) fn rename(&mut self, va: VaId, name: String) {
         if let Some(record) = self.vas.get_mut(&va) {
-            self.names.remove(&name_key(&record.name));
-            self.names.insert(name_key(&name), va);
+            self.names.remove(va, &record.name);
             record.name = name;
+        }
+        if let Some(record) = self.vas.get(&va) {
+            self.names.insert(va, &record.name, name_of(&self.vas));
         }
     }
 
@@ -109,7 +114,7 @@ impl VaTree {
             self.graph.remove_node(node);
         }
         if let Some(record) = self.vas.remove(&va) {
-            self.names.remove(&name_key(&record.name));
+            self.names.remove(va, &record.name);
         }
     }
 
@@ -121,20 +126,9 @@ impl VaTree {
         self.vas.values()
     }
 
+    /// The Virtual Account with this name, compared ignoring case (VA003).
     pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
-        let name = name.trim();
-        // Names are compared ignoring case (VA003). Lowercase ASCII names in a stack buffer, so
-        // the lookup of an order line's VA does not allocate; other names take `to_lowercase`.
-        let mut buf = [0u8; MAX_NAME];
-        if let Some(key) = buf.get_mut(..name.len()).filter(|_| name.is_ascii()) {
-            key.copy_from_slice(name.as_bytes());
-            key.make_ascii_lowercase();
-            return std::str::from_utf8(key)
-                .ok()
-                .and_then(|k| self.names.get(k))
-                .copied();
-        }
-        self.names.get(&name_key(name)).copied()
+        self.names.find(name.trim(), name_of(&self.vas))
     }
 
     fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {
@@ -209,14 +203,10 @@ impl VaTree {
         })?;
         if let Some(existing) = self
             .names
-            .get(&name_key(&name))
-            .filter(|e| Some(**e) != except)
+            .find(&name, name_of(&self.vas))
+            .filter(|e| Some(*e) != except)
         {
-            return Err(Error::DuplicateVaName {
-                sa,
-                name,
-                existing: *existing,
-            });
+            return Err(Error::DuplicateVaName { sa, name, existing });
         }
         Ok(name)
     }
@@ -240,7 +230,7 @@ impl VaTree {
         let node = self.graph.add_node(va);
         self.graph.add_edge(parent_node, node, ());
         self.nodes.insert(va, node);
-        self.names.insert(name_key(&name), va);
+        self.names.insert(va, &name, name_of(&self.vas));
         let level = u8::try_from(level).unwrap_or(u8::MAX);
         self.vas.insert(
             va,

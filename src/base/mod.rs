@@ -3,6 +3,7 @@
 
 pub(crate) mod dates;
 pub(crate) mod error;
+pub(crate) mod folded;
 pub(crate) mod hash;
 pub(crate) mod id_table;
 pub(crate) mod ids;
