@@ -1,5 +1,5 @@
 //! Ready-made directories with stable, documented names, for this crate's tests and for other
-//! projects' test suites (feature `fixtures`).
+//! projects' test suites (feature `fixtures`); [`builder`] makes directories of your own shape.
 //!
 //! [`world`] builds one directory through the public commands, so it holds only states the
 //! commands can produce, and every account has a full event log. Its contents:
@@ -34,6 +34,7 @@
 //! | Nimbus holding `DEFAULT` | **aged**: order `NIM-2001` line 1, 25 × `C9300-DNA-E-3Y` (2025-09-15 to 2028-09-14), deposited 2025-09-15, Smart-Account-mandatory; 5 of them assigned to Sam's Bikes (transfer `fixture-assign-1`), 20 still waiting. **fresh**: order `NIM-2002` line 1, 10 × `ISE-PLS-LIC`, deposited at [`AT`] |
 //! | Sam's Bikes `DEFAULT` | the 5 assigned `C9300-DNA-E-3Y` (delivered 112 days into their term); device `SAM-RTR` consumes 1 |
 
+pub mod builder;
 pub mod quotes;
 
 use jiff::Timestamp;
