@@ -113,6 +113,11 @@ pub fn assignment() -> impl Strategy<Value = Assignment> {
 
 /// Any line.
 pub fn line() -> impl Strategy<Value = Line> {
+    line_from(assignment().boxed())
+}
+
+/// A line whose assignments come from `assignment`.
+fn line_from(assignment: BoxedStrategy<Assignment>) -> impl Strategy<Value = Line> {
     (
         "(1\\.0|2\\.0|3\\.0|[A-Z0-9.-]{0,6})",
         "(C9300-NW-E-24|\\PC{0,10})",
@@ -128,8 +133,8 @@ pub fn line() -> impl Strategy<Value = Line> {
             (0u16..100).prop_map(|months| Term::Subscription { months }),
         ],
         any::<bool>(),
-        option::of(assignment()),
-        option::weighted(0.2, assignment()),
+        option::of(assignment.clone()),
+        option::weighted(0.2, assignment),
     )
         .prop_map(
             |(id, sku, quantity, requirement, license, term, booked, assignment, new)| Line {
@@ -148,15 +153,30 @@ pub fn line() -> impl Strategy<Value = Line> {
 
 /// Any quote of up to `max_lines` lines.
 pub fn quote_with(max_lines: usize) -> impl Strategy<Value = Quote> {
+    quote_from(
+        org_id().boxed(),
+        domain().boxed(),
+        line().boxed(),
+        max_lines,
+    )
+}
+
+/// A quote from these parts.
+fn quote_from(
+    org: BoxedStrategy<OrgId>,
+    domain: BoxedStrategy<Domain>,
+    line: BoxedStrategy<Line>,
+    max_lines: usize,
+) -> impl Strategy<Value = Quote> {
     (
         "(D-[0-9]{1,4}|)",
         deal_kind(),
-        org_id(),
-        option::of(org_id()),
+        org.clone(),
+        option::of(org),
         "(Acme|Globex|\\PC{0,8})",
-        option::of(domain()),
+        option::of(domain),
         country(),
-        vec(line(), 0..=max_lines),
+        vec(line, 0..=max_lines),
     )
         .prop_map(
             |(id, kind, partner, distributor, name, domain, country, lines)| Quote {
@@ -176,6 +196,131 @@ pub fn quote_with(max_lines: usize) -> impl Strategy<Value = Quote> {
 /// Any quote of up to 8 lines.
 pub fn quote() -> impl Strategy<Value = Quote> {
     quote_with(8)
+}
+
+/// Quotes that name what `dir` holds (issue 15: quote strategies over any directory, not only
+/// the fixture world): its partners and distributors, its accounts by identifier, domain or
+/// contact email, its Virtual Accounts by name (in several spellings) and identifier, mixed
+/// with the generic values of [`quote_with`] (a quarter of the time), which name nothing in
+/// `dir` or something malformed. Up to `max_lines` lines.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "fixtures")] {
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// use smart_accounts::fixtures::builder::Builder;
+/// use smart_accounts::quote_strategies::quote_for;
+///
+/// let mut b = Builder::new("2026-01-05T09:00:00Z".parse()?);
+/// let acme = b.customer("Acme", "acme.com")?;
+/// b.va_path(&acme, "Region-US/Finance")?;
+/// let dir = b.build();
+/// let mut runner = TestRunner::deterministic();
+/// let quote = quote_for(&dir, 4).new_tree(&mut runner).map_err(|e| e.to_string())?.current();
+/// assert!(quote.lines.len() <= 4);
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn quote_for(dir: &Directory, max_lines: usize) -> BoxedStrategy<Quote> {
+    let names = Names::of(dir);
+    let org = names.seller();
+    let domain = names.domain();
+    let line = line_from(names.assignment()).boxed();
+    quote_from(org, domain, line, max_lines).boxed()
+}
+
+/// What a directory offers a quote to name.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    sellers: Vec<OrgId>,
+    accounts: Vec<SaId>,
+    domains: Vec<Domain>,
+    emails: Vec<Email>,
+    va_names: Vec<String>,
+    va_ids: Vec<VaId>,
+}
+
+impl Names {
+    fn of(dir: &Directory) -> Names {
+        let mut names = Names {
+            sellers: dir
+                .organizations()
+                .filter(|o| o.kind.is_seller())
+                .map(|o| o.id)
+                .collect(),
+            ..Names::default()
+        };
+        for account in dir.accounts() {
+            names.accounts.push(account.id());
+            match account.identifier() {
+                crate::Identifier::Domain(d) => names.domains.push(d.clone()),
+                crate::Identifier::Email(e) => names.emails.push(e.clone()),
+            }
+            for va in account.vas() {
+                names.va_ids.push(va.id());
+                let name = va.name();
+                names.va_names.extend([
+                    name.to_owned(),
+                    name.to_uppercase(),
+                    format!(" {}", name.to_lowercase()),
+                ]);
+            }
+        }
+        names
+    }
+
+    fn seller(&self) -> BoxedStrategy<OrgId> {
+        either(self.sellers.clone(), org_id().boxed())
+    }
+
+    fn domain(&self) -> BoxedStrategy<Domain> {
+        either(self.domains.clone(), domain().boxed())
+    }
+
+    fn sa_ref(&self) -> BoxedStrategy<SaRef> {
+        prop_oneof![
+            4 => either(self.accounts.clone(), sa_id().boxed()).prop_map(SaRef::Id),
+            1 => self.domain().prop_map(SaRef::Domain),
+            1 => either(self.emails.clone(), email().boxed()).prop_map(SaRef::Email),
+        ]
+        .boxed()
+    }
+
+    fn va_ref(&self) -> BoxedStrategy<VaRef> {
+        prop_oneof![
+            2 => either(self.va_names.clone(), Just(String::new()).boxed()).prop_map(VaRef::Name),
+            2 => either(self.va_ids.clone(), Just(VaId::new(0)).boxed()).prop_map(VaRef::Id),
+            1 => va_ref(),
+        ]
+        .boxed()
+    }
+
+    fn assignment(&self) -> BoxedStrategy<Assignment> {
+        let account = (self.sa_ref(), option::of(self.va_ref()))
+            .prop_map(|(sa, va)| Assignment::Account { sa, va });
+        prop_oneof![
+            4 => account,
+            1 => (option::of(self.domain()), contact())
+                .prop_map(|(domain, contact)| Assignment::NewAccount { domain, contact }),
+            1 => contact().prop_map(|contact| Assignment::Delegate { contact }),
+        ]
+        .boxed()
+    }
+}
+
+/// One of `items` three times in four, else a value of `other`; `other` alone when there are
+/// no items.
+fn either<T: Clone + std::fmt::Debug + 'static>(
+    items: Vec<T>,
+    other: BoxedStrategy<T>,
+) -> BoxedStrategy<T> {
+    if items.is_empty() {
+        other
+    } else {
+        prop_oneof![3 => proptest::sample::select(items), 1 => other].boxed()
+    }
 }
 
 /// A stage.

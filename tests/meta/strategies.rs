@@ -357,3 +357,65 @@ fn arbitrary_domains_and_emails_are_varied_and_valid() {
     assert!(domains.len() > 100, "{} distinct domains", domains.len());
     assert!(emails.len() > 100, "{} distinct emails", emails.len());
 }
+
+/// `quote_for` (issue 15): quotes over any directory name that directory's accounts and
+/// Virtual Accounts most of the time, so a test suite with its own directory exercises its own
+/// accounts, and the validator answers every one of them.
+#[test]
+fn quote_for_names_the_accounts_and_vas_of_the_directory_it_is_given() {
+    use smart_accounts::fixtures::builder::Builder;
+    use smart_accounts::quote::{Assignment, SaRef, VaRef};
+    use smart_accounts::validate::{Stage, validate};
+    let mut b = Builder::new("2026-01-05T09:00:00Z".parse().unwrap());
+    let acme = b.customer("Acme", "acme.com").unwrap();
+    let nimbus = b.partner("Nimbus", "nimbus.net").unwrap();
+    b.va_path(&acme, "Region-US/Finance/Sacramento").unwrap();
+    let dir = b.build();
+    let account_ids: BTreeSet<SaId> = dir.accounts().map(|a| a.id()).collect();
+    let quotes = sample(&quote_strategies::quote_for(&dir, 4), 200);
+    let (mut accounts, mut ours, mut vas, mut resolved_vas) = (0, 0, 0, 0);
+    let mut partners = 0;
+    for quote in &quotes {
+        partners += usize::from(quote.partner == nimbus.org);
+        for assignment in quote.lines.iter().filter_map(|l| l.assignment.as_ref()) {
+            if let Assignment::Account { sa, va } = assignment {
+                accounts += 1;
+                if let SaRef::Id(id) = sa {
+                    ours += usize::from(account_ids.contains(id));
+                }
+                if let Some(va) = va {
+                    vas += 1;
+                    let found = match va {
+                        VaRef::Name(name) => {
+                            dir.account(acme.sa).unwrap().va_by_name(name).is_some()
+                        }
+                        VaRef::Id(id) => dir.account_of(*id).is_some(),
+                    };
+                    resolved_vas += usize::from(found);
+                }
+            }
+        }
+        let report = validate(
+            &dir,
+            quote,
+            Stage::Submit,
+            "2026-03-01".parse().unwrap(),
+            &smart_accounts::policy::PolicyCalendar::cisco(),
+        );
+        assert_eq!(report.lines.len(), quote.lines.len());
+    }
+    assert!(
+        partners * 2 > quotes.len(),
+        "the only seller is the partner most of the time: {partners}"
+    );
+    assert!(accounts > 100, "{accounts} account assignments");
+    assert!(
+        ours * 3 > accounts,
+        "{ours} of {accounts} name an account of the directory by identifier"
+    );
+    assert!(
+        resolved_vas * 2 > vas,
+        "{resolved_vas} of {vas} VAs are the directory's"
+    );
+    assert!(resolved_vas < vas, "some name nothing");
+}
