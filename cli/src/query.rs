@@ -100,7 +100,7 @@ pub(crate) fn check(
         target: names::target(dir, target),
         via,
         would_grant,
-        explanation: names::humanize(dir, &decision.to_string()),
+        explanation: decision.display_with(dir).to_string(),
     }
 }
 
