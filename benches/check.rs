@@ -7,8 +7,9 @@
 //! seed, so every run measures the same directory.
 //!
 //! Groups:
-//! - `check_1k`: the dense-table baseline, `is_allowed` and `check` over the 10,000 queries
-//!   (throughput is per query);
+//! - `check_1k`: the dense-table baseline, `is_allowed`, `check` and `is_allowed_many` over the
+//!   10,000 queries (throughput is per query), and `check_denied_explained`: `check` on the
+//!   denied queries alone, each naming its near miss (ROLE009; throughput per denied query);
 //! - `check_100k`: `is_allowed` over 10,000 queries on 100,000 VAs and 200,000 users;
 //! - `commands_10k`: one command on a 10,000-VA account (the undo that keeps the state constant
 //!   is not timed), and building that account from scratch.
@@ -32,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use smart_accounts::{
-    AccountKind, Action, Actor, Command, Directory, Inheritance, NewUser, OrgKind, Role, Target,
-    UserId, VaId,
+    AccountKind, Action, Actor, Command, Directory, Inheritance, NewUser, OrgKind, Reason, Role,
+    Target, UserId, VaId,
 };
 
 use model::{MIX, MIX_BITS, Model, QUERIES, Query, Rng, SEED, at, mix_bit, model, shape};
@@ -137,6 +138,29 @@ fn check_count(dir: &Directory, queries: &[Query]) -> usize {
         .count()
 }
 
+/// The queries of `queries` that are denied: the ones whose `check` names a near miss
+/// (ROLE009), timed apart by `check_denied_explained`.
+fn denied_of(dir: &Directory, queries: &[Query]) -> Vec<Query> {
+    queries
+        .iter()
+        .copied()
+        .filter(|(u, a, v)| !dir.is_allowed(*u, *a, Target::Va(*v)))
+        .collect()
+}
+
+/// Explained denials: `check` on denied queries, counting those that name a near miss.
+fn denied_count(dir: &Directory, queries: &[Query]) -> usize {
+    queries
+        .iter()
+        .filter(|(u, a, v)| {
+            matches!(
+                black_box(dir.check(*u, *a, Target::Va(*v))).reason,
+                Reason::NotGranted { near: Some(_), .. }
+            )
+        })
+        .count()
+}
+
 fn check_1k(c: &mut Criterion) {
     let (m, dense) = small();
     let allowed = count_allowed(&m.dir, &m.queries);
@@ -173,6 +197,17 @@ fn check_1k(c: &mut Criterion) {
     assert_eq!(count_allowed_many(&m.dir, &batch), allowed);
     group.bench_function("is_allowed_many", |b| {
         b.iter(|| count_allowed_many(black_box(&m.dir), black_box(&batch)))
+    });
+    // Per denied query (issue 15: at most 10x the dense baseline per query).
+    let denied = denied_of(&m.dir, &m.queries);
+    eprintln!(
+        "model 1k: {} denied queries, {} of them name a near miss",
+        denied.len(),
+        denied_count(&m.dir, &denied)
+    );
+    group.throughput(Throughput::Elements(denied.len() as u64));
+    group.bench_function("check_denied_explained", |b| {
+        b.iter(|| denied_count(black_box(&m.dir), black_box(&denied)))
     });
     group.finish();
 }
@@ -231,15 +266,21 @@ fn interleaved(big: &Model) {
         let explained = fastest(200, QUERIES, || {
             check_count(black_box(&m.dir), black_box(&m.queries))
         });
+        let denied = denied_of(&m.dir, &m.queries);
+        let near = fastest(200, denied.len(), || {
+            denied_count(black_box(&m.dir), black_box(&denied))
+        });
         let large = fastest(200, big.queries.len(), || {
             count_allowed(black_box(&big.dir), black_box(&big.queries))
         });
         eprintln!(
             "interleaved fastest-of-200, round {round}: baseline {base:.2} ns/query, \
              is_allowed {fast:.2} ns ({:.2}x baseline), check {explained:.2} ns ({:.2}x), \
+             explained denial {near:.2} ns ({:.2}x), \
              is_allowed at 100k {large:.2} ns ({:.2}x the 1k figure)",
             fast / base,
             explained / base,
+            near / base,
             large / fast
         );
     }

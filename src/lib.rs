@@ -54,7 +54,8 @@ pub use partners::PartnerAccess;
 pub use policy::PolicyCalendar;
 #[doc(no_inline)] // documented in its public module, as before the rooms
 pub use quote::Quote;
-pub use roles::check::{Decision, Effect, Holder, Reason, Via};
+pub use roles::check::{Decision, Effect, Holder, NearMiss, Reason, Shortfall, Via};
+pub use roles::explain::Explained;
 pub use roles::matrix::{Action, ActionSet, Actor, Inheritance, Role, RoleSet, Target};
 pub use rules::RuleId;
 pub use snapshot::{AccountSnapshot, Snapshot, SnapshotError, VaSnapshot};

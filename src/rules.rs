@@ -98,8 +98,8 @@ rules! {
     ROLE006 = "ROLE006", "Smart Account Admins assign any role; Virtual Account Admins assign roles within their own scope only", "002";
     ROLE007 = "ROLE007", "The last Smart Account Admin cannot be removed, downgraded or given an expiry date; only SA Admin roles in force count", "expected";
     ROLE008 = "ROLE008", "The creator or the activating contact of a Smart Account becomes its first Smart Account Admin", "002";
-    ROLE009 = "ROLE009", "A permission check says why it allowed or denied", "expected";
-    ROLE010 = "ROLE010", "Reverse queries list complete results in a stable order", "expected";
+    ROLE009 = "ROLE009", "A permission check says why it allowed or denied; a denial names the nearest binding that does not reach, and text for people names users, accounts and Virtual Accounts", "expected";
+    ROLE010 = "ROLE010", "Reverse queries list complete results in a stable order, each with a dated form that agrees with the dated check", "expected";
     PTR001 = "PTR001", "A partner user has access to a Customer Smart Account only by the customer's explicit role assignment", "001, 002";
     PTR002 = "PTR002", "A partner may ask for admin access when requesting an account; until the customer approves, it has none", "002";
     PTR003 = "PTR003", "Partner access can be scoped to Virtual Accounts and revoked at any time; partner actions are recorded with the partner organization", "002";

@@ -25,23 +25,7 @@ pub(crate) fn account(dir: &Directory, id: SaId) -> String {
 /// How a Virtual Account is shown: its account and its path from the top,
 /// `acme.com/EMEA/EMEA-Sales`.
 pub(crate) fn va(dir: &Directory, id: VaId) -> String {
-    let Some(sa) = dir.account_of(id).and_then(|sa| dir.account(sa)) else {
-        return id.to_string();
-    };
-    let mut names = Vec::new();
-    let mut next = Some(id);
-    // At most 10 levels (VA001); the bound keeps a damaged tree from looping.
-    while let Some(current) = next.take() {
-        if names.len() > smart_accounts::MAX_LEVEL {
-            break;
-        }
-        if let Some(v) = sa.va(current) {
-            names.push(v.name().to_owned());
-            next = v.parent();
-        }
-    }
-    names.reverse();
-    format!("{}/{}", sa.identifier(), names.join("/"))
+    dir.va_path(id).unwrap_or_else(|| id.to_string())
 }
 
 /// How an organization is shown: its name.

@@ -85,7 +85,9 @@ pub(crate) fn check(
     };
     let (via, would_grant) = match decision.reason {
         Reason::Granted(via) => (Some(NamedVia::new(dir, target, via)), Vec::new()),
-        Reason::NotGranted { held, would_grant } => (
+        Reason::NotGranted {
+            held, would_grant, ..
+        } => (
             held.map(|v| NamedVia::new(dir, target, v)),
             would_grant.iter().map(role_name).collect(),
         ),
@@ -98,7 +100,7 @@ pub(crate) fn check(
         target: names::target(dir, target),
         via,
         would_grant,
-        explanation: names::humanize(dir, &decision.to_string()),
+        explanation: decision.display_with(dir).to_string(),
     }
 }
 

@@ -294,8 +294,9 @@ fn check_explain_and_who_can_answer_with_names() {
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
-        r.stdout
-            .contains("`alice@acme.com` may manage licenses on `acme.com/EMEA`"),
+        r.stdout.contains(
+            "alice@acme.com may manage licenses on acme.com/EMEA as SA Admin on acme.com"
+        ),
         "{}",
         r.stdout
     );

@@ -64,15 +64,83 @@ pub enum Reason {
     Granted(Via),
     /// No binding allows it.
     NotGranted {
-        /// The closest binding the user holds on the target, if any.
+        /// The closest binding the user holds on the target, if any: it reaches the target but
+        /// its role lacks the action.
         held: Option<Via>,
         /// The roles that would allow it.
         would_grant: RoleSet,
+        /// The user's nearest binding on the same Smart Account that does not reach the target,
+        /// with why (see [`NearMiss`]), if any.
+        near: Option<NearMiss>,
     },
     /// The user is not registered.
     UnknownUser,
     /// The target does not exist.
     UnknownTarget,
+}
+
+/// A binding of the user on the target's Smart Account that does not reach the target, named
+/// by a denial (ROLE009): the nearest one, so the user learns which role they hold is short of
+/// the target and why.
+///
+/// Which one is nearest: first a binding that would allow the action but is not counted for its
+/// expiry ([`Shortfall::Expired`] in [`Directory::check_on`], [`Shortfall::Dated`] in
+/// [`Directory::check`]), the closest to the target first and the account role last; then a
+/// Virtual Account binding "account only" above the target ([`Shortfall::AccountOnly`]), the
+/// closest first; then a Virtual Account binding elsewhere in the tree ([`Shortfall::Elsewhere`]),
+/// the fewest steps through the tree away first. Ties go to the smaller Virtual Account
+/// identifier. A binding that reaches the target but lacks the action is not a near miss: it is
+/// [`Reason::NotGranted::held`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct NearMiss {
+    /// The role held.
+    pub role: Role,
+    /// The Virtual Account it is bound to, or `None` for the Smart Account itself.
+    pub bound_to: Option<VaId>,
+    /// How far it reaches.
+    pub inheritance: Inheritance,
+    /// Why it does not reach the target.
+    pub why: Shortfall,
+}
+
+/// Why a binding does not reach a target (ROLE009, [`NearMiss`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum Shortfall {
+    /// A Virtual Account binding "account only" on an ancestor of the target: it covers its own
+    /// Virtual Account, not the ones below (ROLE004).
+    AccountOnly,
+    /// A Virtual Account binding on another branch of the tree: neither the target nor above it
+    /// (for a Smart Account target: any Virtual Account binding, since account-level actions
+    /// need an account role).
+    Elsewhere,
+    /// In a dated check ([`Directory::check_on`]): a binding that would allow the action there,
+    /// but allows nothing from `on`, its expiry date, on or before the day asked about (PTR005).
+    Expired {
+        /// The first day it allowed nothing.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
+        on: Date,
+    },
+    /// In an undated check ([`Directory::check`]): a binding that would allow the action there
+    /// but carries an expiry date, which only the dated checks count.
+    Dated {
+        /// The first day it allows nothing.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
+        expires: Date,
+    },
 }
 
 /// The answer of [`Directory::check`]: allow or deny, and why.
@@ -102,38 +170,6 @@ impl Decision {
     }
 }
 
-impl fmt::Display for Decision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Decision {
-            user,
-            action,
-            target,
-            ..
-        } = self;
-        match self.reason {
-            Reason::Granted(via) => {
-                write!(f, "allowed: `{user}` may {action} on `{target}` as {via}")
-            }
-            Reason::NotGranted {
-                held: Some(via),
-                would_grant,
-            } => write!(
-                f,
-                "denied: `{user}` holds {via}, which does not allow to {action} on `{target}`; {would_grant} would"
-            ),
-            Reason::NotGranted {
-                held: None,
-                would_grant,
-            } => write!(
-                f,
-                "denied: `{user}` holds no role covering `{target}`; to {action} it needs one of: {would_grant}"
-            ),
-            Reason::UnknownUser => write!(f, "denied: `{user}` is not a registered user"),
-            Reason::UnknownTarget => write!(f, "denied: `{target}` does not exist"),
-        }
-    }
-}
-
 /// A user who holds a role on a Virtual Account, directly or inherited (ROLE010).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -145,6 +181,17 @@ pub struct Holder {
     pub user: UserId,
     /// The binding through which they hold it.
     pub via: Via,
+    /// The first day the binding allows nothing, when it carries an expiry (PTR005): only the
+    /// dated checks count it, and only before that day.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(schema_with = "crate::base::schema::option_date")
+    )]
+    pub expires: Option<Date>,
 }
 
 impl Grant {
@@ -176,6 +223,20 @@ impl Grant {
     #[inline]
     fn allows(&self, action: Action) -> bool {
         self.role.actions().contains(action) && (self.va.is_none() || !action.is_account_level())
+    }
+
+    /// The binding as a near miss (ROLE009).
+    fn near(&self, why: Shortfall) -> NearMiss {
+        NearMiss {
+            role: self.role,
+            bound_to: self.va,
+            inheritance: if self.children {
+                Inheritance::AccountAndChildren
+            } else {
+                Inheritance::AccountOnly
+            },
+            why,
+        }
     }
 
     fn covers_account(&self, sa: SaId) -> Option<Via> {
@@ -398,7 +459,8 @@ impl Directory {
     }
 
     /// Checks a permission on the day `date` and explains the answer: as [`Directory::check`],
-    /// and bindings with an expiry count when `date` is before their expiry (PTR005).
+    /// and bindings with an expiry count when `date` is before their expiry (PTR005). A denial
+    /// names a binding that would have allowed it until it expired ([`Shortfall::Expired`]).
     #[must_use]
     pub fn check_on(&self, user: UserId, action: Action, target: Target, date: Date) -> Decision {
         let in_force: Vec<Grant> = self
@@ -409,14 +471,21 @@ impl Directory {
             .filter(|(_, end)| date < *end)
             .map(|(g, _)| *g)
             .collect();
-        if in_force.is_empty() {
-            return self.check(user, action, target);
+        let mut all;
+        let (mut decision, grants) = if in_force.is_empty() {
+            let grants = self.grants.get(user.get());
+            (self.check(user, action, target), grants)
+        } else {
+            all = self.grants.get(user.get()).clone();
+            for g in in_force {
+                all.set(g.sa, g.va, Some(g));
+            }
+            (self.check_grants::<false>(user, action, target, &all), &all)
+        };
+        if let Reason::NotGranted { near, .. } = &mut decision.reason {
+            *near = self.near_miss(user, action, target, grants, Some(date));
         }
-        let mut all = self.grants.get(user.get()).clone();
-        for g in in_force {
-            all.set(g.sa, g.va, Some(g));
-        }
-        self.check_grants::<false>(user, action, target, &all)
+        decision
     }
 
     /// The explained check over one user's grants (inlined: `check` must stay as fast as the
@@ -458,41 +527,146 @@ impl Directory {
                 Reason::NotGranted {
                     held: best_held,
                     would_grant: Role::granting(action),
+                    near: self.near_miss(user, action, target, grants, None),
                 },
             ),
         }
     }
 
+    /// The nearest binding of `user` on the target's account that does not reach `target`
+    /// (ROLE009; the order is [`NearMiss`]'s). `grants` are the bindings the check counted;
+    /// the ones with an expiry it did not count are `Expired` when `date` is given (a dated
+    /// check), else `Dated`, and named only when they would allow `action` on `target`.
+    #[inline(never)]
+    fn near_miss(
+        &self,
+        user: UserId,
+        action: Action,
+        target: Target,
+        grants: &GrantList,
+        date: Option<Date>,
+    ) -> Option<NearMiss> {
+        let slot = match target {
+            Target::Va(va) => Some(self.slot(va)?),
+            Target::Account(_) => None,
+        };
+        let sa = slot.map_or(target_account(target), |s| Some(s.sa))?;
+        let mut best: Option<(NearKey, NearMiss)> = None;
+        let mut offer = |key, grant: &Grant, why| {
+            if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                best = Some((key, grant.near(why)));
+            }
+        };
+        for (grant, end) in self.dated.get(user.get()).as_slice() {
+            let (counted, why) = match date {
+                Some(day) => (day < *end, Shortfall::Expired { on: *end }),
+                None => (false, Shortfall::Dated { expires: *end }),
+            };
+            if counted || grant.sa != sa || !would_allow(grant, action, target, slot) {
+                continue;
+            }
+            let distance = match (slot, grant.va) {
+                (Some(s), Some(_)) => s.level.saturating_sub(grant.level),
+                (Some(_), None) => u8::MAX,
+                (None, _) => 0,
+            };
+            offer((0, distance, grant.va), grant, why);
+        }
+        for grant in grants.iter().filter(|g| g.sa == sa) {
+            let Some(bound) = grant.va else {
+                continue;
+            };
+            let Some(slot) = slot else {
+                offer((2, grant.level, grant.va), grant, Shortfall::Elsewhere);
+                continue;
+            };
+            if grant.reaches(slot) {
+                continue;
+            }
+            if slot.under(bound) {
+                let distance = slot.level.saturating_sub(grant.level);
+                offer((1, distance, grant.va), grant, Shortfall::AccountOnly);
+            } else {
+                let distance = self.slot(bound).map_or(u8::MAX, |b| steps_between(slot, b));
+                offer((2, distance, grant.va), grant, Shortfall::Elsewhere);
+            }
+        }
+        best.map(|(_, near)| near)
+    }
+
     /// Every action `user` may perform on `target` (ROLE010). Bindings with an expiry date are
-    /// not counted, as in [`Directory::is_allowed`].
+    /// not counted, as in [`Directory::is_allowed`]; [`Directory::actions_of_on`] counts them.
     #[must_use]
     pub fn actions_of(&self, user: UserId, target: Target) -> ActionSet {
-        let grants = self.grants.get(user.get());
+        self.actions_in(self.grants.get(user.get()).iter(), target)
+    }
+
+    /// Every action `user` may perform on `target` on the day `date` (ROLE010): as
+    /// [`Directory::actions_of`], and bindings with an expiry count before their expiry, so an
+    /// action is in the set exactly when [`Directory::is_allowed_on`] allows it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{Action, Actor, Command, Target, fixtures};
+    ///
+    /// let mut world = fixtures::world()?;
+    /// let (acme, nina) = (world.acme, world.partner.nina);
+    /// let target = Target::Va(acme.americas);
+    /// world.dir.execute(&Actor::User(acme.alice), world.at, Command::SetRoleExpiry {
+    ///     user: nina,
+    ///     target,
+    ///     expires: Some("2026-06-30".parse()?),
+    /// })?;
+    /// let before = world.dir.actions_of_on(nina, target, "2026-06-29".parse()?);
+    /// assert!(before.contains(Action::ManageLicenses));
+    /// assert!(world.dir.actions_of_on(nina, target, "2026-06-30".parse()?).is_empty());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn actions_of_on(&self, user: UserId, target: Target, date: Date) -> ActionSet {
+        self.actions_in(self.grants_on(user, date), target)
+    }
+
+    /// The grants of `user` counted on the day `date`: those without an expiry, and those
+    /// whose expiry is after `date` (PTR005).
+    fn grants_on(&self, user: UserId, date: Date) -> impl Iterator<Item = &Grant> {
+        let dated = self.dated.get(user.get()).as_slice().iter();
+        self.grants
+            .get(user.get())
+            .iter()
+            .chain(dated.filter(move |(_, end)| date < *end).map(|(g, _)| g))
+    }
+
+    /// The actions `grants` allow on `target`.
+    fn actions_in<'g>(&self, grants: impl Iterator<Item = &'g Grant>, target: Target) -> ActionSet {
         let mut set = ActionSet::EMPTY;
+        let slot = match target {
+            Target::Va(va) => match self.slot(va) {
+                Some(slot) => Some(slot),
+                None => return ActionSet::EMPTY,
+            },
+            Target::Account(_) => None,
+        };
         for grant in grants {
-            match target {
-                Target::Va(va) => {
-                    let Some(slot) = self.slot(va) else {
-                        return ActionSet::EMPTY;
-                    };
-                    if grant.covers_va(slot).is_some() {
-                        let actions = grant.role.actions();
-                        let actions = if grant.va.is_some() {
-                            actions
-                                .iter()
-                                .filter(|a| !a.is_account_level())
-                                .fold(ActionSet::EMPTY, ActionSet::with)
-                        } else {
-                            actions
-                        };
-                        set = set.union(actions);
-                    }
+            let actions = grant.role.actions();
+            match (target, slot) {
+                (Target::Va(_), Some(slot)) if grant.reaches(slot) => {
+                    set = set.union(if grant.va.is_some() {
+                        actions
+                            .iter()
+                            .filter(|a| !a.is_account_level())
+                            .fold(ActionSet::EMPTY, ActionSet::with)
+                    } else {
+                        actions
+                    });
                 }
-                Target::Account(sa) => {
-                    if grant.covers_account(sa).is_some() {
-                        set = set.union(grant.role.actions());
-                    }
+                (Target::Account(sa), _) if grant.covers_account(sa).is_some() => {
+                    set = set.union(actions);
                 }
+                _ => {}
             }
         }
         set
@@ -502,12 +676,50 @@ impl Directory {
     /// complete, sorted, without duplicates. A Smart Account appears as [`Target::Account`]
     /// when an account role allows the action there; its Virtual Accounts follow for actions
     /// that are not account-level. Bindings with an expiry date are not counted, as in
-    /// [`Directory::is_allowed`].
+    /// [`Directory::is_allowed`]; [`Directory::targets_of_on`] counts them.
     #[must_use]
     pub fn targets_of(&self, user: UserId, action: Action) -> Vec<Target> {
-        let grants = self.grants.get(user.get());
+        self.targets_in(self.grants.get(user.get()).iter(), action)
+    }
+
+    /// Every Smart Account and Virtual Account on which `user` may perform `action` on the day
+    /// `date` (ROLE010): as [`Directory::targets_of`], and bindings with an expiry count before
+    /// their expiry, so a target is listed exactly when [`Directory::is_allowed_on`] allows
+    /// the action there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "fixtures")] {
+    /// use smart_accounts::{Action, Actor, Command, Target, fixtures};
+    ///
+    /// let mut world = fixtures::world()?;
+    /// let (acme, nina) = (world.acme, world.partner.nina);
+    /// let target = Target::Va(acme.americas);
+    /// world.dir.execute(&Actor::User(acme.alice), world.at, Command::SetRoleExpiry {
+    ///     user: nina,
+    ///     target,
+    ///     expires: Some("2026-06-30".parse()?),
+    /// })?;
+    /// let act = Action::ManageLicenses;
+    /// assert!(world.dir.targets_of_on(nina, act, "2026-06-29".parse()?).contains(&target));
+    /// assert!(!world.dir.targets_of_on(nina, act, "2026-06-30".parse()?).contains(&target));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn targets_of_on(&self, user: UserId, action: Action, date: Date) -> Vec<Target> {
+        self.targets_in(self.grants_on(user, date), action)
+    }
+
+    /// The targets on which `grants` allow `action`, sorted, without duplicates.
+    fn targets_in<'g>(
+        &self,
+        grants: impl Iterator<Item = &'g Grant>,
+        action: Action,
+    ) -> Vec<Target> {
         let mut out = Vec::new();
-        for grant in grants.iter().filter(|g| g.role.actions().contains(action)) {
+        for grant in grants.filter(|g| g.role.actions().contains(action)) {
             let Some(account) = self.account(grant.sa) else {
                 continue;
             };
@@ -532,9 +744,24 @@ impl Directory {
 
     /// Every user holding a role that covers `va`, directly or inherited, with the binding
     /// (ROLE010), sorted by user, then from the account down to the Virtual Account itself.
-    /// Every binding is listed, including ones with an expiry (see [`crate::Binding::expires`]).
+    /// Every binding is listed, including ones with an expiry, which say so
+    /// ([`Holder::expires`]); [`Directory::holders_on`] lists the ones in force on a day.
     #[must_use]
     pub fn holders(&self, va: VaId) -> Vec<Holder> {
+        self.holders_if(va, |_| true)
+    }
+
+    /// Every user holding a role that covers `va` on the day `date`, with the binding
+    /// (ROLE010): as [`Directory::holders`], without the bindings that expired on or before
+    /// `date`, so a user is listed exactly when [`Directory::is_allowed_on`] lets them view
+    /// `va` (every role allows viewing where it reaches).
+    #[must_use]
+    pub fn holders_on(&self, va: VaId, date: Date) -> Vec<Holder> {
+        self.holders_if(va, |b| b.expires.is_none_or(|end| date < end))
+    }
+
+    /// [`Directory::holders`], keeping the bindings `keep` accepts.
+    fn holders_if(&self, va: VaId, keep: impl Fn(&crate::Binding) -> bool) -> Vec<Holder> {
         let Some(slot) = self.slot(va) else {
             return Vec::new();
         };
@@ -543,10 +770,16 @@ impl Directory {
         };
         let mut out: Vec<(Holder, u8)> = account
             .roles()
+            .filter(|b| keep(b))
             .filter_map(|b| {
-                self.grant(slot.sa, b)
-                    .covers_va(slot)
-                    .map(|(via, level)| (Holder { user: b.user, via }, level))
+                self.grant(slot.sa, b).covers_va(slot).map(|(via, level)| {
+                    let holder = Holder {
+                        user: b.user,
+                        via,
+                        expires: b.expires,
+                    };
+                    (holder, level)
+                })
             })
             .collect();
         out.sort_by_key(|(h, level)| (h.user, *level, h.via));
@@ -634,6 +867,47 @@ fn allowed_in<'a>(
             .iter()
             .any(|g| g.sa == sa && g.va.is_none() && g.role.actions().contains(action)),
     }
+}
+
+/// The order of near misses (ROLE009): class (0 not counted for its expiry, 1 account only
+/// above, 2 elsewhere), distance, the Virtual Account bound to; the smallest is the nearest.
+type NearKey = (u8, u8, Option<VaId>);
+
+/// The account of a Smart Account target.
+fn target_account(target: Target) -> Option<SaId> {
+    match target {
+        Target::Account(sa) => Some(sa),
+        Target::Va(_) => None,
+    }
+}
+
+/// Whether `grant` would allow `action` on `target` if it were counted (`slot`: the target's,
+/// for a Virtual Account).
+fn would_allow(grant: &Grant, action: Action, target: Target, slot: Option<&VaSlot>) -> bool {
+    match (target, slot) {
+        (Target::Va(_), Some(slot)) => grant.allows(action) && grant.reaches(slot),
+        (Target::Va(_), None) => false,
+        (Target::Account(sa), _) => {
+            grant.sa == sa && grant.va.is_none() && grant.role.actions().contains(action)
+        }
+    }
+}
+
+/// How many steps through the tree lead from one Virtual Account to another of the same account:
+/// up to their closest common ancestor and down again.
+fn steps_between(a: &VaSlot, b: &VaSlot) -> u8 {
+    let common = a
+        .path
+        .iter()
+        .zip(&b.path)
+        .skip(1)
+        .take(usize::from(a.level.min(b.level)))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let common = u8::try_from(common).unwrap_or(u8::MAX);
+    a.level
+        .saturating_sub(common)
+        .saturating_add(b.level.saturating_sub(common))
 }
 
 /// Runs `f` out of line: the rare path of a check, kept out of the hot body.

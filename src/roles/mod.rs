@@ -3,4 +3,5 @@
 
 mod assign;
 pub(crate) mod check;
+pub(crate) mod explain;
 pub(crate) mod matrix;

@@ -1271,6 +1271,7 @@ pub fn assert_agrees_on(
                 if let Reason::NotGranted {
                     held: Some(via),
                     would_grant,
+                    ..
                 } = decision.reason
                 {
                     // The explanation names a real binding that does not grant the action, and

@@ -75,8 +75,9 @@ fn assert_agrees(dir: &Directory, sa: SaId) {
     }
 }
 
+/// One random step of the index tests (shared with `dated_queries.rs`).
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Create {
         parent: usize,
         top: bool,
@@ -110,7 +111,8 @@ enum Op {
     },
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// A random step.
+pub(super) fn op() -> impl Strategy<Value = Op> {
     let i = || 0..64usize;
     prop_oneof![
         (i(), any::<bool>()).prop_map(|(parent, top)| Op::Create { parent, top }),
@@ -155,6 +157,82 @@ const SA_ROLES: [Role; 4] = [
 ];
 const VA_ROLES: [Role; 3] = [Role::VaAdmin, Role::VaUser, Role::VaViewer];
 
+/// The command of step `op` on account `sa` of `dir` (`created` counts the Virtual Accounts
+/// created, for their names).
+pub(super) fn command_of(dir: &Directory, sa: SaId, op: Op, created: &mut usize) -> Command {
+    let users: Vec<UserId> = dir.users().map(|u| u.id).collect();
+    let vas: Vec<VaId> = dir.account(sa).unwrap().vas().map(|v| v.id()).collect();
+    let pick = |i: usize| vas[i % vas.len()];
+    let target = |va: usize, on_account: bool| {
+        if on_account {
+            Target::Account(sa)
+        } else {
+            Target::Va(pick(va))
+        }
+    };
+    let role = |r: usize, on_account: bool| {
+        if on_account {
+            SA_ROLES[r % 4]
+        } else {
+            VA_ROLES[r % 3]
+        }
+    };
+    let inheritance = |children: bool| {
+        if children {
+            Inheritance::AccountAndChildren
+        } else {
+            Inheritance::AccountOnly
+        }
+    };
+    match op {
+        Op::Create { parent, top } => {
+            *created += 1;
+            Command::CreateVa {
+                sa,
+                parent: (!top).then(|| pick(parent)),
+                name: format!("new-{created}"),
+            }
+        }
+        Op::Move { va, parent, top } => Command::MoveVa {
+            va: pick(va),
+            parent: (!top).then(|| pick(parent)),
+        },
+        Op::Delete { va } => Command::DeleteVa { va: pick(va) },
+        Op::Assign {
+            user,
+            va,
+            on_account,
+            role: r,
+            children,
+        } => Command::AssignRole {
+            user: users[user % users.len()],
+            target: target(va, on_account),
+            role: role(r, on_account),
+            inheritance: inheritance(children),
+        },
+        Op::Change {
+            user,
+            va,
+            on_account,
+            role: r,
+            children,
+        } => Command::ChangeRole {
+            user: users[user % users.len()],
+            target: target(va, on_account),
+            role: role(r, on_account),
+            inheritance: inheritance(children),
+        },
+        Op::Revoke {
+            user,
+            va,
+            on_account,
+        } => Command::RevokeRole {
+            user: users[user % users.len()],
+            target: target(va, on_account),
+        },
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -166,49 +244,7 @@ proptest! {
         let actor = Actor::User(acme.alice);
         let mut created = 0;
         for op in ops {
-            let users: Vec<UserId> = dir.users().map(|u| u.id).collect();
-            let vas: Vec<VaId> = dir.account(acme.sa).unwrap().vas().map(|v| v.id()).collect();
-            let pick = |i: usize| vas[i % vas.len()];
-            let target = |va: usize, on_account: bool| {
-                if on_account { Target::Account(acme.sa) } else { Target::Va(pick(va)) }
-            };
-            let role = |r: usize, on_account: bool| {
-                if on_account { SA_ROLES[r % 4] } else { VA_ROLES[r % 3] }
-            };
-            let inheritance = |children: bool| {
-                if children { Inheritance::AccountAndChildren } else { Inheritance::AccountOnly }
-            };
-            let command = match op {
-                Op::Create { parent, top } => {
-                    created += 1;
-                    Command::CreateVa {
-                        sa: acme.sa,
-                        parent: (!top).then(|| pick(parent)),
-                        name: format!("new-{created}"),
-                    }
-                }
-                Op::Move { va, parent, top } => Command::MoveVa {
-                    va: pick(va),
-                    parent: (!top).then(|| pick(parent)),
-                },
-                Op::Delete { va } => Command::DeleteVa { va: pick(va) },
-                Op::Assign { user, va, on_account, role: r, children } => Command::AssignRole {
-                    user: users[user % users.len()],
-                    target: target(va, on_account),
-                    role: role(r, on_account),
-                    inheritance: inheritance(children),
-                },
-                Op::Change { user, va, on_account, role: r, children } => Command::ChangeRole {
-                    user: users[user % users.len()],
-                    target: target(va, on_account),
-                    role: role(r, on_account),
-                    inheritance: inheritance(children),
-                },
-                Op::Revoke { user, va, on_account } => Command::RevokeRole {
-                    user: users[user % users.len()],
-                    target: target(va, on_account),
-                },
-            };
+            let command = command_of(&dir, acme.sa, op, &mut created);
             // Refusals are part of the test: the index must not change with them.
             let _ = dir.execute(&actor, at, command);
             assert_agrees(&dir, acme.sa);

@@ -4,6 +4,8 @@
 
 mod batch;
 mod check_index;
+mod dated_queries;
+mod explain;
 mod index_updates;
 mod last_admin;
 mod roles;

@@ -530,7 +530,10 @@ fn role005_a_va_role_never_grants_an_account_level_action_on_its_va() {
     );
     let decision = w.dir.check(erin, Action::EditAccount, Target::Va(emea));
     assert_eq!(decision.effect, Effect::Deny);
-    let Reason::NotGranted { held, would_grant } = decision.reason else {
+    let Reason::NotGranted {
+        held, would_grant, ..
+    } = decision.reason
+    else {
         panic!("{decision:?}");
     };
     assert_eq!(held.map(|v| v.role), Some(Role::VaAdmin));
@@ -813,7 +816,10 @@ fn role009_check_explains_the_binding_and_where_it_is_inherited_from() {
         .dir
         .check(a.grace, Action::ManageLicenses, Target::Va(a.emea_ops));
     assert_eq!(d.effect, Effect::Deny);
-    let Reason::NotGranted { held, would_grant } = d.reason else {
+    let Reason::NotGranted {
+        held, would_grant, ..
+    } = d.reason
+    else {
         panic!("{d:?}")
     };
     let held = held.unwrap();
@@ -833,7 +839,10 @@ fn role009_check_explains_the_binding_and_where_it_is_inherited_from() {
     let d = w
         .dir
         .check(a.erin, Action::EditAccount, Target::Va(a.emea_sales));
-    let Reason::NotGranted { held, would_grant } = d.reason else {
+    let Reason::NotGranted {
+        held, would_grant, ..
+    } = d.reason
+    else {
         panic!("{d:?}")
     };
     let held = held.unwrap();
@@ -850,7 +859,8 @@ fn role009_check_explains_the_binding_and_where_it_is_inherited_from() {
         d.reason,
         Reason::NotGranted {
             held: None,
-            would_grant: Role::granting(Action::EditAccount)
+            would_grant: Role::granting(Action::EditAccount),
+            near: None,
         }
     );
     assert_eq!(
