@@ -106,6 +106,12 @@ impl<T: Vacant> IdTable<T> {
         self.occupied
     }
 
+    /// Whether every entry is vacant.
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.occupied == 0
+    }
+
     /// The number of entries the table has room for in its dense part.
     #[cfg(test)]
     pub(crate) fn dense_len(&self) -> usize {

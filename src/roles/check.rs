@@ -483,7 +483,11 @@ impl Directory {
             (self.check_grants::<false>(user, action, target, &all), &all)
         };
         if let Reason::NotGranted { near, .. } = &mut decision.reason {
-            *near = self.near_miss(user, action, target, grants, Some(date));
+            let slot = match target {
+                Target::Va(va) => self.slot(va),
+                Target::Account(_) => None,
+            };
+            *near = self.near_miss(user, action, (target, slot), grants, Some(date));
         }
         decision
     }
@@ -505,19 +509,21 @@ impl Directory {
             effect,
             reason,
         };
-        let (best_allow, best_held) = match target {
+        let (best_allow, best_held, slot) = match target {
             Target::Va(va) => {
                 let Some(slot) = self.slots.lookup::<DENSE>(va.get()).filter(|s| s.level > 0)
                 else {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 };
-                closest_on_va(grants, slot, action)
+                let (allow, held) = closest_on_va(grants, slot, action);
+                (allow, held, Some(slot))
             }
             Target::Account(sa) => {
                 if self.account(sa).is_none() {
                     return decide(Effect::Deny, Reason::UnknownTarget);
                 }
-                closest_on_account(grants, sa, action)
+                let (allow, held) = closest_on_account(grants, sa, action);
+                (allow, held, None)
             }
         };
         match best_allow {
@@ -527,9 +533,29 @@ impl Directory {
                 Reason::NotGranted {
                     held: best_held,
                     would_grant: Role::granting(action),
-                    near: self.near_miss(user, action, target, grants, None),
+                    near: self.near_of(user, action, (target, slot), grants, best_held.is_some()),
                 },
             ),
+        }
+    }
+
+    /// The near miss of an undated denial: for the usual single role, with no binding with an
+    /// expiry anywhere, worked out here from what the check found (`held`: the role reaches the
+    /// target), else by [`Directory::near_miss`].
+    #[inline(always)]
+    fn near_of(
+        &self,
+        user: UserId,
+        action: Action,
+        (target, slot): (Target, Option<&VaSlot>),
+        grants: &GrantList,
+        held: bool,
+    ) -> Option<NearMiss> {
+        match (grants.single(), slot) {
+            (Some(grant), Some(slot)) if self.dated.is_empty() => (!held && grant.sa == slot.sa)
+                .then(|| lone_near_miss(grant, Some(slot)))
+                .flatten(),
+            _ => self.near_miss(user, action, (target, slot), grants, None),
         }
     }
 
@@ -537,20 +563,27 @@ impl Directory {
     /// (ROLE009; the order is [`NearMiss`]'s). `grants` are the bindings the check counted;
     /// the ones with an expiry it did not count are `Expired` when `date` is given (a dated
     /// check), else `Dated`, and named only when they would allow `action` on `target`.
+    /// `slot` is the target's, when it is a Virtual Account (the check has read it already).
     #[inline(never)]
     fn near_miss(
         &self,
         user: UserId,
         action: Action,
-        target: Target,
+        (target, slot): (Target, Option<&VaSlot>),
         grants: &GrantList,
         date: Option<Date>,
     ) -> Option<NearMiss> {
-        let slot = match target {
-            Target::Va(va) => Some(self.slot(va)?),
-            Target::Account(_) => None,
-        };
+        if matches!(target, Target::Va(_)) && slot.is_none() {
+            return None;
+        }
         let sa = slot.map_or(target_account(target), |s| Some(s.sa))?;
+        if let Some(grant) = grants.single().filter(|_| self.dated.is_empty()) {
+            // The usual case: one role and no binding with an expiry anywhere, so nothing to
+            // rank: the role is the near miss when it is on the account and does not reach.
+            return (grant.sa == sa)
+                .then(|| lone_near_miss(grant, slot))
+                .flatten();
+        }
         let mut best: Option<(NearKey, NearMiss)> = None;
         let mut offer = |key, grant: &Grant, why| {
             if best.as_ref().is_none_or(|(k, _)| key < *k) {
@@ -583,7 +616,7 @@ impl Directory {
             if grant.reaches(slot) {
                 continue;
             }
-            if slot.under(bound) {
+            if bound_above(grant, bound, slot) {
                 let distance = slot.level.saturating_sub(grant.level);
                 offer((1, distance, grant.va), grant, Shortfall::AccountOnly);
             } else {
@@ -891,6 +924,29 @@ fn would_allow(grant: &Grant, action: Action, target: Target, slot: Option<&VaSl
             grant.sa == sa && grant.va.is_none() && grant.role.actions().contains(action)
         }
     }
+}
+
+/// The near miss of a user's only role, on the target's account: `None` when it reaches the
+/// target (or is an account role, which reaches everything there).
+#[inline(always)]
+fn lone_near_miss(grant: &Grant, slot: Option<&VaSlot>) -> Option<NearMiss> {
+    let bound = grant.va?;
+    let Some(slot) = slot else {
+        return Some(grant.near(Shortfall::Elsewhere));
+    };
+    if grant.reaches(slot) {
+        None
+    } else if bound_above(grant, bound, slot) {
+        Some(grant.near(Shortfall::AccountOnly))
+    } else {
+        Some(grant.near(Shortfall::Elsewhere))
+    }
+}
+
+/// Whether `bound`, the Virtual Account `grant` is bound to, is the target of `slot` or above
+/// it: one look at the path at the grant's level.
+fn bound_above(grant: &Grant, bound: VaId, slot: &VaSlot) -> bool {
+    grant.level <= slot.level && slot.path.get(usize::from(grant.level)) == Some(&bound)
 }
 
 /// How many steps through the tree lead from one Virtual Account to another of the same account:
