@@ -44,12 +44,14 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+mod families;
+
 use jiff::Timestamp;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use crate::accounts::kinds::{AccountKind, AccountStatus, Identifier, Visibility};
-use crate::base::ids::{SaId, UserId, VaId};
+use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::people::{NewUser, OrgKind, UserKind};
 use crate::directory::{Command, Directory};
 use crate::roles::matrix::{Actor, Inheritance, Role, Target};
@@ -427,6 +429,8 @@ pub fn directory() -> impl Strategy<Value = Directory> {
 /// outside (the next IDs the directory will hand out, and dangling ones), never empty.
 #[derive(Debug, Clone)]
 struct Pools {
+    /// Existing organizations; outside: one that does not exist.
+    orgs: (Vec<OrgId>, Vec<OrgId>),
     users: (Vec<UserId>, Vec<UserId>),
     admins: Vec<UserId>,
     sas: (Vec<SaId>, Vec<SaId>),
@@ -502,7 +506,12 @@ fn pools(dir: &Directory) -> Pools {
         Some("not a domain".into()),
         Some("elsewhere.org".into()),
     ]);
+    let orgs = (
+        dir.organizations().map(|o| o.id).collect(),
+        vec![OrgId::new(DANGLING)],
+    );
     Pools {
+        orgs,
         users,
         admins,
         sas,
@@ -665,6 +674,84 @@ pub fn commands(
 ) -> impl Strategy<Value = Vec<(Actor, Command)>> + use<> {
     let p = pools(dir);
     prop::collection::vec((actor(&p), command(&p)), len)
+}
+
+/// One step of a sequence from [`timed_commands`]: run `command` as `actor`, `after_days` days
+/// after the step before (0: at the same time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Days since the step before.
+    pub after_days: u16,
+    /// Who runs it.
+    pub actor: Actor,
+    /// What.
+    pub command: Command,
+}
+
+/// Sequences of [`Step`]s for `dir` with the clock advancing (issue 15): every command family —
+/// the account, Virtual Account, role, request-lifecycle and access commands of [`commands`],
+/// partner access with expiries (PTR001–PTR005, [`Command::SetRoleExpiry`]), and license and
+/// device commands (LIC, DEV; deposits mostly by the ordering system) — each `0` days after the
+/// step before half the time, else up to 120 days, so that expiries pass, requests lapse and
+/// licenses age in holding.
+///
+/// # Examples
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// use smart_accounts::strategies;
+///
+/// let mut runner = TestRunner::deterministic();
+/// let dir = strategies::directory().new_tree(&mut runner).map_err(|e| e.to_string())?.current();
+/// let steps = strategies::timed_commands(&dir, 1..30)
+///     .new_tree(&mut runner)
+///     .map_err(|e| e.to_string())?
+///     .current();
+/// let (mut dir, mut at) = (dir, strategies::AT);
+/// for step in steps {
+///     at = at.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(step.after_days)))?;
+///     let before = dir.clone();
+///     if dir.execute(&step.actor, at, step.command).is_err() {
+///         assert_eq!(dir, before); // a refused command changes nothing
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn timed_commands(
+    dir: &Directory,
+    len: Range<usize>,
+) -> impl Strategy<Value = Vec<Step>> + use<> {
+    let p = pools(dir);
+    let licensing_actor = prop_oneof![
+        3 => Just(Actor::Fulfilment),
+        6 => select(p.admins.clone()).prop_map(Actor::User),
+        1 => Just(Actor::VendorSupport { case: "CASE-1".into() }),
+    ];
+    let acted = prop_oneof![
+        6 => (actor(&p), command(&p)),
+        2 => (actor(&p), families::partner_command(&p)),
+        3 => (licensing_actor, families::license_command(&p), prop::bool::weighted(0.9)).prop_map(
+            |(actor, command, by_fulfilment)| {
+                // Deposits are the ordering system's: mostly by it, sometimes by someone else.
+                let deposit = matches!(
+                    command,
+                    Command::License(crate::licenses::license::LicenseCommand::Deposit { .. })
+                );
+                let actor = if deposit && by_fulfilment { Actor::Fulfilment } else { actor };
+                (actor, command)
+            }
+        ),
+    ];
+    let after = prop_oneof![1 => Just(0u16), 1 => 1u16..=120];
+    prop::collection::vec(
+        (after, acted).prop_map(|(after_days, (actor, command))| Step {
+            after_days,
+            actor,
+            command,
+        }),
+        len,
+    )
 }
 
 /// A random [`directory`] and a sequence of [`commands`] for it.
