@@ -4,4 +4,5 @@
 
 mod licenses;
 mod model;
+mod order_lines;
 mod snapshots;

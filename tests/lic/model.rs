@@ -693,6 +693,7 @@ fn command(u: &Universe, op: &Op) -> (Actor, LicenseCommand) {
                     to_sa: u.sa(*to_sa),
                     to_va: None,
                     lines: u.lines(lines),
+                    order_lines: Vec::new(),
                 },
             )
         }
@@ -711,6 +712,7 @@ fn command(u: &Universe, op: &Op) -> (Actor, LicenseCommand) {
                 to_sa: u.sa(*to_sa),
                 to_va: None,
                 lines: u.lines(lines),
+                order_lines: Vec::new(),
             },
         ),
         Op::Reserve { va, ty, qty } => {
