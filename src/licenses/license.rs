@@ -1,7 +1,8 @@
 //! Licenses and devices: entitlements in Virtual Account pools and in the License Registration
 //! Portal record, how they move (LIC003, LIC004, LIC009), who consumes them (LIC006, LIC010,
-//! DEV001), and the queries on them: compliance, holding aging and its notifications (LIC008),
-//! days undelivered (LIC007), reporting status (DEV002) and procurement history (EV002).
+//! DEV001), holding stock per order line (LIC011), and the queries on them: compliance, holding
+//! aging and its notifications (LIC008), days undelivered (LIC007), reporting status (DEV002)
+//! and procurement history (EV002).
 //!
 //! The state lives inside each [`SmartAccount`](crate::SmartAccount), so replaying an account's events rebuilds it
 //! (EV003) and account equality covers it. Every change is a [`LicenseChange`] inside
@@ -417,8 +418,9 @@ pub enum Origin {
     Transfer(TransferId),
 }
 
-/// Licenses waiting in a holding account (LIC008), oldest first, drawn first-in first-out when
-/// assigned to a customer.
+/// Licenses waiting in a holding account (LIC008), oldest first, one lot per order line or
+/// transfer they arrived by (LIC011): a move that names order lines takes from their lots, one
+/// that names none draws first-in first-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
