@@ -521,6 +521,12 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A move names one order line twice (LIC011).
+    #[error("{}: {order} is named twice in one move; name it once with the quantities summed", self.rule())]
+    OrderLineNamedTwice {
+        /// The order line, as text.
+        order: String,
+    },
     /// The order line was already deposited differently (LIC002).
     #[error("{}: {order} was already deposited into smart account `{sa}` with different contents", self.rule())]
     DuplicateOrderLine {
@@ -686,7 +692,7 @@ impl Error {
             Error::SameVa { .. } => RuleId::LIC003,
             Error::NotUsable { .. } => RuleId::LIC005,
             Error::DuplicateOrderLine { .. } => RuleId::LIC002,
-            Error::OrderLineNotWaiting { .. } => RuleId::LIC011,
+            Error::OrderLineNotWaiting { .. } | Error::OrderLineNamedTwice { .. } => RuleId::LIC011,
             Error::ActorNotAllowed { .. } => RuleId::ROLE005,
             Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
             Error::InvalidEmail { .. }

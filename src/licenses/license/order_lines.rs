@@ -52,10 +52,8 @@ pub(crate) fn check_order_lines(
     for (i, m) in order_lines.iter().enumerate() {
         positive(m.quantity, RuleId::LIC011)?;
         if order_lines.iter().take(i).any(|o| o.order == m.order) {
-            return Err(Error::InvalidQuantity {
-                rule: RuleId::LIC011,
-                quantity: m.quantity,
-                reason: "an order line is named twice in one move; merge the quantities",
+            return Err(Error::OrderLineNamedTwice {
+                order: m.order.to_string(),
             });
         }
     }
