@@ -62,15 +62,16 @@ enum Op {
         lines: Vec<(usize, u64)>,
         id: u8,
     },
-    /// An assignment naming one order line waiting in the holding account (LIC011): the
-    /// `pick`-th of its lots of an order line; `share` 0 all of it, 1 one, 2 half, 3 one more
-    /// than waits.
+    /// An assignment (with `vendor`, a vendor re-assignment) naming one order line waiting in
+    /// the holding account (LIC011): the `pick`-th of its lots of an order line; `share` 0 all
+    /// of it, 1 one, 2 half, 3 one more than waits.
     AssignLine {
         from: usize,
         to_sa: usize,
         pick: usize,
         share: u8,
         id: u8,
+        vendor: bool,
     },
     Reserve {
         va: usize,
@@ -140,7 +141,7 @@ fn op() -> impl Strategy<Value = Op> {
         5 => (va_sel(), va_sel(), lines(), key_sel()).prop_map(|(from, to, lines, key)| Op::Transfer { from, to, lines, key }),
         2 => (0..n, 0..n, lines(), key_sel()).prop_map(|(from, to_sa, lines, id)| Op::Assign { from, to_sa, lines, id }),
         1 => (va_sel(), 0..n, lines(), key_sel()).prop_map(|(from, to_sa, lines, id)| Op::Vendor { from, to_sa, lines, id }),
-        2 => (0..n, 0..n, 0..8usize, 0u8..4, key_sel()).prop_map(|(from, to_sa, pick, share, id)| Op::AssignLine { from, to_sa, pick, share, id }),
+        2 => (0..n, 0..n, 0..8usize, 0u8..4, key_sel(), prop::bool::weighted(0.3)).prop_map(|(from, to_sa, pick, share, id, vendor)| Op::AssignLine { from, to_sa, pick, share, id, vendor }),
         2 => (va_sel(), ty(), qty()).prop_map(|(va, ty, qty)| Op::Reserve { va, ty, qty }),
         2 => (va_sel(), ty(), prop_oneof![3 => 1u64..=2, 1 => qty()]).prop_map(|(va, ty, qty)| Op::Unreserve { va, ty, qty }),
         2 => (0..8usize, va_sel()).prop_map(|(dev, va)| Op::Register { dev, va }),
@@ -534,13 +535,18 @@ impl Model {
                 pick,
                 share,
                 id,
+                vendor,
             } => {
                 let (sa, from) = u.holding_va(*from);
                 let to_sa = u.sa(*to_sa);
-                if !u.active(sa) || u.kind[&sa].0 != AccountKind::PartnerHolding {
-                    return None;
-                }
-                if !u.usable(to_sa) {
+                if *vendor {
+                    if sa == to_sa {
+                        return None;
+                    }
+                } else if !u.active(sa)
+                    || u.kind[&sa].0 != AccountKind::PartnerHolding
+                    || !u.usable(to_sa)
+                {
                     return None;
                 }
                 let named = self.named(sa, *pick, *share);
@@ -548,13 +554,8 @@ impl Model {
                     license: named.license.clone(),
                     quantity: named.quantity,
                 }];
-                self.cross(
-                    u,
-                    (sa, from, to_sa),
-                    lines,
-                    vec![named],
-                    &format!("line-{id}"),
-                )
+                let id = format!("{}-{id}", if *vendor { "vline" } else { "line" });
+                self.cross(u, (sa, from, to_sa), lines, vec![named], &id)
             }
             Op::Vendor {
                 from,
@@ -788,10 +789,16 @@ impl Model {
             self.draw(sa, &lines, &named);
         }
         if u.kind[&to_sa].0 == AccountKind::PartnerHolding {
-            for l in &lines {
+            // Named order lines arrive as themselves (LIC011), else as the transfer.
+            for l in lines.iter().filter(|_| named.is_empty()) {
                 let origin = Origin::Transfer(id.clone());
                 self.lots
                     .push((to_sa, origin, l.license.clone(), l.quantity));
+            }
+            for m in &named {
+                let origin = Origin::Order(m.order.clone());
+                self.lots
+                    .push((to_sa, origin, m.license.clone(), m.quantity));
             }
         }
         self.transfers.insert((id, sa, to_sa), record);
@@ -888,19 +895,37 @@ fn command(u: &Universe, model: &Model, op: &Op) -> (Actor, LicenseCommand) {
             pick,
             share,
             id,
+            vendor,
         } => {
             let (sa, from) = u.holding_va(*from);
-            (
-                u.admin_of(sa),
-                LicenseCommand::AssignFromHolding {
-                    transfer: TransferId::parse(&format!("line-{id}")).unwrap(),
-                    from,
-                    to_sa: u.sa(*to_sa),
-                    to_va: None,
-                    lines: Vec::new(),
-                    order_lines: vec![model.named(sa, *pick, *share)],
-                },
-            )
+            let order_lines = vec![model.named(sa, *pick, *share)];
+            if *vendor {
+                let transfer = TransferId::parse(&format!("vline-{id}")).unwrap();
+                let case = "SR-1".into();
+                (
+                    Actor::VendorSupport { case },
+                    LicenseCommand::VendorReassign {
+                        transfer,
+                        from,
+                        to_sa: u.sa(*to_sa),
+                        to_va: None,
+                        lines: Vec::new(),
+                        order_lines,
+                    },
+                )
+            } else {
+                (
+                    u.admin_of(sa),
+                    LicenseCommand::AssignFromHolding {
+                        transfer: TransferId::parse(&format!("line-{id}")).unwrap(),
+                        from,
+                        to_sa: u.sa(*to_sa),
+                        to_va: None,
+                        lines: Vec::new(),
+                        order_lines,
+                    },
+                )
+            }
         }
         Op::Reserve { va, ty, qty } => {
             let (sa, va) = u.va(*va);
@@ -1074,7 +1099,8 @@ fn kind_of(op: &Op) -> &'static str {
         Op::Transfer { .. } => "transfer",
         Op::Assign { .. } => "assign",
         Op::Vendor { .. } => "vendor",
-        Op::AssignLine { .. } => "assign order line",
+        Op::AssignLine { vendor: false, .. } => "assign order line",
+        Op::AssignLine { vendor: true, .. } => "re-assign order line",
         Op::Reserve { .. } => "reserve",
         Op::Unreserve { .. } => "unreserve",
         Op::Register { .. } => "register",
@@ -1218,6 +1244,7 @@ fn lic_model_sequences_apply_every_kind_of_command() {
         "assign",
         "vendor",
         "assign order line",
+        "re-assign order line",
         "reserve",
         "unreserve",
         "register",
