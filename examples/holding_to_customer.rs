@@ -158,6 +158,7 @@ fn main() -> Result<()> {
                     quantity: 10,
                 },
             ],
+            order_lines: Vec::new(),
         },
     )?;
     println!("\n3. assigned from holding to Initech:");

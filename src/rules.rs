@@ -189,6 +189,7 @@ impl RuleId {
         RuleId::LIC008,
         RuleId::LIC009,
         RuleId::LIC010,
+        RuleId::LIC011,
         RuleId::DEV001,
         RuleId::DEV002,
         RuleId::PTR004,

@@ -503,6 +503,30 @@ pub enum Error {
         /// The key or transfer ID.
         key: String,
     },
+    /// A move names an order line that does not wait in the source account, or more of it
+    /// than waits there, or of another license type, or twice; or its order lines do not make
+    /// up the transfer's license lines (LIC011).
+    #[error("{}: {order} ({license}): {reason} in smart account `{sa}` ({waiting} there, {requested} named)", self.rule())]
+    OrderLineNotWaiting {
+        /// The order line, as text.
+        order: String,
+        /// The license type named, as text.
+        license: String,
+        /// The source account.
+        sa: SaId,
+        /// How many of the order line wait there (of that license type).
+        waiting: u64,
+        /// How many were named.
+        requested: u64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A move names one order line twice (LIC011).
+    #[error("{}: {order} is named twice in one move; name it once with the quantities summed", self.rule())]
+    OrderLineNamedTwice {
+        /// The order line, as text.
+        order: String,
+    },
     /// The order line was already deposited differently (LIC002).
     #[error("{}: {order} was already deposited into smart account `{sa}` with different contents", self.rule())]
     DuplicateOrderLine {
@@ -668,6 +692,7 @@ impl Error {
             Error::SameVa { .. } => RuleId::LIC003,
             Error::NotUsable { .. } => RuleId::LIC005,
             Error::DuplicateOrderLine { .. } => RuleId::LIC002,
+            Error::OrderLineNotWaiting { .. } | Error::OrderLineNamedTwice { .. } => RuleId::LIC011,
             Error::ActorNotAllowed { .. } => RuleId::ROLE005,
             Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
             Error::InvalidEmail { .. }

@@ -922,6 +922,7 @@ fn transfer_command(change: &LicenseChange) -> Option<LicenseCommand> {
                 to_sa: t.to_sa,
                 to_va: Some(t.to_va),
                 lines: t.lines.clone(),
+                order_lines: t.order_lines.clone(),
             },
             CrossSaPath::VendorReassignment { .. } => LicenseCommand::VendorReassign {
                 transfer: t.id.clone(),
@@ -929,6 +930,7 @@ fn transfer_command(change: &LicenseChange) -> Option<LicenseCommand> {
                 to_sa: t.to_sa,
                 to_va: Some(t.to_va),
                 lines: t.lines.clone(),
+                order_lines: t.order_lines.clone(),
             },
         },
         _ => return None,

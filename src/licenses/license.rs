@@ -1,7 +1,8 @@
 //! Licenses and devices: entitlements in Virtual Account pools and in the License Registration
 //! Portal record, how they move (LIC003, LIC004, LIC009), who consumes them (LIC006, LIC010,
-//! DEV001), and the queries on them: compliance, holding aging and its notifications (LIC008),
-//! days undelivered (LIC007), reporting status (DEV002) and procurement history (EV002).
+//! DEV001), holding stock per order line (LIC011), and the queries on them: compliance, holding
+//! aging and its notifications (LIC008), days undelivered (LIC007), reporting status (DEV002)
+//! and procurement history (EV002).
 //!
 //! The state lives inside each [`SmartAccount`](crate::SmartAccount), so replaying an account's events rebuilds it
 //! (EV003) and account equality covers it. Every change is a [`LicenseChange`] inside
@@ -290,6 +291,23 @@ pub struct TransferLine {
     pub quantity: u64,
 }
 
+/// Part or all of one order line moved between accounts (LIC011): the order line, its license
+/// type and how many of it move. Named in [`LicenseCommand::AssignFromHolding`] and
+/// [`LicenseCommand::VendorReassign`] and recorded in the [`CrossSaTransfer`] of their events.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct OrderLineMove {
+    /// The order line.
+    pub order: OrderLine,
+    /// Its license type.
+    pub license: License,
+    /// How many of it move, at least 1: all that waits of it, or part.
+    pub quantity: u64,
+}
+
 /// A deposit on order fulfilment (LIC002), as recorded in the event and in the procurement
 /// history (EV002).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -377,6 +395,14 @@ pub struct CrossSaTransfer {
     pub to_va: VaId,
     /// What moves.
     pub lines: Vec<TransferLine>,
+    /// The order lines that move (LIC011): empty when none was named, and the source gave its
+    /// oldest licenses of each type; else they make up `lines` exactly. Left out of the JSON
+    /// when empty, so events of earlier releases read and write unchanged.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub order_lines: Vec<OrderLineMove>,
 }
 
 /// Where a lot of licenses came from: an order line, or a transfer from another account.
@@ -392,8 +418,9 @@ pub enum Origin {
     Transfer(TransferId),
 }
 
-/// Licenses waiting in a holding account (LIC008), oldest first, drawn first-in first-out when
-/// assigned to a customer.
+/// Licenses waiting in a holding account (LIC008), oldest first, one lot per order line or
+/// transfer they arrived by (LIC011): a move that names order lines takes from their lots, one
+/// that names none draws first-in first-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -736,8 +763,13 @@ pub enum LicenseCommand {
         to_sa: SaId,
         /// The customer's Virtual Account; its default when `None`.
         to_va: Option<VaId>,
-        /// At most 10 license types.
+        /// At most 10 license types; may be empty when `order_lines` are named.
         lines: Vec<TransferLine>,
+        /// The order lines moved (LIC011), each once: when named, `lines` may be left empty
+        /// (it is their totals by license type) or must equal their totals. When none is
+        /// named, the source gives its oldest licenses of each type (the earlier behaviour).
+        #[cfg_attr(feature = "serde", serde(default))]
+        order_lines: Vec<OrderLineMove>,
     },
     /// Vendor support re-assigns licenses to the right account (LIC004 b). Only
     /// [`crate::Actor::VendorSupport`], whose case number is recorded.
@@ -750,8 +782,13 @@ pub enum LicenseCommand {
         to_sa: SaId,
         /// Its Virtual Account; its default when `None`.
         to_va: Option<VaId>,
-        /// At most 10 license types.
+        /// At most 10 license types; may be empty when `order_lines` are named.
         lines: Vec<TransferLine>,
+        /// The order lines moved (LIC011), each once: when named, `lines` may be left empty
+        /// (it is their totals by license type) or must equal their totals. When none is
+        /// named, the source gives its oldest licenses of each type (the earlier behaviour).
+        #[cfg_attr(feature = "serde", serde(default))]
+        order_lines: Vec<OrderLineMove>,
     },
     /// Reserve available licenses (LIC010).
     Reserve {
@@ -1359,6 +1396,7 @@ impl LicenseSnapshot {
 }
 
 mod ledger;
+pub(crate) mod order_lines;
 
 #[cfg(feature = "serde")]
 mod as_lines {

@@ -11,10 +11,11 @@ use crate::base::ids::{OrgId, SaId, VaId};
 use crate::directory::Directory;
 use crate::events::event::{Change, Event};
 pub(crate) use crate::events::streams::Planned;
+use crate::licenses::license::order_lines::moved_lines;
 use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
-    LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, TransferId, TransferLine,
-    merge_lines,
+    LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, OrderLineMove, TransferId,
+    TransferLine, merge_lines,
 };
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -230,14 +231,29 @@ impl Directory {
                 to_sa,
                 to_va,
                 lines,
-            } => self.plan_holding_assignment(actor, on, transfer, from, (to_sa, to_va), lines),
+                order_lines,
+            } => self.plan_holding_assignment(
+                actor,
+                on,
+                transfer,
+                from,
+                (to_sa, to_va),
+                (lines, order_lines),
+            ),
             LicenseCommand::VendorReassign {
                 transfer,
                 from,
                 to_sa,
                 to_va,
                 lines,
-            } => self.plan_vendor_reassignment(actor, transfer, from, (to_sa, to_va), lines),
+                order_lines,
+            } => self.plan_vendor_reassignment(
+                actor,
+                transfer,
+                from,
+                (to_sa, to_va),
+                (lines, order_lines),
+            ),
             LicenseCommand::Reserve {
                 va,
                 license,
@@ -575,7 +591,7 @@ impl Directory {
         transfer: TransferId,
         from: VaId,
         (to_sa, to_va): (SaId, Option<VaId>),
-        lines: Vec<TransferLine>,
+        (lines, order_lines): (Vec<TransferLine>, Vec<OrderLineMove>),
     ) -> Result<Planned, Error> {
         let (source, _) = self.va_in_active(from, RuleId::LIC004)?;
         let from_sa = source.id();
@@ -596,7 +612,7 @@ impl Directory {
             });
         }
         let to_va = self.destination_va(actor, to_sa, to_va)?;
-        let lines = merge_lines(lines)?;
+        let lines = moved_lines(lines, &order_lines)?;
         let record = CrossSaTransfer {
             id: transfer,
             path: CrossSaPath::HoldingAssignment,
@@ -605,6 +621,7 @@ impl Directory {
             to_sa,
             to_va,
             lines,
+            order_lines,
         };
         self.plan_pair(record)
     }
@@ -616,7 +633,7 @@ impl Directory {
         transfer: TransferId,
         from: VaId,
         (to_sa, to_va): (SaId, Option<VaId>),
-        lines: Vec<TransferLine>,
+        (lines, order_lines): (Vec<TransferLine>, Vec<OrderLineMove>),
     ) -> Result<Planned, Error> {
         let Actor::VendorSupport { case } = actor else {
             return Err(Error::WrongActor {
@@ -637,7 +654,7 @@ impl Directory {
             });
         }
         let to_va = self.destination_va(actor, to_sa, to_va)?;
-        let lines = merge_lines(lines)?;
+        let lines = moved_lines(lines, &order_lines)?;
         let record = CrossSaTransfer {
             id: transfer,
             path: CrossSaPath::VendorReassignment { case: case.clone() },
@@ -646,6 +663,7 @@ impl Directory {
             to_sa,
             to_va,
             lines,
+            order_lines,
         };
         self.plan_pair(record)
     }

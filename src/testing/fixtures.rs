@@ -746,6 +746,7 @@ fn holding_stock(b: &mut Builder, ids: &LicensingIds, l: &Licensing) -> Result<(
             license: l.holding_dna.clone(),
             quantity: 5,
         }],
+        order_lines: Vec::new(),
     };
     d.license(&Actor::User(ids.holding_admin), at, assign)?;
     let sam = Actor::User(ids.sam);

@@ -150,6 +150,7 @@ impl Workload {
                         license: w.licensing.holding_dna.clone(),
                         quantity: 1,
                     }],
+                    order_lines: Vec::new(),
                 }),
                 id,
             ),

@@ -458,6 +458,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
             to_sa: w.solo.sa,
             to_va: None,
             lines: vec![line(&l.ise, 1)],
+            order_lines: Vec::new(),
         },
     );
     assert_eq!(err.rule(), RuleId::LIC004);
@@ -473,6 +474,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
                 to_sa,
                 to_va: None,
                 lines: vec![line(&l.ise, 1)],
+                order_lines: Vec::new(),
             },
         );
         assert_eq!(err.rule(), RuleId::LIC004);
@@ -485,6 +487,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
         to_sa: acme.sa,
         to_va: Some(acme.emea),
         lines: vec![line(&l.ise, 4)],
+        order_lines: Vec::new(),
     };
     let mut stored_acme = w.dir.account(acme.sa).unwrap().clone();
     let events = w
@@ -532,6 +535,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
             to_sa: acme.sa,
             to_va: None,
             lines: vec![line(&l.ise, 1)],
+            order_lines: Vec::new(),
         },
     );
     assert_eq!(err.rule(), RuleId::LIC004);
@@ -547,6 +551,7 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
         to_sa: w.solo.sa,
         to_va: None,
         lines: vec![line(&l.ise, 3)],
+        order_lines: Vec::new(),
     };
     let err = license_refused(&mut w.dir, &Actor::User(acme.alice), at, reassign.clone());
     assert_eq!(err.rule(), RuleId::LIC004);
@@ -588,6 +593,7 @@ fn lic004_a_transfer_id_is_scoped_to_the_two_accounts_it_names() {
         to_sa,
         to_va: None,
         lines: vec![line(&l.ise, 1)],
+        order_lines: Vec::new(),
     };
     let first = w
         .dir
@@ -646,6 +652,7 @@ fn lic004_a_recorded_reassignment_needs_a_case_number() {
             license,
             quantity: 1,
         }],
+        order_lines: Vec::new(),
     };
     let mut snap = logless(&w.dir);
     let acme = snap
@@ -692,6 +699,7 @@ fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
                 license: w.licensing.ise.clone(),
                 quantity: u64::MAX,
             }],
+            order_lines: Vec::new(),
         }),
     );
     event_refused(acme, &received, RuleId::LIC004);
@@ -725,6 +733,7 @@ fn lic004_a_restricted_destination_is_found_only_by_users_who_see_it() {
             license: w.licensing.ise.clone(),
             quantity: 1,
         }],
+        order_lines: Vec::new(),
     };
     let err = w
         .dir
@@ -760,6 +769,7 @@ fn lic004_a_transfer_recorded_on_one_side_only_is_no_retry() {
             license: w.licensing.ise.clone(),
             quantity: 1,
         }],
+        order_lines: Vec::new(),
     };
     let mut snap = logless(&w.dir);
     for a in &mut snap.accounts {
@@ -786,6 +796,7 @@ fn lic004_a_transfer_recorded_on_one_side_only_is_no_retry() {
                 to_sa: solo.sa,
                 to_va: None,
                 lines: record.lines.clone(),
+                order_lines: Vec::new(),
             },
         )
         .unwrap_err();
@@ -831,6 +842,7 @@ fn lic004_a_holding_lot_emptied_by_an_assignment_is_gone() {
                         license: license.clone(),
                         quantity,
                     }],
+                    order_lines: Vec::new(),
                 },
             )
             .unwrap();

@@ -1,7 +1,8 @@
-//! LIC: licenses (LIC001–LIC010 in `docs/RULES.md`): entitlements, deposits, transfers inside and
+//! LIC: licenses (LIC001–LIC011 in `docs/RULES.md`): entitlements, deposits, transfers inside and
 //! between accounts, consumption, shortfalls, undelivered days, holding stock, idempotent
-//! transfers and reservations.
+//! transfers and reservations; holding stock per order line (`order_lines.rs`, LIC011).
 
 mod licenses;
 mod model;
+mod order_lines;
 mod snapshots;

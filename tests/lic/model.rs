@@ -6,7 +6,9 @@
 //! equals the deposits (conservation); an account's totals change only by a deposit or one of
 //! the two LIC004 paths; nothing is consumed or reserved in a holding or Pending account;
 //! available quantity is what is left of purchased after consumption and reservations; a
-//! retried transfer changes nothing; every account's log replays to it. `PROPTEST_CASES` sets
+//! retried transfer changes nothing; every account's log replays to it; holding stock is kept
+//! per order line as the model keeps it (LIC011: assignments that name an order line take that
+//! line, the others the oldest licenses of each type). `PROPTEST_CASES` sets
 //! the number of cases (default 256).
 #![allow(
     clippy::unwrap_used,
@@ -20,10 +22,11 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use smart_accounts::fixtures::{self, World};
+use smart_accounts::license::Origin;
 use smart_accounts::{
     AccountKind, AccountStatus, Actor, DeviceId, Directory, IdempotencyKey, License,
-    LicenseCommand, LicenseKind, OrderId, OrderLine, SaId, Sku, SmartAccount, TransferId,
-    TransferLine, UserId, VaId,
+    LicenseCommand, LicenseKind, OrderId, OrderLine, OrderLineMove, SaId, Sku, SmartAccount,
+    TransferId, TransferLine, UserId, VaId,
 };
 
 fn base() -> &'static World {
@@ -58,6 +61,17 @@ enum Op {
         to_sa: usize,
         lines: Vec<(usize, u64)>,
         id: u8,
+    },
+    /// An assignment (with `vendor`, a vendor re-assignment) naming one order line waiting in
+    /// the holding account (LIC011): the `pick`-th of its lots of an order line; `share` 0 all
+    /// of it, 1 one, 2 half, 3 one more than waits.
+    AssignLine {
+        from: usize,
+        to_sa: usize,
+        pick: usize,
+        share: u8,
+        id: u8,
+        vendor: bool,
     },
     Reserve {
         va: usize,
@@ -127,6 +141,7 @@ fn op() -> impl Strategy<Value = Op> {
         5 => (va_sel(), va_sel(), lines(), key_sel()).prop_map(|(from, to, lines, key)| Op::Transfer { from, to, lines, key }),
         2 => (0..n, 0..n, lines(), key_sel()).prop_map(|(from, to_sa, lines, id)| Op::Assign { from, to_sa, lines, id }),
         1 => (va_sel(), 0..n, lines(), key_sel()).prop_map(|(from, to_sa, lines, id)| Op::Vendor { from, to_sa, lines, id }),
+        2 => (0..n, 0..n, 0..8usize, 0u8..4, key_sel(), prop::bool::weighted(0.3)).prop_map(|(from, to_sa, pick, share, id, vendor)| Op::AssignLine { from, to_sa, pick, share, id, vendor }),
         2 => (va_sel(), ty(), qty()).prop_map(|(va, ty, qty)| Op::Reserve { va, ty, qty }),
         2 => (va_sel(), ty(), prop_oneof![3 => 1u64..=2, 1 => qty()]).prop_map(|(va, ty, qty)| Op::Unreserve { va, ty, qty }),
         2 => (0..8usize, va_sel()).prop_map(|(dev, va)| Op::Register { dev, va }),
@@ -274,6 +289,10 @@ struct ModelDevice {
 }
 
 type Record = (VaId, VaId, Vec<TransferLine>);
+/// A transfer between accounts: source, destination, lines and the order lines named.
+type CrossRecord = (VaId, VaId, Vec<TransferLine>, Vec<OrderLineMove>);
+/// A holding lot: its account, origin, license type and quantity, in arrival order.
+type Lot = (SaId, Origin, License, u64);
 type Deposited = (License, LicenseKind, u64, Option<VaId>);
 
 /// The reference model: plain maps, no indexes.
@@ -287,7 +306,9 @@ struct Model {
     keys: BTreeMap<(SaId, IdempotencyKey), Record>,
     /// (transfer ID, sending account, receiving account) → record. A transfer ID is scoped to
     /// the two accounts it names (DESIGN.md): another pair of accounts may use the same one.
-    transfers: BTreeMap<(TransferId, SaId, SaId), Record>,
+    transfers: BTreeMap<(TransferId, SaId, SaId), CrossRecord>,
+    /// Holding stock per order line or transfer (LIC011), in arrival order.
+    lots: Vec<Lot>,
     orders: BTreeMap<(SaId, OrderLine), Deposited>,
     /// Deposited per SKU since the start, plus what the fixture held.
     deposited: BTreeMap<Sku, u128>,
@@ -338,6 +359,14 @@ impl Model {
                         consumption: d.consumption.clone(),
                     },
                 );
+            }
+            for lot in a.holding_lots() {
+                m.lots.push((
+                    a.id(),
+                    lot.origin.clone(),
+                    lot.license.clone(),
+                    lot.quantity,
+                ));
             }
             for p in a.procurement() {
                 let d = &p.deposit;
@@ -445,6 +474,10 @@ impl Model {
                     }
                 }
                 self.known.insert((sa, license.clone()));
+                if u.kind[&sa].0 == AccountKind::PartnerHolding {
+                    let origin = Origin::Order(line.clone());
+                    self.lots.push((sa, origin, license.clone(), *qty));
+                }
                 self.orders.insert((sa, line), record);
                 *self.deposited.entry(license.sku).or_default() += u128::from(*qty);
                 Some(true)
@@ -487,7 +520,42 @@ impl Model {
                 if !u.usable(to_sa) {
                     return None;
                 }
-                self.cross(u, sa, from, to_sa, lines, &format!("assign-{id}"))
+                let lines = merge(&u.lines(lines))?;
+                self.cross(
+                    u,
+                    (sa, from, to_sa),
+                    lines,
+                    Vec::new(),
+                    &format!("assign-{id}"),
+                )
+            }
+            Op::AssignLine {
+                from,
+                to_sa,
+                pick,
+                share,
+                id,
+                vendor,
+            } => {
+                let (sa, from) = u.holding_va(*from);
+                let to_sa = u.sa(*to_sa);
+                if *vendor {
+                    if sa == to_sa {
+                        return None;
+                    }
+                } else if !u.active(sa)
+                    || u.kind[&sa].0 != AccountKind::PartnerHolding
+                    || !u.usable(to_sa)
+                {
+                    return None;
+                }
+                let named = self.named(sa, *pick, *share);
+                let lines = vec![TransferLine {
+                    license: named.license.clone(),
+                    quantity: named.quantity,
+                }];
+                let id = format!("{}-{id}", if *vendor { "vline" } else { "line" });
+                self.cross(u, (sa, from, to_sa), lines, vec![named], &id)
             }
             Op::Vendor {
                 from,
@@ -500,7 +568,14 @@ impl Model {
                 if sa == to_sa {
                     return None;
                 }
-                self.cross(u, sa, from, to_sa, lines, &format!("vendor-{id}"))
+                let lines = merge(&u.lines(lines))?;
+                self.cross(
+                    u,
+                    (sa, from, to_sa),
+                    lines,
+                    Vec::new(),
+                    &format!("vendor-{id}"),
+                )
             }
             Op::Reserve { va, ty, qty } => {
                 let (sa, va) = u.va(*va);
@@ -593,22 +668,99 @@ impl Model {
         }
     }
 
+    /// The order line an [`Op::AssignLine`] names in holding account `sa`: the `pick`-th of
+    /// its lots of an order line, with a quantity by `share`; one that never arrived when it
+    /// has none.
+    fn named(&self, sa: SaId, pick: usize, share: u8) -> OrderLineMove {
+        let lines: Vec<(&OrderLine, &License)> = self
+            .lots
+            .iter()
+            .filter(|l| l.0 == sa)
+            .filter_map(|l| match &l.1 {
+                Origin::Order(o) => Some((o, &l.2)),
+                Origin::Transfer(_) => None,
+            })
+            .collect();
+        let Some((order, license)) = lines.get(pick % lines.len().max(1)) else {
+            return OrderLineMove {
+                order: OrderLine {
+                    order: OrderId::parse("PROP-NEVER").unwrap(),
+                    line: 1,
+                },
+                license: License::perpetual(Sku::parse("PROP-NEW").unwrap()),
+                quantity: 1,
+            };
+        };
+        let waiting = self.waiting(sa, order, license);
+        let quantity = match share {
+            0 => waiting,
+            1 => 1,
+            2 => (waiting / 2).max(1),
+            _ => waiting.saturating_add(1),
+        };
+        OrderLineMove {
+            order: (*order).clone(),
+            license: (*license).clone(),
+            quantity,
+        }
+    }
+
+    /// How many of an order line wait in holding account `sa` (LIC011).
+    fn waiting(&self, sa: SaId, order: &OrderLine, license: &License) -> u64 {
+        self.lots
+            .iter()
+            .filter(|l| l.0 == sa && l.1 == Origin::Order(order.clone()) && l.2 == *license)
+            .map(|l| l.3)
+            .sum()
+    }
+
+    /// Takes licenses out of `sa`'s lots: of the named order lines, else the oldest of each
+    /// type.
+    fn draw(&mut self, sa: SaId, lines: &[TransferLine], named: &[OrderLineMove]) {
+        let wanted: Vec<(Option<Origin>, License, u64)> = if named.is_empty() {
+            lines
+                .iter()
+                .map(|l| (None, l.license.clone(), l.quantity))
+                .collect()
+        } else {
+            named
+                .iter()
+                .map(|m| {
+                    (
+                        Some(Origin::Order(m.order.clone())),
+                        m.license.clone(),
+                        m.quantity,
+                    )
+                })
+                .collect()
+        };
+        for (origin, license, quantity) in wanted {
+            let mut left = quantity;
+            for lot in self.lots.iter_mut().filter(|l| {
+                l.0 == sa && l.2 == license && origin.as_ref().is_none_or(|o| *o == l.1)
+            }) {
+                let take = lot.3.min(left);
+                lot.3 -= take;
+                left -= take;
+            }
+        }
+        self.lots.retain(|l| l.3 > 0);
+    }
+
     fn cross(
         &mut self,
         u: &Universe,
-        sa: SaId,
-        from: VaId,
-        to_sa: SaId,
-        lines: &[(usize, u64)],
+        (sa, from, to_sa): (SaId, VaId, SaId),
+        lines: Vec<TransferLine>,
+        named: Vec<OrderLineMove>,
         id: &str,
     ) -> Option<bool> {
         let to = u.default_va[&to_sa];
-        let lines = merge(&u.lines(lines))?;
         let id = TransferId::parse(id).unwrap();
-        let record = (from, to, lines.clone());
+        let record = (from, to, lines.clone(), named.clone());
         // Records of this ID in either account: none lets the transfer go ahead, the same
         // transfer between the same accounts makes it a retry (no-op), anything else conflicts.
-        let recorded: Vec<(&(TransferId, SaId, SaId), &Record)> = self
+        let recorded: Vec<(&(TransferId, SaId, SaId), &CrossRecord)> = self
             .transfers
             .iter()
             .filter(|((t, a, b), _)| *t == id && [*a, *b].iter().any(|s| *s == sa || *s == to_sa))
@@ -623,16 +775,38 @@ impl Model {
         if !self.can_move(from, to, &lines) {
             return None;
         }
+        if named
+            .iter()
+            .any(|m| self.waiting(sa, &m.order, &m.license) < m.quantity)
+        {
+            return None;
+        }
         self.do_move(from, to, &lines);
         for l in &lines {
             self.known.insert((to_sa, l.license.clone()));
+        }
+        if u.kind[&sa].0 == AccountKind::PartnerHolding {
+            self.draw(sa, &lines, &named);
+        }
+        if u.kind[&to_sa].0 == AccountKind::PartnerHolding {
+            // Named order lines arrive as themselves (LIC011), else as the transfer.
+            for l in lines.iter().filter(|_| named.is_empty()) {
+                let origin = Origin::Transfer(id.clone());
+                self.lots
+                    .push((to_sa, origin, l.license.clone(), l.quantity));
+            }
+            for m in &named {
+                let origin = Origin::Order(m.order.clone());
+                self.lots
+                    .push((to_sa, origin, m.license.clone(), m.quantity));
+            }
         }
         self.transfers.insert((id, sa, to_sa), record);
         Some(true)
     }
 }
 
-fn command(u: &Universe, op: &Op) -> (Actor, LicenseCommand) {
+fn command(u: &Universe, model: &Model, op: &Op) -> (Actor, LicenseCommand) {
     match op {
         Op::Deposit {
             sa,
@@ -693,6 +867,7 @@ fn command(u: &Universe, op: &Op) -> (Actor, LicenseCommand) {
                     to_sa: u.sa(*to_sa),
                     to_va: None,
                     lines: u.lines(lines),
+                    order_lines: Vec::new(),
                 },
             )
         }
@@ -711,8 +886,47 @@ fn command(u: &Universe, op: &Op) -> (Actor, LicenseCommand) {
                 to_sa: u.sa(*to_sa),
                 to_va: None,
                 lines: u.lines(lines),
+                order_lines: Vec::new(),
             },
         ),
+        Op::AssignLine {
+            from,
+            to_sa,
+            pick,
+            share,
+            id,
+            vendor,
+        } => {
+            let (sa, from) = u.holding_va(*from);
+            let order_lines = vec![model.named(sa, *pick, *share)];
+            if *vendor {
+                let transfer = TransferId::parse(&format!("vline-{id}")).unwrap();
+                let case = "SR-1".into();
+                (
+                    Actor::VendorSupport { case },
+                    LicenseCommand::VendorReassign {
+                        transfer,
+                        from,
+                        to_sa: u.sa(*to_sa),
+                        to_va: None,
+                        lines: Vec::new(),
+                        order_lines,
+                    },
+                )
+            } else {
+                (
+                    u.admin_of(sa),
+                    LicenseCommand::AssignFromHolding {
+                        transfer: TransferId::parse(&format!("line-{id}")).unwrap(),
+                        from,
+                        to_sa: u.sa(*to_sa),
+                        to_va: None,
+                        lines: Vec::new(),
+                        order_lines,
+                    },
+                )
+            }
+        }
         Op::Reserve { va, ty, qty } => {
             let (sa, va) = u.va(*va);
             (
@@ -837,6 +1051,19 @@ fn check_state(dir: &Directory, model: &Model, u: &Universe) -> Result<(), TestC
                 *held.entry(l.clone()).or_default() += u128::from(q);
             }
             prop_assert_eq!(lots, held);
+            // Per order line, as the model keeps them (LIC011).
+            let got: Vec<(Origin, License, u64)> = a
+                .holding_lots()
+                .iter()
+                .map(|l| (l.origin.clone(), l.license.clone(), l.quantity))
+                .collect();
+            let want: Vec<(Origin, License, u64)> = model
+                .lots
+                .iter()
+                .filter(|l| l.0 == a.id())
+                .map(|l| (l.1.clone(), l.2.clone(), l.3))
+                .collect();
+            prop_assert_eq!(got, want);
         }
     }
     let mut want: BTreeMap<(VaId, License), (u64, u64, u64)> = BTreeMap::new();
@@ -872,6 +1099,8 @@ fn kind_of(op: &Op) -> &'static str {
         Op::Transfer { .. } => "transfer",
         Op::Assign { .. } => "assign",
         Op::Vendor { .. } => "vendor",
+        Op::AssignLine { vendor: false, .. } => "assign order line",
+        Op::AssignLine { vendor: true, .. } => "re-assign order line",
         Op::Reserve { .. } => "reserve",
         Op::Unreserve { .. } => "unreserve",
         Op::Register { .. } => "register",
@@ -897,7 +1126,7 @@ fn run_counting(
     let mut model = Model::from_dir(&dir);
     check_state(&dir, &model, &u)?;
     for op in ops {
-        let (mut actor, command) = command(&u, op);
+        let (mut actor, command) = command(&u, &model, op);
         // Device commands act as the admin of the device's account.
         if let Op::Remove { dev } | Op::Consume { dev, .. } | Op::Release { dev, .. } = op {
             let sa = dir.device_account(u.dev(*dev)).unwrap_or(u.sas[0]);
@@ -930,7 +1159,10 @@ fn run_counting(
         let after_totals = totals(&dir);
         if result.as_ref().is_ok_and(|e| !e.is_empty()) {
             match op {
-                Op::Deposit { .. } | Op::Assign { .. } | Op::Vendor { .. } => {}
+                Op::Deposit { .. }
+                | Op::Assign { .. }
+                | Op::Vendor { .. }
+                | Op::AssignLine { .. } => {}
                 _ => prop_assert_eq!(
                     &before_totals,
                     &after_totals,
@@ -941,7 +1173,11 @@ fn run_counting(
             // A retry of the same command changes nothing.
             if matches!(
                 op,
-                Op::Transfer { .. } | Op::Assign { .. } | Op::Vendor { .. } | Op::Deposit { .. }
+                Op::Transfer { .. }
+                    | Op::Assign { .. }
+                    | Op::Vendor { .. }
+                    | Op::Deposit { .. }
+                    | Op::AssignLine { .. }
             ) {
                 let snapshot = dir.clone();
                 let again = dir.license(&actor, w.at, command).unwrap();
@@ -969,7 +1205,7 @@ proptest! {
     #![proptest_config(ProptestConfig::default())]
 
     #[test]
-    fn lic004_lic005_lic009_lic010_random_license_commands_agree_with_the_reference_model(ops in prop::collection::vec(op(), 1..40)) {
+    fn lic004_lic005_lic009_lic010_lic011_random_license_commands_agree_with_the_reference_model(ops in prop::collection::vec(op(), 1..40)) {
         run(&ops)?;
     }
 }
@@ -1007,6 +1243,8 @@ fn lic_model_sequences_apply_every_kind_of_command() {
         "transfer",
         "assign",
         "vendor",
+        "assign order line",
+        "re-assign order line",
         "reserve",
         "unreserve",
         "register",

@@ -183,6 +183,7 @@ fn lic004_recorded_transfers_must_name_the_account_once_and_be_unique() {
             license,
             quantity: 1,
         }],
+        order_lines: Vec::new(),
     };
     // Recorded in the account it names: loads.
     let mut snap = logless(&w.dir);
@@ -243,6 +244,7 @@ fn lic004_transfer_events_that_do_not_fit_their_account_are_refused() {
                     license: ise,
                     quantity: 2,
                 }],
+                order_lines: Vec::new(),
             },
         )
         .unwrap();

@@ -419,11 +419,22 @@ impl SmartAccount {
         }
         check_path(&t.path)?;
         check_lines(&t.lines)?;
+        order_lines::check_order_lines(&t.lines, &t.order_lines)?;
         self.va_here(t.to_va, RuleId::LIC004)?;
         self.check_move_in(t.to_va, &t.lines, RuleId::LIC004)?;
         self.move_in(t.to_va, &t.lines);
         let on = utc_date(at);
-        for line in &t.lines {
+        // LIC011: named order lines arrive as themselves; else as the transfer.
+        for m in &t.order_lines {
+            self.arrived(
+                Origin::Order(m.order.clone()),
+                &m.license,
+                m.quantity,
+                on,
+                false,
+            );
+        }
+        for line in t.lines.iter().filter(|_| t.order_lines.is_empty()) {
             self.arrived(
                 Origin::Transfer(t.id.clone()),
                 &line.license,
@@ -455,10 +466,16 @@ impl SmartAccount {
         }
         check_path(&t.path)?;
         check_lines(&t.lines)?;
+        order_lines::check_order_lines(&t.lines, &t.order_lines)?;
         self.check_move_out(t.from_va, &t.lines)?;
+        self.check_order_lines_out(t)?;
         self.move_out(t.from_va, &t.lines);
         if self.kind == AccountKind::PartnerHolding {
-            self.draw_lots(&t.lines);
+            if t.order_lines.is_empty() {
+                self.draw_lots(&t.lines);
+            } else {
+                self.draw_order_lines(&t.order_lines);
+            }
         }
         self.licenses.transfers.insert(t.id.clone(), t.clone());
         Ok(())
@@ -1095,6 +1112,7 @@ impl SmartAccount {
         }
         check_path(&t.path)?;
         check_lines(&t.lines)?;
+        order_lines::check_order_lines(&t.lines, &t.order_lines)?;
         self.licenses.transfers.insert(t.id.clone(), t.clone());
         Ok(())
     }

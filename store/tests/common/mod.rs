@@ -173,6 +173,7 @@ pub fn assign_one(w: &World, transfer: &str) -> (Actor, Command) {
             license: w.licensing.holding_dna.clone(),
             quantity: 1,
         }],
+        order_lines: Vec::new(),
     };
     (Actor::User(w.partner.admin), Command::License(command))
 }
