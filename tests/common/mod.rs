@@ -93,3 +93,23 @@ pub fn cases() -> u32 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(256)
 }
+
+/// Every event of `dir` in an order a store could have committed them: the directory's stream,
+/// then each account's log.
+pub fn all_events(dir: &smart_accounts::Directory) -> Vec<smart_accounts::StreamEvent> {
+    let mut events: Vec<smart_accounts::StreamEvent> = dir
+        .directory_events()
+        .iter()
+        .cloned()
+        .map(smart_accounts::StreamEvent::Directory)
+        .collect();
+    for account in dir.to_snapshot().accounts {
+        events.extend(
+            account
+                .events
+                .into_iter()
+                .map(smart_accounts::StreamEvent::Account),
+        );
+    }
+    events
+}

@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::all_events;
 use crate::common::{self, cases, day};
 use proptest::prelude::*;
 use smart_accounts::license::{DeviceId, LicenseCommand};
@@ -17,21 +18,6 @@ use smart_accounts::{
     AccountKind, Actor, Command, CommandId, Committed, Directory, DirectoryChange, Error, FreshIds,
     NewUser, OrgKind, RuleId, SCHEMA_VERSION, SaId, StreamEvent, StreamId, VaId, check_schema,
 };
-
-/// Every event of `dir` in an order a store could have committed them: the directory's stream,
-/// then each account's log.
-fn all_events(dir: &Directory) -> Vec<StreamEvent> {
-    let mut events: Vec<StreamEvent> = dir
-        .directory_events()
-        .iter()
-        .cloned()
-        .map(StreamEvent::Directory)
-        .collect();
-    for account in dir.to_snapshot().accounts {
-        events.extend(account.events.into_iter().map(StreamEvent::Account));
-    }
-    events
-}
 
 fn committed_events(committed: &Committed) -> Vec<StreamEvent> {
     committed

@@ -8,9 +8,10 @@
     clippy::indexing_slicing
 )]
 
+use crate::common::all_events;
 use smart_accounts::fixtures::builder::Builder;
 use smart_accounts::{
-    AccountKind, AccountStatus, Action, Directory, Inheritance, Role, RuleId, StreamEvent, Target,
+    AccountKind, AccountStatus, Action, Directory, Inheritance, Role, RuleId, Target,
 };
 
 fn start() -> Builder {
@@ -58,16 +59,7 @@ fn builder_makes_companies_paths_users_and_roles_through_the_commands() {
     assert!(dir.is_allowed(dora, Action::ManageLicenses, Target::Va(sacramento)));
     assert!(!dir.is_allowed(dora, Action::ManageLicenses, Target::Va(acme.default_va)));
     // Everything came through the commands: the log replays to the same directory.
-    let mut events: Vec<StreamEvent> = dir
-        .directory_events()
-        .iter()
-        .cloned()
-        .map(StreamEvent::Directory)
-        .collect();
-    for account in dir.to_snapshot().accounts {
-        events.extend(account.events.into_iter().map(StreamEvent::Account));
-    }
-    let again = Directory::from_events(dir.config().clone(), events).unwrap();
+    let again = Directory::from_events(dir.config().clone(), all_events(&dir)).unwrap();
     assert_eq!(again, dir);
 }
 

@@ -2,7 +2,6 @@
 //! the module graph of `src/` (no cycle, no long function), the DOT picture, the proptest strategies and `arbitrary` generators that the other tests rely
 //! on, and the `validate_quote` example as a command-line tool.
 
-#[cfg(feature = "serde")]
 mod builder;
 mod dot;
 mod finding_codes;

@@ -425,7 +425,7 @@ fn quote_for_names_the_accounts_and_vas_of_the_directory_it_is_given() {
 /// directory at the end replays from its events.
 #[test]
 fn timed_commands_cover_every_family_with_time_advancing() {
-    use smart_accounts::{LicenseCommand, StreamEvent};
+    use smart_accounts::LicenseCommand;
     let mut runner = TestRunner::deterministic();
     let (mut partner_ok, mut license_ok, mut deposits_ok, mut account_ok) = (0, 0, 0, 0);
     let (mut later, mut steps_seen) = (0, 0);
@@ -469,16 +469,8 @@ fn timed_commands_cover_every_family_with_time_advancing() {
                 },
             }
         }
-        let mut events: Vec<StreamEvent> = dir
-            .directory_events()
-            .iter()
-            .cloned()
-            .map(StreamEvent::Directory)
-            .collect();
-        for account in dir.to_snapshot().accounts {
-            events.extend(account.events.into_iter().map(StreamEvent::Account));
-        }
-        let again = Directory::from_events(dir.config().clone(), events).unwrap();
+        let again =
+            Directory::from_events(dir.config().clone(), crate::common::all_events(&dir)).unwrap();
         assert_eq!(again, dir);
     }
     assert!(
