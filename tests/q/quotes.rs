@@ -354,6 +354,38 @@ fn q003_account_must_exist_va_must_belong_and_holding_must_be_ours() {
     );
 }
 
+/// SA010 with seed 002's partner request on a customer's behalf: once Globex's contact has
+/// declined the Pending request Nimbus made for it, the account is a closed record, not an
+/// account: a line assigned to it is a Q003 error that says so and names SA010.
+#[test]
+fn q003_sa010_a_line_assigned_to_a_declined_request_is_an_error() {
+    let mut world = world();
+    let globex = world.globex;
+    let line = || vec![Line::new("1", "SKU", 1).assigned(at(globex.sa, None))];
+    let pending = run(&world, &quote(&world, line()), Stage::Order);
+    assert!(
+        !rules_of(&pending, Severity::Error).contains(&RuleId::Q003),
+        "a Pending account is still an account: {:?}",
+        pending.findings
+    );
+    world
+        .dir
+        .execute(
+            &Actor::User(globex.hank),
+            world.at,
+            Command::DeclineAccountRequest { sa: globex.sa },
+        )
+        .unwrap();
+    let r = run(&world, &quote(&world, line()), Stage::Order);
+    assert_eq!(rules_of(&r, Severity::Error), vec![RuleId::Q003]);
+    assert_eq!(r.verdict, Verdict::Blocked);
+    let text = &r.findings[0].message;
+    assert!(
+        text.contains("declined") && text.contains("SA010"),
+        "{text}"
+    );
+}
+
 #[test]
 fn q003_ptr004_two_tier_distributor_and_reseller_holding_accounts() {
     let world = world();
