@@ -23,7 +23,11 @@ use crate::base::limits::{MAX_DOMAIN, MAX_EMAIL, clip};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
-pub struct Domain(String);
+pub struct Domain(
+    // Copies share the text: a user's email, the event that registered the user and an account
+    // claiming the domain hold one allocation between them, not one each (issue 16).
+    std::sync::Arc<str>,
+);
 
 impl Domain {
     /// Validates and normalises (trims, lowercases) a domain identifier.
@@ -52,7 +56,7 @@ impl Domain {
     pub fn is_within(&self, other: &Domain) -> bool {
         self.0 == other.0
             || (self.0.len() > other.0.len()
-                && self.0.ends_with(other.0.as_str())
+                && self.0.ends_with(&*other.0)
                 && self.0.as_bytes().get(self.0.len() - other.0.len() - 1) == Some(&b'.'))
     }
 
@@ -102,7 +106,7 @@ fn domain_problem(value: &str) -> Result<Domain, &'static str> {
     if labels < 2 {
         return Err("it needs at least two labels, like acme.com");
     }
-    Ok(Domain(v))
+    Ok(Domain(v.into()))
 }
 
 impl TryFrom<String> for Domain {
@@ -114,7 +118,7 @@ impl TryFrom<String> for Domain {
 
 impl From<Domain> for String {
     fn from(value: Domain) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 
