@@ -47,7 +47,7 @@ pub use events::streams::{
 pub use license::{
     Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
     LicenseKind, LicenseSnapshot, OrderId, OrderLine, OrderLineMove, ReportingPolicy,
-    ReportingStatus, Sku, Term, TransferId, TransferLine,
+    ReportingStatus, Reservation, ReservationCode, Sku, Term, TransferId, TransferLine,
 };
 pub use partners::PartnerAccess;
 #[doc(no_inline)] // documented in its public module, as before the rooms

@@ -503,6 +503,17 @@ pub enum Error {
         /// The key or transfer ID.
         key: String,
     },
+    /// A reservation code is used twice in one account, or a release names one the account does
+    /// not hold, or not as it was made (LIC010).
+    #[error("{}: reservation `{code}` in smart account `{sa}`: {reason}", self.rule())]
+    ReservationCode {
+        /// The code, as text.
+        code: String,
+        /// The account.
+        sa: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A move names an order line that does not wait in the source account, or more of it
     /// than waits there, or of another license type, or twice; or its order lines do not make
     /// up the transfer's license lines (LIC011).
@@ -693,6 +704,7 @@ impl Error {
             Error::NotUsable { .. } => RuleId::LIC005,
             Error::DuplicateOrderLine { .. } => RuleId::LIC002,
             Error::OrderLineNotWaiting { .. } | Error::OrderLineNamedTwice { .. } => RuleId::LIC011,
+            Error::ReservationCode { .. } => RuleId::LIC010,
             Error::ActorNotAllowed { .. } => RuleId::ROLE005,
             Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
             Error::InvalidEmail { .. }

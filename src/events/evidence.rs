@@ -862,6 +862,11 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
         LicenseChange::Reserved { .. } | LicenseChange::ReservationReleased { .. } => {
             reservation_command(change)
         }
+        LicenseChange::ReservedWithCode(r) => Some(LicenseCommand::ReserveWithCode(r.clone())),
+        LicenseChange::ReleasedByCode(r) => Some(LicenseCommand::ReleaseByCode {
+            sa,
+            code: r.code.clone(),
+        }),
         LicenseChange::Opening(_) => None,
         _ => device_command(change),
     }

@@ -155,6 +155,14 @@ text_id!(
     "idempotency key"
 );
 text_id!(
+    /// The code of a reservation (LIC010), supplied by the caller: a specific license
+    /// reservation's authorization code, or any name the customer gives it. It is how the
+    /// reservation is released.
+    ReservationCode,
+    RuleId::LIC010,
+    "reservation code"
+);
+text_id!(
     /// An order identifier of the ordering system (LIC002, EV002).
     OrderId,
     RuleId::LIC002,
@@ -558,6 +566,10 @@ pub enum LicenseChange {
         /// How many.
         quantity: u64,
     },
+    /// Available licenses were reserved under a code (LIC010).
+    ReservedWithCode(Reservation),
+    /// The reservation with this code was released, as it was made (LIC010).
+    ReleasedByCode(Reservation),
     /// A device was registered (DEV001).
     DeviceRegistered {
         /// The device.
@@ -653,6 +665,35 @@ pub enum Opening {
     Key(KeyRecord),
     /// A transfer between accounts already recorded.
     Transfer(CrossSaTransfer),
+    /// A reservation with a code (its quantity is part of its pool's reserved quantity).
+    Reservation(Reservation),
+}
+
+/// A reservation with a code (LIC010): `quantity` licenses of `license` kept out of the
+/// available quantity of the pool of `va` for a device that cannot report its use (a specific
+/// license reservation), until it is released by its code. `device` names that device when the
+/// customer knows it; such devices are usually not registered (they do not report), so the
+/// name is not checked against the registered devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Reservation {
+    /// Its code, unique in the account.
+    pub code: ReservationCode,
+    /// The Virtual Account whose pool holds it.
+    pub va: VaId,
+    /// The license type.
+    pub license: License,
+    /// How many, at least 1.
+    pub quantity: u64,
+    /// The device it is for, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub device: Option<DeviceId>,
 }
 
 /// A pool's balance in a snapshot or opening balance.
@@ -799,7 +840,7 @@ pub enum LicenseCommand {
         /// How many.
         quantity: u64,
     },
-    /// Release a reservation (LIC010).
+    /// Release a reservation (LIC010): reserved licenses that no code holds.
     ReleaseReservation {
         /// The Virtual Account.
         va: VaId,
@@ -807,6 +848,15 @@ pub enum LicenseCommand {
         license: License,
         /// How many.
         quantity: u64,
+    },
+    /// Reserve available licenses under a code, for a device that cannot report (LIC010).
+    ReserveWithCode(Reservation),
+    /// Release the reservation with this code, all of it (LIC010).
+    ReleaseByCode {
+        /// The account holding it.
+        sa: SaId,
+        /// Its code.
+        code: ReservationCode,
     },
     /// Register a device (DEV001).
     RegisterDevice {
@@ -1044,6 +1094,8 @@ pub(crate) struct Licenses {
     devices: BTreeMap<DeviceId, Device>,
     /// Used idempotency keys with the request each made, compactly (see [`UsedKey`]).
     keys: HashMap<IdempotencyKey, UsedKey, BuildHasherDefault<WordHasher>>,
+    /// Reservations with a code (LIC010), by code.
+    coded: BTreeMap<ReservationCode, Reservation>,
     transfers: BTreeMap<TransferId, CrossSaTransfer>,
     history: Vec<Procurement>,
     order_lines: BTreeMap<OrderLine, usize>,
@@ -1222,6 +1274,7 @@ impl PartialEq for Licenses {
             && self.classic == other.classic
             && self.devices == other.devices
             && self.key_records() == other.key_records()
+            && self.coded == other.coded
             && self.transfers == other.transfers
             && self.history == other.history
             && self.lots == other.lots
@@ -1367,6 +1420,9 @@ pub struct LicenseSnapshot {
     pub keys: Vec<KeyRecord>,
     /// Transfers between accounts already recorded (LIC004).
     pub transfers: Vec<CrossSaTransfer>,
+    /// Reservations with a code (LIC010), each part of its pool's reserved quantity.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub reservations: Vec<Reservation>,
 }
 
 impl LicenseSnapshot {
@@ -1391,12 +1447,18 @@ impl LicenseSnapshot {
             .chain(each("keys", &self.keys, Opening::Key))
             .chain(each("transfers", &self.transfers, Opening::Transfer))
             .chain(each("devices", &self.devices, Opening::Device))
+            .chain(each(
+                "reservations",
+                &self.reservations,
+                Opening::Reservation,
+            ))
             .collect()
     }
 }
 
 mod ledger;
 pub(crate) mod order_lines;
+mod reservations;
 
 #[cfg(feature = "serde")]
 mod as_lines {

@@ -14,8 +14,8 @@ pub(crate) use crate::events::streams::Planned;
 use crate::licenses::license::order_lines::moved_lines;
 use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
-    LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, OrderLineMove, TransferId,
-    TransferLine, merge_lines,
+    LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, OrderLineMove,
+    Reservation, ReservationCode, TransferId, TransferLine, merge_lines,
 };
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -264,6 +264,10 @@ impl Directory {
                 license,
                 quantity,
             } => self.plan_reservation(actor, on, (va, license, quantity), false),
+            LicenseCommand::ReserveWithCode(r) => self.plan_coded_reservation(actor, on, r),
+            LicenseCommand::ReleaseByCode { sa, code } => {
+                self.plan_release_by_code(actor, on, sa, &code)
+            }
             LicenseCommand::RegisterDevice {
                 device,
                 va,
@@ -359,6 +363,42 @@ impl Directory {
             }
         };
         one(account.id(), change)
+    }
+
+    /// LIC010: a reservation under a code, by someone who manages the licenses of its VA.
+    fn plan_coded_reservation(
+        &self,
+        actor: &Actor,
+        on: Date,
+        r: Reservation,
+    ) -> Result<Planned, Error> {
+        let account = self.sa_of(r.va, RuleId::LIC010)?;
+        account.usable("reserved")?;
+        self.require(actor, on, Action::ManageLicenses, Target::Va(r.va))?;
+        one(account.id(), LicenseChange::ReservedWithCode(r))
+    }
+
+    /// LIC010: the release of the reservation with `code`, as it was made.
+    fn plan_release_by_code(
+        &self,
+        actor: &Actor,
+        on: Date,
+        sa: SaId,
+        code: &ReservationCode,
+    ) -> Result<Planned, Error> {
+        let account = self.account_or(sa, RuleId::LIC010)?;
+        let held = account
+            .reservation(code)
+            .ok_or_else(|| Error::ReservationCode {
+                code: crate::base::limits::clip(code.as_str()),
+                sa,
+                reason: "the account holds no such reservation",
+            })?
+            .clone();
+        // Like a release without a code, only in an Active account.
+        self.va_in_active(held.va, RuleId::LIC010)?;
+        self.require(actor, on, Action::ManageLicenses, Target::Va(held.va))?;
+        one(sa, LicenseChange::ReleasedByCode(held))
     }
 
     /// LIC002: fulfilment deposits an order line's licenses in an account (in its default VA

@@ -54,7 +54,7 @@ use crate::directory::people::{NewUser, OrgKind, UserKind};
 use crate::directory::{Command, Directory};
 use crate::licenses::license::{
     DeviceId, IdempotencyKey, License, LicenseCommand, LicenseKind, OrderId, OrderLine,
-    OrderLineMove, Sku, Term, TransferId, TransferLine,
+    OrderLineMove, Reservation, ReservationCode, Sku, Term, TransferId, TransferLine,
 };
 use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 use jiff::civil::Date;
@@ -919,6 +919,12 @@ fn license_command(p: &Pools) -> BoxedStrategy<Command> {
         1 => (va.clone(), license(), quantity()).prop_map(|(va, license, quantity)| {
             LicenseCommand::ReleaseReservation { va, license, quantity }
         }),
+        1 => (text_id("RES", |s| ReservationCode::parse(s).ok()), va.clone(), license(), quantity(), prop::option::of(device()))
+            .prop_map(|(code, va, license, quantity, device)| {
+                LicenseCommand::ReserveWithCode(Reservation { code, va, license, quantity, device })
+            }),
+        1 => (sa.clone(), text_id("RES", |s| ReservationCode::parse(s).ok()))
+            .prop_map(|(sa, code)| LicenseCommand::ReleaseByCode { sa, code }),
         2 => (device(), va.clone(), day()).prop_map(|(device, va, installed)| {
             LicenseCommand::RegisterDevice { device, va, installed }
         }),

@@ -5,4 +5,5 @@
 mod licenses;
 mod model;
 mod order_lines;
+mod reservations;
 mod snapshots;

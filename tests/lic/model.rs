@@ -25,8 +25,8 @@ use smart_accounts::fixtures::{self, World};
 use smart_accounts::license::Origin;
 use smart_accounts::{
     AccountKind, AccountStatus, Actor, DeviceId, Directory, IdempotencyKey, License,
-    LicenseCommand, LicenseKind, OrderId, OrderLine, OrderLineMove, SaId, Sku, SmartAccount,
-    TransferId, TransferLine, UserId, VaId,
+    LicenseCommand, LicenseKind, OrderId, OrderLine, OrderLineMove, Reservation, ReservationCode,
+    SaId, Sku, SmartAccount, TransferId, TransferLine, UserId, VaId,
 };
 
 fn base() -> &'static World {
@@ -82,6 +82,18 @@ enum Op {
         va: usize,
         ty: usize,
         qty: u64,
+    },
+    /// A reservation under code `code` of the account (LIC010).
+    ReserveCode {
+        va: usize,
+        ty: usize,
+        qty: u64,
+        code: u8,
+    },
+    /// The release of the reservation with code `code` in account `sa`.
+    ReleaseCode {
+        sa: usize,
+        code: u8,
     },
     Register {
         dev: usize,
@@ -144,6 +156,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..n, 0..n, 0..8usize, 0u8..4, key_sel(), prop::bool::weighted(0.3)).prop_map(|(from, to_sa, pick, share, id, vendor)| Op::AssignLine { from, to_sa, pick, share, id, vendor }),
         2 => (va_sel(), ty(), qty()).prop_map(|(va, ty, qty)| Op::Reserve { va, ty, qty }),
         2 => (va_sel(), ty(), prop_oneof![3 => 1u64..=2, 1 => qty()]).prop_map(|(va, ty, qty)| Op::Unreserve { va, ty, qty }),
+        2 => (va_sel(), ty(), qty(), 0u8..4).prop_map(|(va, ty, qty, code)| Op::ReserveCode { va, ty, qty, code }),
+        2 => (0..n, 0u8..4).prop_map(|(sa, code)| Op::ReleaseCode { sa, code }),
         2 => (0..8usize, va_sel()).prop_map(|(dev, va)| Op::Register { dev, va }),
         1 => (0..8usize, va_sel()).prop_map(|(dev, va)| Op::Move { dev, va }),
         1 => (0..8usize).prop_map(|dev| Op::Remove { dev }),
@@ -312,6 +326,9 @@ struct Model {
     orders: BTreeMap<(SaId, OrderLine), Deposited>,
     /// Deposited per SKU since the start, plus what the fixture held.
     deposited: BTreeMap<Sku, u128>,
+    /// Reservations with a code (LIC010): (account, code) → (va, license, quantity). Their
+    /// quantities are part of the pools' reserved quantities.
+    coded: BTreeMap<(SaId, u8), (VaId, License, u64)>,
 }
 
 fn merge(lines: &[TransferLine]) -> Option<Vec<TransferLine>> {
@@ -400,6 +417,15 @@ impl Model {
             .copied()
             .unwrap_or((0, 0));
         p.saturating_sub(self.consumed(va, license).saturating_add(r))
+    }
+
+    /// What codes hold of a pool's reserved quantity.
+    fn coded_in(&self, va: VaId, license: &License) -> u64 {
+        self.coded
+            .values()
+            .filter(|(v, l, _)| *v == va && l == license)
+            .map(|(_, _, q)| q)
+            .sum()
     }
 
     fn purchased(&self, va: VaId, license: &License) -> u64 {
@@ -595,11 +621,38 @@ impl Model {
                     return None;
                 }
                 let license = u.ty(*ty).clone();
+                // A release without a code takes only what no code holds.
+                let coded = self.coded_in(va, &license);
                 let pool = self.pools.get_mut(&(va, license))?;
-                if pool.1 < *qty {
+                if pool.1 - coded < *qty {
                     return None;
                 }
                 pool.1 -= qty;
+                Some(true)
+            }
+            Op::ReserveCode { va, ty, qty, code } => {
+                let (sa, va) = u.va(*va);
+                let license = u.ty(*ty).clone();
+                if !u.usable(sa)
+                    || *qty == 0
+                    || self.coded.contains_key(&(sa, *code))
+                    || self.available(va, &license) < *qty
+                {
+                    return None;
+                }
+                self.pools.entry((va, license.clone())).or_default().1 += qty;
+                self.coded.insert((sa, *code), (va, license, *qty));
+                Some(true)
+            }
+            Op::ReleaseCode { sa, code } => {
+                let sa = u.sa(*sa);
+                if !u.active(sa) {
+                    return None;
+                }
+                let (va, license, qty) = self.coded.remove(&(sa, *code))?;
+                if let Some(pool) = self.pools.get_mut(&(va, license)) {
+                    pool.1 -= qty;
+                }
                 Some(true)
             }
             Op::Register { dev, va } => {
@@ -949,6 +1002,29 @@ fn command(u: &Universe, model: &Model, op: &Op) -> (Actor, LicenseCommand) {
                 },
             )
         }
+        Op::ReserveCode { va, ty, qty, code } => {
+            let (sa, va) = u.va(*va);
+            (
+                u.admin_of(sa),
+                LicenseCommand::ReserveWithCode(Reservation {
+                    code: ReservationCode::parse(&format!("RES-{code}")).unwrap(),
+                    va,
+                    license: u.ty(*ty).clone(),
+                    quantity: *qty,
+                    device: None,
+                }),
+            )
+        }
+        Op::ReleaseCode { sa, code } => {
+            let sa = u.sa(*sa);
+            (
+                u.admin_of(sa),
+                LicenseCommand::ReleaseByCode {
+                    sa,
+                    code: ReservationCode::parse(&format!("RES-{code}")).unwrap(),
+                },
+            )
+        }
         Op::Register { dev, va } => {
             let (sa, va) = u.va(*va);
             (
@@ -1082,6 +1158,24 @@ fn check_state(dir: &Directory, model: &Model, u: &Universe) -> Result<(), TestC
     }
     want.retain(|_, v| *v != (0, 0, 0));
     prop_assert_eq!(got, want);
+    // The same reservations with codes (LIC010).
+    let got: BTreeMap<(SaId, String), (VaId, License, u64)> = dir
+        .accounts()
+        .flat_map(|a| {
+            a.reservations().map(move |r| {
+                (
+                    (a.id(), r.code.to_string()),
+                    (r.va, r.license.clone(), r.quantity),
+                )
+            })
+        })
+        .collect();
+    let want: BTreeMap<(SaId, String), (VaId, License, u64)> = model
+        .coded
+        .iter()
+        .map(|((sa, code), r)| ((*sa, format!("RES-{code}")), r.clone()))
+        .collect();
+    prop_assert_eq!(got, want);
     // Conservation: per SKU, the total over all accounts equals the deposits.
     let mut per_sku: BTreeMap<Sku, u128> = BTreeMap::new();
     for ((_, l), q) in totals(dir) {
@@ -1103,6 +1197,8 @@ fn kind_of(op: &Op) -> &'static str {
         Op::AssignLine { vendor: true, .. } => "re-assign order line",
         Op::Reserve { .. } => "reserve",
         Op::Unreserve { .. } => "unreserve",
+        Op::ReserveCode { .. } => "reserve with a code",
+        Op::ReleaseCode { .. } => "release by code",
         Op::Register { .. } => "register",
         Op::Move { .. } => "move",
         Op::Remove { .. } => "remove",

@@ -292,7 +292,7 @@ impl SmartAccount {
         })
     }
 
-    fn va_here(&self, va: VaId, rule: RuleId) -> Result<(), Error> {
+    pub(super) fn va_here(&self, va: VaId, rule: RuleId) -> Result<(), Error> {
         if self.tree.get(va).is_some() {
             Ok(())
         } else {
@@ -374,7 +374,9 @@ impl SmartAccount {
                 va,
                 license,
                 quantity,
-            } => self.release_reservation(*va, license, *quantity),
+            } => self.release_uncoded(*va, license, *quantity),
+            LicenseChange::ReservedWithCode(r) => self.reserve_with_code(r),
+            LicenseChange::ReleasedByCode(r) => self.release_by_code(r),
             LicenseChange::DeviceRegistered {
                 device,
                 va,
@@ -510,7 +512,12 @@ impl SmartAccount {
     }
 
     /// LIC010: available licenses of a pool are reserved.
-    fn reserve(&mut self, va: VaId, license: &License, quantity: u64) -> Result<(), Error> {
+    pub(super) fn reserve(
+        &mut self,
+        va: VaId,
+        license: &License,
+        quantity: u64,
+    ) -> Result<(), Error> {
         positive(quantity, RuleId::LIC010)?;
         self.usable("reserved")?;
         self.va_here(va, RuleId::LIC010)?;
@@ -522,7 +529,7 @@ impl SmartAccount {
     }
 
     /// LIC010: reserved licenses of a pool become available again.
-    fn release_reservation(
+    pub(super) fn release_reservation(
         &mut self,
         va: VaId,
         license: &License,
@@ -909,6 +916,7 @@ impl SmartAccount {
             Opening::Delivery(d) => self.open_delivery(d),
             Opening::Key(k) => self.open_key(k),
             Opening::Transfer(t) => self.open_transfer(t),
+            Opening::Reservation(r) => self.open_reservation(r),
         }
     }
 
@@ -1169,6 +1177,7 @@ impl SmartAccount {
             deliveries: l.deliveries.clone(),
             keys: l.key_records(),
             transfers: l.transfers.values().cloned().collect(),
+            reservations: l.coded.values().cloned().collect(),
         }
     }
 }
