@@ -74,6 +74,7 @@ fn snapshot_json(vas: u32) -> String {
         expires: None,
     }));
     let snapshot = Snapshot {
+        orders: Vec::new(),
         directory_events: Vec::new(),
         config: Config::default(),
         organizations: vec![Organization {

@@ -21,7 +21,7 @@ mod testing;
 // The public modules, at the paths they have always had (`rules` stays at the top: it is the
 // index of the rooms).
 pub use licenses::license;
-pub use orders::{policy, quote, validate};
+pub use orders::{policy, quote, records, validate};
 #[cfg(feature = "fixtures")]
 pub use testing::fixtures;
 #[cfg(feature = "proptest")]

@@ -18,6 +18,7 @@ use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::evidence::{Stream, replay_as_evidence};
 use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::licenses::license::{DeviceId, LicenseChange, LicenseSnapshot};
+use crate::orders::records::{Hold, LineState, OrderChange, OrderRecord};
 use crate::rules::RuleId;
 
 /// A Virtual Account in a snapshot.
@@ -129,6 +130,13 @@ pub struct Snapshot {
         serde(default, skip_serializing_if = "Vec::is_empty")
     )]
     pub directory_events: Vec<DirectoryEvent>,
+    /// Every order record (Q011), by order identifier. With `directory_events`, they must be
+    /// what that stream replays to; without, they are recorded as imported.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub orders: Vec<OrderRecord>,
 }
 
 /// Why a snapshot was refused: the rule broken and where, as a path into the snapshot such as
@@ -207,6 +215,7 @@ impl Directory {
             users: self.users.values().cloned().collect(),
             accounts,
             directory_events: self.dir_log.clone(),
+            orders: self.orders.values().cloned().collect(),
         }
     }
 
@@ -267,9 +276,52 @@ impl Directory {
         if loaded.iter().any(|(_, _, supplied)| *supplied) {
             dir.verify_logs(people, &loaded)?;
         }
+        dir.load_orders(snapshot.orders)?;
         dir.load_directory_stream(snapshot.directory_events)?;
         dir.rebuild_commands().map_err(at("accounts"))?;
         Ok(dir)
+    }
+
+    /// Loads the order records (Q011): each new, one state per quote line, and every account a
+    /// line names one of the snapshot's.
+    fn load_orders(&mut self, orders: Vec<OrderRecord>) -> Result<(), SnapshotError> {
+        for (i, record) in orders.into_iter().enumerate() {
+            let path = format!("orders[{i}]");
+            let change = OrderChange::Imported { record };
+            self.check_order_change(&change).map_err(at(path.clone()))?;
+            let OrderChange::Imported { record } = change else {
+                continue;
+            };
+            for (j, state) in record.lines.iter().enumerate() {
+                let named = match state {
+                    LineState::Ready { sa, va } => Some((*sa, Some(*va))),
+                    LineState::Booked { sa: Some(sa), va } => Some((*sa, *va)),
+                    LineState::OnHold {
+                        hold: Hold::PendingAccount { sa },
+                    } => Some((*sa, None)),
+                    LineState::Fulfilled { sa } => Some((*sa, None)),
+                    _ => None,
+                };
+                let Some((sa, va)) = named else { continue };
+                let found = self
+                    .account(sa)
+                    .is_some_and(|a| va.is_none_or(|v| a.va(v).is_some()));
+                if !found {
+                    return Err(SnapshotError {
+                        path: format!("{path}.lines[{j}]"),
+                        error: Error::NotFound {
+                            rule: RuleId::Q011,
+                            entity: match va {
+                                Some(va) => Entity::Va(va),
+                                None => Entity::Account(sa),
+                            },
+                        },
+                    });
+                }
+            }
+            self.apply_order_change(&OrderChange::Imported { record });
+        }
+        Ok(())
     }
 
     /// Puts the directory's stream in place (EV005): a supplied one is replayed on its own and
@@ -317,13 +369,16 @@ impl Directory {
                 reason,
             }),
         })?;
-        if replayed.orgs != self.orgs || replayed.users != self.users {
+        if replayed.orgs != self.orgs
+            || replayed.users != self.users
+            || replayed.orders != self.orders
+        {
             return Err(SnapshotError {
                 path: "directory_events".into(),
                 error: Error::Inconsistent {
                     rule: RuleId::EV003,
                     entity: Entity::Organization(OrgId::new(0)),
-                    reason: "the directory's stream replays to other organizations or users than the ones stated",
+                    reason: "the directory's stream replays to other organizations, users or order records than the ones stated",
                 },
             });
         }
@@ -366,8 +421,13 @@ impl Directory {
                 sa: *sa,
                 device: device.clone(),
             });
+        let orders = self.orders.values().map(|record| {
+            DirectoryChange::Order(OrderChange::Imported {
+                record: record.clone(),
+            })
+        });
         (1u64..)
-            .zip(orgs.chain(users).chain(claims).chain(devices))
+            .zip(orgs.chain(users).chain(claims).chain(devices).chain(orders))
             .map(|(seq, change)| DirectoryEvent {
                 seq,
                 at: Timestamp::UNIX_EPOCH,

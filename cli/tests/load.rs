@@ -170,6 +170,7 @@ fn big_directory(n: u32) -> smart_accounts::Directory {
     };
     let created_at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
     let snapshot = Snapshot {
+        orders: Vec::new(),
         config: Config::default(),
         organizations: (1..=n)
             .map(|k| Organization {

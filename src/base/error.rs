@@ -514,6 +514,20 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// An order command or a deposit of a recorded order's line was refused (Q011, or the
+    /// rule of the validation finding or lifecycle step that refused it: Q002, Q003, Q009,
+    /// LIC002, ...). `line` is empty or ` line N`.
+    #[error("{rule}: order `{order}`{line}: {reason}")]
+    Order {
+        /// The order, as text.
+        order: String,
+        /// Empty, or the line as ` line 2` (or ` line \`1.0\`` for a quote line).
+        line: String,
+        /// The rule.
+        rule: RuleId,
+        /// What is wrong, for people.
+        reason: String,
+    },
     /// A move names an order line that does not wait in the source account, or more of it
     /// than waits there, or of another license type, or twice; or its order lines do not make
     /// up the transfer's license lines (LIC011).
@@ -705,6 +719,7 @@ impl Error {
             Error::DuplicateOrderLine { .. } => RuleId::LIC002,
             Error::OrderLineNotWaiting { .. } | Error::OrderLineNamedTwice { .. } => RuleId::LIC011,
             Error::ReservationCode { .. } => RuleId::LIC010,
+            Error::Order { rule, .. } => *rule,
             Error::ActorNotAllowed { .. } => RuleId::ROLE005,
             Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
             Error::InvalidEmail { .. }

@@ -128,6 +128,13 @@ impl Directory {
             Planned::Directory(change) => (vec![change], Vec::new()),
         };
         changes.extend(accounts.iter().filter_map(|e| self.claim_of(e)));
+        // Order records follow the accounts (Q011): a deposit fulfils its order line, an
+        // account becoming Active releases the lines waiting for it.
+        changes.extend(
+            accounts
+                .iter()
+                .filter_map(|e| self.order_change_of(e.sa, &e.change)),
+        );
         // The directory's stream is shared by the writers of every account: its events are
         // dated no earlier than the one above them, so one writer's clock running behind
         // another's never refuses a command. The account's own stream keeps the exact time.

@@ -188,6 +188,7 @@ impl Directory {
             Command::RevokePartnerAccess { sa, org } => self.plan_revocation(actor, on, sa, org)?,
             Command::ReviewPartnerAccess { sa, org } => self.plan_review(actor, on, sa, org)?,
             Command::License(command) => return self.plan_license(actor, on, command),
+            Command::Order(command) => return self.plan_order(actor, on, command),
             // The request lifecycle (SA010) and users' access requests (SA011).
             command => self.plan_request_command(actor, on, command)?,
         };

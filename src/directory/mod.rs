@@ -412,6 +412,8 @@ pub enum Command {
     },
     /// A license or device command (LIC, DEV rules).
     License(crate::licenses::license::LicenseCommand),
+    /// A command on order records (Q011): place, assign a line, book.
+    Order(crate::orders::records::OrderCommand),
 }
 
 impl Command {
@@ -840,6 +842,9 @@ pub struct Directory {
     pub(crate) dir_log: Vec<DirectoryEvent>,
     /// Every command ID committed, with where its events are (EV005).
     pub(crate) commands: HashMap<CommandId, Vec<(StreamId, u64, u64)>>,
+    /// Order records (Q011), from the directory's stream.
+    pub(crate) orders:
+        BTreeMap<crate::licenses::license::OrderId, crate::orders::records::OrderRecord>,
 }
 
 impl PartialEq for Directory {
@@ -850,6 +855,7 @@ impl PartialEq for Directory {
             && self.dir_log == other.dir_log
             && self.orgs == other.orgs
             && self.users == other.users
+            && self.orders == other.orders
             && self.accounts.len() == other.accounts.len()
             && self
                 .accounts

@@ -115,6 +115,7 @@ impl Directory {
                 }),
                 _ => Ok(()),
             },
+            DirectoryChange::Order(change) => self.check_order_change(change),
         }
     }
 
@@ -144,6 +145,7 @@ impl Directory {
             | DirectoryChange::IdentifierReleased { .. }
             | DirectoryChange::DeviceClaimed { .. }
             | DirectoryChange::DeviceReleased { .. } => {}
+            DirectoryChange::Order(change) => self.apply_order_change(change),
         }
     }
 }

@@ -128,6 +128,8 @@ pub enum DirectoryChange {
         /// The device.
         device: DeviceId,
     },
+    /// An order record changed (Q011).
+    Order(crate::orders::records::OrderChange),
 }
 
 /// An event of either kind of stream, as a store returns them and

@@ -437,6 +437,7 @@ impl Directory {
         {
             return Ok(Planned::One(sa, Vec::new()));
         }
+        self.check_fulfilment(sa, &deposit)?;
         one(sa, LicenseChange::Deposited(deposit))
     }
 

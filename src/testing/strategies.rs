@@ -56,6 +56,7 @@ use crate::licenses::license::{
     DeviceId, IdempotencyKey, License, LicenseCommand, LicenseKind, OrderId, OrderLine,
     OrderLineMove, Reservation, ReservationCode, Sku, Term, TransferId, TransferLine,
 };
+use crate::orders::records::OrderCommand;
 use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 use jiff::civil::Date;
 
@@ -694,7 +695,8 @@ pub struct Step {
 /// Sequences of [`Step`]s for `dir` with the clock advancing (issue 15): every command family —
 /// the account, Virtual Account, role, request-lifecycle and access commands of [`commands`],
 /// partner access with expiries (PTR001–PTR005, [`Command::SetRoleExpiry`]), and license and
-/// device commands (LIC, DEV; deposits mostly by the ordering system) — each `0` days after the
+/// device commands (LIC, DEV; deposits mostly by the ordering system), and order records (Q011:
+/// placements, assignments, bookings) — each `0` days after the
 /// step before half the time, else up to 120 days, so that expiries pass, requests lapse and
 /// licenses age in holding.
 ///
@@ -734,6 +736,7 @@ pub fn timed_commands(
     let acted = prop_oneof![
         6 => (actor(&p), command(&p)),
         2 => (actor(&p), partner_command(&p)),
+        1 => (prop_oneof![2 => Just(Actor::Fulfilment), 3 => actor(&p)], order_command(dir, &p)),
         3 => (licensing_actor, license_command(&p), prop::bool::weighted(0.9)).prop_map(
             |(actor, command, by_fulfilment)| {
                 // Deposits are the ordering system's: mostly by it, sometimes by someone else.
@@ -769,6 +772,29 @@ pub fn directory_and_commands(
 
 // The command families `commands` leaves out, for `timed_commands`: partner access with
 // expiries (PTR001–PTR005) and license and device commands (LIC001–LIC011, DEV001–DEV002).
+
+/// Order commands (Q011): placements of quotes that name what `dir` holds, under a few order
+/// identifiers (`ORD-0` to `ORD-5`, the ones license deposits name, so fulfilment meets the
+/// records), and assignments and bookings of their lines.
+fn order_command(dir: &Directory, p: &Pools) -> BoxedStrategy<Command> {
+    let order = || text_id("ORD", |s| OrderId::parse(s).ok());
+    prop_oneof![
+        // An order is placed unbooked: mostly so, sometimes with a line marked booked.
+        4 => (order(), crate::testing::quote_strategies::quote_for(dir, 4), prop::bool::weighted(0.9))
+            .prop_map(|(order, mut quote, unbooked)| {
+                if unbooked {
+                    quote.lines.iter_mut().for_each(|l| l.booked = false);
+                }
+                OrderCommand::Place { order, quote }
+            }),
+        2 => (order(), 1u32..5, id(&p.sas), prop::option::of(id(&p.vas)))
+            .prop_map(|(order, line, sa, va)| OrderCommand::Assign { order, line, sa, va }),
+        2 => (order(), prop::collection::vec(1u32..5, 0..3))
+            .prop_map(|(order, lines)| OrderCommand::Book { order, lines }),
+    ]
+    .prop_map(Command::Order)
+    .boxed()
+}
 
 /// A day around the strategies' time ([`AT`], 2026-01-05): a year before to two after.
 fn day() -> impl Strategy<Value = Date> {

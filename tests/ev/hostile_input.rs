@@ -90,6 +90,7 @@ fn snapshot(
         users,
         accounts,
         directory_events: Vec::new(),
+        orders: Vec::new(),
     }
 }
 

@@ -420,7 +420,7 @@ fn quote_for_names_the_accounts_and_vas_of_the_directory_it_is_given() {
     assert!(resolved_vas < vas, "some name nothing");
 }
 
-/// `timed_commands` (issue 15): every command family turns up, with the clock advancing; run
+/// `timed_commands` (issue 15): every command family (order records too, Q011) turns up, with the clock advancing; run
 /// against the directory, refusals change nothing, each family has commands accepted, and the
 /// directory at the end replays from its events.
 #[test]
@@ -428,6 +428,7 @@ fn timed_commands_cover_every_family_with_time_advancing() {
     use smart_accounts::LicenseCommand;
     let mut runner = TestRunner::deterministic();
     let (mut partner_ok, mut license_ok, mut deposits_ok, mut account_ok) = (0, 0, 0, 0);
+    let mut order_ok = 0;
     let (mut later, mut steps_seen) = (0, 0);
     for _ in 0..24 {
         let dir = strategies::directory()
@@ -449,6 +450,7 @@ fn timed_commands_cover_every_family_with_time_advancing() {
                 .unwrap();
             let before = dir.clone();
             let family = match &step.command {
+                Command::Order(_) => 4,
                 Command::License(LicenseCommand::Deposit { .. }) => 3,
                 Command::License(_) => 2,
                 Command::RequestPartnerAccess { .. }
@@ -462,6 +464,7 @@ fn timed_commands_cover_every_family_with_time_advancing() {
             match dir.execute(&step.actor, at, step.command) {
                 Err(_) => assert_eq!(dir, before, "a refused command changed nothing"),
                 Ok(_) => match family {
+                    4 => order_ok += 1,
                     3 => deposits_ok += 1,
                     2 => license_ok += 1,
                     1 => partner_ok += 1,
@@ -480,6 +483,7 @@ fn timed_commands_cover_every_family_with_time_advancing() {
     assert!(account_ok > 20, "{account_ok} account commands accepted");
     assert!(partner_ok > 0, "{partner_ok} partner commands accepted");
     assert!(deposits_ok > 5, "{deposits_ok} deposits accepted");
+    assert!(order_ok > 0, "{order_ok} order commands accepted");
     assert!(
         license_ok > 0,
         "{license_ok} other license commands accepted"
