@@ -76,6 +76,20 @@ impl Directory {
             ));
         }
         self.seller_or_fulfilment(actor, &quote, &order)?;
+        let deposited = self
+            .accounts()
+            .find_map(|a| Some((a, a.first_deposit_of_order(&order)?)));
+        if let Some((account, line)) = deposited {
+            return Err(Error::Order {
+                order: clip(order.as_str()),
+                line: format!(" line {}", line.line),
+                rule: RuleId::Q011,
+                reason: format!(
+                    "its licenses were deposited in smart account `{}` before it was recorded: an order is recorded before it is fulfilled",
+                    account.identifier()
+                ),
+            });
+        }
         if let Some(booked) = quote.lines.iter().position(|l| l.booked) {
             return Err(order_error(
                 &order,

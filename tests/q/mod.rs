@@ -4,6 +4,7 @@
 //! (Q011).
 
 mod contract;
+mod order_props;
 mod orders;
 mod props;
 mod quotes;

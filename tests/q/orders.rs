@@ -464,3 +464,28 @@ fn q011_order_records_replay_round_trip_and_hostile_records_are_refused() {
     let err = Directory::from_snapshot(forged).unwrap_err();
     assert_eq!(err.path(), "directory_events");
 }
+
+#[test]
+fn q011_an_order_fulfilled_before_it_was_recorded_is_refused() {
+    // Found by the property test (tests/q/order_props.rs): a deposit of `ORD-1` line 1, then
+    // the placement of `ORD-1` with that line on hold. Replayed, the deposit came before the
+    // record and was refused: the placement must be refused instead.
+    let mut w = world();
+    let acme = w.acme.sa;
+    // Not recorded yet: an ordinary deposit of order line 1.
+    w.dir
+        .execute(&Actor::Fulfilment, day(1), fulfil("ORD-1", 1, acme, 1))
+        .unwrap();
+    let quote = quote(&w, vec![delegated("1.0", "alice@acme.com")]);
+    let msg = refused(
+        &mut w.dir,
+        &Actor::Fulfilment,
+        2,
+        Command::Order(OrderCommand::Place {
+            order: order("ORD-1"),
+            quote,
+        }),
+        RuleId::Q011,
+    );
+    assert!(msg.contains("acme.com") && msg.contains("line 1"), "{msg}");
+}

@@ -250,6 +250,24 @@ impl SmartAccount {
             .and_then(|i| self.licenses.history.get(*i))
     }
 
+    /// The first line of `order` deposited in this account, if any (Q011: an order is recorded
+    /// before it is fulfilled).
+    pub(crate) fn first_deposit_of_order(&self, order: &OrderId) -> Option<&OrderLine> {
+        let first = OrderLine {
+            order: order.clone(),
+            line: 0,
+        };
+        let last = OrderLine {
+            order: order.clone(),
+            line: u32::MAX,
+        };
+        self.licenses
+            .order_lines
+            .range(first..=last)
+            .next()
+            .map(|(line, _)| line)
+    }
+
     pub(crate) fn pool_shortfall(&self, va: VaId, license: &License) -> u64 {
         self.licenses.pool(va, license).map_or(0, Pool::shortfall)
     }
