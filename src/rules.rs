@@ -203,6 +203,7 @@ impl RuleId {
         RuleId::Q008,
         RuleId::Q009,
         RuleId::Q010,
+        RuleId::Q011,
         RuleId::EV001,
         RuleId::EV002,
         RuleId::EV003,

@@ -92,17 +92,17 @@ fn enforced_rules_are_catalog_rules_without_duplicates() {
     }
 }
 
-/// The rule the catalog gained with a later issue and this version does not check yet (Q011)
-/// is listed and can be looked up, but says it is not enforced: no caller may read its ID on an
-/// error as if this version checked it. SA010, SA011 and LIC011 are enforced.
+/// Every rule of the catalog is enforced by this version, the ones issue 15 added or amended
+/// (SA010, SA011, LIC011, Q011) included: a caller may read any rule ID on an error as checked.
 #[test]
-fn q011_is_in_the_catalog_and_not_enforced_yet() {
-    let rule: RuleId = "Q011".parse().unwrap();
-    assert!(RuleId::ALL.contains(&rule));
-    assert!(!rule.is_enforced());
-    assert!(!RuleId::ENFORCED.contains(&rule));
-    for code in ["SA010", "SA011", "LIC011"] {
+fn every_catalog_rule_is_enforced_including_q011() {
+    for code in ["SA010", "SA011", "LIC011", "Q011"] {
         assert!(code.parse::<RuleId>().unwrap().is_enforced(), "{code}");
     }
-    assert_eq!(RuleId::ALL.iter().filter(|r| !r.is_enforced()).count(), 1);
+    let open: Vec<RuleId> = RuleId::ALL
+        .iter()
+        .copied()
+        .filter(|r| !r.is_enforced())
+        .collect();
+    assert!(open.is_empty(), "not enforced: {open:?}");
 }
