@@ -736,10 +736,13 @@ pub fn timed_commands(
         2 => (actor(&p), partner_command(&p)),
         3 => (licensing_actor, license_command(&p), prop::bool::weighted(0.9)).prop_map(
             |(actor, command, by_fulfilment)| {
-                // Deposits are the ordering system's: mostly by it, sometimes by someone else.
+                // Deposits and sent notices (LIC008) are the ordering system's: mostly by it,
+                // sometimes by someone else.
                 let deposit = matches!(
                     command,
-                    Command::License(LicenseCommand::Deposit { .. })
+                    Command::License(
+                        LicenseCommand::Deposit { .. } | LicenseCommand::MarkNotificationSent { .. }
+                    )
                 );
                 let actor = if deposit && by_fulfilment { Actor::Fulfilment } else { actor };
                 (actor, command)
@@ -869,7 +872,8 @@ fn device() -> impl Strategy<Value = DeviceId> {
 
 /// License and device commands (LIC, DEV): deposits (mostly by the ordering system's actor,
 /// which [`timed_commands`] picks for them), moves between Virtual Accounts and out of
-/// holding, reservations, devices and their consumption and reports.
+/// holding, reservations, notification records and opt-ins (LIC008), devices and their
+/// consumption and reports.
 fn license_command(p: &Pools) -> BoxedStrategy<Command> {
     let (sa, va) = (id(&p.sas), id(&p.vas));
     let order = (text_id("ORD", |s| OrderId::parse(s).ok()), 1u32..3)
@@ -925,6 +929,10 @@ fn license_command(p: &Pools) -> BoxedStrategy<Command> {
             }),
         1 => (sa.clone(), text_id("RES", |s| ReservationCode::parse(s).ok()))
             .prop_map(|(sa, code)| LicenseCommand::ReleaseByCode { sa, code }),
+        1 => (sa.clone(), any::<bool>())
+            .prop_map(|(sa, opt_in)| LicenseCommand::FulfilmentNotices { sa, opt_in }),
+        1 => (sa.clone(), 1u64..4).prop_map(|(sa, id)| LicenseCommand::MarkNotificationSent { sa, id }),
+        1 => (sa.clone(), 1u64..4).prop_map(|(sa, id)| LicenseCommand::AcknowledgeNotification { sa, id }),
         2 => (device(), va.clone(), day()).prop_map(|(device, va, installed)| {
             LicenseCommand::RegisterDevice { device, va, installed }
         }),
