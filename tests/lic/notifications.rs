@@ -594,3 +594,214 @@ fn lic008_a_transfer_arriving_in_holding_yields_no_record() {
         .unwrap();
     assert_eq!(records(&w.dir, &w).len(), before);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A focused reference model: deposits, opt-ins, sending, acknowledging and members leaving and
+// coming back, in any order, by any of four people.
+// ---------------------------------------------------------------------------------------------
+
+mod model {
+    use super::*;
+    use crate::common::cases;
+    use proptest::prelude::*;
+    use smart_accounts::{Inheritance, Role};
+    use std::collections::BTreeSet;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Deposit { mandatory: bool },
+        Opt { who: usize, opt_in: bool },
+        Send { id: u64, by_fulfilment: bool },
+        Ack { id: u64, who: usize },
+        Leave,
+        Join,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => any::<bool>().prop_map(|mandatory| Op::Deposit { mandatory }),
+            2 => (0usize..4, any::<bool>()).prop_map(|(who, opt_in)| Op::Opt { who, opt_in }),
+            2 => (0u64..8, prop::bool::weighted(0.8))
+                .prop_map(|(id, by_fulfilment)| Op::Send { id, by_fulfilment }),
+            3 => (0u64..8, 0usize..4).prop_map(|(id, who)| Op::Ack { id, who }),
+            1 => Just(Op::Leave),
+            1 => Just(Op::Join),
+        ]
+    }
+
+    /// What the records should be: (kind, recipients, state) by ID from 1.
+    struct Model {
+        records: Vec<(NotificationKind, Vec<UserId>, NotificationState)>,
+        members: BTreeSet<UserId>,
+        opted: BTreeSet<UserId>,
+    }
+
+    fn run(ops: &[Op]) -> Result<(), TestCaseError> {
+        let (mut w, nico) = world_with_nico();
+        let people = [w.partner.admin, w.partner.nina, nico, w.acme.alice];
+        let holding = w.partner.holding;
+        let mut model = Model {
+            records: records(&w.dir, &w)
+                .into_iter()
+                .map(|n| (n.kind, n.recipients, n.state))
+                .collect(),
+            members: members(&w).into_iter().collect(),
+            opted: BTreeSet::new(),
+        };
+        for (k, op) in ops.iter().enumerate() {
+            let at = day(1 + k as i64);
+            let on = date(1 + k as i64);
+            let before = w.dir.clone();
+            let (actor, command, expected) = match *op {
+                Op::Deposit { mandatory } => {
+                    let o = order("NIM-P", u32::try_from(k).unwrap() + 1);
+                    let command = Command::License(LicenseCommand::Deposit {
+                        sa: holding,
+                        va: None,
+                        order: o,
+                        license: w.licensing.ise.clone(),
+                        kind: LicenseKind::Smart,
+                        quantity: 1,
+                        procured_by: w.partner.org,
+                        sa_mandatory: mandatory,
+                    });
+                    (Actor::Fulfilment, command, true)
+                }
+                Op::Opt { who, opt_in } => {
+                    let user = people[who];
+                    let ok = model.members.contains(&user) && model.opted.contains(&user) != opt_in;
+                    (Actor::User(user), Command::License(opt(&w, opt_in)), ok)
+                }
+                Op::Send { id, by_fulfilment } => {
+                    let ok = by_fulfilment
+                        && id >= 1
+                        && model
+                            .records
+                            .get(id as usize - 1)
+                            .is_some_and(|r| r.2 == NotificationState::Yielded);
+                    let actor = if by_fulfilment {
+                        Actor::Fulfilment
+                    } else {
+                        Actor::User(w.partner.admin)
+                    };
+                    (actor, Command::License(sent(&w, id)), ok)
+                }
+                Op::Ack { id, who } => {
+                    let user = people[who];
+                    let ok = id >= 1
+                        && model.members.contains(&user)
+                        && model.records.get(id as usize - 1).is_some_and(|r| {
+                            r.1.contains(&user)
+                                && !matches!(r.2, NotificationState::Acknowledged { .. })
+                        });
+                    (Actor::User(user), Command::License(ack(&w, id)), ok)
+                }
+                Op::Leave => {
+                    let command = Command::RevokeRole {
+                        user: w.partner.nina,
+                        target: Target::Account(holding),
+                    };
+                    let ok = model.members.contains(&w.partner.nina);
+                    (Actor::User(w.partner.admin), command, ok)
+                }
+                Op::Join => {
+                    let command = Command::AssignRole {
+                        user: w.partner.nina,
+                        target: Target::Account(holding),
+                        role: Role::SaUser,
+                        inheritance: Inheritance::AccountAndChildren,
+                    };
+                    let ok = !model.members.contains(&w.partner.nina);
+                    (Actor::User(w.partner.admin), command, ok)
+                }
+            };
+            let result = w.dir.execute(&actor, at, command);
+            prop_assert_eq!(
+                result.is_ok(),
+                expected,
+                "step {} {:?}: {:?}",
+                k,
+                op,
+                result.err()
+            );
+            if !expected {
+                prop_assert_eq!(&w.dir, &before);
+                continue;
+            }
+            match *op {
+                Op::Deposit { mandatory } => {
+                    if mandatory {
+                        let all: Vec<UserId> = model.members.iter().copied().collect();
+                        model.records.push((
+                            NotificationKind::MustMove,
+                            all,
+                            NotificationState::Yielded,
+                        ));
+                    }
+                    let opted: Vec<UserId> = model.opted.iter().copied().collect();
+                    if !opted.is_empty() {
+                        model.records.push((
+                            NotificationKind::Fulfilled,
+                            opted,
+                            NotificationState::Yielded,
+                        ));
+                    }
+                }
+                Op::Opt { who, opt_in } => {
+                    if opt_in {
+                        model.opted.insert(people[who]);
+                    } else {
+                        model.opted.remove(&people[who]);
+                    }
+                }
+                Op::Send { id, .. } => {
+                    model.records[id as usize - 1].2 = NotificationState::Sent { on };
+                }
+                Op::Ack { id, who } => {
+                    model.records[id as usize - 1].2 = NotificationState::Acknowledged {
+                        by: people[who],
+                        on,
+                    };
+                }
+                Op::Leave => {
+                    model.members.remove(&w.partner.nina);
+                    model.opted.remove(&w.partner.nina);
+                }
+                Op::Join => {
+                    model.members.insert(w.partner.nina);
+                }
+            }
+            let actual: Vec<(NotificationKind, Vec<UserId>, NotificationState)> =
+                records(&w.dir, &w)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        assert_eq!(n.id, i as u64 + 1, "IDs are the account's sequence");
+                        (n.kind, n.recipients, n.state)
+                    })
+                    .collect();
+            prop_assert_eq!(&actual, &model.records);
+        }
+        // The log replays to the account, the snapshot with logs re-checks as evidence, and the
+        // snapshot without them rebuilds the same records.
+        let account = w.dir.account(holding).unwrap();
+        let log = w.dir.events(w.partner.admin, holding).unwrap();
+        prop_assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+        let reloaded = Directory::from_snapshot(w.dir.to_snapshot());
+        prop_assert!(reloaded.is_ok(), "{:?}", reloaded.err());
+        prop_assert_eq!(&reloaded.unwrap(), &w.dir);
+        let logless_reload = Directory::from_snapshot(logless(&w.dir));
+        prop_assert!(logless_reload.is_ok(), "{:?}", logless_reload.err());
+        prop_assert_eq!(records(&logless_reload.unwrap(), &w), records(&w.dir, &w));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        #[test]
+        fn lic008_random_notification_commands_agree_with_a_reference_model(ops in prop::collection::vec(op(), 1..30)) {
+            run(&ops)?;
+        }
+    }
+}
