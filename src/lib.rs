@@ -46,8 +46,9 @@ pub use events::streams::{
 #[doc(no_inline)] // documented in its public module, as before the rooms
 pub use license::{
     Compliance, Device, DeviceId, IdempotencyKey, License, LicenseChange, LicenseCommand,
-    LicenseKind, LicenseSnapshot, OrderId, OrderLine, OrderLineMove, ReportingPolicy,
-    ReportingStatus, Reservation, ReservationCode, Sku, Term, TransferId, TransferLine,
+    LicenseKind, LicenseSnapshot, NotificationKind, NotificationRecord, NotificationState, OrderId,
+    OrderLine, OrderLineMove, ReportingPolicy, ReportingStatus, Reservation, ReservationCode, Sku,
+    Term, TransferId, TransferLine,
 };
 pub use partners::PartnerAccess;
 #[doc(no_inline)] // documented in its public module, as before the rooms

@@ -579,6 +579,7 @@ impl Directory {
                 reason: "it is pending",
             }));
         }
+        self.check_notice_recipients(path, snap)?;
         for (j, d) in snap.licenses.devices.iter().enumerate() {
             if let Some(other) = self.devices.get(&d.id) {
                 return Err(SnapshotError {
@@ -588,6 +589,36 @@ impl Directory {
                         sa: *other,
                     },
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// LIC008: every recipient of a notification record is a user who may be a member of the
+    /// holding account (a user of the directory, not a customer's, SA007). A recipient need not
+    /// be a member now: records keep the members at the time, and members leave. Opt-ins are
+    /// checked against the roles by the account's apply.
+    fn check_notice_recipients(
+        &self,
+        path: &str,
+        snap: &AccountSnapshot,
+    ) -> Result<(), SnapshotError> {
+        for (j, n) in snap.licenses.notifications.iter().enumerate() {
+            for (k, user) in n.recipients.iter().enumerate() {
+                let may_be_member = self.users.contains_key(user)
+                    && self
+                        .check_holding_role(AccountKind::PartnerHolding, *user)
+                        .is_ok();
+                if !may_be_member {
+                    return Err(SnapshotError {
+                        path: format!("{path}.licenses.notifications[{j}].recipients[{k}]"),
+                        error: Error::Notification {
+                            sa: snap.id,
+                            id: n.id,
+                            reason: "a recipient is a member of the holding account: a known user of a partner or distributor (SA007)",
+                        },
+                    });
+                }
             }
         }
         Ok(())

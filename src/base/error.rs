@@ -528,6 +528,29 @@ pub enum Error {
         /// What is wrong, for people.
         reason: String,
     },
+    /// A notification record of a holding account is unknown, not in a state that allows the
+    /// change, or acknowledged by someone it is not addressed to; or a snapshot's record is
+    /// inconsistent (LIC008).
+    #[error("{}: notification {id} of smart account `{sa}`: {reason}", self.rule())]
+    Notification {
+        /// The holding account.
+        sa: SaId,
+        /// The notification's ID in the account.
+        id: u64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A user cannot opt in to or out of the fulfilment notices of an account: it is no
+    /// holding account, the user is no member of it, or is already in (out) (LIC008).
+    #[error("{}: fulfilment notices of smart account `{sa}` for `{user}`: {reason}", self.rule())]
+    FulfilmentNotices {
+        /// The user.
+        user: UserId,
+        /// The account.
+        sa: SaId,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A move names an order line that does not wait in the source account, or more of it
     /// than waits there, or of another license type, or twice; or its order lines do not make
     /// up the transfer's license lines (LIC011).
@@ -720,6 +743,7 @@ impl Error {
             Error::OrderLineNotWaiting { .. } | Error::OrderLineNamedTwice { .. } => RuleId::LIC011,
             Error::ReservationCode { .. } => RuleId::LIC010,
             Error::Order { rule, .. } => *rule,
+            Error::Notification { .. } | Error::FulfilmentNotices { .. } => RuleId::LIC008,
             Error::ActorNotAllowed { .. } => RuleId::ROLE005,
             Error::InvalidDomain { .. } | Error::DomainTaken { .. } => RuleId::SA003,
             Error::InvalidEmail { .. }

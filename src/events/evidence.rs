@@ -867,6 +867,18 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
             sa,
             code: r.code.clone(),
         }),
+        LicenseChange::FulfilmentNoticesChosen { opt_in, .. } => {
+            Some(LicenseCommand::FulfilmentNotices {
+                sa,
+                opt_in: *opt_in,
+            })
+        }
+        LicenseChange::NotificationSent { id } => {
+            Some(LicenseCommand::MarkNotificationSent { sa, id: *id })
+        }
+        LicenseChange::NotificationAcknowledged { id, .. } => {
+            Some(LicenseCommand::AcknowledgeNotification { sa, id: *id })
+        }
         LicenseChange::Opening(_) => None,
         _ => device_command(change),
     }

@@ -10,7 +10,7 @@
 //! the mutation, so a refused change leaves the account as it was.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
@@ -570,6 +570,26 @@ pub enum LicenseChange {
     ReservedWithCode(Reservation),
     /// The reservation with this code was released, as it was made (LIC010).
     ReleasedByCode(Reservation),
+    /// A member of a holding account opted in to (`opt_in`) or out of fulfilment notices
+    /// for it (LIC008).
+    FulfilmentNoticesChosen {
+        /// The member.
+        user: UserId,
+        /// In (`true`) or out.
+        opt_in: bool,
+    },
+    /// The ordering system sent the notification with this ID (LIC008), on the event's day.
+    NotificationSent {
+        /// The notification's ID in the account.
+        id: u64,
+    },
+    /// A recipient acknowledged the notification with this ID (LIC008), on the event's day.
+    NotificationAcknowledged {
+        /// The notification's ID in the account.
+        id: u64,
+        /// The recipient.
+        by: UserId,
+    },
     /// A device was registered (DEV001).
     DeviceRegistered {
         /// The device.
@@ -667,6 +687,10 @@ pub enum Opening {
     Transfer(CrossSaTransfer),
     /// A reservation with a code (its quantity is part of its pool's reserved quantity).
     Reservation(Reservation),
+    /// A notification record of a holding account (LIC008).
+    Notification(NotificationRecord),
+    /// A member of a holding account opted in to fulfilment notices (LIC008).
+    FulfilmentNotices(UserId),
 }
 
 /// A reservation with a code (LIC010): `quantity` licenses of `license` kept out of the
@@ -858,6 +882,31 @@ pub enum LicenseCommand {
         /// Its code.
         code: ReservationCode,
     },
+    /// The acting member of a holding account opts in to (`opt_in`) or out of the fulfilment
+    /// notices of that account (LIC008): once in, every deposit there yields a
+    /// [`NotificationKind::Fulfilled`] notice addressed to them.
+    FulfilmentNotices {
+        /// The holding account.
+        sa: SaId,
+        /// In (`true`) or out.
+        opt_in: bool,
+    },
+    /// The ordering system marks a notification sent (LIC008). Only
+    /// [`crate::Actor::Fulfilment`]; the notification must be [`NotificationState::Yielded`].
+    MarkNotificationSent {
+        /// The holding account.
+        sa: SaId,
+        /// The notification's ID in the account.
+        id: u64,
+    },
+    /// The acting user, a recipient who is still a member, acknowledges a notification
+    /// (LIC008), once.
+    AcknowledgeNotification {
+        /// The holding account.
+        sa: SaId,
+        /// The notification's ID in the account.
+        id: u64,
+    },
     /// Register a device (DEV001).
     RegisterDevice {
         /// The device; unique across the directory.
@@ -983,6 +1032,86 @@ impl fmt::Display for Notification {
     }
 }
 
+/// What a notification record of a holding account says (LIC008).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum NotificationKind {
+    /// A Smart-Account-mandatory order line was deposited in holding and must be moved to the
+    /// customer's account; addressed to every member of the holding account.
+    MustMove,
+    /// An order line was deposited (fulfilled) in holding; addressed to the members who opted
+    /// in to fulfilment notices.
+    Fulfilled,
+}
+
+/// Where a notification record stands (LIC008): yielded by the arrival, then sent by the
+/// ordering system, then acknowledged by one recipient. A notification may be acknowledged
+/// before it is sent (a member saw it first); nothing follows an acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum NotificationState {
+    /// Recorded on the day of its lot's arrival (`lot.since`), not sent yet.
+    Yielded,
+    /// Sent by the ordering system.
+    Sent {
+        /// The day it was sent.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
+        on: Date,
+    },
+    /// Acknowledged by a recipient.
+    Acknowledged {
+        /// The recipient who acknowledged it.
+        by: UserId,
+        /// The day.
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(schema_with = "crate::base::schema::date")
+        )]
+        on: Date,
+    },
+}
+
+/// A notification of a Partner Holding account, kept as a record (LIC008). The apply of the
+/// deposit into the holding account creates it (no event of its own), so replaying the log
+/// rebuilds it; its state then changes by [`LicenseChange::NotificationSent`] and
+/// [`LicenseChange::NotificationAcknowledged`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct NotificationRecord {
+    /// Its ID: the account's sequence number of notifications, 1, 2, …
+    pub id: u64,
+    /// What it says.
+    pub kind: NotificationKind,
+    /// The lot it is about, as it arrived (origin, license type, quantity, day in `since`).
+    pub lot: HoldingLot,
+    /// Who it is addressed to: the members at the time ([`NotificationKind::MustMove`]) or
+    /// the members then opted in ([`NotificationKind::Fulfilled`]), by user ID.
+    pub recipients: Vec<UserId>,
+    /// Where it stands.
+    pub state: NotificationState,
+}
+
+impl NotificationRecord {
+    /// Whether it is still open: not acknowledged.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        !matches!(self.state, NotificationState::Acknowledged { .. })
+    }
+}
+
 /// How long a term subscription ran before it reached a customer (LIC007).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undelivered {
@@ -1096,6 +1225,10 @@ pub(crate) struct Licenses {
     keys: HashMap<IdempotencyKey, UsedKey, BuildHasherDefault<WordHasher>>,
     /// Reservations with a code (LIC010), by code.
     coded: BTreeMap<ReservationCode, Reservation>,
+    /// Notification records of a holding account (LIC008), by ID.
+    notices: BTreeMap<u64, NotificationRecord>,
+    /// Members opted in to fulfilment notices (LIC008).
+    opted_in: BTreeSet<UserId>,
     transfers: BTreeMap<TransferId, CrossSaTransfer>,
     history: Vec<Procurement>,
     order_lines: BTreeMap<OrderLine, usize>,
@@ -1275,6 +1408,8 @@ impl PartialEq for Licenses {
             && self.devices == other.devices
             && self.key_records() == other.key_records()
             && self.coded == other.coded
+            && self.notices == other.notices
+            && self.opted_in == other.opted_in
             && self.transfers == other.transfers
             && self.history == other.history
             && self.lots == other.lots
@@ -1423,6 +1558,12 @@ pub struct LicenseSnapshot {
     /// Reservations with a code (LIC010), each part of its pool's reserved quantity.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub reservations: Vec<Reservation>,
+    /// Notification records of a holding account (LIC008), by ID.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub notifications: Vec<NotificationRecord>,
+    /// Members of a holding account opted in to fulfilment notices (LIC008).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub fulfilment_notices: Vec<UserId>,
 }
 
 impl LicenseSnapshot {
@@ -1452,11 +1593,22 @@ impl LicenseSnapshot {
                 &self.reservations,
                 Opening::Reservation,
             ))
+            .chain(each(
+                "fulfilment_notices",
+                &self.fulfilment_notices,
+                Opening::FulfilmentNotices,
+            ))
+            .chain(each(
+                "notifications",
+                &self.notifications,
+                Opening::Notification,
+            ))
             .collect()
     }
 }
 
 mod ledger;
+mod notices;
 pub(crate) mod order_lines;
 mod reservations;
 

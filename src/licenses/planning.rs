@@ -14,8 +14,9 @@ pub(crate) use crate::events::streams::Planned;
 use crate::licenses::license::order_lines::moved_lines;
 use crate::licenses::license::{
     CrossSaPath, CrossSaTransfer, Deposit, DeviceId, HoldingAge, IdempotencyKey, License,
-    LicenseChange, LicenseCommand, LicenseKind, Notification, OrderLine, OrderLineMove,
-    Reservation, ReservationCode, TransferId, TransferLine, merge_lines,
+    LicenseChange, LicenseCommand, LicenseKind, Notification, NotificationRecord,
+    NotificationState, OrderLine, OrderLineMove, Reservation, ReservationCode, TransferId,
+    TransferLine, merge_lines,
 };
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -91,6 +92,23 @@ impl Directory {
             .flat_map(|a| a.notifications(as_of))
             .collect();
         out.sort_by(|a, b| a.lot.since.cmp(&b.lot.since).then(a.sa.cmp(&b.sa)));
+        out
+    }
+
+    /// The notification records not acknowledged yet across every Partner Holding account
+    /// (LIC008), oldest first (by the day of the lot, then account, then ID).
+    #[must_use]
+    pub fn open_notifications(&self) -> Vec<(SaId, &NotificationRecord)> {
+        let mut out: Vec<(SaId, &NotificationRecord)> = self
+            .accounts()
+            .filter(|a| a.kind() == AccountKind::PartnerHolding)
+            .flat_map(|a| {
+                a.notification_records()
+                    .filter(|n| n.is_open())
+                    .map(move |n| (a.id(), n))
+            })
+            .collect();
+        out.sort_by_key(|a| (a.1.lot.since, a.0, a.1.id));
         out
     }
 
@@ -268,6 +286,15 @@ impl Directory {
             LicenseCommand::ReleaseByCode { sa, code } => {
                 self.plan_release_by_code(actor, on, sa, &code)
             }
+            LicenseCommand::FulfilmentNotices { sa, opt_in } => {
+                self.plan_fulfilment_notices(actor, sa, opt_in)
+            }
+            LicenseCommand::MarkNotificationSent { sa, id } => {
+                self.plan_notification_sent(actor, sa, id)
+            }
+            LicenseCommand::AcknowledgeNotification { sa, id } => {
+                self.plan_acknowledgement(actor, sa, id)
+            }
             LicenseCommand::RegisterDevice {
                 device,
                 va,
@@ -399,6 +426,63 @@ impl Directory {
         self.va_in_active(held.va, RuleId::LIC010)?;
         self.require(actor, on, Action::ManageLicenses, Target::Va(held.va))?;
         one(sa, LicenseChange::ReleasedByCode(held))
+    }
+
+    /// LIC008: a member of an Active holding account opts in to or out of its fulfilment
+    /// notices: a holding account, the user a member, the choice a change (the account's apply
+    /// checks the same for logs).
+    fn plan_fulfilment_notices(
+        &self,
+        actor: &Actor,
+        sa: SaId,
+        opt_in: bool,
+    ) -> Result<Planned, Error> {
+        let user = self.acting_user(actor)?;
+        let account = self.active_account(sa, RuleId::LIC008)?;
+        account.check_fulfilment_choice(user, opt_in)?;
+        one(sa, LicenseChange::FulfilmentNoticesChosen { user, opt_in })
+    }
+
+    /// LIC008: only the ordering system marks a yielded notification sent.
+    fn plan_notification_sent(&self, actor: &Actor, sa: SaId, id: u64) -> Result<Planned, Error> {
+        if *actor != Actor::Fulfilment {
+            return Err(Error::WrongActor {
+                rule: RuleId::LIC008,
+                actor: actor.to_string(),
+                what: "mark a notification sent",
+                needed: "the ordering system (fulfilment)",
+            });
+        }
+        let account = self.account_or(sa, RuleId::LIC008)?;
+        if account.notice(id)?.state != NotificationState::Yielded {
+            return Err(Error::Notification {
+                sa,
+                id,
+                reason: "only a notification not yet sent or acknowledged is marked sent",
+            });
+        }
+        one(sa, LicenseChange::NotificationSent { id })
+    }
+
+    /// LIC008: a recipient who is still a member of the holding account acknowledges an open
+    /// notification.
+    fn plan_acknowledgement(&self, actor: &Actor, sa: SaId, id: u64) -> Result<Planned, Error> {
+        let by = self.acting_user(actor)?;
+        let account = self.account_or(sa, RuleId::LIC008)?;
+        let record = account.notice(id)?;
+        let refuse = |reason| Error::Notification { sa, id, reason };
+        if !record.recipients.contains(&by) {
+            return Err(refuse("only a recipient acknowledges it"));
+        }
+        if !account.is_member(by) {
+            return Err(refuse(
+                "the recipient is no longer a member of the holding account",
+            ));
+        }
+        if !record.is_open() {
+            return Err(refuse("it was already acknowledged"));
+        }
+        one(sa, LicenseChange::NotificationAcknowledged { id, by })
     }
 
     /// LIC002: fulfilment deposits an order line's licenses in an account (in its default VA

@@ -739,10 +739,13 @@ pub fn timed_commands(
         1 => (prop_oneof![2 => Just(Actor::Fulfilment), 3 => actor(&p)], order_command(dir, &p)),
         3 => (licensing_actor, license_command(&p), prop::bool::weighted(0.9)).prop_map(
             |(actor, command, by_fulfilment)| {
-                // Deposits are the ordering system's: mostly by it, sometimes by someone else.
+                // Deposits and sent notices (LIC008) are the ordering system's: mostly by it,
+                // sometimes by someone else.
                 let deposit = matches!(
                     command,
-                    Command::License(LicenseCommand::Deposit { .. })
+                    Command::License(
+                        LicenseCommand::Deposit { .. } | LicenseCommand::MarkNotificationSent { .. }
+                    )
                 );
                 let actor = if deposit && by_fulfilment { Actor::Fulfilment } else { actor };
                 (actor, command)
@@ -774,10 +777,12 @@ pub fn directory_and_commands(
 // expiries (PTR001–PTR005) and license and device commands (LIC001–LIC011, DEV001–DEV002).
 
 /// Order commands (Q011): placements of quotes that name what `dir` holds, under a few order
-/// identifiers (`ORD-0` to `ORD-5`, the ones license deposits name, so fulfilment meets the
-/// records), and assignments and bookings of their lines.
+/// identifiers (`ORD-3` to `ORD-8`; deposits name `ORD-0` to `ORD-5`, so fulfilment meets some
+/// records and leaves other orders unrecorded), and assignments and bookings of their lines.
 fn order_command(dir: &Directory, p: &Pools) -> BoxedStrategy<Command> {
-    let order = || text_id("ORD", |s| OrderId::parse(s).ok());
+    // `ORD-3` to `ORD-8`: half of them are the ones deposits name.
+    let order =
+        || (3u32..9).prop_filter_map("an order ID", |n| OrderId::parse(&format!("ORD-{n}")).ok());
     prop_oneof![
         // An order is placed unbooked: mostly so, sometimes with a line marked booked.
         4 => (order(), crate::testing::quote_strategies::quote_for(dir, 4), prop::bool::weighted(0.9))
@@ -895,7 +900,8 @@ fn device() -> impl Strategy<Value = DeviceId> {
 
 /// License and device commands (LIC, DEV): deposits (mostly by the ordering system's actor,
 /// which [`timed_commands`] picks for them), moves between Virtual Accounts and out of
-/// holding, reservations, devices and their consumption and reports.
+/// holding, reservations, notification records and opt-ins (LIC008), devices and their
+/// consumption and reports.
 fn license_command(p: &Pools) -> BoxedStrategy<Command> {
     let (sa, va) = (id(&p.sas), id(&p.vas));
     let order = (text_id("ORD", |s| OrderId::parse(s).ok()), 1u32..3)
@@ -928,7 +934,7 @@ fn license_command(p: &Pools) -> BoxedStrategy<Command> {
         .boxed();
     let kind = prop_oneof![5 => Just(LicenseKind::Smart), 1 => Just(LicenseKind::Classic)];
     let command = prop_oneof![
-        4 => (sa.clone(), prop::option::of(va.clone()), order.clone(), license(), kind, quantity(), org(p), any::<bool>())
+        6 => (sa.clone(), prop::option::of(va.clone()), order.clone(), license(), kind, quantity(), org(p), any::<bool>())
             .prop_map(|(sa, va, order, license, kind, quantity, procured_by, sa_mandatory)| {
                 LicenseCommand::Deposit { sa, va, order, license, kind, quantity, procured_by, sa_mandatory }
             }),
@@ -951,6 +957,10 @@ fn license_command(p: &Pools) -> BoxedStrategy<Command> {
             }),
         1 => (sa.clone(), text_id("RES", |s| ReservationCode::parse(s).ok()))
             .prop_map(|(sa, code)| LicenseCommand::ReleaseByCode { sa, code }),
+        1 => (sa.clone(), any::<bool>())
+            .prop_map(|(sa, opt_in)| LicenseCommand::FulfilmentNotices { sa, opt_in }),
+        1 => (sa.clone(), 1u64..4).prop_map(|(sa, id)| LicenseCommand::MarkNotificationSent { sa, id }),
+        1 => (sa.clone(), 1u64..4).prop_map(|(sa, id)| LicenseCommand::AcknowledgeNotification { sa, id }),
         2 => (device(), va.clone(), day()).prop_map(|(device, va, installed)| {
             LicenseCommand::RegisterDevice { device, va, installed }
         }),

@@ -4,6 +4,7 @@
 
 mod licenses;
 mod model;
+mod notifications;
 mod order_lines;
 mod reservations;
 mod snapshots;

@@ -112,7 +112,12 @@ impl SmartAccount {
                 role,
                 inheritance,
             } => self.change_role(event, own, (*user, *va), *role, *inheritance),
-            Change::RoleRevoked { user, va } => self.revoke_role(event, own, (*user, *va)),
+            Change::RoleRevoked { user, va } => {
+                self.revoke_role(event, own, (*user, *va))?;
+                // LIC008: a user left with no role here gets no more fulfilment notices.
+                self.member_left(*user);
+                Ok(())
+            }
             Change::AgreementAccepted { by } => {
                 let (by, at) = (*by, event.at);
                 self.agreement = Some(Acceptance { by, at });

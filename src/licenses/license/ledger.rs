@@ -395,6 +395,15 @@ impl SmartAccount {
             } => self.release_uncoded(*va, license, *quantity),
             LicenseChange::ReservedWithCode(r) => self.reserve_with_code(r),
             LicenseChange::ReleasedByCode(r) => self.release_by_code(r),
+            LicenseChange::FulfilmentNoticesChosen { user, opt_in } => {
+                self.choose_fulfilment_notices(*user, *opt_in)
+            }
+            LicenseChange::NotificationSent { id } => {
+                self.notification_sent(*id, utc_date(event.at))
+            }
+            LicenseChange::NotificationAcknowledged { id, by } => {
+                self.notification_acknowledged(*id, *by, utc_date(event.at))
+            }
             LicenseChange::DeviceRegistered {
                 device,
                 va,
@@ -732,6 +741,8 @@ impl SmartAccount {
                 sa: self.id,
             });
         }
+        // LIC008: the notices this deposit yields, numbered before anything changes.
+        let notices = self.notices_for(d, utc_date(at))?;
         match d.kind {
             LicenseKind::Smart => {
                 let va = d.va.unwrap_or(self.default_va);
@@ -765,6 +776,7 @@ impl SmartAccount {
             deposit: d.clone(),
             at,
         });
+        self.record_notices(notices);
         Ok(())
     }
 
@@ -935,6 +947,8 @@ impl SmartAccount {
             Opening::Key(k) => self.open_key(k),
             Opening::Transfer(t) => self.open_transfer(t),
             Opening::Reservation(r) => self.open_reservation(r),
+            Opening::Notification(n) => self.open_notification(n),
+            Opening::FulfilmentNotices(user) => self.open_fulfilment_notices(*user),
         }
     }
 
@@ -1196,6 +1210,8 @@ impl SmartAccount {
             keys: l.key_records(),
             transfers: l.transfers.values().cloned().collect(),
             reservations: l.coded.values().cloned().collect(),
+            notifications: l.notices.values().cloned().collect(),
+            fulfilment_notices: l.opted_in.iter().copied().collect(),
         }
     }
 }
