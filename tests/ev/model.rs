@@ -1,7 +1,7 @@
 //! Model-based property tests: random command sequences run against the [`Directory`] and a
 //! slow, obviously-correct reference model (plain maps, parent pointers, a list of bindings,
 //! permissions by walking up the parents and applying the ROLE005 matrix of `docs/RULES.md`:
-//! `tests/common/reference.rs`). After every step the two must agree, and the directory's
+//! `smart_accounts::reference`, in `src/testing/reference.rs`). After every step the two must agree, and the directory's
 //! invariants must hold.
 //!
 //! Cases: `PROPTEST_CASES` (default 256).
@@ -12,11 +12,10 @@
     clippy::indexing_slicing
 )]
 
-use crate::common;
 use crate::common::cases;
 
-use common::reference::{Model, assert_agrees, assert_invariants};
 use proptest::prelude::*;
+use smart_accounts::reference::{self, Model};
 use smart_accounts::strategies::{self, AT};
 use smart_accounts::{Directory, SmartAccount, UserId, VaId};
 
@@ -48,12 +47,17 @@ fn assert_replay_and_snapshot(dir: &Directory) -> Directory {
 }
 
 fn agrees(model: &Model, dir: &Directory) {
-    assert_agrees(
-        model,
-        dir,
-        UserId::new(strategies::DANGLING),
-        VaId::new(strategies::DANGLING),
-    );
+    model
+        .agrees(
+            dir,
+            UserId::new(strategies::DANGLING),
+            VaId::new(strategies::DANGLING),
+        )
+        .unwrap();
+}
+
+fn assert_invariants(dir: &Directory) {
+    reference::check_invariants(dir).unwrap();
 }
 
 proptest! {
@@ -78,7 +82,9 @@ proptest! {
             // A directory reloaded from a snapshot behaves exactly the same, new IDs included.
             prop_assert_eq!(&reloaded.execute(&actor, now, command.clone()), &result);
             let events = result.as_deref().unwrap_or_default().to_vec();
-            let model_accepts = model.run(&actor, now, &command, &events);
+            let model_accepts = model
+                .run(&actor, now, &command, &events)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             match &result {
                 Ok(events) => {
                     prop_assert!(model_accepts, "the directory accepted what the model refuses: {:?} by {:?}", command, actor);
