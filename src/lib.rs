@@ -25,7 +25,7 @@ pub use orders::{policy, quote, records, validate};
 #[cfg(feature = "fixtures")]
 pub use testing::fixtures;
 #[cfg(feature = "proptest")]
-pub use testing::{quote_strategies, strategies};
+pub use testing::{quote_strategies, reference, strategies};
 
 pub use accounts::account::{
     Acceptance, AccessRequest, AccessReview, Binding, RequestStatus, SmartAccount,

@@ -5,7 +5,6 @@ pub mod commands;
 pub mod licenses;
 pub mod on_day;
 pub mod quotes;
-pub mod reference;
 pub mod snapshots;
 
 use jiff::Timestamp;

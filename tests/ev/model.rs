@@ -1,8 +1,8 @@
 //! Model-based property tests: random command sequences run against the [`Directory`] and a
 //! slow, obviously-correct reference model (plain maps, parent pointers, a list of bindings,
 //! permissions by walking up the parents and applying the ROLE005 matrix of `docs/RULES.md`:
-//! `tests/common/reference.rs`). After every step the two must agree, and the directory's
-//! invariants must hold.
+//! `smart_accounts::reference`, in `src/testing/reference.rs`). After every step the two must
+//! agree, and the directory's invariants must hold.
 //!
 //! Cases: `PROPTEST_CASES` (default 256).
 #![allow(
@@ -12,13 +12,12 @@
     clippy::indexing_slicing
 )]
 
-use crate::common;
 use crate::common::cases;
 
-use common::reference::{Model, assert_agrees, assert_invariants};
 use proptest::prelude::*;
+use smart_accounts::reference::{self, Model};
 use smart_accounts::strategies::{self, AT};
-use smart_accounts::{Directory, SmartAccount, UserId, VaId};
+use smart_accounts::{Actor, Command, Directory, SmartAccount, UserId, VaId, fixtures};
 
 // ---------------------------------------------------------------------------------------------
 // The properties
@@ -48,12 +47,17 @@ fn assert_replay_and_snapshot(dir: &Directory) -> Directory {
 }
 
 fn agrees(model: &Model, dir: &Directory) {
-    assert_agrees(
-        model,
-        dir,
-        UserId::new(strategies::DANGLING),
-        VaId::new(strategies::DANGLING),
-    );
+    model
+        .agrees(
+            dir,
+            UserId::new(strategies::DANGLING),
+            VaId::new(strategies::DANGLING),
+        )
+        .unwrap();
+}
+
+fn assert_invariants(dir: &Directory) {
+    reference::check_invariants(dir).unwrap();
 }
 
 proptest! {
@@ -78,7 +82,9 @@ proptest! {
             // A directory reloaded from a snapshot behaves exactly the same, new IDs included.
             prop_assert_eq!(&reloaded.execute(&actor, now, command.clone()), &result);
             let events = result.as_deref().unwrap_or_default().to_vec();
-            let model_accepts = model.run(&actor, now, &command, &events);
+            let model_accepts = model
+                .run(&actor, now, &command, &events)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             match &result {
                 Ok(events) => {
                     prop_assert!(model_accepts, "the directory accepted what the model refuses: {:?} by {:?}", command, actor);
@@ -95,4 +101,51 @@ proptest! {
             reloaded = assert_replay_and_snapshot(&dir);
         }
     }
+}
+
+/// The public model reports a difference instead of panicking: a command it accepts but whose
+/// events do not say what the directory created, a command it does not run, and a directory
+/// that moved on without it each come back as a `Disagreement` naming what differs.
+#[test]
+fn ev001_the_reference_model_reports_what_differs() {
+    let w = fixtures::world().unwrap();
+    let mut model = Model::from_directory(&w.dir);
+    let alice = Actor::User(w.acme.alice);
+    let create = Command::CreateVa {
+        sa: w.acme.sa,
+        parent: None,
+        name: "Lab".into(),
+    };
+    let err = model.run(&alice, w.at, &create, &[]).unwrap_err();
+    assert!(
+        err.to_string().contains("create no Virtual Account"),
+        "{err}"
+    );
+    model
+        .agrees(&w.dir, UserId::new(u32::MAX), VaId::new(u32::MAX))
+        .unwrap();
+
+    let revoke = Command::RevokePartnerAccess {
+        sa: w.acme.sa,
+        org: w.partner.org,
+    };
+    assert!(!reference::knows(&revoke));
+    let err = model.run(&alice, w.at, &revoke, &[]).unwrap_err();
+    assert!(err.to_string().contains("does not run"), "{err}");
+
+    // The model follows a copy of the directory: it agrees with the copy, not the original.
+    let mut copy = w.dir.clone();
+    let events = copy.execute(&alice, w.at, create.clone()).unwrap();
+    assert!(model.run(&alice, w.at, &create, &events).unwrap());
+    reference::check_invariants(&copy).unwrap();
+    model
+        .agrees(&copy, UserId::new(u32::MAX), VaId::new(u32::MAX))
+        .unwrap();
+    let err = model
+        .agrees(&w.dir, UserId::new(u32::MAX), VaId::new(u32::MAX))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("account {}", w.acme.sa)),
+        "{err}"
+    );
 }

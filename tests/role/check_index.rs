@@ -2,7 +2,7 @@
 //! public state: after every step of random command sequences (create, move and delete Virtual
 //! Accounts; assign, change and revoke roles, several per user), `is_allowed`, `check` and
 //! `actions_of` must agree with the reference model's walk up the parent chain over the
-//! account's role bindings (`tests/common/reference.rs`), down to the binding each decision
+//! account's role bindings (`smart_accounts::reference`), down to the binding each decision
 //! names.
 
 #![allow(
@@ -12,14 +12,14 @@
     clippy::indexing_slicing
 )]
 
-use crate::common::reference::Model;
 use proptest::prelude::*;
+use smart_accounts::reference::Model;
 use smart_accounts::{
     Action, Actor, Command, Directory, Effect, Inheritance, Reason, Role, SaId, Target, UserId,
     VaId, fixtures,
 };
 
-/// The index agrees with the reference model (`tests/common/reference.rs`) on every user,
+/// The index agrees with the reference model (`smart_accounts::reference`) on every user,
 /// action and target of account `sa`: the answer, and the binding the decision names.
 fn assert_agrees(dir: &Directory, sa: SaId) {
     let model = Model::from_directory(dir);

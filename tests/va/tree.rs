@@ -9,10 +9,10 @@
 )]
 
 use crate::common::commands::{accepted, at, by, create_va, refused};
-use crate::common::reference::{Model, assert_agrees};
 use crate::common::snapshots::{acc, snapshot_refused, vi};
 use crate::common::{logless, world};
 use jiff::civil::Date;
+use smart_accounts::reference::Model;
 use smart_accounts::{
     Action, Actor, Change, Command, Error, LicenseCommand, RuleId, Target, UserId, VaId,
     VaSnapshot, Visibility, fixtures,
@@ -308,7 +308,7 @@ fn va005_deleting_a_va_that_holds_licenses_is_refused_by_directory_and_model() {
 
     let move_default = Command::SetDefaultVa { va: w.acme.emea };
     let events = dir.execute(&alice, w.at, move_default.clone()).unwrap();
-    assert!(model.run(&alice, w.at, &move_default, &events));
+    assert!(model.run(&alice, w.at, &move_default, &events).unwrap());
 
     let delete = Command::DeleteVa { va: stocked };
     let before = dir.clone();
@@ -319,10 +319,12 @@ fn va005_deleting_a_va_that_holds_licenses_is_refused_by_directory_and_model() {
     );
     assert_eq!(dir, before, "a refused command changes nothing");
     assert!(
-        !model.run(&alice, w.at, &delete, &[]),
+        !model.run(&alice, w.at, &delete, &[]).unwrap(),
         "the model refuses it too"
     );
-    assert_agrees(&model, &dir, UserId::new(u32::MAX), VaId::new(u32::MAX));
+    model
+        .agrees(&dir, UserId::new(u32::MAX), VaId::new(u32::MAX))
+        .unwrap();
 }
 
 #[test]
