@@ -287,7 +287,9 @@ impl Directory {
     fn load_orders(&mut self, orders: Vec<OrderRecord>) -> Result<(), SnapshotError> {
         for (i, record) in orders.into_iter().enumerate() {
             let path = format!("orders[{i}]");
-            let change = OrderChange::Imported { record };
+            let change = OrderChange::Imported {
+                record: Box::new(record),
+            };
             self.check_order_change(&change).map_err(at(path.clone()))?;
             let OrderChange::Imported { record } = change else {
                 continue;
@@ -423,7 +425,7 @@ impl Directory {
             });
         let orders = self.orders.values().map(|record| {
             DirectoryChange::Order(OrderChange::Imported {
-                record: record.clone(),
+                record: Box::new(record.clone()),
             })
         });
         (1u64..)
@@ -1147,7 +1149,7 @@ fn opening_changes(snap: &AccountSnapshot, order: &[usize], default: &VaSnapshot
         snap.licenses
             .items()
             .into_iter()
-            .map(|(_, item)| Change::License(LicenseChange::Opening(item))),
+            .map(|(_, item)| Change::License(LicenseChange::Opening(Box::new(item)))),
     );
     changes
 }

@@ -1284,8 +1284,10 @@ impl Directory {
             LicenseChange::DeviceRegistered { device, .. } => {
                 self.devices.insert(device.clone(), sa);
             }
-            LicenseChange::Opening(Opening::Device(d)) => {
-                self.devices.insert(d.id.clone(), sa);
+            LicenseChange::Opening(item) => {
+                if let Opening::Device(d) = &**item {
+                    self.devices.insert(d.id.clone(), sa);
+                }
             }
             LicenseChange::DeviceRemoved { device } => {
                 self.devices.remove(device);

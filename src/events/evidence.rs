@@ -862,7 +862,7 @@ fn license_command(sa: SaId, change: &LicenseChange) -> Option<LicenseCommand> {
         LicenseChange::Reserved { .. } | LicenseChange::ReservationReleased { .. } => {
             reservation_command(change)
         }
-        LicenseChange::ReservedWithCode(r) => Some(LicenseCommand::ReserveWithCode(r.clone())),
+        LicenseChange::ReservedWithCode(r) => Some(LicenseCommand::ReserveWithCode((**r).clone())),
         LicenseChange::ReleasedByCode(r) => Some(LicenseCommand::ReleaseByCode {
             sa,
             code: r.code.clone(),

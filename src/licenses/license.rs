@@ -523,7 +523,7 @@ pub struct Device {
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum LicenseChange {
     /// Licenses were deposited on order fulfilment (LIC002, EV002).
-    Deposited(Deposit),
+    Deposited(Box<Deposit>),
     /// Classic licenses were converted to Smart and put into a pool (LIC002).
     ClassicConverted {
         /// The license type.
@@ -545,9 +545,9 @@ pub enum LicenseChange {
         lines: Vec<TransferLine>,
     },
     /// Licenses left this account for another (LIC004).
-    Sent(CrossSaTransfer),
+    Sent(Box<CrossSaTransfer>),
     /// Licenses arrived from another account (LIC004).
-    Received(CrossSaTransfer),
+    Received(Box<CrossSaTransfer>),
     /// Available licenses were reserved (LIC010).
     Reserved {
         /// The Virtual Account.
@@ -567,9 +567,9 @@ pub enum LicenseChange {
         quantity: u64,
     },
     /// Available licenses were reserved under a code (LIC010).
-    ReservedWithCode(Reservation),
+    ReservedWithCode(Box<Reservation>),
     /// The reservation with this code was released, as it was made (LIC010).
-    ReleasedByCode(Reservation),
+    ReleasedByCode(Box<Reservation>),
     /// A member of a holding account opted in to (`opt_in`) or out of fulfilment notices
     /// for it (LIC008).
     FulfilmentNoticesChosen {
@@ -657,7 +657,7 @@ pub enum LicenseChange {
     },
     /// An opening balance carried over from a snapshot or another system: one item of state,
     /// checked like the change that would have produced it.
-    Opening(Opening),
+    Opening(Box<Opening>),
 }
 
 /// One item of an opening balance ([`LicenseChange::Opening`]).

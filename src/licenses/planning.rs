@@ -402,7 +402,7 @@ impl Directory {
         let account = self.sa_of(r.va, RuleId::LIC010)?;
         account.usable("reserved")?;
         self.require(actor, on, Action::ManageLicenses, Target::Va(r.va))?;
-        one(account.id(), LicenseChange::ReservedWithCode(r))
+        one(account.id(), LicenseChange::ReservedWithCode(Box::new(r)))
     }
 
     /// LIC010: the release of the reservation with `code`, as it was made.
@@ -425,7 +425,7 @@ impl Directory {
         // Like a release without a code, only in an Active account.
         self.va_in_active(held.va, RuleId::LIC010)?;
         self.require(actor, on, Action::ManageLicenses, Target::Va(held.va))?;
-        one(sa, LicenseChange::ReleasedByCode(held))
+        one(sa, LicenseChange::ReleasedByCode(Box::new(held)))
     }
 
     /// LIC008: a member of an Active holding account opts in to or out of its fulfilment
@@ -522,7 +522,7 @@ impl Directory {
             return Ok(Planned::One(sa, Vec::new()));
         }
         self.check_fulfilment(sa, &deposit)?;
-        one(sa, LicenseChange::Deposited(deposit))
+        one(sa, LicenseChange::Deposited(Box::new(deposit)))
     }
 
     /// LIC006: fulfilment deposits the shortfall of an over-consumed pool.
@@ -553,7 +553,7 @@ impl Directory {
         }
         one(
             account.id(),
-            LicenseChange::Deposited(Deposit {
+            LicenseChange::Deposited(Box::new(Deposit {
                 order,
                 license,
                 kind: LicenseKind::Smart,
@@ -562,7 +562,7 @@ impl Directory {
                 procured_by,
                 sa_mandatory: false,
                 true_up: true,
-            }),
+            })),
         )
     }
 
@@ -815,8 +815,8 @@ impl Directory {
         Ok(Planned::Pair {
             from: record.from_sa,
             to: record.to_sa,
-            sent: license_change(LicenseChange::Sent(record.clone())),
-            received: license_change(LicenseChange::Received(record)),
+            sent: license_change(LicenseChange::Sent(Box::new(record.clone()))),
+            received: license_change(LicenseChange::Received(Box::new(record))),
         })
     }
 }

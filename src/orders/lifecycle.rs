@@ -125,12 +125,12 @@ impl Directory {
             .map(|(line, res)| state_of(line, res))
             .collect();
         Ok(OrderChange::Placed {
-            record: OrderRecord {
+            record: Box::new(OrderRecord {
                 id: order,
                 placed: on,
                 quote,
                 lines,
-            },
+            }),
         })
     }
 
@@ -198,8 +198,8 @@ impl Directory {
         };
         Ok(OrderChange::Assigned {
             order: at,
-            assignment,
-            state,
+            assignment: Box::new(assignment),
+            state: Box::new(state),
         })
     }
 
@@ -522,7 +522,7 @@ impl Directory {
     pub(crate) fn apply_order_change(&mut self, change: &OrderChange) {
         match change {
             OrderChange::Placed { record } | OrderChange::Imported { record } => {
-                self.orders.insert(record.id.clone(), record.clone());
+                self.orders.insert(record.id.clone(), (**record).clone());
             }
             OrderChange::Assigned {
                 order,
@@ -533,11 +533,11 @@ impl Directory {
                     if let Some(line) =
                         index_of(order.line).and_then(|i| record.quote.lines.get_mut(i))
                     {
-                        line.assignment = Some(assignment.clone());
+                        line.assignment = Some((**assignment).clone());
                         line.new_assignment = None;
                     }
                     if let Some(s) = record.state_mut(order.line) {
-                        *s = state.clone();
+                        *s = (**state).clone();
                     }
                 }
             }

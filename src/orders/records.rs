@@ -286,16 +286,18 @@ pub enum OrderChange {
     /// An order was placed, as recorded.
     Placed {
         /// The record.
-        record: OrderRecord,
+        // Boxed, like the large changes of other streams: every event of the directory's
+        // stream is as large as its largest change.
+        record: Box<OrderRecord>,
     },
     /// A line was assigned an account.
     Assigned {
         /// The order line.
         order: OrderLine,
         /// The assignment, as the quote now carries it.
-        assignment: Assignment,
+        assignment: Box<Assignment>,
         /// The line's new state (on hold or Ready).
-        state: LineState,
+        state: Box<LineState>,
     },
     /// Lines were booked.
     Booked {
@@ -323,6 +325,6 @@ pub enum OrderChange {
     /// An order record loaded from a snapshot that carried no directory stream.
     Imported {
         /// The record.
-        record: OrderRecord,
+        record: Box<OrderRecord>,
     },
 }

@@ -666,7 +666,7 @@ fn lic004_a_recorded_reassignment_needs_a_case_number() {
     assert!(err.to_string().contains("case number"), "{err}");
 
     let acme = w.dir.account(w.acme.sa).unwrap();
-    let sent = license_event(acme.id(), LicenseChange::Sent(transfer));
+    let sent = license_event(acme.id(), LicenseChange::Sent(Box::new(transfer)));
     let message = event_refused(acme, &sent, RuleId::LIC004);
     assert!(message.contains("case number"), "{message}");
 }
@@ -686,7 +686,7 @@ fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
     assert!(held > 0);
     let received = license_event(
         acme.id(),
-        LicenseChange::Received(CrossSaTransfer {
+        LicenseChange::Received(Box::new(CrossSaTransfer {
             id: TransferId::parse("too-many").unwrap(),
             path: CrossSaPath::VendorReassignment {
                 case: "SR-9".into(),
@@ -700,7 +700,7 @@ fn lic004_a_received_transfer_that_would_overflow_the_pool_is_refused() {
                 quantity: u64::MAX,
             }],
             order_lines: Vec::new(),
-        }),
+        })),
     );
     event_refused(acme, &received, RuleId::LIC004);
 }

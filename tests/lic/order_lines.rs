@@ -75,7 +75,7 @@ fn assign(from: VaId, id: &str, to_sa: SaId, moves: Vec<OrderLineMove>) -> Licen
 
 fn sent(events: &[Event]) -> CrossSaTransfer {
     match &events[0].change {
-        Change::License(LicenseChange::Sent(t)) => t.clone(),
+        Change::License(LicenseChange::Sent(t)) => (**t).clone(),
         other => panic!("expected a sent event: {other:?}"),
     }
 }
@@ -442,7 +442,7 @@ fn lic011_per_line_stock_round_trips_and_a_move_of_a_line_that_never_arrived_is_
     let holding = w.dir.account(w.partner.holding).unwrap();
     let text = event_refused(
         holding,
-        &license_event(w.partner.holding, LicenseChange::Sent(t.clone())),
+        &license_event(w.partner.holding, LicenseChange::Sent(Box::new(t.clone()))),
         RuleId::LIC011,
     );
     assert!(text.contains("PO-404 line 1"), "{text}");
@@ -450,13 +450,13 @@ fn lic011_per_line_stock_round_trips_and_a_move_of_a_line_that_never_arrived_is_
     t.order_lines = vec![moved(&first, &license, 1)];
     event_refused(
         holding,
-        &license_event(w.partner.holding, LicenseChange::Sent(t.clone())),
+        &license_event(w.partner.holding, LicenseChange::Sent(Box::new(t.clone()))),
         RuleId::LIC011,
     );
     let acme = w.dir.account(w.acme.sa).unwrap();
     event_refused(
         acme,
-        &license_event(w.acme.sa, LicenseChange::Received(t.clone())),
+        &license_event(w.acme.sa, LicenseChange::Received(Box::new(t.clone()))),
         RuleId::LIC011,
     );
     let mut snap = logless(&w.dir);

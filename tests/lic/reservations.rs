@@ -43,7 +43,7 @@ fn lic010_a_reservation_for_a_device_that_cannot_report_is_released_by_its_code(
         .unwrap();
     assert!(matches!(
         &events[..],
-        [e] if e.change == smart_accounts::Change::License(LicenseChange::ReservedWithCode(slr.clone()))
+        [e] if e.change == smart_accounts::Change::License(LicenseChange::ReservedWithCode(Box::new(slr.clone())))
     ));
     assert_eq!(
         pool(&w.dir, acme.sa, acme.default_va, &ise),

@@ -252,16 +252,16 @@ fn lic004_transfer_events_that_do_not_fit_their_account_are_refused() {
     let record = |e: &smart_accounts::Event| match &e.change {
         smart_accounts::Change::License(
             smart_accounts::LicenseChange::Sent(t) | smart_accounts::LicenseChange::Received(t),
-        ) => t.clone(),
+        ) => (**t).clone(),
         other => panic!("not a transfer event: {other:?}"),
     };
     let with = |e: &smart_accounts::Event, sa: SaId, sent: bool, t: CrossSaTransfer| {
         let mut e = e.clone();
         e.sa = sa;
         e.change = smart_accounts::Change::License(if sent {
-            smart_accounts::LicenseChange::Sent(t)
+            smart_accounts::LicenseChange::Sent(Box::new(t))
         } else {
-            smart_accounts::LicenseChange::Received(t)
+            smart_accounts::LicenseChange::Received(Box::new(t))
         });
         e
     };

@@ -191,7 +191,7 @@ impl SmartAccount {
         if let Change::License(LicenseChange::Sent(t) | LicenseChange::Received(t)) = &event.change
             && let Some(existing) = self.transfer_record(&t.id)
         {
-            if existing == t {
+            if existing == &**t {
                 return Ok(false);
             }
             return Err(Error::IdempotencyConflict {
