@@ -282,8 +282,8 @@ impl Directory {
         Ok(dir)
     }
 
-    /// Loads the order records (Q011): each new, one state per quote line, and every account a
-    /// line names one of the snapshot's.
+    /// Loads the order records (Q011): each new, one state per quote line, every account a
+    /// line names one of the snapshot's, and a fulfilled line's deposit in its account.
     fn load_orders(&mut self, orders: Vec<OrderRecord>) -> Result<(), SnapshotError> {
         for (i, record) in orders.into_iter().enumerate() {
             let path = format!("orders[{i}]");
@@ -319,6 +319,26 @@ impl Directory {
                             },
                         },
                     });
+                }
+                // A fulfilled line's deposit is in its account (LIC002).
+                if let LineState::Fulfilled { sa } = state {
+                    let at = crate::licenses::license::OrderLine {
+                        order: record.id.clone(),
+                        line: u32::try_from(j).unwrap_or(u32::MAX).saturating_add(1),
+                    };
+                    if self.account(*sa).and_then(|a| a.deposit_of(&at)).is_none() {
+                        return Err(SnapshotError {
+                            path: format!("{path}.lines[{j}]"),
+                            error: Error::Order {
+                                order: clip(record.id.as_str()),
+                                line: format!(" line {}", at.line),
+                                rule: RuleId::Q011,
+                                reason: format!(
+                                    "it is recorded fulfilled but smart account `{sa}` holds no deposit of it"
+                                ),
+                            },
+                        });
+                    }
                 }
             }
             self.apply_order_change(&OrderChange::Imported { record });

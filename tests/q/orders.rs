@@ -448,6 +448,15 @@ fn q011_order_records_replay_round_trip_and_hostile_records_are_refused() {
     let err = Directory::from_snapshot(hostile).unwrap_err();
     assert_eq!(err.rule(), RuleId::Q011);
     assert_eq!(err.path(), "orders[0].lines[0]");
+    // A line recorded fulfilled where its account holds no deposit of it.
+    let mut hostile = bare.clone();
+    hostile.orders[0].lines[0] = LineState::Fulfilled { sa: acme };
+    let err = Directory::from_snapshot(hostile).unwrap_err();
+    assert_eq!(
+        (err.rule(), err.path()),
+        (RuleId::Q011, "orders[0].lines[0]")
+    );
+    assert!(err.to_string().contains("no deposit"), "{err}");
     // A record with more states than lines, or listed twice.
     let mut hostile = bare.clone();
     hostile.orders[0].lines.push(LineState::Unassigned);
@@ -488,4 +497,146 @@ fn q011_an_order_fulfilled_before_it_was_recorded_is_refused() {
         RuleId::Q011,
     );
     assert!(msg.contains("acme.com") && msg.contains("line 1"), "{msg}");
+}
+
+/// A directory event of order change `change`, next in `dir`'s stream.
+fn next_event(
+    dir: &Directory,
+    change: smart_accounts::records::OrderChange,
+) -> smart_accounts::StreamEvent {
+    let last = dir.directory_events().last().unwrap();
+    smart_accounts::StreamEvent::Directory(smart_accounts::DirectoryEvent {
+        seq: last.seq + 1,
+        at: last.at,
+        actor: smart_accounts::RecordedActor::Fulfilment,
+        command: None,
+        change: smart_accounts::DirectoryChange::Order(change),
+    })
+}
+
+/// A replica refuses `change` for `rule` and stays as it was.
+fn replica_refuses(dir: &Directory, change: smart_accounts::records::OrderChange, rule: RuleId) {
+    let mut replica = dir.clone();
+    let err = replica.follow(&[next_event(dir, change)]).unwrap_err();
+    assert_eq!(err.rule(), rule, "{err}");
+    assert_eq!(&replica, dir, "a refused event changed the replica");
+}
+
+#[test]
+fn q009_q011_a_hostile_directory_stream_of_order_changes_is_refused() {
+    use smart_accounts::records::OrderChange;
+    let mut w = world();
+    let (acme, globex) = (w.acme.sa, w.globex.sa);
+    place(
+        &mut w,
+        "CCW-7",
+        vec![
+            Line::new("1.0", "SKU", 1).assigned(Assignment::account(acme, None)),
+            Line::new("2.0", "SKU", 1).assigned(Assignment::account(globex, None)),
+        ],
+    );
+    let line = |n| OrderLine {
+        order: order("CCW-7"),
+        line: n,
+    };
+    // Fulfilled before it was booked.
+    replica_refuses(
+        &w.dir,
+        OrderChange::Fulfilled {
+            order: line(1),
+            sa: acme,
+        },
+        RuleId::Q011,
+    );
+    // A line on hold booked; a line the order does not have; a release of a line not on hold.
+    replica_refuses(
+        &w.dir,
+        OrderChange::Booked {
+            order: order("CCW-7"),
+            lines: vec![2],
+        },
+        RuleId::Q011,
+    );
+    replica_refuses(
+        &w.dir,
+        OrderChange::Booked {
+            order: order("CCW-7"),
+            lines: vec![3],
+        },
+        RuleId::Q011,
+    );
+    replica_refuses(
+        &w.dir,
+        OrderChange::Released {
+            sa: acme,
+            va: w.acme.emea,
+            lines: vec![line(1)],
+        },
+        RuleId::Q011,
+    );
+    // The order placed again, or a record whose states do not match its lines.
+    let record = w.dir.order(&order("CCW-7")).unwrap().clone();
+    replica_refuses(
+        &w.dir,
+        OrderChange::Placed {
+            record: Box::new(record.clone()),
+        },
+        RuleId::Q011,
+    );
+    let mut other = record;
+    other.id = order("CCW-8");
+    other.lines.pop();
+    replica_refuses(
+        &w.dir,
+        OrderChange::Placed {
+            record: Box::new(other),
+        },
+        RuleId::Q011,
+    );
+    // Booked, a line's assignment recorded as changed, or fulfilled into another account.
+    w.dir
+        .execute(
+            &Actor::Fulfilment,
+            day(2),
+            Command::Order(OrderCommand::Book {
+                order: order("CCW-7"),
+                lines: vec![1],
+            }),
+        )
+        .unwrap();
+    replica_refuses(
+        &w.dir,
+        OrderChange::Assigned {
+            order: line(1),
+            assignment: Box::new(Assignment::account(w.solo.sa, None)),
+            state: Box::new(LineState::Ready {
+                sa: w.solo.sa,
+                va: w.dir.account(w.solo.sa).unwrap().default_va(),
+            }),
+        },
+        RuleId::Q009,
+    );
+    replica_refuses(
+        &w.dir,
+        OrderChange::Fulfilled {
+            order: line(1),
+            sa: w.solo.sa,
+        },
+        RuleId::Q011,
+    );
+    // The same event for the right account is taken.
+    let mut replica = w.dir.clone();
+    replica
+        .follow(&[next_event(
+            &w.dir,
+            OrderChange::Fulfilled {
+                order: line(1),
+                sa: acme,
+            },
+        )])
+        .unwrap();
+    assert_eq!(
+        replica.order(&order("CCW-7")).unwrap().line(1),
+        Some(&LineState::Fulfilled { sa: acme })
+    );
 }
