@@ -533,3 +533,76 @@ fn the_service_follows_another_writer_of_the_store() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Q011 over HTTP: the fulfilment system places an order whose line names Globex's Pending
+/// account; the record shows the line on hold, naming what it waits for; Globex's contact
+/// activates the account and the line is ready. Other companies' users may not read it.
+#[test]
+fn an_order_record_is_placed_read_and_released_over_http() {
+    let (dir, store) = setup();
+    let server = Server::start(dir.path(), &store, 1 << 20);
+    let u = server.url.clone();
+    let w = fixtures::world().unwrap();
+    let quote = fixtures::quotes::sample(&w, "q006-pending")
+        .unwrap()
+        .unwrap()
+        .quote;
+    let place = smart_accounts::Command::Order(smart_accounts::records::OrderCommand::Place {
+        order: smart_accounts::license::OrderId::parse("CCW-1001").unwrap(),
+        quote,
+    });
+    let body = json!({ "command": place }).to_string();
+    let (status, answer) = call(
+        "POST",
+        &format!("{u}/v1/commands"),
+        Some(FULFILMENT),
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["versions"][0]["stream"], "directory");
+
+    let url = format!("{u}/v1/orders/CCW-1001");
+    let (status, answer) = call("GET", &url, Some(FULFILMENT), None);
+    assert_eq!(status, 200, "{answer}");
+    let line = &answer["lines"][0];
+    assert_eq!(line["line"], 1);
+    assert_eq!(line["state"], "on_hold");
+    let waits = line["waits_for"].as_str().unwrap();
+    assert!(waits.contains("globex.com"), "names the account: {waits}");
+    assert_eq!(answer["order"]["id"], "CCW-1001");
+
+    // A customer's user is not the seller: 403 naming Q011. Unknown and malformed IDs.
+    let (status, answer) = call("GET", &url, Some(ALICE), None);
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(answer["rule"], "Q011");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("alice@acme.com")
+    );
+    let (status, answer) = call("GET", &format!("{u}/v1/orders/CCW-9"), Some(SUPPORT), None);
+    assert_eq!(
+        (status, answer["rule"].as_str()),
+        (404, Some("Q011")),
+        "{answer}"
+    );
+    let (status, _) = call("GET", &format!("{u}/v1/orders/a%20b"), Some(SUPPORT), None);
+    assert_eq!(status, 400);
+
+    // Globex's contact activates the account: the same commit releases the line.
+    let activate = smart_accounts::Command::ActivateAccount { sa: w.globex.sa };
+    let body = json!({ "command": activate }).to_string();
+    let (status, answer) = call("POST", &format!("{u}/v1/commands"), Some(HANK), Some(&body));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["directory_events"].as_array().unwrap().len(),
+        1,
+        "{answer}"
+    );
+    let (status, answer) = call("GET", &url, Some(SUPPORT), None);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["lines"][0]["state"], "ready");
+    assert_eq!(answer["lines"][0]["account"], "globex.com");
+    assert!(answer["lines"][0]["waits_for"].is_null());
+}

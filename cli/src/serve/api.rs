@@ -17,6 +17,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use smart_accounts::advisor::Scope;
+use smart_accounts::license::OrderId;
+use smart_accounts::records::LineState;
 use smart_accounts::{
     Action, Actor, Command, CommandId, Directory, Error, Quote, Role, Stage, StreamId, Target,
     UserId, validate,
@@ -47,6 +49,7 @@ pub(crate) fn router(app: Arc<App>, max_body: usize) -> Router {
         .route("/v1/commands", post(command))
         .route("/v1/streams/{stream}/events", get(events))
         .route("/v1/advice", get(advice))
+        .route("/v1/orders/{order}", get(order))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(log_request))
@@ -540,4 +543,73 @@ async fn advice(
         Ok(axum::Json(json!({ "date": date, "advice": advice })))
     })
     .await
+}
+
+/// `GET /v1/orders/{order}`: an order record (Q011) with each line's state for people.
+async fn order(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(order): Path<String>,
+) -> ApiResult {
+    let who = principal(&app, &headers)?;
+    let id = OrderId::parse(&order).map_err(|e| {
+        ApiError::refused(&Directory::new(), &e)
+            .at("order")
+            .with_status(StatusCode::BAD_REQUEST)
+    })?;
+    blocking(move || {
+        let store = app.read();
+        let dir = store.directory();
+        let actor = actor(dir, &who)?;
+        let Some(record) = dir.order(&id) else {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("Q011: no order `{id}` is recorded"),
+            ));
+        };
+        if let Actor::User(me) = &actor {
+            let org = dir.user(*me).map(|u| u.org);
+            let seller = org.is_some_and(|o| {
+                o == record.quote.partner || Some(o) == record.quote.distributor
+            });
+            if !seller {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "Q011: `{}` may not read order `{id}`; users of the quoting partner or distributor, the fulfilment system and vendor support may",
+                        names::user(dir, *me)
+                    ),
+                ));
+            }
+        }
+        let lines: Vec<Value> = (1u32..)
+            .zip(record.quote.lines.iter().zip(&record.lines))
+            .map(|(n, (line, state))| order_line_json(dir, n, &line.id.to_string(), state))
+            .collect();
+        Ok(axum::Json(json!({ "order": record, "lines": lines })))
+    })
+    .await
+}
+
+/// One line of an order record for people: its number, quote line, state, account and Virtual
+/// Account by name, and what a line on hold waits for.
+fn order_line_json(dir: &Directory, n: u32, id: &str, state: &LineState) -> Value {
+    let (name, sa, va, waits_for) = match state {
+        LineState::Unassigned => ("unassigned", None, None, None),
+        LineState::OnHold { hold } => {
+            let text = names::humanize(dir, &hold.to_string());
+            ("on_hold", None, None, Some(text))
+        }
+        LineState::Ready { sa, va } => ("ready", Some(*sa), Some(*va), None),
+        LineState::Booked { sa, va } => ("booked", *sa, *va, None),
+        LineState::Fulfilled { sa } => ("fulfilled", Some(*sa), None, None),
+    };
+    json!({
+        "line": n,
+        "id": id,
+        "state": name,
+        "account": sa.map(|sa| names::account(dir, sa)),
+        "va": va.map(|va| names::va(dir, va)),
+        "waits_for": waits_for,
+    })
 }

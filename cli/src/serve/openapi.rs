@@ -240,6 +240,27 @@ pub(crate) fn document() -> Value {
                         }
                     }
                 },
+                "OrderResponse": {
+                    "type": "object",
+                    "required": ["order", "lines"],
+                    "properties": {
+                        "order": opaque("The order record (Q011) in the core crate's format: the quote with its current assignments and one state per line (docs/schemas/event.schema.json, OrderRecord)."),
+                        "lines": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "line": { "type": "integer", "description": "The order line: 1 for the quote's first line; deposits name it." },
+                                    "id": { "type": "string", "description": "The quote's line identifier." },
+                                    "state": { "type": "string", "enum": ["unassigned", "on_hold", "ready", "booked", "fulfilled"] },
+                                    "account": { "type": ["string", "null"], "description": "The assigned account, by domain or email." },
+                                    "va": { "type": ["string", "null"], "description": "The Virtual Account, by path." },
+                                    "waits_for": { "type": ["string", "null"], "description": "On hold: what releases it, with names." }
+                                }
+                            }
+                        }
+                    }
+                },
                 "Health": {
                     "type": "object",
                     "properties": {
@@ -302,6 +323,22 @@ pub(crate) fn document() -> Value {
                         "401": error_response("No bearer token, or an unknown one."),
                         "403": error_response("The caller may not read this stream: the message names the rule."),
                         "404": error_response("No such stream.")
+                    }
+                }
+            },
+            "/v1/orders/{order}": {
+                "get": {
+                    "summary": "An order record (Q011): each line on Smart Account Hold, ready, booked or fulfilled, with names. For users of the quoting partner or distributor, the fulfilment system and vendor support. Orders are placed, assigned and booked with POST /v1/commands (`{\"order\": {\"place\": …}}`).",
+                    "security": [{ "bearer": [] }],
+                    "parameters": [
+                        { "name": "order", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The ordering system's order identifier." }
+                    ],
+                    "responses": {
+                        "200": ok("OrderResponse", "The record."),
+                        "400": error_response("Not an order identifier."),
+                        "401": error_response("No bearer token, or an unknown one."),
+                        "403": error_response("The caller may not read the order (Q011)."),
+                        "404": error_response("No such order is recorded (Q011).")
                     }
                 }
             },
