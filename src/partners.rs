@@ -188,8 +188,8 @@ impl Directory {
         request: u64,
     ) -> Result<(SaId, Vec<Change>), Error> {
         let by = self.require_customer_admin(actor, on, sa)?;
-        self.active_account(sa, RuleId::PTR002)?
-            .pending_request(request)?;
+        let account = self.active_account(sa, RuleId::PTR002)?;
+        partners_request(account, account.pending_request(request)?, by)?;
         Ok((sa, vec![Change::AccessRejected { request, by }]))
     }
 
@@ -221,6 +221,7 @@ impl Directory {
         let by = self.require_customer_admin(actor, on, sa)?;
         let account = self.active_account(sa, RuleId::PTR002)?;
         let asked = account.pending_request(request)?;
+        partners_request(account, asked, by)?;
         let lapsed_on = asked.lapses_on(self.config.partner_request_lapse_days);
         if on >= lapsed_on {
             return Err(Error::RequestLapsed {
@@ -410,4 +411,22 @@ impl Directory {
             })
             .collect())
     }
+}
+
+/// PTR002: the partner commands answer partners' requests; a request of the owner's own user
+/// is answered as SA011 says (`ApproveAccessRequest`, `RejectAccessRequest`), where the SA Admin
+/// chooses the role and scope.
+fn partners_request(
+    account: &SmartAccount,
+    asked: &AccessRequest,
+    by: UserId,
+) -> Result<(), Error> {
+    if asked.org == account.owner() {
+        return Err(Error::PartnerRequest {
+            user: by,
+            sa: account.id(),
+            reason: "this is a request of the owner's own user, answered with ApproveAccessRequest or RejectAccessRequest (SA011)",
+        });
+    }
+    Ok(())
 }

@@ -223,3 +223,43 @@ fn sa011_hostile_snapshots_of_access_requests_are_refused() {
     let err = Directory::from_snapshot(pending).unwrap_err();
     assert_eq!(err.rule(), RuleId::SA011, "{err}");
 }
+
+/// An employee's request is answered as SA011 says, by an SA Admin who chooses the role and the
+/// scope: the partner commands (PTR002) refuse it and change nothing.
+#[test]
+fn sa011_ptr002_an_employees_request_is_not_answered_with_the_partner_commands() {
+    let (mut w, ian) = with_ian();
+    accepted(&mut w.dir, ian, 1, ask(w.acme.sa));
+    let request = w
+        .dir
+        .account(w.acme.sa)
+        .unwrap()
+        .access_requests()
+        .last()
+        .unwrap()
+        .id;
+    for command in [
+        Command::ApprovePartnerAccess {
+            sa: w.acme.sa,
+            request,
+            expires: None,
+        },
+        Command::RejectPartnerAccess {
+            sa: w.acme.sa,
+            request,
+        },
+    ] {
+        let err = refused(&mut w.dir, w.acme.alice, 2, command);
+        assert_eq!(err.rule(), RuleId::PTR002, "{err}");
+        assert!(err.to_string().contains("RejectAccessRequest"), "{err}");
+    }
+    accepted(
+        &mut w.dir,
+        w.acme.alice,
+        2,
+        Command::RejectAccessRequest {
+            sa: w.acme.sa,
+            request,
+        },
+    );
+}
