@@ -272,6 +272,9 @@ impl Directory {
                 .map(|(n, _)| n)
                 .collect()
         } else {
+            let mut lines = lines;
+            lines.sort_unstable();
+            lines.dedup();
             lines
         };
         if lines.is_empty() {
@@ -552,11 +555,21 @@ impl Directory {
             }
             OrderChange::Released { sa, va, lines } => {
                 for at in lines {
-                    if let Some(s) = self
-                        .orders
-                        .get_mut(&at.order)
-                        .and_then(|r| r.state_mut(at.line))
+                    let Some(record) = self.orders.get_mut(&at.order) else {
+                        continue;
+                    };
+                    // The quote now names the account the line was released to (its default
+                    // Virtual Account), so a later re-validation sees what the line holds.
+                    if let Some(line) =
+                        index_of(at.line).and_then(|i| record.quote.lines.get_mut(i))
                     {
+                        line.assignment = Some(Assignment::Account {
+                            sa: SaRef::Id(*sa),
+                            va: None,
+                        });
+                        line.new_assignment = None;
+                    }
+                    if let Some(s) = record.state_mut(at.line) {
                         *s = LineState::Ready { sa: *sa, va: *va };
                     }
                 }

@@ -269,6 +269,12 @@ fn q011_a_line_requesting_a_new_account_is_released_when_that_account_is_created
         .unwrap();
     let va = w.dir.account(sa).unwrap().default_va();
     assert_eq!(state(&w, "CCW-3", 1), LineState::Ready { sa, va });
+    // The record's quote now names the account, not the request.
+    let record = w.dir.order(&order("CCW-3")).unwrap();
+    assert_eq!(
+        record.quote.lines[0].assignment,
+        Some(Assignment::account(sa, None))
+    );
 }
 
 #[test]
