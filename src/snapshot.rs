@@ -212,7 +212,7 @@ impl Directory {
         Snapshot {
             config: self.config.clone(),
             organizations: self.orgs.values().cloned().collect(),
-            users: self.users.values().cloned().collect(),
+            users: self.users.values().map(|u| (**u).clone()).collect(),
             accounts,
             directory_events: self.dir_log.clone(),
             orders: self.orders.values().cloned().collect(),
@@ -263,7 +263,7 @@ impl Directory {
             let user = dir.validate_user(user.id, new).map_err(at(path))?;
             dir.next_user = dir.next_user.max(user.id.get());
             dir.index_user(&user);
-            dir.users.insert(user.id, user);
+            dir.users.insert(user.id, std::sync::Arc::new(user));
         }
         let people = dir.clone();
         let mut seen_vas = HashSet::new();
@@ -404,6 +404,9 @@ impl Directory {
                 },
             });
         }
+        // The users are the stream's own records, shared with its registration events rather
+        // than kept twice (equal to the stated ones, checked above).
+        self.users = replayed.users;
         self.dir_log = events;
         Ok(())
     }

@@ -21,19 +21,27 @@ pub(crate) struct Logins {
 
 impl Logins {
     /// The user whose Cisco.com ID is `cco`, ignoring case.
-    pub(crate) fn by_cco_id(&self, users: &BTreeMap<UserId, User>, cco: &str) -> Option<UserId> {
+    pub(crate) fn by_cco_id(
+        &self,
+        users: &BTreeMap<UserId, std::sync::Arc<User>>,
+        cco: &str,
+    ) -> Option<UserId> {
         self.cco_ids.find(cco, cco_of(users))
     }
 
     /// The user with this email.
-    pub(crate) fn by_email(&self, users: &BTreeMap<UserId, User>, email: &Email) -> Option<UserId> {
+    pub(crate) fn by_email(
+        &self,
+        users: &BTreeMap<UserId, std::sync::Arc<User>>,
+        email: &Email,
+    ) -> Option<UserId> {
         self.emails.find(email.as_str(), email_of(users))
     }
 
     /// Indexes `user`. Every user already indexed must be in `users` (the indexes find their
     /// keys there when they grow); `user` itself need not be yet. A login another user holds
     /// is not indexed again: registration refuses it before.
-    pub(crate) fn insert(&mut self, users: &BTreeMap<UserId, User>, user: &User) {
+    pub(crate) fn insert(&mut self, users: &BTreeMap<UserId, std::sync::Arc<User>>, user: &User) {
         if let Some(cco) = &user.cco_id {
             self.cco_ids.insert(user.id, cco, cco_of(users));
         }
@@ -43,11 +51,15 @@ impl Logins {
 }
 
 /// A user's Cisco.com ID, if any.
-fn cco_of<'a>(users: &'a BTreeMap<UserId, User>) -> impl Fn(UserId) -> Option<&'a str> {
+fn cco_of<'a>(
+    users: &'a BTreeMap<UserId, std::sync::Arc<User>>,
+) -> impl Fn(UserId) -> Option<&'a str> {
     move |id| users.get(&id).and_then(|u| u.cco_id.as_deref())
 }
 
 /// A user's email.
-fn email_of<'a>(users: &'a BTreeMap<UserId, User>) -> impl Fn(UserId) -> Option<&'a str> {
+fn email_of<'a>(
+    users: &'a BTreeMap<UserId, std::sync::Arc<User>>,
+) -> impl Fn(UserId) -> Option<&'a str> {
     move |id| users.get(&id).map(|u| u.email.as_str())
 }

@@ -813,7 +813,7 @@ pub(crate) struct Entry {
 pub struct Directory {
     pub(crate) config: Config,
     pub(crate) orgs: BTreeMap<OrgId, Organization>,
-    pub(crate) users: BTreeMap<UserId, User>,
+    pub(crate) users: BTreeMap<UserId, std::sync::Arc<User>>,
     pub(crate) accounts: BTreeMap<SaId, Entry>,
     // Derived indexes, rebuilt from the above.
     /// The users by Cisco.com ID and by email (SA004).
@@ -961,18 +961,18 @@ impl Directory {
     /// A user.
     #[must_use]
     pub fn user(&self, id: UserId) -> Option<&User> {
-        self.users.get(&id)
+        self.users.get(&id).map(|u| &**u)
     }
     /// All users, by identifier.
     pub fn users(&self) -> impl Iterator<Item = &User> {
-        self.users.values()
+        self.users.values().map(|u| &**u)
     }
     /// The user with this Cisco.com ID (compared ignoring case).
     #[must_use]
     pub fn user_by_cco_id(&self, cco_id: &str) -> Option<&User> {
         self.logins
             .by_cco_id(&self.users, cco_id)
-            .and_then(|id| self.users.get(&id))
+            .and_then(|id| self.user(id))
     }
     /// The user with this email.
     #[must_use]
@@ -980,7 +980,7 @@ impl Directory {
         let email = Email::parse(email).ok()?;
         self.logins
             .by_email(&self.users, &email)
-            .and_then(|id| self.users.get(&id))
+            .and_then(|id| self.user(id))
     }
     /// A Smart Account.
     #[must_use]
@@ -1336,7 +1336,7 @@ impl Directory {
 /// Whether `user` belongs to `owner` (PTR006), as [`SmartAccount::apply_in`] asks it: known
 /// users are the owner's or not; an unknown user is `None`.
 pub(crate) fn member_of(
-    users: &BTreeMap<UserId, User>,
+    users: &BTreeMap<UserId, std::sync::Arc<User>>,
     owner: crate::base::ids::OrgId,
     user: UserId,
 ) -> Option<bool> {

@@ -36,7 +36,9 @@ impl Directory {
             None => UserId::new(next_id(self.next_user, "user")?),
         };
         let user = self.validate_user(id, new)?;
-        let change = DirectoryChange::UserRegistered { user };
+        let change = DirectoryChange::UserRegistered {
+            user: std::sync::Arc::new(user),
+        };
         self.check_directory_change(&change)?;
         Ok(Planned::Directory(change))
     }
@@ -70,7 +72,7 @@ impl Directory {
                     kind: user.kind,
                 };
                 let checked = self.validate_user(user.id, new)?;
-                if checked != *user {
+                if checked != **user {
                     return Err(Error::Stream {
                         stream: StreamId::Directory,
                         seq: 0,

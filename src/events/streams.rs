@@ -93,7 +93,8 @@ pub enum DirectoryChange {
     /// A user was registered (SA004).
     UserRegistered {
         /// The user.
-        user: User,
+        // Shared with the directory's own record of the user, not copied.
+        user: std::sync::Arc<User>,
     },
     /// A new account claimed its identifier, a domain (SA003) or a Limited Use email (SA005).
     /// Written in the same commit as the account's creation, so two writers creating accounts
