@@ -15,7 +15,7 @@ pub const MAX_COMMAND_ID: usize = 128;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
-pub struct CommandId(String);
+pub struct CommandId(std::sync::Arc<str>);
 
 impl CommandId {
     /// Checks and wraps a command identifier.
@@ -39,7 +39,7 @@ impl CommandId {
                 value: clip(text),
                 reason,
             }),
-            None => Ok(CommandId(text.to_owned())),
+            None => Ok(CommandId(std::sync::Arc::from(text))),
         }
     }
 
@@ -65,7 +65,7 @@ impl TryFrom<String> for CommandId {
 
 impl From<CommandId> for String {
     fn from(id: CommandId) -> String {
-        id.0
+        id.0.to_string()
     }
 }
 
@@ -80,6 +80,6 @@ impl std::str::FromStr for CommandId {
 impl<'a> arbitrary::Arbitrary<'a> for CommandId {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<CommandId> {
         let n = u.int_in_range(1..=40u32)?;
-        Ok(CommandId(format!("cmd-{n}")))
+        Ok(CommandId(std::sync::Arc::from(format!("cmd-{n}"))))
     }
 }
