@@ -14,7 +14,8 @@
 //!    account becomes Active (the activation's commit records [`OrderChange::Released`]).
 //! 3. [`OrderCommand::Book`] books lines that are Ready (or need no account); a booked line
 //!    keeps its assignment (Q009).
-//! 4. Fulfilment is the ordering system's [`LicenseCommand::Deposit`](crate::LicenseCommand::Deposit) naming the order line
+//! 4. Fulfilment is the ordering system's
+//!    [`LicenseCommand::Deposit`](crate::LicenseCommand::Deposit) naming the order line
 //!    (`order`, line number `i + 1` for the quote's `lines[i]`): for a recorded order it must
 //!    go to the booked line's account, of its SKU and quantity, and its commit records
 //!    [`OrderChange::Fulfilled`]. Into a holding account, the licenses then wait there (LIC008).
