@@ -380,34 +380,14 @@ impl Directory {
         lines: Vec<TransferLine>,
         key: IdempotencyKey,
     ) -> Result<Option<&Event>, Error> {
-        let command = LicenseCommand::Transfer {
-            from,
-            to,
-            lines,
-            key,
-        };
-        match self.plan_license(actor, crate::base::dates::utc_date(at), command)? {
-            Planned::One(sa, changes) => {
-                let mut changes = changes.into_iter();
-                match (changes.next(), changes.next()) {
-                    (None, _) => Ok(None),
-                    (Some(change), None) => self.commit_one(sa, actor, at, change).map(Some),
-                    (Some(first), Some(second)) => {
-                        let mut all = vec![first, second];
-                        all.extend(changes);
-                        let plan =
-                            self.lay_out(self.recorded(actor), at, None, Planned::One(sa, all))?;
-                        self.commit(plan)?;
-                        Ok(self.accounts.get(&sa).and_then(|e| e.log.last()))
-                    }
-                }
-            }
-            Planned::Pair { from, to, .. } => Err(Error::CrossSa {
-                from,
-                to,
-                reason: "a transfer between accounts changes two accounts and runs through Directory::execute",
-            }),
-            Planned::Directory(_) => Ok(None),
+        // One change in one account and nothing on the directory's stream: applied in place,
+        // without a plan or a list of changes.
+        let on = crate::base::dates::utc_date(at);
+        match self.transfer_change(actor, on, (from, to), lines, key)? {
+            (_, None) => Ok(None),
+            (sa, Some(change)) => self
+                .commit_one(sa, actor, at, Change::License(change))
+                .map(Some),
         }
     }
 

@@ -576,6 +576,20 @@ impl Directory {
         lines: Vec<TransferLine>,
         key: IdempotencyKey,
     ) -> Result<Planned, Error> {
+        let (sa, change) = self.transfer_change(actor, on, (from, to), lines, key)?;
+        Ok(Planned::One(sa, change.map(Change::License).into_iter().collect()))
+    }
+
+    /// LIC003, LIC009: the change a transfer makes in its account, `None` for a retry of a
+    /// transfer already made. [`Directory::transfer`] commits it without a plan.
+    pub(crate) fn transfer_change(
+        &self,
+        actor: &Actor,
+        on: Date,
+        (from, to): (VaId, VaId),
+        lines: Vec<TransferLine>,
+        key: IdempotencyKey,
+    ) -> Result<(SaId, Option<LicenseChange>), Error> {
         let (account, _) = self.va_in_active(from, RuleId::LIC003)?;
         match self.account_of(to) {
             None => {
@@ -598,7 +612,7 @@ impl Directory {
         let lines = merge_lines(lines)?;
         if let Some(same) = account.same_request(&key, from, to, &lines) {
             if same {
-                return Ok(Planned::One(account.id(), Vec::new()));
+                return Ok((account.id(), None));
             }
             return Err(Error::IdempotencyConflict {
                 rule: RuleId::LIC009,
@@ -608,15 +622,13 @@ impl Directory {
         if from == to {
             return Err(Error::SameVa { va: to });
         }
-        one(
-            account.id(),
-            LicenseChange::Transferred {
-                key,
-                from,
-                to,
-                lines,
-            },
-        )
+        let change = LicenseChange::Transferred {
+            key,
+            from,
+            to,
+            lines,
+        };
+        Ok((account.id(), Some(change)))
     }
 
     /// DEV001: a new device in a VA of an active account.
