@@ -444,7 +444,7 @@ impl Directory {
         let grants = match self.grants.lookup::<DENSE>(user.get()) {
             Some(grants) if !grants.is_empty() => Some(grants),
             // A registered user without roles, whether or not the table has an entry.
-            _ => self.users.contains_key(&user).then(|| self.grants.vacant()),
+            _ => cold(|| self.users.contains_key(&user)).then(|| self.grants.vacant()),
         };
         match grants {
             Some(grants) => self.check_grants::<DENSE>(user, action, target, grants),
