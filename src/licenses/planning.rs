@@ -577,7 +577,10 @@ impl Directory {
         key: IdempotencyKey,
     ) -> Result<Planned, Error> {
         let (sa, change) = self.transfer_change(actor, on, (from, to), lines, key)?;
-        Ok(Planned::One(sa, change.map(Change::License).into_iter().collect()))
+        Ok(Planned::One(
+            sa,
+            change.map(Change::License).into_iter().collect(),
+        ))
     }
 
     /// LIC003, LIC009: the change a transfer makes in its account, `None` for a retry of a
