@@ -18,7 +18,7 @@ use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::evidence::{Stream, replay_as_evidence};
 use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::licenses::license::{DeviceId, LicenseChange, LicenseSnapshot};
-use crate::orders::records::{Hold, LineState, OrderChange, OrderRecord};
+use crate::orders::records::{Hold, LineState, OrderChange, OrderRecord, line_number, order_error};
 use crate::rules::RuleId;
 
 /// A Virtual Account in a snapshot.
@@ -324,19 +324,19 @@ impl Directory {
                 if let LineState::Fulfilled { sa } = state {
                     let at = crate::licenses::license::OrderLine {
                         order: record.id.clone(),
-                        line: u32::try_from(j).unwrap_or(u32::MAX).saturating_add(1),
+                        line: line_number(j).unwrap_or(u32::MAX),
                     };
                     if self.account(*sa).and_then(|a| a.deposit_of(&at)).is_none() {
                         return Err(SnapshotError {
                             path: format!("{path}.lines[{j}]"),
-                            error: Error::Order {
-                                order: clip(record.id.as_str()),
-                                line: format!(" line {}", at.line),
-                                rule: RuleId::Q011,
-                                reason: format!(
+                            error: order_error(
+                                &record.id,
+                                Some(at.line),
+                                RuleId::Q011,
+                                format!(
                                     "it is recorded fulfilled but smart account `{sa}` holds no deposit of it"
                                 ),
-                            },
+                            ),
                         });
                     }
                 }

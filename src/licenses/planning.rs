@@ -416,11 +416,7 @@ impl Directory {
         let account = self.account_or(sa, RuleId::LIC010)?;
         let held = account
             .reservation(code)
-            .ok_or_else(|| Error::ReservationCode {
-                code: crate::base::limits::clip(code.as_str()),
-                sa,
-                reason: "the account holds no such reservation",
-            })?
+            .ok_or_else(|| account.code_error(code, "the account holds no such reservation"))?
             .clone();
         // Like a release without a code, only in an Active account.
         self.va_in_active(held.va, RuleId::LIC010)?;

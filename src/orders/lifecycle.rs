@@ -16,7 +16,9 @@ use crate::events::streams::{DirectoryChange, Planned};
 use crate::licenses::license::{Deposit, LicenseChange, OrderId, OrderLine};
 use crate::orders::policy::PolicyCalendar;
 use crate::orders::quote::{Assignment, Line, Quote, SaRef, VaRef};
-use crate::orders::records::{Hold, LineState, OrderChange, OrderCommand, OrderRecord, index_of};
+use crate::orders::records::{
+    Hold, LineState, OrderChange, OrderCommand, OrderRecord, index_of, line_number, order_error,
+};
 use crate::orders::validate::{LineResolution, Severity, Stage, Verdict, validate};
 use crate::roles::matrix::{Action, Actor, Target};
 use crate::rules::RuleId;
@@ -80,20 +82,20 @@ impl Directory {
             .accounts()
             .find_map(|a| Some((a, a.first_deposit_of_order(&order)?)));
         if let Some((account, line)) = deposited {
-            return Err(Error::Order {
-                order: clip(order.as_str()),
-                line: format!(" line {}", line.line),
-                rule: RuleId::Q011,
-                reason: format!(
+            return Err(order_error(
+                &order,
+                Some(line.line),
+                RuleId::Q011,
+                format!(
                     "its licenses were deposited in smart account `{}` before it was recorded: an order is recorded before it is fulfilled",
                     account.identifier()
                 ),
-            });
+            ));
         }
         if let Some(booked) = quote.lines.iter().position(|l| l.booked) {
             return Err(order_error(
                 &order,
-                u32::try_from(booked).ok().and_then(|i| i.checked_add(1)),
+                line_number(booked),
                 RuleId::Q011,
                 "a line is marked booked at placement; book it with the Book command",
             ));
@@ -185,12 +187,12 @@ impl Directory {
                     && (f.line.is_none() || f.line.as_ref() == Some(&quote_line.id))
             };
             if let Some(f) = report.findings.iter().find(mine) {
-                return Err(Error::Order {
-                    order: clip(at.order.as_str()),
-                    line: format!(" line {}", at.line),
-                    rule: f.rule,
-                    reason: f.message.to_string(),
-                });
+                return Err(order_error(
+                    &at.order,
+                    Some(at.line),
+                    f.rule,
+                    f.message.to_string(),
+                ));
             }
             let res = report.lines.get(index).copied().unwrap_or_default();
             let one = quote.lines.get(index).ok_or_else(|| no_line(&at))?;
@@ -329,32 +331,27 @@ impl Directory {
         };
         let at = &deposit.order;
         let (line, state) = line_of(record, at.line)?;
-        let to = self
-            .account(sa)
-            .map_or_else(|| sa.to_string(), |a| a.identifier().to_string());
         match state {
             LineState::Booked { sa: None, .. } => {}
             LineState::Booked { sa: Some(s), .. } | LineState::Fulfilled { sa: s } if *s == sa => {}
             LineState::Booked { sa: Some(s), .. } | LineState::Fulfilled { sa: s } => {
-                let booked = self
-                    .account(*s)
-                    .map_or_else(|| s.to_string(), |a| a.identifier().to_string());
-                return Err(Error::Order {
-                    order: clip(at.order.as_str()),
-                    line: format!(" line {}", at.line),
-                    rule: RuleId::Q011,
-                    reason: format!(
+                let (booked, to) = (self.account_label(*s), self.account_label(sa));
+                return Err(order_error(
+                    &at.order,
+                    Some(at.line),
+                    RuleId::Q011,
+                    format!(
                         "the line is booked to smart account `{booked}`, not `{to}`: fulfilment deposits into the assigned account"
                     ),
-                });
+                ));
             }
             LineState::OnHold { hold } => {
-                return Err(Error::Order {
-                    order: clip(at.order.as_str()),
-                    line: format!(" line {}", at.line),
-                    rule: RuleId::Q011,
-                    reason: format!("the line is on smart account hold, waiting for {hold}"),
-                });
+                return Err(order_error(
+                    &at.order,
+                    Some(at.line),
+                    RuleId::Q011,
+                    format!("the line is on smart account hold, waiting for {hold}"),
+                ));
             }
             LineState::Ready { .. } | LineState::Unassigned => {
                 return Err(order_error(
@@ -384,7 +381,6 @@ impl Directory {
         if self.orders.is_empty() {
             return None;
         }
-        let released = |account: &SmartAccount| self.released_by(account);
         let change = match change {
             Change::License(LicenseChange::Deposited(d)) => {
                 let record = self.orders.get(&d.order.order)?;
@@ -395,7 +391,7 @@ impl Directory {
                     sa,
                 })?
             }
-            Change::AccountActivated => released(self.account(sa)?)?,
+            Change::AccountActivated => self.released_by(self.account(sa)?)?,
             Change::AccountCreated {
                 status: AccountStatus::Active,
                 identifier,
@@ -411,6 +407,12 @@ impl Directory {
             _ => return None,
         };
         Some(DirectoryChange::Order(change))
+    }
+
+    /// An account as people know it: its identifier (its number when it does not exist).
+    fn account_label(&self, sa: SaId) -> String {
+        self.account(sa)
+            .map_or_else(|| sa.to_string(), |a| a.identifier().to_string())
     }
 
     fn released_by(&self, account: &SmartAccount) -> Option<OrderChange> {
@@ -460,7 +462,7 @@ impl Directory {
                 match record.lines.iter().position(LineState::is_locked) {
                     Some(i) => Err(order_error(
                         &record.id,
-                        u32::try_from(i).ok().and_then(|i| i.checked_add(1)),
+                        line_number(i),
                         RuleId::Q011,
                         "a line is recorded booked or fulfilled at placement",
                     )),
@@ -603,14 +605,14 @@ fn booked(state: &LineState) -> LineState {
 fn check_bookable(at: &OrderLine, state: &LineState) -> Result<(), Error> {
     match state {
         LineState::Ready { .. } | LineState::Unassigned => Ok(()),
-        LineState::OnHold { hold } => Err(Error::Order {
-            order: clip(at.order.as_str()),
-            line: format!(" line {}", at.line),
-            rule: RuleId::Q011,
-            reason: format!(
+        LineState::OnHold { hold } => Err(order_error(
+            &at.order,
+            Some(at.line),
+            RuleId::Q011,
+            format!(
                 "the line is on smart account hold, waiting for {hold}; it is booked once an active smart account is assigned"
             ),
-        }),
+        )),
         LineState::Booked { .. } | LineState::Fulfilled { .. } => Err(order_error(
             &at.order,
             Some(at.line),
@@ -685,14 +687,5 @@ fn state_of(line: &Line, res: &LineResolution) -> LineState {
     match (res.sa, res.va) {
         (Some(sa), Some(va)) => LineState::Ready { sa, va },
         _ => LineState::Unassigned,
-    }
-}
-
-fn order_error(order: &OrderId, line: Option<u32>, rule: RuleId, reason: &str) -> Error {
-    Error::Order {
-        order: clip(order.as_str()),
-        line: line.map(|l| format!(" line {l}")).unwrap_or_default(),
-        rule,
-        reason: reason.to_owned(),
     }
 }

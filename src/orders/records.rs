@@ -55,10 +55,13 @@ use std::fmt;
 
 use jiff::civil::Date;
 
+use crate::base::error::Error;
 use crate::base::ids::{SaId, VaId};
+use crate::base::limits::clip;
 use crate::base::text::{Domain, Email};
 use crate::licenses::license::{OrderId, OrderLine};
 use crate::orders::quote::{Assignment, Quote};
+use crate::rules::RuleId;
 
 /// Why a line waits on Smart Account Hold (Q006).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -230,6 +233,11 @@ pub(crate) fn index_of(line: u32) -> Option<usize> {
     usize::try_from(line.checked_sub(1)?).ok()
 }
 
+/// The order line at position `index` of the record: [`index_of`] the other way.
+pub(crate) fn line_number(index: usize) -> Option<u32> {
+    u32::try_from(index).ok()?.checked_add(1)
+}
+
 /// A command on order records (Q011), run as [`crate::Command::Order`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -328,4 +336,19 @@ pub enum OrderChange {
         /// The record.
         record: Box<OrderRecord>,
     },
+}
+
+/// [`Error::Order`](crate::Error::Order) for order line `line` (or the whole order).
+pub(crate) fn order_error(
+    order: &OrderId,
+    line: Option<u32>,
+    rule: RuleId,
+    reason: impl Into<String>,
+) -> Error {
+    Error::Order {
+        order: clip(order.as_str()),
+        line: line.map(|l| format!(" line {l}")).unwrap_or_default(),
+        rule,
+        reason: reason.into(),
+    }
 }

@@ -94,7 +94,8 @@ impl SmartAccount {
         Ok(())
     }
 
-    fn code_error(&self, code: &ReservationCode, reason: &'static str) -> Error {
+    /// [`Error::ReservationCode`] for `code` in this account.
+    pub(crate) fn code_error(&self, code: &ReservationCode, reason: &'static str) -> Error {
         Error::ReservationCode {
             code: clip(code.as_str()),
             sa: self.id,
