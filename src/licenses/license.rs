@@ -1607,6 +1607,19 @@ impl LicenseSnapshot {
     }
 }
 
+/// Takes `quantity` out of `lots`, in their order, as far as they hold it (LIC008, LIC011).
+fn take_from<'a>(lots: impl Iterator<Item = &'a mut HoldingLot>, quantity: u64) {
+    let mut left = quantity;
+    for lot in lots {
+        if left == 0 {
+            break;
+        }
+        let take = lot.quantity.min(left);
+        lot.quantity -= take;
+        left -= take;
+    }
+}
+
 mod ledger;
 mod notices;
 pub(crate) mod order_lines;

@@ -869,20 +869,8 @@ impl SmartAccount {
     /// Takes quantities out of the holding lots, oldest first.
     fn draw_lots(&mut self, lines: &[TransferLine]) {
         for line in lines {
-            let mut left = line.quantity;
-            for lot in self
-                .licenses
-                .lots
-                .iter_mut()
-                .filter(|l| l.license == line.license)
-            {
-                if left == 0 {
-                    break;
-                }
-                let take = lot.quantity.min(left);
-                lot.quantity -= take;
-                left -= take;
-            }
+            let lots = self.licenses.lots.iter_mut();
+            take_from(lots.filter(|l| l.license == line.license), line.quantity);
         }
         self.licenses.lots.retain(|l| l.quantity > 0);
     }

@@ -153,17 +153,10 @@ impl SmartAccount {
     /// Takes the named order lines out of the holding lots, each line's oldest lot first.
     pub(super) fn draw_order_lines(&mut self, order_lines: &[OrderLineMove]) {
         for m in order_lines {
-            let mut left = m.quantity;
-            for lot in self.licenses.lots.iter_mut().filter(|lot| {
+            let lots = self.licenses.lots.iter_mut().filter(|lot| {
                 lot.license == m.license && matches!(&lot.origin, Origin::Order(o) if *o == m.order)
-            }) {
-                if left == 0 {
-                    break;
-                }
-                let take = lot.quantity.min(left);
-                lot.quantity -= take;
-                left -= take;
-            }
+            });
+            take_from(lots, m.quantity);
         }
         self.licenses.lots.retain(|l| l.quantity > 0);
     }
