@@ -48,7 +48,7 @@ use crate::base::dates::{days_between, utc_date};
 use crate::base::id_table::IdTable;
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::directory::Directory;
-use crate::events::event::{Change, RecordedActor};
+use crate::events::event::RecordedActor;
 use crate::roles::matrix::Role;
 use crate::rules::RuleId;
 
@@ -876,8 +876,8 @@ impl<'d> Advisor<'d> {
             .filter_map(|(_, b)| {
                 log.iter()
                     .rev()
-                    .find(|e| matches!(e.change, Change::RoleAssigned { user, va, .. } if user == b.user && va == b.va))
-                    .map(|e| e.at)
+                    .find(|(_, _, change)| change.role_assigned() == Some((b.user, b.va)))
+                    .map(|(_, head, _)| head.at)
             })
             .min()
     }
@@ -897,16 +897,18 @@ impl<'d> Advisor<'d> {
             .or_else(|| {
                 // A Virtual Account the partner created itself, from the log.
                 let log = self.dir.log_of(account.id)?;
-                log.iter().find_map(|e| match (&e.change, &e.actor) {
-                    (Change::VaCreated { va, .. }, RecordedActor::User { org: by, .. })
-                        if *by == org
-                            && account.va(*va).is_some()
-                            && partners.iter().all(|(o, b)| *o == org || b.va != Some(*va)) =>
-                    {
-                        Some(*va)
-                    }
-                    _ => None,
-                })
+                log.iter().find_map(
+                    |(_, head, change)| match (change.va_created(), &head.actor) {
+                        (Some(va), RecordedActor::User { org: by, .. })
+                            if *by == org
+                                && account.va(va).is_some()
+                                && partners.iter().all(|(o, b)| *o == org || b.va != Some(va)) =>
+                        {
+                            Some(va)
+                        }
+                        _ => None,
+                    },
+                )
             })
             .or_else(|| account.va_by_name(self.org_name(org)).map(|v| v.id()))
     }

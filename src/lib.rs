@@ -39,6 +39,7 @@ pub use base::text::{Domain, Email};
 pub use directory::people::{NewUser, OrgKind, Organization, User, UserKind};
 pub use directory::{Command, Config, DEFAULT_REQUEST_LAPSE_DAYS, Directory};
 pub use events::event::{Change, Event, RecordedActor};
+pub use events::log::{DirectoryEvents, Events};
 pub use events::streams::{
     CommandId, Committed, DirectoryChange, DirectoryEvent, FreshIds, IdKind, MAX_COMMAND_ID, Plan,
     SCHEMA_VERSION, StreamEvent, StreamId, check_schema,

@@ -400,15 +400,20 @@ impl Directory {
     /// # Errors
     ///
     /// As [`Directory::events`].
-    pub fn partner_activity(&self, user: UserId, sa: SaId) -> Result<Vec<&Event>, Error> {
+    pub fn partner_activity(&self, user: UserId, sa: SaId) -> Result<Vec<Event>, Error> {
         let owner = self.account(sa).map(SmartAccount::owner);
-        let events = self.events(user, sa)?;
-        Ok(events
+        // Checks the user may read the log.
+        self.events(user, sa)?;
+        let Some(log) = self.log_of(sa) else {
+            return Ok(Vec::new());
+        };
+        Ok(log
             .iter()
-            .filter(|e| match (&e.actor, owner) {
+            .filter(|(_, head, _)| match (&head.actor, owner) {
                 (RecordedActor::User { org, .. }, Some(owner)) => self.is_partner_org(*org, owner),
                 _ => false,
             })
+            .filter_map(|(i, _, _)| log.event(sa, i))
             .collect())
     }
 }

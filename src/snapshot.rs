@@ -16,6 +16,7 @@ use crate::directory::people::{NewUser, Organization, User};
 use crate::directory::{Config, Directory, Entry, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::evidence::{Stream, replay_as_evidence};
+use crate::events::log::{AccountLog, DirectoryLog, misplaced};
 use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::licenses::license::{DeviceId, LicenseChange, LicenseSnapshot};
 use crate::orders::records::{Hold, LineState, OrderChange, OrderRecord, line_number, order_error};
@@ -205,7 +206,7 @@ impl Directory {
                     access_requests: a.access_requests().copied().collect(),
                     access_reviews: a.access_reviews().to_vec(),
                     licenses: a.opening_items(),
-                    events: entry.log.clone(),
+                    events: entry.log.to_vec(a.id()),
                 })
             })
             .collect();
@@ -214,7 +215,7 @@ impl Directory {
             organizations: self.orgs.values().cloned().collect(),
             users: self.users.values().map(|u| (**u).clone()).collect(),
             accounts,
-            directory_events: self.dir_log.clone(),
+            directory_events: self.dir_log.to_vec(),
             orders: self.orders.values().cloned().collect(),
         }
     }
@@ -351,7 +352,7 @@ impl Directory {
     /// exactly once; without one, a stream is rebuilt as an import.
     fn load_directory_stream(&mut self, events: Vec<DirectoryEvent>) -> Result<(), SnapshotError> {
         if events.is_empty() {
-            self.dir_log = self.imported_directory_stream();
+            self.dir_log = directory_log(self.imported_directory_stream())?;
             return Ok(());
         }
         let mut replayed = Directory::with_config(self.config.clone());
@@ -407,7 +408,7 @@ impl Directory {
         // The users are the stream's own records, shared with its registration events rather
         // than kept twice (equal to the stated ones, checked above).
         self.users = replayed.users;
-        self.dir_log = events;
+        self.dir_log = directory_log(events)?;
         Ok(())
     }
 
@@ -481,7 +482,7 @@ impl Directory {
             sa,
             Entry {
                 account: Some(account),
-                log: Vec::new(),
+                log: AccountLog::default(),
             },
         );
         for event in &events {
@@ -494,6 +495,7 @@ impl Directory {
                 self.next_va = self.next_va.max(va.get());
             }
         }
+        let log = account_log(&path, sa, log)?;
         if let Some(entry) = self.accounts.get_mut(&sa) {
             entry.log = log;
         }
@@ -700,9 +702,13 @@ impl Directory {
     ) -> Result<(), SnapshotError> {
         let mut replayed = people;
         for (i, sa, _) in loaded.iter().filter(|(_, _, supplied)| !supplied) {
-            let log = self.accounts.get(sa).map_or(&[][..], |e| e.log.as_slice());
+            let log = self
+                .accounts
+                .get(sa)
+                .map(|e| e.log.to_vec(*sa))
+                .unwrap_or_default();
             replayed
-                .append_recorded(log)
+                .append_recorded(&log)
                 .map_err(at(format!("accounts[{i}]")))?;
         }
         let logged: Vec<(usize, SaId)> = loaded
@@ -716,7 +722,7 @@ impl Directory {
                 let log = self
                     .accounts
                     .get(sa)
-                    .map(|e| e.log.clone())
+                    .map(|e| e.log.to_vec(*sa))
                     .unwrap_or_default();
                 Stream::new(*sa, format!("accounts[{i}].events"), log)
             })
@@ -1276,4 +1282,26 @@ impl Claims {
         }
         Ok(())
     }
+}
+
+/// The directory's stream kept as a log (EV005): its events numbered from 1 without gaps.
+fn directory_log(events: Vec<DirectoryEvent>) -> Result<DirectoryLog, SnapshotError> {
+    DirectoryLog::from_events(events).map_err(|(i, why)| SnapshotError {
+        path: format!("directory_events[{i}]"),
+        error: misplaced(StreamId::Directory, i as u64 + 1, why),
+    })
+}
+
+/// An account's log kept as a log (EV005): its events of the account, numbered from 1 without
+/// gaps, else the position of the first that is not.
+fn account_log(path: &str, sa: SaId, events: Vec<Event>) -> Result<AccountLog, SnapshotError> {
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    AccountLog::from_events(sa, events).map_err(|(i, why)| SnapshotError {
+        path: format!("{path}.events[{i}]"),
+        error: Error::Replay {
+            sa,
+            seq: seqs.get(i).copied().unwrap_or_default(),
+            reason: why.to_string(),
+        },
+    })
 }

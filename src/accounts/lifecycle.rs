@@ -166,8 +166,8 @@ impl Directory {
     /// state), which no requester can withdraw: its contact declines it, or it lapses.
     #[must_use]
     pub fn requester(&self, sa: SaId) -> Option<UserId> {
-        match self.log_of(sa)?.first()?.actor {
-            crate::events::event::RecordedActor::User { user, .. } => Some(user),
+        match self.log_of(sa)?.first_actor()? {
+            crate::events::event::RecordedActor::User { user, .. } => Some(*user),
             _ => None,
         }
     }

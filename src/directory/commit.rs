@@ -11,6 +11,7 @@ use crate::base::error::{Entity, Error};
 use crate::base::ids::SaId;
 use crate::directory::{Directory, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
+use crate::events::log::{DirectoryEvents, Misplaced, misplaced};
 use crate::events::streams::{
     CommandId, Committed, DirectoryChange, DirectoryEvent, Plan, Planned, StreamId,
 };
@@ -42,8 +43,8 @@ impl Directory {
     /// The directory's own stream: registrations and identifier claims. Not secret beyond
     /// what [`Directory::users`] shows.
     #[must_use]
-    pub fn directory_events(&self) -> &[DirectoryEvent] {
-        &self.dir_log
+    pub fn directory_events(&self) -> DirectoryEvents<'_> {
+        DirectoryEvents::new(&self.dir_log)
     }
 
     /// Whether a command with this ID was committed.
@@ -77,17 +78,12 @@ impl Directory {
             let range = usize::try_from(first.saturating_sub(1)).unwrap_or(usize::MAX)
                 ..usize::try_from(*last).unwrap_or(usize::MAX);
             match stream {
-                StreamId::Directory => plan
-                    .directory
-                    .extend(self.dir_log.get(range).unwrap_or_default().iter().cloned()),
-                StreamId::Account(sa) => plan.accounts.extend(
-                    self.accounts
-                        .get(sa)
-                        .and_then(|e| e.log.get(range))
-                        .unwrap_or_default()
-                        .iter()
-                        .cloned(),
-                ),
+                StreamId::Directory => plan.directory.extend(self.dir_log.events_in(range)),
+                StreamId::Account(sa) => {
+                    if let Some(entry) = self.accounts.get(sa) {
+                        plan.accounts.extend(entry.log.events_in(*sa, range));
+                    }
+                }
             }
         }
         Some(plan)
@@ -138,7 +134,7 @@ impl Directory {
         // The directory's stream is shared by the writers of every account: its events are
         // dated no earlier than the one above them, so one writer's clock running behind
         // another's never refuses a command. The account's own stream keeps the exact time.
-        let dir_at = self.dir_log.last().map_or(at, |last| last.at.max(at));
+        let dir_at = self.dir_log.last_at().map_or(at, |last| last.max(at));
         let base = self.version(StreamId::Directory) + 1;
         let directory: Vec<DirectoryEvent> = (base..)
             .zip(changes)
@@ -197,7 +193,14 @@ impl Directory {
                 });
             }
         }
-        for e in &plan.directory {
+        for (e, seq) in plan.directory.iter().zip(self.dir_log.next_seq()..) {
+            if e.seq != seq {
+                return Err(misplaced(
+                    StreamId::Directory,
+                    e.seq,
+                    Misplaced::Sequence(seq),
+                ));
+            }
             self.check_directory_change(&e.change)?;
         }
         let places = match &plan.command {
@@ -207,8 +210,9 @@ impl Directory {
         self.apply_account_events(&plan.accounts)?;
         for e in &plan.directory {
             self.apply_directory_change(&e.change);
+            // In sequence: checked above.
+            let _ = self.dir_log.append(e.clone());
         }
-        self.dir_log.extend(plan.directory.iter().cloned());
         if let Some(id) = plan.command.as_ref().filter(|_| !places.is_empty()) {
             self.commands.insert(id.clone(), places);
         }
@@ -222,22 +226,14 @@ impl Directory {
     /// Rebuilds the index of command IDs from the logs (EV005).
     pub(crate) fn rebuild_commands(&mut self) -> Result<(), Error> {
         self.commands.clear();
-        let directory: Vec<(StreamId, u64, CommandId)> = self
-            .dir_log
-            .iter()
-            .filter_map(|e| Some((StreamId::Directory, e.seq, e.command.clone()?)))
-            .collect();
-        let accounts: Vec<(StreamId, u64, CommandId)> =
-            self.accounts
-                .iter()
-                .flat_map(|(sa, entry)| {
-                    entry.log.iter().filter_map(move |e| {
-                        Some((StreamId::Account(*sa), e.seq, e.command.clone()?))
-                    })
-                })
-                .collect();
-        for (stream, seq, id) in directory.into_iter().chain(accounts) {
-            self.index_command(&id, stream, seq)?;
+        let mut commands = self.dir_log.commands(StreamId::Directory);
+        for (sa, entry) in &self.accounts {
+            commands.extend(entry.log.commands(StreamId::Account(*sa)));
+        }
+        for (stream, range, id) in commands {
+            for index in range {
+                self.index_command(&id, stream, index as u64 + 1)?;
+            }
         }
         Ok(())
     }
@@ -263,6 +259,7 @@ impl Directory {
     /// with the first account restored when the second refuses; anything else to copies that
     /// replace the accounts only when every event applied.
     pub(crate) fn apply_account_events(&mut self, events: &[Event]) -> Result<(), Error> {
+        self.check_positions(events)?;
         match events {
             [] => return Ok(()),
             [single] if self.account(single.sa).is_some() => self.apply_in_place(single)?,
@@ -284,7 +281,8 @@ impl Directory {
         }
         for event in events {
             if let Some(entry) = self.accounts.get_mut(&event.sa) {
-                entry.log.push(event.clone());
+                // In sequence: checked above.
+                let _ = entry.log.append_copy(event.sa, event);
             }
         }
         Ok(())

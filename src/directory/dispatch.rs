@@ -246,7 +246,7 @@ impl Directory {
 
     /// Plans and commits a registration as an import, returning its change.
     fn register(&mut self, command: Command) -> Result<Option<DirectoryChange>, Error> {
-        let at = self.dir_log.last().map_or(Timestamp::UNIX_EPOCH, |e| e.at);
+        let at = self.dir_log.last_at().unwrap_or(Timestamp::UNIX_EPOCH);
         let on = crate::base::dates::utc_date(at);
         let planned = self.plan_changes(
             &crate::roles::matrix::Actor::Fulfilment,
@@ -365,8 +365,8 @@ impl Directory {
     /// Transfers licenses between two Virtual Accounts of one account
     /// ([`LicenseCommand::Transfer`], LIC003, LIC009). Returns the event it appended to the
     /// account's log, or `None` for a retry (same key, same request), which changes nothing.
-    /// The same as running the command through [`Directory::execute`], without copying the
-    /// event out.
+    /// The same as running the command through [`Directory::execute`], without a plan or a
+    /// list of events.
     ///
     /// # Errors
     ///
@@ -379,7 +379,7 @@ impl Directory {
         to: VaId,
         lines: Vec<TransferLine>,
         key: IdempotencyKey,
-    ) -> Result<Option<&Event>, Error> {
+    ) -> Result<Option<Event>, Error> {
         // One change in one account and nothing on the directory's stream: applied in place,
         // without a plan or a list of changes.
         let on = crate::base::dates::utc_date(at);

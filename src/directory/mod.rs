@@ -21,7 +21,8 @@ use crate::base::limits::{check_cco_id, clip};
 use crate::base::text::{Domain, Email};
 use crate::directory::people::{NewUser, OrgKind, Organization, User};
 use crate::events::event::{Change, Event, RecordedActor};
-use crate::events::streams::{CommandId, DirectoryEvent, IdKind, StreamId};
+use crate::events::log::{Misplaced, misplaced};
+use crate::events::streams::{CommandId, IdKind, StreamId};
 use crate::licenses::license::{LicenseChange, Opening};
 use crate::roles::matrix::{Actor, Inheritance, Role, Target};
 use crate::rules::RuleId;
@@ -775,7 +776,7 @@ impl<'a> IntoIterator for &'a GrantList {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Entry {
     pub(crate) account: Option<SmartAccount>,
-    pub(crate) log: Vec<Event>,
+    pub(crate) log: crate::events::log::AccountLog,
 }
 
 /// All organizations, users and Smart Accounts, with the commands that change them and the
@@ -839,7 +840,7 @@ pub struct Directory {
     pub(crate) next_sa: u32,
     pub(crate) next_va: u32,
     /// The directory's own stream (EV005): registrations and identifier claims.
-    pub(crate) dir_log: Vec<DirectoryEvent>,
+    pub(crate) dir_log: crate::events::log::DirectoryLog,
     /// Every command ID committed, with where its events are (EV005).
     pub(crate) commands: HashMap<CommandId, Vec<(StreamId, u64, u64)>>,
     /// Order records (Q011), from the directory's stream.
@@ -1023,8 +1024,8 @@ impl Directory {
     }
 
     /// The log of an account, unchecked (for the crate's own readers, such as the advisor).
-    pub(crate) fn log_of(&self, sa: SaId) -> Option<&[Event]> {
-        self.accounts.get(&sa).map(|e| e.log.as_slice())
+    pub(crate) fn log_of(&self, sa: SaId) -> Option<&crate::events::log::AccountLog> {
+        self.accounts.get(&sa).map(|e| &e.log)
     }
 
     /// The domain index: each domain identifier (and prefixed form) with its account, sorted.
@@ -1155,9 +1156,38 @@ impl Directory {
         Ok((account, record))
     }
 
+    /// Each event is the next of its account's log, counting the ones before it in `events`
+    /// (EV005): what the logs need to keep them without their positions.
+    pub(crate) fn check_positions(&self, events: &[Event]) -> Result<(), Error> {
+        let mut next: Vec<(SaId, u64)> = Vec::new();
+        for event in events {
+            let expected = match next.iter_mut().find(|(sa, _)| *sa == event.sa) {
+                Some((_, seq)) => seq,
+                None => {
+                    let seq = self.accounts.get(&event.sa).map_or(1, |e| e.log.next_seq());
+                    next.push((event.sa, seq));
+                    match next.last_mut() {
+                        Some((_, seq)) => seq,
+                        None => continue,
+                    }
+                }
+            };
+            if event.seq != *expected {
+                return Err(misplaced(
+                    StreamId::Account(event.sa),
+                    event.seq,
+                    Misplaced::Sequence(*expected),
+                ));
+            }
+            *expected += 1;
+        }
+        Ok(())
+    }
+
     /// Applies events already recorded (a verified log, EV004) to their accounts, keeping the
     /// indexes current and appending them to the logs.
     pub(crate) fn append_recorded(&mut self, events: &[Event]) -> Result<(), Error> {
+        self.check_positions(events)?;
         for event in events {
             let users = &self.users;
             match self
@@ -1175,14 +1205,15 @@ impl Directory {
                         event.sa,
                         Entry {
                             account: Some(account),
-                            log: Vec::new(),
+                            log: Default::default(),
                         },
                     );
                 }
             }
             self.reindex(event);
             if let Some(entry) = self.accounts.get_mut(&event.sa) {
-                entry.log.push(event.clone());
+                // In sequence: checked above.
+                let _ = entry.log.append_copy(event.sa, event);
             }
         }
         Ok(())
@@ -1190,12 +1221,8 @@ impl Directory {
 
     /// Refuses a command dated before the last event of the account's log (EV004).
     pub(crate) fn check_time(&self, sa: SaId, at: Timestamp) -> Result<(), Error> {
-        match self.accounts.get(&sa).and_then(|e| e.log.last()) {
-            Some(last) if at < last.at => Err(Error::TimeOrder {
-                sa,
-                at,
-                last: last.at,
-            }),
+        match self.accounts.get(&sa).and_then(|e| e.log.last_at()) {
+            Some(last) if at < last => Err(Error::TimeOrder { sa, at, last }),
             _ => Ok(()),
         }
     }

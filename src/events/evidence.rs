@@ -56,10 +56,13 @@ impl Stream {
     /// A stream of `events` that continue the account's log in `dir` (EV005): numbered after
     /// it, and past its imports when it holds a recorded command.
     pub(crate) fn following(dir: &Directory, sa: SaId, path: String, events: Vec<Event>) -> Stream {
-        let log = dir.log_of(sa).unwrap_or_default();
+        let log = dir.log_of(sa);
         Stream {
-            offset: log.len() as u64,
-            recorded: log.iter().any(|e| e.actor != RecordedActor::Imported),
+            offset: log.map_or(0, |log| log.len() as u64),
+            recorded: log.is_some_and(|log| {
+                log.runs()
+                    .any(|(_, head)| head.actor != RecordedActor::Imported)
+            }),
             ..Stream::new(sa, path, events)
         }
     }

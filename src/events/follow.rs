@@ -30,7 +30,7 @@ impl Directory {
     /// // A store would hand the events back in the order they were committed; here the
     /// // directory's stream comes first, then each account's log.
     /// let mut events: Vec<StreamEvent> =
-    ///     w.dir.directory_events().iter().cloned().map(StreamEvent::Directory).collect();
+    ///     w.dir.directory_events().iter().map(StreamEvent::Directory).collect();
     /// for account in w.dir.to_snapshot().accounts {
     ///     events.extend(account.events.into_iter().map(StreamEvent::Account));
     /// }
@@ -87,12 +87,12 @@ impl Directory {
         if event.seq != expected {
             return Err(problem(format!("expected sequence {expected}")));
         }
-        if let Some(last) = self.directory_events().last()
-            && event.at < last.at
+        if let Some(last) = self.dir_log.last_at()
+            && event.at < last
         {
             return Err(problem(format!(
-                "its time {} is before {}, the time of the event above it",
-                event.at, last.at
+                "its time {} is before {last}, the time of the event above it",
+                event.at
             )));
         }
         self.check_directory_change(&event.change)?;
@@ -100,7 +100,9 @@ impl Directory {
             self.index_command(id, stream, event.seq)?;
         }
         self.apply_directory_change(&event.change);
-        self.dir_log.push(event.clone());
+        self.dir_log
+            .append(event.clone())
+            .map_err(|why| problem(why.to_string()))?;
         Ok(())
     }
 
@@ -114,14 +116,14 @@ impl Directory {
             by_sa.entry(event.sa).or_default().push(event);
         }
         for (sa, events) in &by_sa {
-            let last = self.log_of(*sa).and_then(<[Event]>::last);
+            let last = self.log_of(*sa).and_then(|log| log.last_at());
             if let (Some(last), Some(first)) = (last, events.first())
-                && first.at < last.at
+                && first.at < last
             {
                 return Err(Error::TimeOrder {
                     sa: *sa,
                     at: first.at,
-                    last: last.at,
+                    last,
                 });
             }
         }

@@ -5,5 +5,6 @@ pub(crate) mod command_id;
 pub(crate) mod event;
 pub(crate) mod evidence;
 mod follow;
+pub(crate) mod log;
 mod reading;
 pub(crate) mod streams;

@@ -3,7 +3,7 @@
 use crate::base::error::{Entity, Error};
 use crate::base::ids::{SaId, UserId};
 use crate::directory::Directory;
-use crate::events::event::Event;
+use crate::events::log::Events;
 use crate::roles::matrix::{Action, Target};
 use crate::rules::RuleId;
 
@@ -14,12 +14,12 @@ impl Directory {
     ///
     /// [`Error::NotFound`] for an unknown account, [`Error::Denied`] when the user may not
     /// view the event log.
-    pub fn events(&self, user: UserId, sa: SaId) -> Result<&[Event], Error> {
+    pub fn events(&self, user: UserId, sa: SaId) -> Result<Events<'_>, Error> {
         let entry = self.accounts.get(&sa).ok_or(Error::NotFound {
             rule: RuleId::EV001,
             entity: Entity::Account(sa),
         })?;
         self.require_user(user, Action::ViewEventLog, Target::Account(sa))?;
-        Ok(&entry.log)
+        Ok(Events::new(sa, &entry.log))
     }
 }

@@ -31,14 +31,14 @@ fn one(sa: SaId, change: LicenseChange) -> Result<Planned, Error> {
 }
 
 impl Directory {
-    /// Applies one change to an account in place and moves its event into the log (no copy).
+    /// Applies one change to an account in place and appends its event to the log.
     pub(crate) fn commit_one(
         &mut self,
         sa: SaId,
         actor: &Actor,
         at: Timestamp,
         change: Change,
-    ) -> Result<&Event, Error> {
+    ) -> Result<Event, Error> {
         let missing = Error::NotFound {
             rule: RuleId::LIC003,
             entity: Entity::Account(sa),
@@ -47,7 +47,7 @@ impl Directory {
         let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
         let event = Event {
             sa,
-            seq: entry.log.len() as u64 + 1,
+            seq: entry.log.next_seq(),
             at,
             actor,
             command: None,
@@ -59,9 +59,14 @@ impl Directory {
             .ok_or(missing.clone())?
             .apply(&event)?;
         self.reindex(&event);
-        let entry = self.accounts.get_mut(&sa).ok_or(missing.clone())?;
-        entry.log.push(event);
-        entry.log.last().ok_or(missing)
+        let entry = self.accounts.get_mut(&sa).ok_or(missing)?;
+        entry.log.push(
+            event.at,
+            &event.actor,
+            None,
+            crate::events::log::Packed::pack(event.change.clone()),
+        );
+        Ok(event)
     }
 
     /// The account a device is registered to.

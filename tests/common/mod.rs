@@ -99,7 +99,6 @@ pub fn all_events(dir: &smart_accounts::Directory) -> Vec<smart_accounts::Stream
     let mut events: Vec<smart_accounts::StreamEvent> = dir
         .directory_events()
         .iter()
-        .cloned()
         .map(smart_accounts::StreamEvent::Directory)
         .collect();
     for account in dir.to_snapshot().accounts {

@@ -672,7 +672,7 @@ fn ev004_an_imported_request_dated_before_its_account_is_refused_with_its_place_
     let Error::Evidence { seq, .. } = err.error() else {
         panic!("{err}");
     };
-    assert_eq!(*seq, rebuilt[position].seq, "{err}");
+    assert_eq!(*seq, rebuilt.get(position).unwrap().seq, "{err}");
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn ev001_every_change_appends_an_event_and_refusals_append_nothing() {
     assert_eq!(events.len(), 1);
     let log = w.dir.events(alice, sa).unwrap();
     assert_eq!(log.len(), n + 1);
-    assert_eq!(log.last().unwrap(), &events[0]);
+    assert_eq!(log.last().unwrap(), events[0]);
     assert_eq!(events[0].seq, n as u64 + 1);
     assert_eq!(events[0].at, later);
     assert_eq!(
@@ -287,7 +287,7 @@ fn ev003_replay_rebuilds_every_account_exactly() {
     assert_eq!(admins.len(), w.dir.accounts().count());
     for (sa, admin) in admins {
         let log = w.dir.events(admin, sa).unwrap();
-        let replayed = SmartAccount::replay(log).unwrap();
+        let replayed = SmartAccount::replay(&log.to_vec()).unwrap();
         assert_eq!(Some(&replayed), w.dir.account(sa), "{sa}");
     }
     // Tampered logs do not replay.
@@ -407,7 +407,7 @@ fn ev003_replaying_each_log_rebuilds_licenses_and_devices() {
             .map(|b| b.user);
         let Some(admin) = admin else { continue };
         let log = w.dir.events(admin, account.id()).unwrap();
-        assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+        assert_eq!(&SmartAccount::replay(&log.to_vec()).unwrap(), account);
     }
 }
 
@@ -474,7 +474,7 @@ fn ev003_a_snapshot_without_log_keeps_the_agreement_acceptance() {
     assert_eq!(account.agreement().map(|a| a.by), Some(acme.dave));
     assert_eq!(account, w.dir.account(acme.sa).unwrap());
     let log = loaded.events(acme.alice, acme.sa).unwrap();
-    assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+    assert_eq!(&SmartAccount::replay(&log.to_vec()).unwrap(), account);
 }
 
 #[cfg(feature = "serde")]

@@ -7,6 +7,7 @@ mod evidence;
 mod hostile_input;
 mod log;
 mod model;
+mod packed_log;
 mod same_instant;
 mod snapshot_log;
 mod snapshots;

@@ -25,7 +25,7 @@ fn ev003_snapshot_without_log_gets_a_replayable_imported_log() {
     let log = dir.events(acme.alice, acme.sa).unwrap();
     assert!(log.iter().all(|e| e.actor == RecordedActor::Imported));
     assert_eq!(
-        &SmartAccount::replay(log).unwrap(),
+        &SmartAccount::replay(&log.to_vec()).unwrap(),
         dir.account(acme.sa).unwrap()
     );
     // A command after loading continues the log, which still replays.
@@ -39,7 +39,7 @@ fn ev003_snapshot_without_log_gets_a_replayable_imported_log() {
     .unwrap();
     let log = dir.events(acme.alice, acme.sa).unwrap();
     assert_eq!(
-        &SmartAccount::replay(log).unwrap(),
+        &SmartAccount::replay(&log.to_vec()).unwrap(),
         dir.account(acme.sa).unwrap()
     );
     // The pending account stays pending through its rebuilt log.

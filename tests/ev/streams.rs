@@ -481,7 +481,7 @@ fn ev005_a_follower_refuses_an_event_out_of_sequence_or_forged() {
 fn ev005_a_snapshot_keeps_the_directory_stream_and_a_forged_one_is_refused() {
     let w = common::world();
     let snapshot = w.dir.to_snapshot();
-    assert_eq!(snapshot.directory_events, w.dir.directory_events());
+    assert_eq!(snapshot.directory_events, w.dir.directory_events().to_vec());
     let json = serde_json::to_string(&snapshot).unwrap();
     let back: Directory = serde_json::from_str(&json).unwrap();
     assert_eq!(back, w.dir);

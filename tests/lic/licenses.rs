@@ -513,9 +513,9 @@ fn lic004_licenses_move_between_accounts_only_from_holding_or_by_vendor_support(
     );
     // Each side sits at the end of its own log.
     let acme_log = w.dir.events(acme.alice, acme.sa).unwrap();
-    assert_eq!(acme_log.last(), Some(&events[1]));
+    assert_eq!(acme_log.last().as_ref(), Some(&events[1]));
     let holding_log = w.dir.events(partner.admin, partner.holding).unwrap();
-    assert_eq!(holding_log.last(), Some(&events[0]));
+    assert_eq!(holding_log.last().as_ref(), Some(&events[0]));
     // A retry changes nothing; the ID with other contents is refused.
     let before = w.dir.clone();
     assert!(
@@ -1357,10 +1357,9 @@ fn lic009_transfers_move_available_quantity_of_at_most_ten_types_idempotently() 
             key("typed"),
         )
         .unwrap()
-        .cloned()
         .unwrap();
     assert_eq!(
-        w.dir.events(acme.alice, acme.sa).unwrap().last(),
+        w.dir.events(acme.alice, acme.sa).unwrap().last().as_ref(),
         Some(&event)
     );
     assert!(matches!(

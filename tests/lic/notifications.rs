@@ -355,7 +355,7 @@ fn lic008_records_replay_from_the_events_and_logs_are_rechecked() {
     let holding = w.dir.account(w.partner.holding).unwrap();
     assert_eq!(holding.notification_records().count(), 4);
     let log = w.dir.events(w.partner.admin, w.partner.holding).unwrap();
-    assert_eq!(&SmartAccount::replay(log).unwrap(), holding);
+    assert_eq!(&SmartAccount::replay(&log.to_vec()).unwrap(), holding);
     // The snapshot with its logs is evidence (EV004): every opt-in, sending and
     // acknowledgement is re-planned as its command, and the records come out the same.
     let reloaded = Directory::from_snapshot(w.dir.to_snapshot()).unwrap();
@@ -786,7 +786,7 @@ mod model {
         // snapshot without them rebuilds the same records.
         let account = w.dir.account(holding).unwrap();
         let log = w.dir.events(w.partner.admin, holding).unwrap();
-        prop_assert_eq!(&SmartAccount::replay(log).unwrap(), account);
+        prop_assert_eq!(&SmartAccount::replay(&log.to_vec()).unwrap(), account);
         let reloaded = Directory::from_snapshot(w.dir.to_snapshot());
         prop_assert!(reloaded.is_ok(), "{:?}", reloaded.err());
         prop_assert_eq!(&reloaded.unwrap(), &w.dir);

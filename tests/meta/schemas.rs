@@ -165,8 +165,8 @@ fn schemas_accept_the_fixture_snapshot_its_events_the_sample_quotes_and_their_re
             events += 1;
         }
     }
-    for event in w.dir.directory_events() {
-        validates(&all["event"], &StreamEvent::Directory(event.clone())).unwrap();
+    for event in w.dir.directory_events().iter() {
+        validates(&all["event"], &StreamEvent::Directory(event)).unwrap();
         events += 1;
     }
     assert!(events > 20, "{events}");

@@ -121,7 +121,7 @@ fn sa002_new_account_gets_one_unrestricted_top_level_default_named_default() {
     // The creation and its default VA are one event.
     let log = w.dir.events(peter, sa).unwrap();
     assert!(matches!(
-        log[0].change,
+        log.first().unwrap().change,
         Change::AccountCreated { default_va, .. } if default_va == account.default_va()
     ));
 }
