@@ -404,16 +404,17 @@ impl Directory {
         let owner = self.account(sa).map(SmartAccount::owner);
         // Checks the user may read the log.
         self.events(user, sa)?;
-        let Some(log) = self.log_of(sa) else {
+        let Some(entry) = self.accounts.get(&sa) else {
             return Ok(Vec::new());
         };
+        let (log, keys) = (&entry.log, entry.keys());
         Ok(log
             .iter()
             .filter(|(_, head, _)| match (&head.actor, owner) {
                 (RecordedActor::User { org, .. }, Some(owner)) => self.is_partner_org(*org, owner),
                 _ => false,
             })
-            .filter_map(|(i, _, _)| log.event(sa, i))
+            .filter_map(|(i, _, _)| log.event(sa, i, keys))
             .collect())
     }
 }

@@ -16,7 +16,7 @@ use crate::directory::people::{NewUser, Organization, User};
 use crate::directory::{Config, Directory, Entry, member_of};
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::evidence::{Stream, replay_as_evidence};
-use crate::events::log::{AccountLog, DirectoryLog, misplaced};
+use crate::events::log::{AccountLog, DirectoryLog, Keys, misplaced};
 use crate::events::streams::{DirectoryChange, DirectoryEvent, StreamId};
 use crate::licenses::license::{DeviceId, LicenseChange, LicenseSnapshot};
 use crate::orders::records::{Hold, LineState, OrderChange, OrderRecord, line_number, order_error};
@@ -206,7 +206,7 @@ impl Directory {
                     access_requests: a.access_requests().copied().collect(),
                     access_reviews: a.access_reviews().to_vec(),
                     licenses: a.opening_items(),
-                    events: entry.log.to_vec(a.id()),
+                    events: entry.events(a.id()),
                 })
             })
             .collect();
@@ -495,9 +495,8 @@ impl Directory {
                 self.next_va = self.next_va.max(va.get());
             }
         }
-        let log = account_log(&path, sa, log)?;
         if let Some(entry) = self.accounts.get_mut(&sa) {
-            entry.log = log;
+            entry.log = account_log(&path, sa, log, entry.keys())?;
         }
         Ok(supplied)
     }
@@ -705,7 +704,7 @@ impl Directory {
             let log = self
                 .accounts
                 .get(sa)
-                .map(|e| e.log.to_vec(*sa))
+                .map(|e| e.events(*sa))
                 .unwrap_or_default();
             replayed
                 .append_recorded(&log)
@@ -722,7 +721,7 @@ impl Directory {
                 let log = self
                     .accounts
                     .get(sa)
-                    .map(|e| e.log.to_vec(*sa))
+                    .map(|e| e.events(*sa))
                     .unwrap_or_default();
                 Stream::new(*sa, format!("accounts[{i}].events"), log)
             })
@@ -1294,9 +1293,14 @@ fn directory_log(events: Vec<DirectoryEvent>) -> Result<DirectoryLog, SnapshotEr
 
 /// An account's log kept as a log (EV005): its events of the account, numbered from 1 without
 /// gaps, else the position of the first that is not.
-fn account_log(path: &str, sa: SaId, events: Vec<Event>) -> Result<AccountLog, SnapshotError> {
+fn account_log(
+    path: &str,
+    sa: SaId,
+    events: Vec<Event>,
+    keys: Keys<'_>,
+) -> Result<AccountLog, SnapshotError> {
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
-    AccountLog::from_events(sa, events).map_err(|(i, why)| SnapshotError {
+    AccountLog::from_events(sa, events, keys).map_err(|(i, why)| SnapshotError {
         path: format!("{path}.events[{i}]"),
         error: Error::Replay {
             sa,

@@ -81,7 +81,8 @@ impl Directory {
                 StreamId::Directory => plan.directory.extend(self.dir_log.events_in(range)),
                 StreamId::Account(sa) => {
                     if let Some(entry) = self.accounts.get(sa) {
-                        plan.accounts.extend(entry.log.events_in(*sa, range));
+                        plan.accounts
+                            .extend(entry.log.events_in(*sa, range, entry.keys()));
                     }
                 }
             }
@@ -282,7 +283,7 @@ impl Directory {
         for event in events {
             if let Some(entry) = self.accounts.get_mut(&event.sa) {
                 // In sequence: checked above.
-                let _ = entry.log.append_copy(event.sa, event);
+                let _ = entry.append_copy(event);
             }
         }
         Ok(())

@@ -779,6 +779,24 @@ pub(crate) struct Entry {
     pub(crate) log: crate::events::log::AccountLog,
 }
 
+impl Entry {
+    /// The account's used keys (LIC009), which its log's transfers are rebuilt from.
+    pub(crate) fn keys(&self) -> crate::events::log::Keys<'_> {
+        self.account.as_ref().map(|a| &a.licenses)
+    }
+
+    /// Every event of the log, as appended.
+    pub(crate) fn events(&self, sa: SaId) -> Vec<Event> {
+        self.log.to_vec(sa, self.keys())
+    }
+
+    /// Appends a copy of an event applied to the account (EV005: the next of its log).
+    pub(crate) fn append_copy(&mut self, event: &Event) -> Result<(), Misplaced> {
+        let keys = self.account.as_ref().map(|a| &a.licenses);
+        self.log.append_copy(event.sa, event, keys)
+    }
+}
+
 /// All organizations, users and Smart Accounts, with the commands that change them and the
 /// queries that read them.
 ///
@@ -1213,7 +1231,7 @@ impl Directory {
             self.reindex(event);
             if let Some(entry) = self.accounts.get_mut(&event.sa) {
                 // In sequence: checked above.
-                let _ = entry.log.append_copy(event.sa, event);
+                let _ = entry.append_copy(event);
             }
         }
         Ok(())

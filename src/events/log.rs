@@ -21,7 +21,7 @@ use crate::directory::people::User;
 use crate::events::command_id::CommandId;
 use crate::events::event::{Change, Event, RecordedActor};
 use crate::events::streams::{DirectoryChange, DirectoryEvent};
-use crate::licenses::license::{IdempotencyKey, LicenseChange, TransferLine};
+use crate::licenses::license::{IdempotencyKey, LicenseChange, Licenses};
 use crate::roles::matrix::{Inheritance, Role};
 
 /// Who made a run of events, when, and under which command ID: stored once per run.
@@ -190,6 +190,10 @@ impl<P> DoubleEndedIterator for Iter<'_, P> {
 impl<P> ExactSizeIterator for Iter<'_, P> {}
 
 /// An account's change as its log keeps it: the frequent ones packed, the others boxed.
+///
+/// A transfer inside the account is kept as its idempotency key alone when the account's
+/// record of that key (LIC009) holds exactly its request: the record is written by the
+/// transfer itself and never changes or goes, so the event is rebuilt from it whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Packed {
     VaCreated {
@@ -203,50 +207,64 @@ pub(crate) enum Packed {
         role: Role,
         inheritance: Inheritance,
     },
-    Transferred {
-        key: IdempotencyKey,
-        from: VaId,
-        to: VaId,
-        lines: Box<[TransferLine]>,
-    },
+    Transferred(IdempotencyKey),
     Other(Box<Change>),
 }
 
+/// The used keys of the account a log belongs to (LIC009), which transfers are rebuilt from.
+pub(crate) type Keys<'a> = Option<&'a Licenses>;
+
 impl Packed {
-    pub(crate) fn pack(change: Change) -> Packed {
+    /// The packed form of `change`, of the account whose keys are `keys`.
+    pub(crate) fn pack(change: Change, keys: Keys<'_>) -> Packed {
         match change {
             Change::VaCreated { va, parent, name } => Packed::VaCreated {
                 va,
                 parent,
                 name: name.into_boxed_str(),
             },
+            other => Packed::of(&other, keys).unwrap_or_else(|| Packed::Other(Box::new(other))),
+        }
+    }
+
+    /// The packed form of `change` when it has one that needs no copy of the change.
+    pub(crate) fn of(change: &Change, keys: Keys<'_>) -> Option<Packed> {
+        match change {
+            Change::VaCreated { va, parent, name } => Some(Packed::VaCreated {
+                va: *va,
+                parent: *parent,
+                name: name.as_str().into(),
+            }),
             Change::RoleAssigned {
                 user,
                 va,
                 role,
                 inheritance,
-            } => Packed::RoleAssigned {
-                user,
-                va,
-                role,
-                inheritance,
-            },
+            } => Some(Packed::RoleAssigned {
+                user: *user,
+                va: *va,
+                role: *role,
+                inheritance: *inheritance,
+            }),
             Change::License(LicenseChange::Transferred {
                 key,
                 from,
                 to,
                 lines,
-            }) => Packed::Transferred {
-                key,
-                from,
-                to,
-                lines: lines.into_boxed_slice(),
-            },
-            other => Packed::Other(Box::new(other)),
+            }) if keys?.same_request(key, *from, *to, lines) == Some(true) => {
+                Some(Packed::Transferred(key.clone()))
+            }
+            _ => None,
         }
     }
 
-    pub(crate) fn unpack(&self) -> Change {
+    /// The packed form of a copy of `change`.
+    pub(crate) fn copy(change: &Change, keys: Keys<'_>) -> Packed {
+        Packed::of(change, keys).unwrap_or_else(|| Packed::Other(Box::new(change.clone())))
+    }
+
+    /// The change as appended.
+    pub(crate) fn unpack(&self, keys: Keys<'_>) -> Change {
         match self {
             Packed::VaCreated { va, parent, name } => Change::VaCreated {
                 va: *va,
@@ -264,17 +282,20 @@ impl Packed {
                 role: *role,
                 inheritance: *inheritance,
             },
-            Packed::Transferred {
-                key,
-                from,
-                to,
-                lines,
-            } => Change::License(LicenseChange::Transferred {
-                key: key.clone(),
-                from: *from,
-                to: *to,
-                lines: lines.to_vec(),
-            }),
+            Packed::Transferred(key) => {
+                // Packed only when the record holds the request, and records stay.
+                let record = keys.and_then(|k| k.key_record(key));
+                let (from, to, lines) = record
+                    .map_or((VaId::new(0), VaId::new(0), Vec::new()), |r| {
+                        (r.from, r.to, r.lines)
+                    });
+                Change::License(LicenseChange::Transferred {
+                    key: key.clone(),
+                    from,
+                    to,
+                    lines,
+                })
+            }
             Packed::Other(change) => (**change).clone(),
         }
     }
@@ -361,26 +382,37 @@ impl std::fmt::Display for Misplaced {
 }
 
 impl AccountLog {
-    /// Appends an event of account `sa`, which must be the next of its log.
-    pub(crate) fn append(&mut self, sa: SaId, event: Event) -> Result<(), Misplaced> {
+    /// Appends an event of account `sa` (whose used keys are `keys`, after applying it), which
+    /// must be the next of its log.
+    pub(crate) fn append(
+        &mut self,
+        sa: SaId,
+        event: Event,
+        keys: Keys<'_>,
+    ) -> Result<(), Misplaced> {
         self.check_next(sa, &event)?;
         self.push(
             event.at,
             &event.actor,
             event.command.as_ref(),
-            Packed::pack(event.change),
+            Packed::pack(event.change, keys),
         );
         Ok(())
     }
 
-    /// Appends a copy of an event of account `sa`, which must be the next of its log.
-    pub(crate) fn append_copy(&mut self, sa: SaId, event: &Event) -> Result<(), Misplaced> {
+    /// Appends a copy of an event of account `sa`, as [`AccountLog::append`].
+    pub(crate) fn append_copy(
+        &mut self,
+        sa: SaId,
+        event: &Event,
+        keys: Keys<'_>,
+    ) -> Result<(), Misplaced> {
         self.check_next(sa, event)?;
         self.push(
             event.at,
             &event.actor,
             event.command.as_ref(),
-            Packed::pack(event.change.clone()),
+            Packed::copy(&event.change, keys),
         );
         Ok(())
     }
@@ -395,47 +427,48 @@ impl AccountLog {
         Ok(())
     }
 
-    /// A log of account `sa` holding `events`, which must be numbered from 1 without gaps.
-    /// On a misplaced event, its index and why.
+    /// A log of account `sa` (whose used keys are `keys`) holding `events`, which must be
+    /// numbered from 1 without gaps. On a misplaced event, its index and why.
     pub(crate) fn from_events(
         sa: SaId,
         events: Vec<Event>,
+        keys: Keys<'_>,
     ) -> Result<AccountLog, (usize, Misplaced)> {
         let mut log = AccountLog::default();
         log.items.reserve_exact(events.len());
         for (i, event) in events.into_iter().enumerate() {
-            log.append(sa, event).map_err(|m| (i, m))?;
+            log.append(sa, event, keys).map_err(|m| (i, m))?;
         }
         Ok(log)
     }
 
     /// Event `index` (from 0), as appended.
-    pub(crate) fn event(&self, sa: SaId, index: usize) -> Option<Event> {
+    pub(crate) fn event(&self, sa: SaId, index: usize, keys: Keys<'_>) -> Option<Event> {
         let (head, item) = self.get(index)?;
-        Some(account_event(sa, index, head, item))
+        Some(account_event(sa, index, head, item, keys))
     }
 
     /// The events with indexes in `range`, as appended.
-    pub(crate) fn events_in(&self, sa: SaId, range: Range<usize>) -> Vec<Event> {
+    pub(crate) fn events_in(&self, sa: SaId, range: Range<usize>, keys: Keys<'_>) -> Vec<Event> {
         self.range(range)
-            .map(|(i, head, item)| account_event(sa, i, head, item))
+            .map(|(i, head, item)| account_event(sa, i, head, item, keys))
             .collect()
     }
 
     /// Every event, as appended.
-    pub(crate) fn to_vec(&self, sa: SaId) -> Vec<Event> {
-        self.events_in(sa, 0..self.len())
+    pub(crate) fn to_vec(&self, sa: SaId, keys: Keys<'_>) -> Vec<Event> {
+        self.events_in(sa, 0..self.len(), keys)
     }
 }
 
-fn account_event(sa: SaId, index: usize, head: &Head, item: &Packed) -> Event {
+fn account_event(sa: SaId, index: usize, head: &Head, item: &Packed, keys: Keys<'_>) -> Event {
     Event {
         sa,
         seq: index as u64 + 1,
         at: head.at,
         actor: head.actor.clone(),
         command: head.command.clone(),
-        change: item.unpack(),
+        change: item.unpack(keys),
     }
 }
 
@@ -529,11 +562,12 @@ fn directory_event(index: usize, head: &Head, item: &PackedDirectory) -> Directo
 pub struct Events<'a> {
     sa: SaId,
     log: &'a AccountLog,
+    keys: Keys<'a>,
 }
 
 impl<'a> Events<'a> {
-    pub(crate) fn new(sa: SaId, log: &'a AccountLog) -> Events<'a> {
-        Events { sa, log }
+    pub(crate) fn new(sa: SaId, log: &'a AccountLog, keys: Keys<'a>) -> Events<'a> {
+        Events { sa, log, keys }
     }
 
     /// How many events the log holds: the account's version (EV005).
@@ -551,7 +585,7 @@ impl<'a> Events<'a> {
     /// The event at `index` (from 0; its sequence number is `index + 1`).
     #[must_use]
     pub fn get(&self, index: usize) -> Option<Event> {
-        self.log.event(self.sa, index)
+        self.log.event(self.sa, index, self.keys)
     }
 
     /// The first event.
@@ -568,16 +602,16 @@ impl<'a> Events<'a> {
 
     /// The events in order, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + ExactSizeIterator + 'a {
-        let sa = self.sa;
+        let (sa, keys) = (self.sa, self.keys);
         self.log
             .iter()
-            .map(move |(i, head, item)| account_event(sa, i, head, item))
+            .map(move |(i, head, item)| account_event(sa, i, head, item, keys))
     }
 
     /// All the events, oldest first.
     #[must_use]
     pub fn to_vec(&self) -> Vec<Event> {
-        self.log.to_vec(self.sa)
+        self.log.to_vec(self.sa, self.keys)
     }
 }
 

@@ -20,6 +20,6 @@ impl Directory {
             entity: Entity::Account(sa),
         })?;
         self.require_user(user, Action::ViewEventLog, Target::Account(sa))?;
-        Ok(Events::new(sa, &entry.log))
+        Ok(Events::new(sa, &entry.log, entry.keys()))
     }
 }

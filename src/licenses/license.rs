@@ -1313,21 +1313,30 @@ impl Licenses {
         let mut keys: Vec<KeyRecord> = self
             .keys
             .iter()
-            .map(|(key, used)| KeyRecord {
-                key: key.clone(),
-                from: used.from,
-                to: used.to,
-                lines: used
-                    .lines()
-                    .filter_map(|(ty, quantity)| {
-                        let license = self.types.get(ty as usize)?.clone();
-                        Some(TransferLine { license, quantity })
-                    })
-                    .collect(),
-            })
+            .map(|(key, used)| self.key_record_of(key, used))
             .collect();
         keys.sort_by(|a, b| a.key.cmp(&b.key));
         keys
+    }
+
+    /// The request a used key was recorded with (LIC009).
+    pub(crate) fn key_record(&self, key: &IdempotencyKey) -> Option<KeyRecord> {
+        self.keys.get(key).map(|used| self.key_record_of(key, used))
+    }
+
+    fn key_record_of(&self, key: &IdempotencyKey, used: &UsedKey) -> KeyRecord {
+        KeyRecord {
+            key: key.clone(),
+            from: used.from,
+            to: used.to,
+            lines: used
+                .lines()
+                .filter_map(|(ty, quantity)| {
+                    let license = self.types.get(ty as usize)?.clone();
+                    Some(TransferLine { license, quantity })
+                })
+                .collect(),
+        }
     }
 
     fn type_id(&self, license: &License) -> Option<u32> {

@@ -60,12 +60,8 @@ impl Directory {
             .apply(&event)?;
         self.reindex(&event);
         let entry = self.accounts.get_mut(&sa).ok_or(missing)?;
-        entry.log.push(
-            event.at,
-            &event.actor,
-            None,
-            crate::events::log::Packed::pack(event.change.clone()),
-        );
+        let packed = crate::events::log::Packed::copy(&event.change, entry.keys());
+        entry.log.push(event.at, &event.actor, None, packed);
         Ok(event)
     }
 

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use crate::common::cases;
 use proptest::prelude::*;
 use smart_accounts::strategies::{self, AT};
-use smart_accounts::{Directory, Event, Role, SaId};
+use smart_accounts::{
+    Actor, Change, Directory, Event, IdempotencyKey, LicenseChange, Role, SaId, TransferLine,
+};
 
 /// Every reader of the account logs and the directory's stream agrees with `expected`.
 fn readers_agree(
@@ -59,9 +61,12 @@ proptest! {
     /// returned, and the directory's stream only grows, numbered from 1 without gaps.
     #[test]
     fn ev001_ev005_the_packed_logs_hand_back_every_event_as_appended(
-        (mut dir, commands) in strategies::directory_and_commands(1..30),
-        days in prop::collection::vec(0u8..=200, 30),
+        (dir, steps) in strategies::directory().prop_flat_map(|dir| {
+            let steps = strategies::timed_commands(&dir, 10..40);
+            (Just(dir), steps)
+        })
     ) {
+        let mut dir = dir;
         let mut expected: BTreeMap<SaId, Vec<Event>> = dir
             .to_snapshot()
             .accounts
@@ -70,10 +75,12 @@ proptest! {
             .collect();
         readers_agree(&dir, &expected)?;
         let mut now = AT;
-        for ((actor, command), days) in commands.into_iter().zip(days) {
-            now = now.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days))).unwrap();
+        for step in steps {
+            now = now
+                .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(step.after_days)))
+                .unwrap();
             let stream = dir.directory_events().to_vec();
-            if let Ok(events) = dir.execute(&actor, now, command) {
+            if let Ok(events) = dir.execute(&step.actor, now, step.command) {
                 for event in events {
                     expected.entry(event.sa).or_default().push(event);
                 }
@@ -82,4 +89,64 @@ proptest! {
             readers_agree(&dir, &expected)?;
         }
     }
+}
+
+/// Transfers inside an account are kept as a reference to their used key (LIC009): each is
+/// read back whole, lines and all, from the live directory, from its snapshot and from the
+/// directory reloaded from that snapshot, however many transfers follow it.
+#[test]
+fn ev001_lic009_transfers_come_back_whole_from_their_used_keys() {
+    let mut w = crate::common::world();
+    let (acme, l) = (w.acme, w.licensing.clone());
+    let alice = Actor::User(acme.alice);
+    let mut returned = Vec::new();
+    for (n, (from, to)) in [
+        (acme.default_va, acme.us),
+        (acme.us, acme.emea),
+        (acme.emea, acme.us),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let quantity = 3 - n as u64;
+        let lines = vec![
+            TransferLine {
+                license: l.ise.clone(),
+                quantity,
+            },
+            TransferLine {
+                license: l.ise.clone(),
+                quantity: 1,
+            },
+        ];
+        let key = IdempotencyKey::parse(&format!("packed-{n}")).unwrap();
+        let event = w
+            .dir
+            .transfer(&alice, w.at, from, to, lines.clone(), key.clone())
+            .unwrap()
+            .unwrap();
+        // A retry appends nothing.
+        assert!(
+            w.dir
+                .transfer(&alice, w.at, from, to, lines, key)
+                .unwrap()
+                .is_none()
+        );
+        returned.push((event, quantity + 1));
+    }
+    let log = w.dir.events(acme.alice, acme.sa).unwrap().to_vec();
+    for (event, total) in &returned {
+        assert_eq!(log.get(event.seq as usize - 1), Some(event));
+        let Change::License(LicenseChange::Transferred { lines, .. }) = &event.change else {
+            panic!("not a transfer: {event:?}");
+        };
+        let moved: u64 = lines.iter().map(|l| l.quantity).sum();
+        assert_eq!(moved, *total, "the lines come back");
+    }
+    let snapshot = w.dir.to_snapshot();
+    let logged = snapshot.accounts.iter().find(|a| a.id == acme.sa).unwrap();
+    assert_eq!(logged.events, log);
+    let reloaded = Directory::from_snapshot(snapshot).unwrap();
+    assert_eq!(reloaded.events(acme.alice, acme.sa).unwrap().to_vec(), log);
+    assert_eq!(reloaded, w.dir);
 }
