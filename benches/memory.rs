@@ -8,8 +8,9 @@
 //!
 //! The live heap counts the spare capacity of vectors that grew by doubling, most of which the
 //! process never touches; so it also gives the heap of an exact copy (`clone`), and breaks that
-//! down: **per event** (the heap exact copies of every logged event take, divided by their
-//! count), **per Virtual Account** (the difference to a model with half the VAs), **per user**
+//! down: **per event handed out** (the heap that owned copies of every logged event take,
+//! divided by their count: what a reader of `Directory::events` holds, not what the packed log
+//! keeps), **per Virtual Account** (the difference to a model with half the VAs), **per user**
 //! (the difference to a model with half the users).
 //!
 //! `cargo bench --bench memory` measures the full size (about a minute in release);
@@ -129,7 +130,7 @@ fn main() {
         mib(exact)
     );
     println!(
-        "  the events (exact copies): {:.1} MiB, {:.0} bytes per event",
+        "  the events handed out as owned copies: {:.1} MiB, {:.0} bytes per event",
         mib(events_heap),
         events_heap as f64 / events as f64
     );

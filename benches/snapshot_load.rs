@@ -43,7 +43,7 @@ fn snapshot_json(vas: u32) -> String {
     let users: Vec<User> = (1..=vas / 100 + 1)
         .map(|k| User {
             id: UserId::new(k),
-            cco_id: Some(format!("user{k}")),
+            cco_id: Some(format!("user{k}").into()),
             email: Email::parse(&format!("user{k}@acme.com")).unwrap(),
             org: owner,
             kind: UserKind::Individual,

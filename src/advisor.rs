@@ -456,7 +456,11 @@ impl<'d> Advisor<'d> {
     fn user_name(&self, user: UserId) -> String {
         self.dir.user(user).map_or_else(
             || user.to_string(),
-            |u| u.cco_id.clone().unwrap_or_else(|| u.email.to_string()),
+            |u| {
+                u.cco_id
+                    .as_deref()
+                    .map_or_else(|| u.email.to_string(), str::to_owned)
+            },
         )
     }
 

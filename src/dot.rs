@@ -197,7 +197,11 @@ fn role_lines(
             let user = dir.user(b.user);
             let name = user.map_or_else(
                 || b.user.to_string(),
-                |u| u.cco_id.clone().unwrap_or_else(|| u.email.to_string()),
+                |u| {
+                    u.cco_id
+                        .as_deref()
+                        .map_or_else(|| u.email.to_string(), str::to_owned)
+                },
             );
             let partner = dir.is_partner_user_on(b.user, account);
             let in_force = b.in_force_on(on);

@@ -256,7 +256,7 @@ impl Directory {
                 return Err(at(path)(duplicate(Entity::User(user.id))));
             }
             let new = NewUser {
-                cco_id: user.cco_id,
+                cco_id: user.cco_id.map(compact_str::CompactString::into_string),
                 email: user.email.to_string(),
                 org: user.org,
                 kind: user.kind,

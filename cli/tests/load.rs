@@ -182,7 +182,7 @@ fn big_directory(n: u32) -> smart_accounts::Directory {
         users: (1..=n)
             .map(|k| User {
                 id: UserId::new(k),
-                cco_id: Some(format!("admin{k}")),
+                cco_id: Some(format!("admin{k}").into()),
                 email: Email::parse(&format!("admin@c{k}.com")).unwrap(),
                 org: OrgId::new(k),
                 kind: UserKind::Individual,

@@ -21,7 +21,8 @@ pub const MAX_LEVEL: usize = 10;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VirtualAccount {
     id: VaId,
-    name: String,
+    /// Inline up to 24 bytes: most names take no allocation of their own.
+    name: compact_str::CompactString,
     parent: Option<VaId>,
     level: u8,
     visibility: Visibility,
@@ -101,7 +102,7 @@ impl VaTree {
     pub(crate) fn rename(&mut self, va: VaId, name: String) {
         if let Some(record) = self.vas.get_mut(&va) {
             self.names.remove(va, &record.name);
-            record.name = name;
+            record.name = name.into();
         }
         if let Some(record) = self.vas.get(&va) {
             self.names.insert(va, &record.name, name_of(&self.vas));
@@ -236,7 +237,7 @@ impl VaTree {
             va,
             VirtualAccount {
                 id: va,
-                name,
+                name: name.into(),
                 parent,
                 level,
                 visibility: Visibility::Unrestricted,

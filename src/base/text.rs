@@ -154,7 +154,8 @@ impl fmt::Display for Domain {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct Email {
-    text: String,
+    /// Inline up to 24 bytes (most addresses): no allocation of its own.
+    text: compact_str::CompactString,
     domain: Domain,
 }
 
@@ -195,7 +196,8 @@ impl Email {
         }
         let domain =
             domain_problem(domain).map_err(|_| err("the part after @ is not a valid domain"))?;
-        let text = format!("{}@{}", local.to_ascii_lowercase(), domain.as_str());
+        let text =
+            compact_str::format_compact!("{}@{}", local.to_ascii_lowercase(), domain.as_str());
         Ok(Email { text, domain })
     }
 
@@ -221,7 +223,7 @@ impl TryFrom<String> for Email {
 
 impl From<Email> for String {
     fn from(value: Email) -> Self {
-        value.text
+        value.text.into_string()
     }
 }
 

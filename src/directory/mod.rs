@@ -950,7 +950,7 @@ impl Directory {
         };
         Ok(User {
             id,
-            cco_id,
+            cco_id: cco_id.map(compact_str::CompactString::from),
             email,
             org: new.org,
             kind: new.kind,

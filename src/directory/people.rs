@@ -2,6 +2,7 @@
 
 use crate::base::ids::{OrgId, UserId};
 use crate::base::text::Email;
+use compact_str::CompactString;
 
 /// What an organization is to the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -65,7 +66,8 @@ pub struct User {
     /// Its identifier.
     pub id: UserId,
     /// The Cisco.com login, when the user has one (creating an account needs one, SA004).
-    pub cco_id: Option<String>,
+    // Inline up to 24 bytes, like the email's text: most users take one allocation.
+    pub cco_id: Option<CompactString>,
     /// The email address; its domain decides which account domains the user may create.
     pub email: Email,
     /// The organization the user belongs to.

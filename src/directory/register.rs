@@ -66,7 +66,7 @@ impl Directory {
                     });
                 }
                 let new = NewUser {
-                    cco_id: user.cco_id.clone(),
+                    cco_id: user.cco_id.as_deref().map(str::to_owned),
                     email: user.email.to_string(),
                     org: user.org,
                     kind: user.kind,

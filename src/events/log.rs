@@ -45,6 +45,8 @@ pub(crate) struct Log<P> {
     /// neighbouring runs never have equal heads, so equal logs are equal in this form.
     runs: Vec<(usize, Head)>,
     items: Vec<P>,
+    /// The names the packed changes refer to, one after the other (see [`Name`]).
+    text: String,
 }
 
 impl<P> Default for Log<P> {
@@ -52,7 +54,35 @@ impl<P> Default for Log<P> {
         Log {
             runs: Vec::new(),
             items: Vec::new(),
+            text: String::new(),
         }
+    }
+}
+
+/// A name kept in its log's text: where it starts and how long it is. Eight bytes where a
+/// `Box<str>` takes sixteen and an allocation of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Name {
+    start: u32,
+    len: u32,
+}
+
+impl Name {
+    /// Appends `name` to `text`; `None`, leaving `text` as it was, when the log's text would
+    /// outgrow the offsets.
+    fn store(text: &mut String, name: &str) -> Option<Name> {
+        let start = u32::try_from(text.len()).ok()?;
+        let len = u32::try_from(name.len()).ok()?;
+        start.checked_add(len)?;
+        text.push_str(name);
+        Some(Name { start, len })
+    }
+
+    /// The name in `text`.
+    fn get(self, text: &str) -> &str {
+        let start = self.start as usize;
+        text.get(start..start.saturating_add(self.len as usize))
+            .unwrap_or_default()
     }
 }
 
@@ -199,7 +229,7 @@ pub(crate) enum Packed {
     VaCreated {
         va: VaId,
         parent: Option<VaId>,
-        name: Box<str>,
+        name: Name,
     },
     RoleAssigned {
         user: UserId,
@@ -215,25 +245,19 @@ pub(crate) enum Packed {
 pub(crate) type Keys<'a> = Option<&'a Licenses>;
 
 impl Packed {
-    /// The packed form of `change`, of the account whose keys are `keys`.
-    pub(crate) fn pack(change: Change, keys: Keys<'_>) -> Packed {
-        match change {
-            Change::VaCreated { va, parent, name } => Packed::VaCreated {
-                va,
-                parent,
-                name: name.into_boxed_str(),
-            },
-            other => Packed::of(&other, keys).unwrap_or_else(|| Packed::Other(Box::new(other))),
-        }
+    /// The packed form of `change`, of the account whose keys are `keys`, its name (if any)
+    /// appended to its log's `text`.
+    pub(crate) fn pack(change: Change, keys: Keys<'_>, text: &mut String) -> Packed {
+        Packed::of(&change, keys, text).unwrap_or_else(|| Packed::Other(Box::new(change)))
     }
 
     /// The packed form of `change` when it has one that needs no copy of the change.
-    pub(crate) fn of(change: &Change, keys: Keys<'_>) -> Option<Packed> {
+    pub(crate) fn of(change: &Change, keys: Keys<'_>, text: &mut String) -> Option<Packed> {
         match change {
             Change::VaCreated { va, parent, name } => Some(Packed::VaCreated {
                 va: *va,
                 parent: *parent,
-                name: name.as_str().into(),
+                name: Name::store(text, name)?,
             }),
             Change::RoleAssigned {
                 user,
@@ -259,17 +283,17 @@ impl Packed {
     }
 
     /// The packed form of a copy of `change`.
-    pub(crate) fn copy(change: &Change, keys: Keys<'_>) -> Packed {
-        Packed::of(change, keys).unwrap_or_else(|| Packed::Other(Box::new(change.clone())))
+    pub(crate) fn copy(change: &Change, keys: Keys<'_>, text: &mut String) -> Packed {
+        Packed::of(change, keys, text).unwrap_or_else(|| Packed::Other(Box::new(change.clone())))
     }
 
-    /// The change as appended.
-    pub(crate) fn unpack(&self, keys: Keys<'_>) -> Change {
+    /// The change as appended, its name (if any) read from its log's `text`.
+    pub(crate) fn unpack(&self, keys: Keys<'_>, text: &str) -> Change {
         match self {
             Packed::VaCreated { va, parent, name } => Change::VaCreated {
                 va: *va,
                 parent: *parent,
-                name: name.to_string(),
+                name: name.get(text).to_owned(),
             },
             Packed::RoleAssigned {
                 user,
@@ -391,12 +415,8 @@ impl AccountLog {
         keys: Keys<'_>,
     ) -> Result<(), Misplaced> {
         self.check_next(sa, &event)?;
-        self.push(
-            event.at,
-            &event.actor,
-            event.command.as_ref(),
-            Packed::pack(event.change, keys),
-        );
+        let packed = Packed::pack(event.change, keys, &mut self.text);
+        self.push(event.at, &event.actor, event.command.as_ref(), packed);
         Ok(())
     }
 
@@ -408,12 +428,8 @@ impl AccountLog {
         keys: Keys<'_>,
     ) -> Result<(), Misplaced> {
         self.check_next(sa, event)?;
-        self.push(
-            event.at,
-            &event.actor,
-            event.command.as_ref(),
-            Packed::copy(&event.change, keys),
-        );
+        let packed = Packed::copy(&event.change, keys, &mut self.text);
+        self.push(event.at, &event.actor, event.command.as_ref(), packed);
         Ok(())
     }
 
@@ -445,13 +461,13 @@ impl AccountLog {
     /// Event `index` (from 0), as appended.
     pub(crate) fn event(&self, sa: SaId, index: usize, keys: Keys<'_>) -> Option<Event> {
         let (head, item) = self.get(index)?;
-        Some(account_event(sa, index, head, item, keys))
+        Some(account_event(sa, index, (head, item), keys, &self.text))
     }
 
     /// The events with indexes in `range`, as appended.
     pub(crate) fn events_in(&self, sa: SaId, range: Range<usize>, keys: Keys<'_>) -> Vec<Event> {
         self.range(range)
-            .map(|(i, head, item)| account_event(sa, i, head, item, keys))
+            .map(|(i, head, item)| account_event(sa, i, (head, item), keys, &self.text))
             .collect()
     }
 
@@ -461,14 +477,20 @@ impl AccountLog {
     }
 }
 
-fn account_event(sa: SaId, index: usize, head: &Head, item: &Packed, keys: Keys<'_>) -> Event {
+fn account_event(
+    sa: SaId,
+    index: usize,
+    (head, item): (&Head, &Packed),
+    keys: Keys<'_>,
+    text: &str,
+) -> Event {
     Event {
         sa,
         seq: index as u64 + 1,
         at: head.at,
         actor: head.actor.clone(),
         command: head.command.clone(),
-        change: item.unpack(keys),
+        change: item.unpack(keys, text),
     }
 }
 
@@ -602,10 +624,10 @@ impl<'a> Events<'a> {
 
     /// The events in order, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + ExactSizeIterator + 'a {
-        let (sa, keys) = (self.sa, self.keys);
+        let (sa, keys, text) = (self.sa, self.keys, self.log.text.as_str());
         self.log
             .iter()
-            .map(move |(i, head, item)| account_event(sa, i, head, item, keys))
+            .map(move |(i, head, item)| account_event(sa, i, (head, item), keys, text))
     }
 
     /// All the events, oldest first.

@@ -7,7 +7,7 @@ use jiff::civil::Date;
 
 use crate::accounts::kinds::{AccountKind, AccountStatus, Visibility};
 use crate::base::error::{Entity, Error};
-use crate::base::ids::{OrgId, SaId, VaId};
+use crate::base::ids::{OrgId, SaId, StreamId, VaId};
 use crate::directory::Directory;
 use crate::events::event::{Change, Event};
 pub(crate) use crate::events::streams::Planned;
@@ -60,8 +60,9 @@ impl Directory {
             .apply(&event)?;
         self.reindex(&event);
         let entry = self.accounts.get_mut(&sa).ok_or(missing)?;
-        let packed = crate::events::log::Packed::copy(&event.change, entry.keys());
-        entry.log.push(event.at, &event.actor, None, packed);
+        entry
+            .append_copy(&event)
+            .map_err(|why| crate::events::log::misplaced(StreamId::Account(sa), event.seq, why))?;
         Ok(event)
     }
 
