@@ -1,6 +1,6 @@
 //! The Virtual Account tree of one Smart Account (VA001–VA005): the only user of petgraph in the
-//! crate. petgraph holds the structure; the records keyed by stable [`VaId`] hold the data, and
-//! node indices never leave this module.
+//! crate. petgraph holds the structure and the records (its node weights), found by their
+//! stable [`VaId`]; node indices never leave this module.
 
 use std::collections::BTreeMap;
 
@@ -56,80 +56,114 @@ impl VirtualAccount {
     }
 }
 
-/// The Virtual Account tree. petgraph holds the structure (a root node stands for the account
-/// itself); the records keyed by stable [`VaId`] hold the data. Node indices never leave this type.
+/// The Virtual Account tree. petgraph holds the structure and the records (each node's weight
+/// is its Virtual Account; a root node stands for the account itself); `nodes` finds a record's
+/// node by its stable [`VaId`]. Node indices never leave this type.
+///
+/// The records live in the graph rather than in a second map keyed by identifier: one
+/// `BTreeMap` of 8-byte entries instead of two, the larger with 44-byte entries (issue 16: 4.8
+/// MiB less at 100,000 Virtual Accounts).
 #[derive(Debug, Clone)]
 pub(crate) struct VaTree {
-    graph: StableDiGraph<VaId, ()>,
+    graph: StableDiGraph<VirtualAccount, ()>,
     root: NodeIndex,
     nodes: BTreeMap<VaId, NodeIndex>,
-    vas: BTreeMap<VaId, VirtualAccount>,
-    /// The Virtual Accounts by name, compared ignoring case (VA003); the names stay in `vas`.
+    /// The Virtual Accounts by name, compared ignoring case (VA003); the names stay in the
+    /// records.
     names: FoldedIndex<VaId>,
 }
 
 impl PartialEq for VaTree {
     fn eq(&self, other: &Self) -> bool {
-        // The graph and the name index are derived from the records.
-        self.vas == other.vas
+        // The graph's shape and the name index follow from the records (each names its
+        // parent); node indices may differ.
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 impl Eq for VaTree {}
 
-/// The name of a Virtual Account of `vas`, for the name index.
-fn name_of<'a>(vas: &'a BTreeMap<VaId, VirtualAccount>) -> impl Fn(VaId) -> Option<&'a str> {
-    move |va| vas.get(&va).map(|v| v.name.as_str())
+/// The record of `va` in `graph`, found through `nodes`.
+fn record<'a>(
+    graph: &'a StableDiGraph<VirtualAccount, ()>,
+    nodes: &BTreeMap<VaId, NodeIndex>,
+    va: VaId,
+) -> Option<&'a VirtualAccount> {
+    nodes.get(&va).and_then(|n| graph.node_weight(*n))
+}
+
+/// The name of a Virtual Account of the tree, for the name index.
+fn name_of<'a>(
+    graph: &'a StableDiGraph<VirtualAccount, ()>,
+    nodes: &'a BTreeMap<VaId, NodeIndex>,
+) -> impl Fn(VaId) -> Option<&'a str> {
+    move |va| record(graph, nodes, va).map(|v| v.name.as_str())
 }
 
 impl VaTree {
     pub(crate) fn new() -> VaTree {
         let mut graph = StableDiGraph::new();
-        let root = graph.add_node(VaId::new(0));
+        let root = graph.add_node(VirtualAccount {
+            id: VaId::new(0),
+            name: compact_str::CompactString::default(),
+            parent: None,
+            level: 0,
+            visibility: Visibility::Unrestricted,
+        });
         VaTree {
             graph,
             root,
             nodes: BTreeMap::new(),
-            vas: BTreeMap::new(),
             names: FoldedIndex::default(),
         }
     }
 
     pub(crate) fn get(&self, va: VaId) -> Option<&VirtualAccount> {
-        self.vas.get(&va)
+        record(&self.graph, &self.nodes, va)
+    }
+
+    fn get_mut(&mut self, va: VaId) -> Option<&mut VirtualAccount> {
+        let node = self.nodes.get(&va)?;
+        self.graph.node_weight_mut(*node)
     }
 
     /// Gives `va` a new name (already checked), keeping the name index in step.
     pub(crate) fn rename(&mut self, va: VaId, name: String) {
-        if let Some(record) = self.vas.get_mut(&va) {
+        if let Some(node) = self.nodes.get(&va).copied()
+            && let Some(record) = self.graph.node_weight_mut(node)
+        {
             self.names.remove(va, &record.name);
             record.name = name.into();
         }
-        if let Some(record) = self.vas.get(&va) {
-            self.names.insert(va, &record.name, name_of(&self.vas));
+        if let Some(record) = record(&self.graph, &self.nodes, va) {
+            self.names
+                .insert(va, &record.name, name_of(&self.graph, &self.nodes));
         }
     }
 
     /// Takes `va` out of the tree (a leaf: the caller checked it has no children).
     pub(crate) fn remove(&mut self, va: VaId) {
-        if let Some(node) = self.nodes.remove(&va) {
-            self.graph.remove_node(node);
-        }
-        if let Some(record) = self.vas.remove(&va) {
+        if let Some(node) = self.nodes.remove(&va)
+            && let Some(record) = self.graph.remove_node(node)
+        {
             self.names.remove(va, &record.name);
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.vas.len()
+        self.nodes.len()
     }
 
+    /// The Virtual Accounts by identifier.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &VirtualAccount> {
-        self.vas.values()
+        self.nodes
+            .values()
+            .filter_map(|n| self.graph.node_weight(*n))
     }
 
     /// The Virtual Account with this name, compared ignoring case (VA003).
     pub(crate) fn by_name(&self, name: &str) -> Option<VaId> {
-        self.names.find(name.trim(), name_of(&self.vas))
+        self.names
+            .find(name.trim(), name_of(&self.graph, &self.nodes))
     }
 
     fn node(&self, parent: Option<VaId>) -> Option<NodeIndex> {
@@ -147,7 +181,7 @@ impl VaTree {
         let mut out: Vec<VaId> = self
             .graph
             .neighbors(node)
-            .filter_map(|n| self.graph.node_weight(n).copied())
+            .filter_map(|n| self.graph.node_weight(n).map(VirtualAccount::id))
             .collect();
         out.sort_unstable();
         out
@@ -166,8 +200,8 @@ impl VaTree {
         let mut dfs = Dfs::new(&self.graph, start);
         let mut out = Vec::new();
         while let Some(n) = dfs.next(&self.graph) {
-            if let Some(id) = self.graph.node_weight(n) {
-                out.push(*id);
+            if let Some(record) = self.graph.node_weight(n) {
+                out.push(record.id);
             }
         }
         out
@@ -185,7 +219,7 @@ impl VaTree {
             if steps > MAX_LEVEL + 1 {
                 return false;
             }
-            cursor = self.vas.get(&current).and_then(|v| v.parent);
+            cursor = self.get(current).and_then(|v| v.parent);
         }
         false
     }
@@ -204,7 +238,7 @@ impl VaTree {
         })?;
         if let Some(existing) = self
             .names
-            .find(&name, name_of(&self.vas))
+            .find(&name, name_of(&self.graph, &self.nodes))
             .filter(|e| Some(*e) != except)
         {
             return Err(Error::DuplicateVaName { sa, name, existing });
@@ -215,42 +249,42 @@ impl VaTree {
     pub(crate) fn level_below(&self, parent: Option<VaId>) -> Result<usize, Error> {
         match parent {
             None => Ok(1),
-            Some(p) => self
-                .vas
-                .get(&p)
-                .map(|v| v.level() + 1)
-                .ok_or(Error::NotFound {
-                    rule: RuleId::VA001,
-                    entity: Entity::Va(p),
-                }),
+            Some(p) => self.get(p).map(|v| v.level() + 1).ok_or(Error::NotFound {
+                rule: RuleId::VA001,
+                entity: Entity::Va(p),
+            }),
         }
     }
 
     pub(crate) fn insert(&mut self, va: VaId, parent: Option<VaId>, name: String, level: usize) {
         let parent_node = self.node(parent).unwrap_or(self.root);
-        let node = self.graph.add_node(va);
-        self.graph.add_edge(parent_node, node, ());
-        self.nodes.insert(va, node);
-        self.names.insert(va, &name, name_of(&self.vas));
         let level = u8::try_from(level).unwrap_or(u8::MAX);
-        self.vas.insert(
-            va,
-            VirtualAccount {
-                id: va,
-                name: name.into(),
-                parent,
-                level,
-                visibility: Visibility::Unrestricted,
-            },
-        );
+        let node = self.graph.add_node(VirtualAccount {
+            id: va,
+            name: name.into(),
+            parent,
+            level,
+            visibility: Visibility::Unrestricted,
+        });
+        self.graph.add_edge(parent_node, node, ());
+        if let Some(old) = self.nodes.insert(va, node) {
+            // Not reached: identifiers are fresh. The old node goes, so no record is orphaned.
+            if let Some(record) = self.graph.remove_node(old) {
+                self.names.remove(va, &record.name);
+            }
+        }
+        if let Some(record) = self.graph.node_weight(node) {
+            self.names
+                .insert(va, &record.name, name_of(&self.graph, &self.nodes));
+        }
     }
 
     /// The number of levels of the subtree under `va`, counting `va` (1 for a leaf).
     pub(crate) fn height(&self, va: VaId) -> usize {
-        let base = self.vas.get(&va).map_or(0, VirtualAccount::level);
+        let base = self.get(va).map_or(0, VirtualAccount::level);
         self.subtree(va)
             .iter()
-            .filter_map(|id| self.vas.get(id))
+            .filter_map(|id| self.get(*id))
             .map(|v| v.level() + 1 - base)
             .max()
             .unwrap_or(1)
@@ -258,7 +292,7 @@ impl VaTree {
 
     /// Sets the visibility of `va` (already checked).
     pub(crate) fn set_visibility(&mut self, va: VaId, visibility: Visibility) {
-        if let Some(record) = self.vas.get_mut(&va) {
+        if let Some(record) = self.get_mut(va) {
             record.visibility = visibility;
         }
     }
@@ -271,7 +305,7 @@ impl VaTree {
         parent: Option<VaId>,
         new_level: usize,
     ) -> Result<(), Error> {
-        let old_level = self.vas.get(&va).map_or(0, |r| r.level);
+        let old_level = self.get(va).map_or(0, |r| r.level);
         let (Some(node), Some(parent_node)) = (self.nodes.get(&va).copied(), self.node(parent))
         else {
             return Err(Error::NotFound {
@@ -290,7 +324,7 @@ impl VaTree {
         self.graph.add_edge(parent_node, node, ());
         let shift = i64::try_from(new_level).unwrap_or(0) - i64::from(old_level);
         for id in self.subtree(va) {
-            if let Some(r) = self.vas.get_mut(&id) {
+            if let Some(r) = self.get_mut(id) {
                 r.level = u8::try_from(i64::from(r.level) + shift).unwrap_or(u8::MAX);
                 if id == va {
                     r.parent = parent;
