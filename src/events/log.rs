@@ -13,6 +13,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 
 use crate::base::error::Error;
@@ -237,7 +238,8 @@ pub(crate) enum Packed {
         role: Role,
         inheritance: Inheritance,
     },
-    Transferred(IdempotencyKey),
+    /// The key's text, inline up to 24 bytes (no shared reference count to touch).
+    Transferred(CompactString),
     Other(Box<Change>),
 }
 
@@ -276,7 +278,7 @@ impl Packed {
                 to,
                 lines,
             }) if keys?.same_request(key, *from, *to, lines) == Some(true) => {
-                Some(Packed::Transferred(key.clone()))
+                Some(Packed::Transferred(CompactString::from(key.as_str())))
             }
             _ => None,
         }
@@ -314,7 +316,7 @@ impl Packed {
                         (r.from, r.to, r.lines)
                     });
                 Change::License(LicenseChange::Transferred {
-                    key: key.clone(),
+                    key: IdempotencyKey::recorded(key),
                     from,
                     to,
                     lines,

@@ -9,6 +9,7 @@
 //! [`Change::License`](crate::Change::License), applied by the same `apply` as every other change: checks first, then
 //! the mutation, so a refused change leaves the account as it was.
 
+use compact_str::CompactString;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -154,6 +155,13 @@ text_id!(
     RuleId::LIC009,
     "idempotency key"
 );
+impl IdempotencyKey {
+    /// A key recorded from a valid one (LIC009): its text is not checked again.
+    pub(crate) fn recorded(text: &str) -> IdempotencyKey {
+        IdempotencyKey(Arc::from(text))
+    }
+}
+
 text_id!(
     /// The code of a reservation (LIC010), supplied by the caller: a specific license
     /// reservation's authorization code, or any name the customer gives it. It is how the
@@ -1221,8 +1229,10 @@ pub(crate) struct Licenses {
     pool_ids: BTreeMap<(VaId, u32), u32>,
     classic: BTreeMap<License, u64>,
     devices: BTreeMap<DeviceId, Device>,
-    /// Used idempotency keys with the request each made, compactly (see [`UsedKey`]).
-    keys: HashMap<IdempotencyKey, UsedKey, BuildHasherDefault<WordHasher>>,
+    /// Used idempotency keys with the request each made, compactly (see [`UsedKey`]). The
+    /// key's text is inline up to 24 bytes: recording one makes no allocation and touches no
+    /// shared reference count.
+    keys: HashMap<CompactString, UsedKey, BuildHasherDefault<WordHasher>>,
     /// Reservations with a code (LIC010), by code.
     coded: BTreeMap<ReservationCode, Reservation>,
     /// Notification records of a holding account (LIC008), by ID.
@@ -1270,7 +1280,7 @@ impl Licenses {
         to: VaId,
         lines: &[TransferLine],
     ) -> Option<bool> {
-        let used = self.keys.get(key)?;
+        let used = self.keys.get(key.as_str())?;
         let same_lines = used.lines().count() == lines.len()
             && used.lines().zip(lines).all(|((ty, quantity), line)| {
                 quantity == line.quantity && self.types.get(ty as usize) == Some(&line.license)
@@ -1287,7 +1297,7 @@ impl Licenses {
         to: VaId,
         typed: impl ExactSizeIterator<Item = (u32, u64)>,
     ) -> bool {
-        let Entry::Vacant(vacant) = self.keys.entry(key.clone()) else {
+        let Entry::Vacant(vacant) = self.keys.entry(CompactString::from(key.as_str())) else {
             return false;
         };
         vacant.insert(UsedKey::new(from, to, typed));
@@ -1297,7 +1307,7 @@ impl Licenses {
     /// Records a used key from a snapshot's record, interning its license types. Returns
     /// `false`, changing nothing, when the key is used.
     pub(crate) fn open_key(&mut self, k: &KeyRecord) -> bool {
-        if self.keys.contains_key(&k.key) {
+        if self.keys.contains_key(k.key.as_str()) {
             return false;
         }
         let typed: Vec<(u32, u64)> = k
@@ -1320,13 +1330,15 @@ impl Licenses {
     }
 
     /// The request a used key was recorded with (LIC009).
-    pub(crate) fn key_record(&self, key: &IdempotencyKey) -> Option<KeyRecord> {
-        self.keys.get(key).map(|used| self.key_record_of(key, used))
+    pub(crate) fn key_record(&self, key: &str) -> Option<KeyRecord> {
+        self.keys
+            .get_key_value(key)
+            .map(|(key, used)| self.key_record_of(key, used))
     }
 
-    fn key_record_of(&self, key: &IdempotencyKey, used: &UsedKey) -> KeyRecord {
+    fn key_record_of(&self, key: &str, used: &UsedKey) -> KeyRecord {
         KeyRecord {
-            key: key.clone(),
+            key: IdempotencyKey::recorded(key),
             from: used.from,
             to: used.to,
             lines: used
