@@ -715,3 +715,19 @@ impl<'a> DirectoryEvents<'a> {
         self.log.to_vec()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Head, Packed, PackedDirectory};
+
+    /// The sizes the memory figures of issue 16 rest on (DESIGN.md, "What does the directory's
+    /// memory consist of?"): a packed account change in 24 bytes (the key's inline text of a
+    /// transfer shares its spare byte with the tag), a directory change in 16.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn ev001_packed_change_layout() {
+        assert_eq!(size_of::<Packed>(), 24);
+        assert_eq!(size_of::<PackedDirectory>(), 16);
+        assert!(size_of::<Head>() <= 64);
+    }
+}
