@@ -9,11 +9,8 @@
 //! [`Change::License`](crate::Change::License), applied by the same `apply` as every other change: checks first, then
 //! the mutation, so a refused change leaves the account as it was.
 
-use compact_str::CompactString;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -22,10 +19,10 @@ use jiff::civil::Date;
 use crate::accounts::kinds::{AccountKind, AccountStatus};
 use crate::base::dates::{add_days, days_between_i32, utc_date};
 use crate::base::error::{Entity, Error};
-use crate::base::hash::WordHasher;
 use crate::base::ids::{OrgId, SaId, UserId, VaId};
 use crate::base::limits::{check_name, clip};
 use crate::rules::RuleId;
+use used_keys::{UsedKey, UsedKeys};
 
 /// The most license types one transfer request may name (LIC009, the CSSM API's limit).
 pub const MAX_TRANSFER_TYPES: usize = 10;
@@ -1229,10 +1226,8 @@ pub(crate) struct Licenses {
     pool_ids: BTreeMap<(VaId, u32), u32>,
     classic: BTreeMap<License, u64>,
     devices: BTreeMap<DeviceId, Device>,
-    /// Used idempotency keys with the request each made, compactly (see [`UsedKey`]). The
-    /// key's text is inline up to 24 bytes: recording one makes no allocation and touches no
-    /// shared reference count.
-    keys: HashMap<CompactString, UsedKey, BuildHasherDefault<WordHasher>>,
+    /// Used idempotency keys with the request each made, compactly (see [`UsedKeys`]).
+    keys: UsedKeys,
     /// Reservations with a code (LIC010), by code.
     coded: BTreeMap<ReservationCode, Reservation>,
     /// Notification records of a holding account (LIC008), by ID.
@@ -1297,17 +1292,14 @@ impl Licenses {
         to: VaId,
         typed: impl ExactSizeIterator<Item = (u32, u64)>,
     ) -> bool {
-        let Entry::Vacant(vacant) = self.keys.entry(CompactString::from(key.as_str())) else {
-            return false;
-        };
-        vacant.insert(UsedKey::new(from, to, typed));
-        true
+        self.keys
+            .insert(key.as_str(), UsedKey::new(from, to, typed))
     }
 
     /// Records a used key from a snapshot's record, interning its license types. Returns
     /// `false`, changing nothing, when the key is used.
     pub(crate) fn open_key(&mut self, k: &KeyRecord) -> bool {
-        if self.keys.contains_key(k.key.as_str()) {
+        if self.keys.get(k.key.as_str()).is_some() {
             return false;
         }
         let typed: Vec<(u32, u64)> = k
@@ -1331,9 +1323,7 @@ impl Licenses {
 
     /// The request a used key was recorded with (LIC009).
     pub(crate) fn key_record(&self, key: &str) -> Option<KeyRecord> {
-        self.keys
-            .get_key_value(key)
-            .map(|(key, used)| self.key_record_of(key, used))
+        self.keys.get(key).map(|used| self.key_record_of(key, used))
     }
 
     fn key_record_of(&self, key: &str, used: &UsedKey) -> KeyRecord {
@@ -1385,40 +1375,6 @@ impl Licenses {
 
     pub(crate) fn knows(&self, license: &License) -> bool {
         self.type_ids.contains_key(license) || self.classic.contains_key(license)
-    }
-}
-
-/// The request a used idempotency key made (LIC009), kept compactly: the license types as the
-/// account's interned numbers and the first line inline, since most transfers move one type.
-/// Recording a key then costs the key itself and nothing more; snapshots and equality see it
-/// as the full [`KeyRecord`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct UsedKey {
-    from: VaId,
-    to: VaId,
-    /// The first line: (interned license type, quantity); `None` for no line.
-    first: Option<(u32, u64)>,
-    /// The other lines, if any.
-    more: Option<Box<[(u32, u64)]>>,
-}
-
-impl UsedKey {
-    fn new(from: VaId, to: VaId, mut typed: impl ExactSizeIterator<Item = (u32, u64)>) -> UsedKey {
-        let first = typed.next();
-        let more = (typed.len() > 0).then(|| typed.collect());
-        UsedKey {
-            from,
-            to,
-            first,
-            more,
-        }
-    }
-
-    /// The lines, in the order of the request.
-    fn lines(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
-        self.first
-            .into_iter()
-            .chain(self.more.iter().flat_map(|m| m.iter().copied()))
     }
 }
 
@@ -1645,6 +1601,7 @@ mod ledger;
 mod notices;
 pub(crate) mod order_lines;
 mod reservations;
+mod used_keys;
 
 #[cfg(feature = "serde")]
 mod as_lines {
