@@ -141,7 +141,7 @@ mod tests {
     fn lic009_used_keys_find_their_requests_as_the_table_grows() {
         let mut keys = UsedKeys::default();
         let text = |n: u32| {
-            if n % 3 == 0 {
+            if n.is_multiple_of(3) {
                 format!("a-key-longer-than-twenty-four-bytes-{n}")
             } else {
                 format!("k{n}")
