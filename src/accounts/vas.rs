@@ -74,6 +74,17 @@ impl Directory {
     ) -> Result<(SaId, Vec<Change>), Error> {
         let (account, record) = self.va_in_active(va, RuleId::VA005)?;
         self.require_position(actor, on, account.id, record.parent())?;
+        // Q011: a recorded order line still to deliver into it keeps the Virtual Account.
+        if self
+            .orders
+            .values()
+            .any(|order| order.lines.iter().any(|line| line.delivers_to(va)))
+        {
+            return Err(Error::NotEmpty {
+                va,
+                what: "licenses on order (a recorded order line will deliver into it)",
+            });
+        }
         let mut changes: Vec<Change> = account
             .roles()
             .filter(|b| b.va == Some(va))

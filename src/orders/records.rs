@@ -177,6 +177,17 @@ impl LineState {
     pub fn is_locked(&self) -> bool {
         matches!(self, LineState::Booked { .. } | LineState::Fulfilled { .. })
     }
+
+    /// Whether the line's licenses are still to be delivered into Virtual Account `va` (a
+    /// ready or booked line assigned to it), which must then stay (VA005).
+    #[must_use]
+    pub fn delivers_to(&self, va: VaId) -> bool {
+        match self {
+            LineState::Ready { va: to, .. } => *to == va,
+            LineState::Booked { va: to, .. } => *to == Some(va),
+            _ => false,
+        }
+    }
 }
 
 /// A placed order as the crate records it (Q011): the quote it was placed with (assignments as

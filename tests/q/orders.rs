@@ -646,3 +646,47 @@ fn q009_q011_a_hostile_directory_stream_of_order_changes_is_refused() {
         Some(&LineState::Fulfilled { sa: acme })
     );
 }
+
+/// VA005 with Q011: a Virtual Account that a recorded order line will deliver into (ready or
+/// booked) is not deleted, and the refusal changes nothing; one that no line names is.
+/// Found by `q011_order_records_follow_the_accounts_and_replay_on_random_timed_commands` at
+/// 10,000 cases: the record kept pointing at a deleted Virtual Account.
+#[test]
+fn va005_q011_a_virtual_account_an_order_line_will_deliver_into_is_not_deleted() {
+    let mut w = world();
+    let alice = Actor::User(w.acme.alice);
+    let staging = w
+        .dir
+        .create_va(&alice, day(1), w.acme.sa, None, "Staging")
+        .unwrap();
+    let spare = w
+        .dir
+        .create_va(&alice, day(1), w.acme.sa, None, "Spare")
+        .unwrap();
+    let line = Line::new("1.0", "SKU", 3).assigned(Assignment::account(
+        w.acme.sa,
+        Some(smart_accounts::quote::VaRef::Id(staging)),
+    ));
+    place(&mut w, "CCW-9", vec![line]);
+    assert_eq!(
+        state(&w, "CCW-9", 1),
+        LineState::Ready {
+            sa: w.acme.sa,
+            va: staging
+        }
+    );
+    let delete = Command::DeleteVa { va: staging };
+    let msg = refused(&mut w.dir, &alice, 2, delete.clone(), RuleId::VA005);
+    assert!(msg.contains("on order"), "{msg}");
+    let book = Command::Order(OrderCommand::Book {
+        order: order("CCW-9"),
+        lines: vec![1],
+    });
+    w.dir.execute(&Actor::Fulfilment, day(2), book).unwrap();
+    refused(&mut w.dir, &alice, 3, delete, RuleId::VA005);
+    w.dir
+        .execute(&alice, day(3), Command::DeleteVa { va: spare })
+        .unwrap();
+    assert!(w.dir.va(spare).is_none());
+    assert!(w.dir.va(staging).is_some());
+}
