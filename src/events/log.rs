@@ -8,7 +8,7 @@
 //!
 //! Readers get owned [`Event`]s and [`DirectoryEvent`]s back, equal to the ones appended: a
 //! log is lossless, because the directory appends only events numbered after its last one and
-//! refuses any other (EV004).
+//! refuses any other (EV005).
 
 use std::ops::Range;
 use std::sync::Arc;
