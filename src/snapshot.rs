@@ -1285,9 +1285,9 @@ impl Claims {
 
 /// The directory's stream kept as a log (EV005): its events numbered from 1 without gaps.
 fn directory_log(events: Vec<DirectoryEvent>) -> Result<DirectoryLog, SnapshotError> {
-    DirectoryLog::from_events(events).map_err(|(i, why)| SnapshotError {
+    DirectoryLog::from_events(events).map_err(|(i, seq, why)| SnapshotError {
         path: format!("directory_events[{i}]"),
-        error: misplaced(StreamId::Directory, i as u64 + 1, why),
+        error: misplaced(StreamId::Directory, seq, why),
     })
 }
 
@@ -1299,12 +1299,11 @@ fn account_log(
     events: Vec<Event>,
     keys: Keys<'_>,
 ) -> Result<AccountLog, SnapshotError> {
-    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
-    AccountLog::from_events(sa, events, keys).map_err(|(i, why)| SnapshotError {
+    AccountLog::from_events(sa, events, keys).map_err(|(i, seq, why)| SnapshotError {
         path: format!("{path}.events[{i}]"),
         error: Error::Replay {
             sa,
-            seq: seqs.get(i).copied().unwrap_or_default(),
+            seq,
             reason: why.to_string(),
         },
     })

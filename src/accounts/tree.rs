@@ -256,6 +256,8 @@ impl VaTree {
         }
     }
 
+    /// Adds `va` (new to the tree: `SmartAccount::add_va` refuses an identifier in use) under
+    /// `parent`, its name already checked.
     pub(crate) fn insert(&mut self, va: VaId, parent: Option<VaId>, name: String, level: usize) {
         let parent_node = self.node(parent).unwrap_or(self.root);
         let level = u8::try_from(level).unwrap_or(u8::MAX);
@@ -267,12 +269,7 @@ impl VaTree {
             visibility: Visibility::Unrestricted,
         });
         self.graph.add_edge(parent_node, node, ());
-        if let Some(old) = self.nodes.insert(va, node) {
-            // Not reached: identifiers are fresh. The old node goes, so no record is orphaned.
-            if let Some(record) = self.graph.remove_node(old) {
-                self.names.remove(va, &record.name);
-            }
-        }
+        self.nodes.insert(va, node);
         if let Some(record) = self.graph.node_weight(node) {
             self.names
                 .insert(va, &record.name, name_of(&self.graph, &self.nodes));

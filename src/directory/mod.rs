@@ -792,6 +792,7 @@ impl Entry {
 
     /// Appends a copy of an event applied to the account (EV005: the next of its log).
     pub(crate) fn append_copy(&mut self, event: &Event) -> Result<(), Misplaced> {
+        // `Entry::keys` would borrow the whole entry; the log is borrowed mutably beside it.
         let keys = self.account.as_ref().map(|a| &a.licenses);
         self.log.append_copy(event.sa, event, keys)
     }
@@ -1177,19 +1178,11 @@ impl Directory {
     /// Each event is the next of its account's log, counting the ones before it in `events`
     /// (EV005): what the logs need to keep them without their positions.
     pub(crate) fn check_positions(&self, events: &[Event]) -> Result<(), Error> {
-        let mut next: Vec<(SaId, u64)> = Vec::new();
+        let mut next: BTreeMap<SaId, u64> = BTreeMap::new();
         for event in events {
-            let expected = match next.iter_mut().find(|(sa, _)| *sa == event.sa) {
-                Some((_, seq)) => seq,
-                None => {
-                    let seq = self.accounts.get(&event.sa).map_or(1, |e| e.log.next_seq());
-                    next.push((event.sa, seq));
-                    match next.last_mut() {
-                        Some((_, seq)) => seq,
-                        None => continue,
-                    }
-                }
-            };
+            let expected = next
+                .entry(event.sa)
+                .or_insert_with(|| self.accounts.get(&event.sa).map_or(1, |e| e.log.next_seq()));
             if event.seq != *expected {
                 return Err(misplaced(
                     StreamId::Account(event.sa),

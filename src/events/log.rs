@@ -446,16 +446,18 @@ impl AccountLog {
     }
 
     /// A log of account `sa` (whose used keys are `keys`) holding `events`, which must be
-    /// numbered from 1 without gaps. On a misplaced event, its index and why.
+    /// numbered from 1 without gaps. On a misplaced event, its index, its sequence number and
+    /// why.
     pub(crate) fn from_events(
         sa: SaId,
         events: Vec<Event>,
         keys: Keys<'_>,
-    ) -> Result<AccountLog, (usize, Misplaced)> {
+    ) -> Result<AccountLog, (usize, u64, Misplaced)> {
         let mut log = AccountLog::default();
         log.items.reserve_exact(events.len());
         for (i, event) in events.into_iter().enumerate() {
-            log.append(sa, event, keys).map_err(|m| (i, m))?;
+            let seq = event.seq;
+            log.append(sa, event, keys).map_err(|m| (i, seq, m))?;
         }
         Ok(log)
     }
@@ -530,14 +532,15 @@ impl DirectoryLog {
     }
 
     /// A stream holding `events`, which must be numbered from 1 without gaps. On a misplaced
-    /// event, its index and why.
+    /// event, its index, its sequence number and why.
     pub(crate) fn from_events(
         events: Vec<DirectoryEvent>,
-    ) -> Result<DirectoryLog, (usize, Misplaced)> {
+    ) -> Result<DirectoryLog, (usize, u64, Misplaced)> {
         let mut log = DirectoryLog::default();
         log.items.reserve_exact(events.len());
         for (i, event) in events.into_iter().enumerate() {
-            log.append(event).map_err(|m| (i, m))?;
+            let seq = event.seq;
+            log.append(event).map_err(|m| (i, seq, m))?;
         }
         Ok(log)
     }

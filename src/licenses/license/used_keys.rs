@@ -73,18 +73,28 @@ fn spread(hash: u32) -> u64 {
     (u64::from(hash) << 32) | u64::from(hash)
 }
 
+/// Whether a table entry is `key`'s, whose hash is `h`: the stored hash first, then the text.
+fn is_key<'a>(
+    used: &'a [(CompactString, UsedKey)],
+    key: &'a str,
+    h: u32,
+) -> impl Fn(&(u32, u32)) -> bool + 'a {
+    move |(position, stored)| {
+        *stored == h
+            && used
+                .get(*position as usize)
+                .is_some_and(|(text, _)| text.as_str() == key)
+    }
+}
+
 impl UsedKeys {
     /// The request `key` was used for.
     pub(super) fn get(&self, key: &str) -> Option<&UsedKey> {
         let h = hash(key);
-        let used = &self.used;
-        let (position, _) = self.table.find(spread(h), |(position, stored)| {
-            *stored == h
-                && used
-                    .get(*position as usize)
-                    .is_some_and(|(text, _)| text.as_str() == key)
-        })?;
-        used.get(*position as usize).map(|(_, request)| request)
+        let (position, _) = self.table.find(spread(h), is_key(&self.used, key, h))?;
+        self.used
+            .get(*position as usize)
+            .map(|(_, request)| request)
     }
 
     /// Records `key` with its request; `false`, changing nothing, when it is used (or the
@@ -94,17 +104,11 @@ impl UsedKeys {
             return false;
         };
         let h = hash(key);
-        let used = &self.used;
-        let entry = self.table.entry(
-            spread(h),
-            |(at, stored)| {
-                *stored == h
-                    && used
-                        .get(*at as usize)
-                        .is_some_and(|(text, _)| text.as_str() == key)
-            },
-            |(_, stored)| spread(*stored),
-        );
+        let entry = self
+            .table
+            .entry(spread(h), is_key(&self.used, key, h), |(_, stored)| {
+                spread(*stored)
+            });
         let hashbrown::hash_table::Entry::Vacant(vacant) = entry else {
             return false;
         };
