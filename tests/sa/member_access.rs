@@ -36,20 +36,24 @@ fn ask(sa: smart_accounts::SaId) -> Command {
     }
 }
 
-/// Seed 001: Ian asks for access to Acme's account; Alice, its SA Admin, gives him VA User on
-/// EMEA with its children instead of the account-wide role he asked for.
-#[test]
-fn sa011_an_employee_asks_for_access_and_the_sa_admin_approves_with_a_va_scope() {
-    let (mut w, ian) = with_ian();
+/// Ian asks for access to Acme's account (day 1); the identifier of his request.
+fn ian_asks(w: &mut World, ian: UserId) -> u64 {
     accepted(&mut w.dir, ian, 1, ask(w.acme.sa));
-    let request = w
-        .dir
+    w.dir
         .account(w.acme.sa)
         .unwrap()
         .access_requests()
         .last()
         .unwrap()
-        .id;
+        .id
+}
+
+/// Seed 001: Ian asks for access to Acme's account; Alice, its SA Admin, gives him VA User on
+/// EMEA with its children instead of the account-wide role he asked for.
+#[test]
+fn sa011_an_employee_asks_for_access_and_the_sa_admin_approves_with_a_va_scope() {
+    let (mut w, ian) = with_ian();
+    let request = ian_asks(&mut w, ian);
     let approve = Command::ApproveAccessRequest {
         sa: w.acme.sa,
         request,
@@ -113,16 +117,8 @@ fn sa011_a_pending_access_request_grants_nothing() {
 #[test]
 fn sa011_a_rejected_request_grants_nothing() {
     let (mut w, ian) = with_ian();
-    accepted(&mut w.dir, ian, 1, ask(w.acme.sa));
+    let request = ian_asks(&mut w, ian);
     let sa = w.acme.sa;
-    let request = w
-        .dir
-        .account(sa)
-        .unwrap()
-        .access_requests()
-        .last()
-        .unwrap()
-        .id;
     accepted(
         &mut w.dir,
         w.acme.alice,
@@ -168,16 +164,8 @@ fn sa011_only_users_of_the_owning_organization_ask_and_only_for_an_active_accoun
 #[test]
 fn sa011_hostile_snapshots_of_access_requests_are_refused() {
     let (mut w, ian) = with_ian();
-    accepted(&mut w.dir, ian, 1, ask(w.acme.sa));
+    let request = ian_asks(&mut w, ian);
     let sa = w.acme.sa;
-    let request = w
-        .dir
-        .account(sa)
-        .unwrap()
-        .access_requests()
-        .last()
-        .unwrap()
-        .id;
     accepted(
         &mut w.dir,
         w.acme.alice,
@@ -229,15 +217,7 @@ fn sa011_hostile_snapshots_of_access_requests_are_refused() {
 #[test]
 fn sa011_ptr002_an_employees_request_is_not_answered_with_the_partner_commands() {
     let (mut w, ian) = with_ian();
-    accepted(&mut w.dir, ian, 1, ask(w.acme.sa));
-    let request = w
-        .dir
-        .account(w.acme.sa)
-        .unwrap()
-        .access_requests()
-        .last()
-        .unwrap()
-        .id;
+    let request = ian_asks(&mut w, ian);
     for command in [
         Command::ApprovePartnerAccess {
             sa: w.acme.sa,
